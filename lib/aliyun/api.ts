@@ -1,0 +1,121 @@
+import type { RecordJob, RelayTask, TranscodeJob } from '../events/resources.js';
+
+/**
+ * The typed surface of every Alibaba Cloud call livewatch makes. The implementation
+ * (`create-aliyun-client.ts`) validates each request against the documented constraints before
+ * it leaves the process, passes the shared rate limiter, retries transient failures under a
+ * deadline, and maps responses (tolerating unknown fields) to the normalised resource types.
+ * Failures reject with `AliyunApiError` (or `ValidationError` for a request that breaks a rule).
+ */
+export interface AliyunClient {
+  /** Every relay task in a live center; pages after the first are fetched concurrently within the rate limit. */
+  listRelayTasks(params: ListRelayTasksParams): AsyncIterable<RelayTask>;
+  /** Page by page, from `fromPage` (default 1), for sweeps that continue from a cursor. */
+  listRelayTaskPages(
+    params: ListRelayTasksParams & { readonly fromPage?: number },
+  ): AsyncIterable<Page<RelayTask>>;
+  /** Rejects with AliyunApiError code `CodeTaskNotExist` when the task is gone. */
+  describeRelayTask(params: TaskRef): Promise<RelayTask>;
+  updateRelayTask(params: UpdateRelayTaskParams): Promise<void>;
+  /** Returns the TaskId the API reports, which may differ from the request's ("the new task"). */
+  restartRelayTask(params: TaskRef): Promise<{ readonly taskId: string }>;
+  stopRelayTask(params: TaskRef): Promise<void>;
+  createRelayTask(params: CreateRelayTaskParams): Promise<{ readonly taskId: string }>;
+  deleteRelayTask(params: TaskRef): Promise<void>;
+
+  listRecordJobs(params: ListRecordJobsParams): AsyncIterable<RecordJob>;
+  listRecordJobPages(
+    params: ListRecordJobsParams & { readonly fromPage?: number },
+  ): AsyncIterable<Page<RecordJob>>;
+  listTranscodeJobs(params: ListTranscodeJobsParams): AsyncIterable<TranscodeJob>;
+  listTranscodeJobPages(
+    params: ListTranscodeJobsParams & { readonly fromPage?: number },
+  ): AsyncIterable<Page<TranscodeJob>>;
+
+  /** Counters since the client was created (for sweep reports and benchmarks). */
+  stats(): ApiCallStats;
+}
+
+export interface TaskRef {
+  readonly region: string;
+  readonly taskId: string;
+}
+
+export interface Page<T> {
+  readonly pageNumber: number;
+  readonly pageSize: number;
+  readonly total: number;
+  readonly items: readonly T[];
+}
+
+export interface ListRelayTasksParams {
+  readonly region: string;
+  /** Fuzzy filters, as the API offers them. */
+  readonly taskId?: string;
+  readonly taskName?: string;
+  readonly dstUrl?: string;
+  /** 1–100; default 100 (fewest calls). */
+  readonly pageSize?: number;
+}
+
+export interface UpdateRelayTaskParams extends TaskRef {
+  readonly startTime?: string;
+  readonly endTime?: string;
+  readonly sourceUrls?: readonly string[];
+  readonly repeatNumber?: number;
+  readonly offset?: number;
+  readonly fileIndex?: number;
+  readonly callbackUrl?: string;
+}
+
+export interface CreateRelayTaskParams {
+  readonly region: string;
+  readonly taskName?: string;
+  readonly startTime: string;
+  readonly endTime: string;
+  readonly sourceType: 'live' | 'vod' | 'url';
+  readonly sourceProtocol?: string;
+  readonly sourceUrls: readonly string[];
+  readonly dstUrl: string;
+  readonly callbackUrl?: string;
+  readonly retryCount?: number;
+  readonly retryInterval?: number;
+  readonly repeatNumber?: number;
+  readonly offset?: number;
+  readonly fileIndex?: number;
+}
+
+export interface ListRecordJobsParams {
+  readonly region: string;
+  readonly keyword?: string;
+  readonly status?: 'initial' | 'started' | 'paused';
+  /** UTC; the range may not exceed 30 days. */
+  readonly startTime?: string;
+  readonly endTime?: string;
+  readonly pageSize?: number;
+}
+
+export interface ListTranscodeJobsParams {
+  readonly region: string;
+  readonly keyword?: string;
+  readonly status?: 0 | 1 | 2;
+  readonly pageSize?: number;
+}
+
+export interface ApiCallStats {
+  /** HTTP requests sent (including retries). */
+  readonly requests: number;
+  readonly retries: number;
+  /** Responses that were throttling errors. */
+  readonly throttled: number;
+  /** Calls that finally failed. */
+  readonly failures: number;
+  readonly byAction: Readonly<Record<string, number>>;
+}
+
+/** Credentials for one invocation: from settings, or the FC context's STS token (taken fresh each time). */
+export interface Credentials {
+  readonly accessKeyId: string;
+  readonly accessKeySecret: string;
+  readonly securityToken?: string;
+}

@@ -1,0 +1,224 @@
+import { z } from 'zod';
+import { ConfigError, type SettingIssue } from '../errors.js';
+import { registerSecrets } from '../redact.js';
+
+/**
+ * All livewatch settings: one zod schema over the environment, parsed once at cold start.
+ * Every setting is documented in README.md ("Settings"); keep the two in step.
+ */
+
+/** Live centers that run pull-to-push tasks (the `Region` parameter, not the endpoint). */
+export const LIVE_REGIONS = [
+  'ap-southeast-1',
+  'ap-southeast-5',
+  'cn-beijing',
+  'cn-shanghai',
+  'cn-shenzhen',
+] as const;
+/** Regions with an ICE endpoint (`ice.<region>.aliyuncs.com`). */
+export const ICE_REGIONS = [
+  'ap-southeast-1',
+  'cn-beijing',
+  'cn-hangzhou',
+  'cn-shanghai',
+  'cn-shenzhen',
+  'us-west-1',
+] as const;
+
+const list = <T extends z.ZodType>(item: T) =>
+  z.preprocess(
+    (value) =>
+      typeof value === 'string'
+        ? value
+            .split(',')
+            .map((part) => part.trim())
+            .filter((part) => part.length > 0)
+        : value,
+    z.array(item),
+  );
+
+const bool = (fallback: boolean) => z.stringbool().default(fallback);
+const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+const seconds = (fallback: number, min = 0) => int(fallback, min);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === '' ? undefined : value));
+const optionalUrl = z.preprocess((value) => (value === '' ? undefined : value), z.url().optional());
+const hostPort = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9.-]+(:\d{1,5})?$/,
+    'must be a bare host or host:port, without a scheme (e.g. 127.0.0.1:8080)',
+  );
+
+const ConfigSchema = z.object({
+  // --- store ---
+  LIVEWATCH_STORE_URL: z
+    .string()
+    .regex(/^(sqlite:.+|rediss?:\/\/.+)$/, 'must be sqlite:<path> or redis://[user:pass@]host:port[/db]')
+    .default('sqlite:./.livewatch/state.db'),
+  LIVEWATCH_REDIS_PREFIX: z.string().min(1).default('livewatch:'),
+  LIVEWATCH_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+
+  // --- Alibaba Cloud credentials and endpoints ---
+  ALIBABA_CLOUD_ACCESS_KEY_ID: optionalString,
+  ALIBABA_CLOUD_ACCESS_KEY_SECRET: optionalString,
+  ALIBABA_CLOUD_SECURITY_TOKEN: optionalString,
+  /** Rate-limit scope. In FC it defaults to the invocation's account id; else to the AccessKey id. */
+  LIVEWATCH_ACCOUNT_ID: optionalString,
+  LIVEWATCH_LIVE_ENDPOINT: hostPort.default('live.aliyuncs.com'),
+  /** `{region}` is replaced by the ICE region. VPC: `ice-vpc.{region}.aliyuncs.com`. */
+  LIVEWATCH_ICE_ENDPOINT: z.string().min(1).default('ice.{region}.aliyuncs.com'),
+  LIVEWATCH_API_PROTOCOL: z.enum(['https', 'http']).default('https'),
+  /** Which signer `@alicloud/openapi-client` uses: V3 (ACS3-HMAC-SHA256) or the RPC HMAC-SHA1 ('v2' in the SDK). */
+  LIVEWATCH_API_SIGNATURE: z.enum(['v3', 'v1']).default('v3'),
+  LIVEWATCH_LIVE_REGIONS: list(z.enum(LIVE_REGIONS)).default(['cn-shanghai']),
+  LIVEWATCH_ICE_REGIONS: list(z.enum(ICE_REGIONS)).default(['cn-shanghai']),
+  /** Calls per second allowed per (account, action): the documented limit. */
+  LIVEWATCH_API_QPS: int(10, 1, 1000),
+  /** Safety margin added to the 1 s window, so N calls spread over 1 s + margin. */
+  LIVEWATCH_API_WINDOW_MARGIN_MS: int(100, 0, 10_000),
+  LIVEWATCH_API_TIMEOUT_MS: int(5_000, 100, 120_000),
+  /** Overall deadline for one call including its retries. */
+  LIVEWATCH_API_DEADLINE_MS: int(30_000, 100, 600_000),
+
+  // --- callback receiver ---
+  /** Secret tokens accepted in `/callback/<token>`; several for rotation. The first is given to tasks. */
+  LIVEWATCH_CALLBACK_TOKENS: list(
+    z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'each token: 16–128 of [A-Za-z0-9_-]'),
+  ).default([]),
+  /** Public base URL of the callback function, e.g. https://xxx.cn-shanghai.fcapp.run. Enables enrolment. */
+  LIVEWATCH_CALLBACK_BASE_URL: optionalUrl,
+  LIVEWATCH_CALLBACK_MAX_BODY_BYTES: int(65_536, 1_024, 1_048_576),
+  LIVEWATCH_DEDUPE_TTL_S: seconds(86_400, 60),
+
+  // --- poller ---
+  /** Time a sweep may take before it stops and continues from a cursor on the next tick. */
+  LIVEWATCH_SWEEP_BUDGET_MS: int(40_000, 1_000),
+  LIVEWATCH_ENROL: z.enum(['off', 'missing', 'takeover']).default('missing'),
+  LIVEWATCH_POLL_INTERVAL_S: seconds(60, 1),
+
+  // --- alert / remediation ---
+  LIVEWATCH_ALERT_FUNCTION: z.string().min(1).default('livewatch-alert'),
+  LIVEWATCH_TICK_INTERVAL_S: seconds(60, 1),
+  LIVEWATCH_AUTO_RESTART: bool(true),
+  LIVEWATCH_DRY_RUN: bool(false),
+  LIVEWATCH_OPT_OUT_IDS: list(z.string().min(1)).default([]),
+  LIVEWATCH_OPT_OUT_NAME_PATTERN: z
+    .string()
+    .optional()
+    .refine(
+      (value) => value === undefined || value === '' || isValidRegExp(value),
+      'must be a valid regular expression',
+    ),
+  LIVEWATCH_RESTART_BACKOFF_BASE_S: seconds(10, 1),
+  LIVEWATCH_RESTART_BACKOFF_MAX_S: seconds(300, 1),
+  LIVEWATCH_RESTART_BACKOFF_JITTER: z.coerce.number().min(0).max(1).default(0.2),
+  LIVEWATCH_RESTART_RESET_AFTER_S: seconds(600, 1),
+  LIVEWATCH_RESTART_BUDGET: int(5, 1, 1000),
+  LIVEWATCH_RESTART_BUDGET_WINDOW_S: seconds(1_800, 1),
+  /** Overrides the recovering grace (default: the task's RetryCount × RetryInterval). */
+  LIVEWATCH_RECOVERING_GRACE_S: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number().int().min(0).optional(),
+  ),
+  /** Number of tasks of one source host or region failing within the window that trips the breaker. */
+  LIVEWATCH_BREAKER_THRESHOLD: int(5, 2, 100_000),
+  LIVEWATCH_BREAKER_WINDOW_S: seconds(120, 1),
+  LIVEWATCH_BREAKER_COOLDOWN_S: seconds(300, 1),
+  /** Above this many events in one batch, verify with one listing sweep instead of a describe per task. */
+  LIVEWATCH_VERIFY_LIST_THRESHOLD: int(20, 1),
+  /** Raise a critical alert when the last successful sweep is older than this. */
+  LIVEWATCH_HEARTBEAT_MAX_AGE_S: seconds(300, 10),
+
+  // --- notifications ---
+  LIVEWATCH_DINGTALK_WEBHOOK: optionalUrl,
+  LIVEWATCH_DINGTALK_SECRET: optionalString,
+  LIVEWATCH_DINGTALK_AT_MOBILES: list(
+    z.string().regex(/^\+?\d{5,20}$/, 'each must be a phone number'),
+  ).default([]),
+  LIVEWATCH_SLACK_WEBHOOK: optionalUrl,
+  LIVEWATCH_FEISHU_WEBHOOK: optionalUrl,
+  LIVEWATCH_FEISHU_SECRET: optionalString,
+  LIVEWATCH_WECOM_WEBHOOK: optionalUrl,
+  LIVEWATCH_WEBHOOK_URL: optionalUrl,
+  /** HMAC-SHA256 secret for the generic webhook's `webhook-signature` header (Standard Webhooks). */
+  LIVEWATCH_WEBHOOK_SECRET: optionalString,
+  LIVEWATCH_GROUP_WAIT_S: seconds(30),
+  LIVEWATCH_GROUP_WAIT_CRITICAL_S: seconds(0),
+  LIVEWATCH_GROUP_INTERVAL_S: seconds(300, 1),
+  LIVEWATCH_REPEAT_INTERVAL_S: seconds(14_400, 1),
+  LIVEWATCH_SEND_RESOLVED: bool(true),
+
+  // --- local host (npm start) ---
+  LIVEWATCH_PORT: int(8787, 0, 65_535),
+  LIVEWATCH_FC_ENDPOINT: optionalString,
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/**
+ * Parses and validates the settings. Throws a ConfigError naming every variable at fault.
+ * @example const config = loadConfig(); // at module scope, once per cold start
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = ConfigSchema.safeParse(env);
+  if (!result.success) {
+    const issues: SettingIssue[] = result.error.issues.map((issue) => ({
+      variable: String(issue.path[0] ?? '(settings)'),
+      message: issue.path.length > 1 ? `item ${String(issue.path[1])}: ${issue.message}` : issue.message,
+    }));
+    throw new ConfigError(issues);
+  }
+  const config = result.data;
+  const cross: SettingIssue[] = [];
+  if (Boolean(config.ALIBABA_CLOUD_ACCESS_KEY_ID) !== Boolean(config.ALIBABA_CLOUD_ACCESS_KEY_SECRET)) {
+    cross.push({
+      variable: config.ALIBABA_CLOUD_ACCESS_KEY_ID
+        ? 'ALIBABA_CLOUD_ACCESS_KEY_SECRET'
+        : 'ALIBABA_CLOUD_ACCESS_KEY_ID',
+      message: 'ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET must be set together',
+    });
+  }
+  if (config.LIVEWATCH_RESTART_BACKOFF_MAX_S < config.LIVEWATCH_RESTART_BACKOFF_BASE_S) {
+    cross.push({
+      variable: 'LIVEWATCH_RESTART_BACKOFF_MAX_S',
+      message: `must be ≥ LIVEWATCH_RESTART_BACKOFF_BASE_S (${config.LIVEWATCH_RESTART_BACKOFF_BASE_S})`,
+    });
+  }
+  if (config.LIVEWATCH_DINGTALK_SECRET && !config.LIVEWATCH_DINGTALK_WEBHOOK) {
+    cross.push({
+      variable: 'LIVEWATCH_DINGTALK_WEBHOOK',
+      message: 'required when LIVEWATCH_DINGTALK_SECRET is set',
+    });
+  }
+  if (config.LIVEWATCH_FEISHU_SECRET && !config.LIVEWATCH_FEISHU_WEBHOOK) {
+    cross.push({
+      variable: 'LIVEWATCH_FEISHU_WEBHOOK',
+      message: 'required when LIVEWATCH_FEISHU_SECRET is set',
+    });
+  }
+  if (cross.length > 0) throw new ConfigError(cross);
+
+  registerSecrets(
+    config.ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+    config.ALIBABA_CLOUD_SECURITY_TOKEN,
+    config.LIVEWATCH_DINGTALK_SECRET,
+    config.LIVEWATCH_FEISHU_SECRET,
+    config.LIVEWATCH_WEBHOOK_SECRET,
+    ...config.LIVEWATCH_CALLBACK_TOKENS,
+  );
+  return config;
+}
+
+function isValidRegExp(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    // An invalid pattern is reported as a setting issue by the caller, not thrown here.
+    return false;
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * livewatch's one error family. Every error carries typed context and, where it wraps another
+ * failure, the original in `cause`. Vendor errors (OpenAPI SDK, FC SDK, SQLite, Redis, chat HTTP)
+ * are translated into these at the adapter boundary, so core code never inspects an SDK class.
+ * HTTP status mapping lives in one place: `lib/fc/to-http-response.ts`.
+ */
+export class LivewatchError extends Error {
+  override name = 'LivewatchError';
+  readonly context: Readonly<Record<string, unknown>>;
+
+  constructor(message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.context = options.context ?? {};
+  }
+}
+
+export interface SettingIssue {
+  /** The environment variable at fault, e.g. `LIVEWATCH_STORE_URL`. */
+  readonly variable: string;
+  readonly message: string;
+}
+
+/** A setting is missing or malformed. The message names every variable at fault and what is wrong. */
+export class ConfigError extends LivewatchError {
+  override name = 'ConfigError';
+  readonly issues: readonly SettingIssue[];
+
+  constructor(issues: readonly SettingIssue[]) {
+    super(
+      `invalid livewatch settings:\n${issues.map((issue) => `  ${issue.variable}: ${issue.message}`).join('\n')}`,
+      { context: { variables: issues.map((issue) => issue.variable) } },
+    );
+    this.issues = issues;
+  }
+}
+
+export interface InputIssue {
+  /** Dotted path of the offending field or parameter, e.g. `PageSize` or `TaskInfo.StartTime`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Input from outside (a request parameter, a callback body, a CLI flag) broke a rule. Nothing was done. */
+export class ValidationError extends LivewatchError {
+  override name = 'ValidationError';
+  readonly issues: readonly InputIssue[];
+
+  constructor(what: string, issues: readonly InputIssue[], options: { cause?: unknown } = {}) {
+    super(`${what}: ${issues.map((issue) => `${issue.path || '(root)'}: ${issue.message}`).join('; ')}`, {
+      ...options,
+      context: { what },
+    });
+    this.issues = issues;
+  }
+}
+
+/** The caller did not prove who it is (missing or wrong callback token). */
+export class AuthError extends LivewatchError {
+  override name = 'AuthError';
+}
+
+/** The request is well-formed but not allowed here (wrong method, unknown route, body too large). */
+export class RequestRejectedError extends LivewatchError {
+  override name = 'RequestRejectedError';
+  readonly statusCode: number;
+
+  constructor(statusCode: number, message: string) {
+    super(message, { context: { statusCode } });
+    this.statusCode = statusCode;
+  }
+}
+
+/** An Alibaba Cloud OpenAPI call failed (after any retries). */
+export class AliyunApiError extends LivewatchError {
+  override name = 'AliyunApiError';
+  readonly action: string;
+  /** The API's `Code` (e.g. `Throttling.User`, `CodeTaskNotExist`), or a transport code such as `ECONNREFUSED`. */
+  readonly code: string;
+  readonly requestId: string | undefined;
+  readonly httpStatus: number | undefined;
+  readonly retryable: boolean;
+
+  constructor(
+    message: string,
+    details: {
+      action: string;
+      code: string;
+      requestId?: string | undefined;
+      httpStatus?: number | undefined;
+      retryable: boolean;
+      cause?: unknown;
+    },
+  ) {
+    super(message, {
+      cause: details.cause,
+      context: { action: details.action, code: details.code, requestId: details.requestId },
+    });
+    this.action = details.action;
+    this.code = details.code;
+    this.requestId = details.requestId;
+    this.httpStatus = details.httpStatus;
+    this.retryable = details.retryable;
+  }
+}
+
+/** The state store could not be reached or failed. Callers answer 503 / let the platform retry. */
+export class StoreUnavailableError extends LivewatchError {
+  override name = 'StoreUnavailableError';
+  readonly operation: string;
+
+  constructor(operation: string, options: { cause?: unknown } = {}) {
+    super(`state store unavailable during ${operation}`, { ...options, context: { operation } });
+    this.operation = operation;
+  }
+}
+
+/** Invoking another function (the async alert function) failed. */
+export class InvokeError extends LivewatchError {
+  override name = 'InvokeError';
+  readonly functionName: string;
+  readonly retryable: boolean;
+
+  constructor(message: string, details: { functionName: string; retryable: boolean; cause?: unknown }) {
+    super(message, { cause: details.cause, context: { functionName: details.functionName } });
+    this.functionName = details.functionName;
+    this.retryable = details.retryable;
+  }
+}
+
+/** A remediation step (update, restart) could not be carried out. */
+export class RemediationError extends LivewatchError {
+  override name = 'RemediationError';
+  readonly action: string;
+  readonly taskId: string;
+
+  constructor(message: string, details: { action: string; taskId: string; cause?: unknown }) {
+    super(message, { cause: details.cause, context: { action: details.action, taskId: details.taskId } });
+    this.action = details.action;
+    this.taskId = details.taskId;
+  }
+}
+
+/** Returns a short, secret-free description of any thrown value, for logs and messages. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

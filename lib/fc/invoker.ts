@@ -1,0 +1,12 @@
+/**
+ * How the callback and poller functions hand events to the alert function. In FC it is an
+ * asynchronous InvokeFunction (`@alicloud/fc2` with the 2023-03-30 path, `x-fc-invocation-type:
+ * Async`, `x-fc-async-task-id`); locally the local FC host delivers in-process.
+ */
+export interface Invoker {
+  /**
+   * Queues an asynchronous invocation. `taskId` deduplicates submissions (FC answers 409 for a reused
+   * id, which counts as success: it is already queued). Rejects with InvokeError.
+   */
+  invokeAsync(functionName: string, payload: string, taskId: string): Promise<void>;
+}

@@ -1,0 +1,41 @@
+import type { ResourceKind, ResourceRef } from '../events/resources.js';
+import type { Severity } from '../store/store.js';
+
+/**
+ * What the rest of livewatch hands to the notifier. The notifier routes each notice to every
+ * configured channel, groups by (channel, severity, kind, region, reason), paces each channel
+ * under its limit, and delivers through the outbox. A notice with the same `id` and status
+ * `resolved` resolves an earlier firing one (a resolved message is sent if enabled).
+ */
+export interface Notice {
+  /** Alert identity, stable across firing and resolved, e.g. `relay:cn-shanghai:<id>:offline`. */
+  readonly id: string;
+  readonly status: 'firing' | 'resolved';
+  readonly severity: Severity;
+  readonly kind: ResourceKind | 'monitor';
+  readonly region: string;
+  /** Group label: `PullStreamFailed`, `Restarted`, `GaveUp`, `MassFailure`, `MonitorUnhealthy`, … */
+  readonly reason: string;
+  /** One line, e.g. `relay task-42 offline (PullStreamFailed)`. Never contains secrets. */
+  readonly title: string;
+  /** Details in plain text (rendered per channel). Never contains secrets. */
+  readonly text: string;
+  readonly resource?: ResourceRef;
+  /** Epoch ms. */
+  readonly at: number;
+}
+
+export interface Notifier {
+  /** Records the notice into its groups. Does not send: `flush` does, on the alert tick. */
+  notify(notice: Notice): Promise<void>;
+  /** Flushes due groups into the outbox and delivers due outbox messages under each channel's pace. */
+  flush(): Promise<FlushReport>;
+}
+
+export interface FlushReport {
+  readonly groupsFlushed: number;
+  readonly sent: number;
+  readonly retried: number;
+  readonly dead: number;
+  readonly digested: number;
+}

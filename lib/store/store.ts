@@ -1,0 +1,233 @@
+import type { RecordJob, RelayTask, TranscodeJob } from '../events/resources.js';
+
+/**
+ * The Store port: every piece of state that outlives one invocation and is shared by all function
+ * instances. Two adapters implement it and pass one contract suite (`test/integration/store-contract.test.ts`):
+ * `sqlite` (better-sqlite3, WAL, one file: the embedded default) and `redis` (Redis/Tair ≥ 6, Lua
+ * for multi-key or read-modify-write steps).
+ *
+ * Times are passed in (`now`, epoch ms) rather than read from the machine clock, so tests drive TTLs,
+ * leases and due times with a manual clock. Every operation that cannot reach the backing store
+ * rejects with `StoreUnavailableError` (never a vendor error).
+ */
+export interface Store {
+  readonly kind: 'sqlite' | 'redis';
+
+  /** Resolves when the store answers; rejects with StoreUnavailableError otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  // ---- dedupe -------------------------------------------------------------------------------
+  /** Claims `key` once for `ttlMs`. True for exactly one caller while the claim lives. */
+  claim(key: string, ttlMs: number, now: number): Promise<boolean>;
+  /** Releases a claim (after a failure, so the sender's retry is processed). */
+  release(key: string): Promise<void>;
+
+  // ---- versioned documents (compare-and-set) -----------------------------------------------
+  /** Last known state per resource, keyed by `resourceKey()`. */
+  readonly snapshots: VersionedCollection<StoredSnapshot>;
+  /** Per-task restart ledger, keyed by `resourceKey()`. */
+  readonly ledgers: VersionedCollection<RestartLedger>;
+  /** Pending notification groups, keyed by the group key. */
+  readonly groups: VersionedCollection<NotificationGroup>;
+  /** Circuit breakers, keyed by e.g. `host:<source host>` or `region:<region>`. */
+  readonly breakers: VersionedCollection<BreakerState>;
+  /** Original callback URLs of taken-over tasks (enrolment), keyed by `resourceKey()`. */
+  readonly forwards: VersionedCollection<ForwardTarget>;
+
+  /**
+   * Re-keys a task after Restart returned a new TaskId: moves its snapshot, ledger and history
+   * from `fromKey` to `toKey` atomically, and appends the old id to the ledger's lineage.
+   */
+  moveTask(fromKey: string, toKey: string, oldTaskId: string): Promise<void>;
+
+  // ---- leases (single-flight) --------------------------------------------------------------
+  /** Takes the lease `name` for `holder` until now + ttlMs. True if taken (free, expired, or already ours). */
+  acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean>;
+  /** Releases the lease if `holder` still holds it. */
+  releaseLease(name: string, holder: string): Promise<void>;
+
+  // ---- notification outbox (at-least-once delivery) ----------------------------------------
+  /** Adds a message. Idempotent on `id`: false if a message with this id exists already. */
+  enqueueOutbox(message: NewOutboxMessage): Promise<boolean>;
+  /**
+   * Takes up to `limit` messages due at `now` (oldest due first) and hides them until now + leaseMs,
+   * so concurrent tickers do not send the same message twice while one is in flight.
+   */
+  takeDueOutbox(now: number, limit: number, leaseMs: number): Promise<OutboxMessage[]>;
+  markOutboxSent(id: string, now: number): Promise<void>;
+  /** A retryable failure: the message becomes due again at `retryAt`; attempts + 1. */
+  markOutboxFailed(id: string, retryAt: number, error: string): Promise<void>;
+  /** A permanent failure: the message is kept for inspection but never sent again. */
+  markOutboxDead(id: string, error: string): Promise<void>;
+  outboxStats(): Promise<OutboxStats>;
+
+  // ---- history ------------------------------------------------------------------------------
+  /** Appends to a resource's history, keeping only the newest `cap` entries. */
+  appendHistory(resourceKey: string, entry: HistoryEntry, cap?: number): Promise<void>;
+  /** Newest first. */
+  getHistory(resourceKey: string, limit?: number): Promise<HistoryEntry[]>;
+
+  // ---- shared rate limit --------------------------------------------------------------------
+  /**
+   * Sliding-window log shared by all instances: if fewer than `limit` calls were recorded under
+   * `key` in (now − windowMs, now], records one and returns 0; otherwise records nothing and
+   * returns how many ms to wait before a slot frees up. Atomic.
+   */
+  acquireRate(key: string, limit: number, windowMs: number, now: number): Promise<number>;
+
+  // ---- poller -------------------------------------------------------------------------------
+  putHeartbeat(heartbeat: Heartbeat): Promise<void>;
+  getHeartbeat(): Promise<Heartbeat | undefined>;
+  /** Where an unfinished sweep continues; undefined clears it. */
+  putSweepCursor(cursor: SweepCursor | undefined): Promise<void>;
+  getSweepCursor(): Promise<SweepCursor | undefined>;
+}
+
+export interface Versioned<T> {
+  readonly value: T;
+  /** Starts at 1 and increases by one on every successful put. */
+  readonly version: number;
+}
+
+export type CasResult<T> =
+  | { readonly ok: true; readonly version: number }
+  | { readonly ok: false; readonly current: Versioned<T> | undefined };
+
+export interface VersionedCollection<T> {
+  get(key: string): Promise<Versioned<T> | undefined>;
+  /**
+   * Writes `value` if the stored version equals `expectedVersion` (`null`: only if absent).
+   * On conflict nothing is written and the current document is returned.
+   */
+  put(key: string, value: T, expectedVersion: number | null): Promise<CasResult<T>>;
+  /** Deletes if the version matches (`null`: whatever the version). True if deleted. */
+  delete(key: string, expectedVersion: number | null): Promise<boolean>;
+  /** All documents whose key starts with `prefix` (all when omitted), in key order. */
+  list(prefix?: string): Promise<Array<Versioned<T> & { readonly key: string }>>;
+}
+
+/** What the poller last saw of a resource. */
+export interface StoredSnapshot {
+  readonly resource: RelayTask | RecordJob | TranscodeJob;
+  /** Epoch ms of the observation this snapshot reflects (callback EventTime or sweep time). */
+  readonly observedAt: number;
+  /** Epoch ms since when the resource has been in its current state, as far as livewatch knows. */
+  readonly stateSince: number;
+  /** Stuck conditions already reported for the current state, so each is reported once. */
+  readonly reportedStuck?: readonly string[];
+}
+
+export interface RestartLedger {
+  readonly taskId: string;
+  readonly region: string;
+  /** Epoch ms of restarts performed, newest last (only those inside the budget window are kept). */
+  readonly restarts: readonly number[];
+  /** Restarts since the task was last healthy for the reset period; drives the backoff exponent. */
+  readonly consecutive: number;
+  /** Earliest time the next automatic restart may happen (backoff), epoch ms. */
+  readonly nextAttemptAt?: number;
+  /** Epoch ms since when the task has been seen running continuously. */
+  readonly healthySince?: number;
+  /** Epoch ms since when the task has been unhealthy (for "recovered after N seconds"). */
+  readonly unhealthySince?: number;
+  /** Budget spent: livewatch stopped acting and escalated once. Cleared when the task runs again. */
+  readonly needsPerson: boolean;
+  readonly escalatedAt?: number;
+  /** Previous TaskIds of this task, oldest first (Restart may return a new TaskId). */
+  readonly lineage: readonly string[];
+  /** A restart livewatch itself made and expects a Running event for (so it is not taken as external). */
+  readonly pendingRestartAt?: number;
+}
+
+export interface HistoryEntry {
+  /** Epoch ms. */
+  readonly at: number;
+  /** e.g. `event`, `restart`, `resume`, `skip`, `gave-up`, `breaker`, `recovered`, `enrolled`. */
+  readonly type: string;
+  readonly message: string;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+export interface NewOutboxMessage {
+  readonly id: string;
+  /** Channel name, e.g. `dingtalk`, `slack`, `feishu`, `wecom`, `webhook`. */
+  readonly channel: string;
+  /** The rendered, secret-free message body for the channel (JSON-serialisable). */
+  readonly payload: unknown;
+  readonly dueAt: number;
+  readonly createdAt: number;
+}
+
+export interface OutboxMessage extends NewOutboxMessage {
+  readonly attempts: number;
+  readonly lastError?: string;
+}
+
+export interface OutboxStats {
+  readonly pending: number;
+  readonly sent: number;
+  readonly dead: number;
+  /** Due time of the oldest pending message, if any. */
+  readonly oldestDueAt?: number;
+}
+
+export type Severity = 'critical' | 'warning' | 'info';
+
+/** One alert inside a notification group (Alertmanager model). */
+export interface GroupedAlert {
+  readonly id: string;
+  readonly status: 'firing' | 'resolved';
+  readonly title: string;
+  readonly text: string;
+  readonly startsAt: number;
+  readonly endsAt?: number;
+  readonly updatedAt: number;
+}
+
+export interface NotificationGroup {
+  readonly key: string;
+  readonly channel: string;
+  readonly severity: Severity;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly alerts: Readonly<Record<string, GroupedAlert>>;
+  /** When the group next needs a flush (group_wait / group_interval / repeat_interval), epoch ms. */
+  readonly nextFlushAt: number;
+  readonly lastSentAt?: number;
+  /** Fingerprint of what was last sent (firing and resolved ids), to decide whether anything changed. */
+  readonly lastSentFingerprint?: string;
+}
+
+export interface BreakerState {
+  readonly key: string;
+  readonly state: 'closed' | 'open' | 'half-open';
+  /** Epoch ms of recent failures counted toward tripping. */
+  readonly failures: readonly number[];
+  readonly openedAt?: number;
+  /** The task restarted as the half-open probe. */
+  readonly probeTaskKey?: string;
+  readonly probeAt?: number;
+}
+
+export interface ForwardTarget {
+  /** The task's CallbackUrl before livewatch took it over; every callback is forwarded there. */
+  readonly originalUrl: string;
+  readonly since: number;
+}
+
+export interface Heartbeat {
+  /** Epoch ms when the last sweep finished successfully (complete or budget-limited). */
+  readonly lastSuccessAt: number;
+  readonly durationMs: number;
+  readonly complete: boolean;
+  readonly counts: Readonly<Record<string, number>>;
+  readonly apiCalls: number;
+  readonly lastError?: string;
+}
+
+export interface SweepCursor {
+  /** The listing (e.g. `relay:cn-shanghai`) to continue with, and the page within it. */
+  readonly scope: string;
+  readonly page: number;
+  readonly startedAt: number;
+}
