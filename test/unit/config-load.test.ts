@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../lib/config/config.js';
+import { ConfigError } from '../../lib/errors.js';
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected loadConfig to throw a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('gives working defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.LIVEWATCH_STORE_URL).toBe('sqlite:./.livewatch/state.db');
+    expect(config.LIVEWATCH_LIVE_REGIONS).toEqual(['cn-shanghai']);
+    expect(config.LIVEWATCH_API_QPS).toBe(10);
+    expect(config.LIVEWATCH_RESTART_BUDGET).toBe(5);
+    expect(config.LIVEWATCH_DRY_RUN).toBe(false);
+    expect(config.LIVEWATCH_CALLBACK_TOKENS).toEqual([]);
+  });
+
+  it('parses lists, booleans and numbers from strings', () => {
+    const config = loadConfig({
+      LIVEWATCH_LIVE_REGIONS: 'cn-beijing, cn-shanghai',
+      LIVEWATCH_DRY_RUN: 'true',
+      LIVEWATCH_API_QPS: '8',
+      LIVEWATCH_CALLBACK_TOKENS: 'aaaaaaaaaaaaaaaa1,bbbbbbbbbbbbbbbb2',
+    });
+    expect(config.LIVEWATCH_LIVE_REGIONS).toEqual(['cn-beijing', 'cn-shanghai']);
+    expect(config.LIVEWATCH_DRY_RUN).toBe(true);
+    expect(config.LIVEWATCH_API_QPS).toBe(8);
+    expect(config.LIVEWATCH_CALLBACK_TOKENS).toHaveLength(2);
+  });
+
+  it('names every variable at fault and what is wrong with it', () => {
+    const error = configError({
+      LIVEWATCH_STORE_URL: 'mysql://x',
+      LIVEWATCH_LIVE_REGIONS: 'cn-shanghai,mars-1',
+      LIVEWATCH_API_QPS: 'ten',
+      LIVEWATCH_DRY_RUN: 'maybe',
+    });
+    const variables = error.issues.map((issue) => issue.variable).sort();
+    expect(variables).toEqual([
+      'LIVEWATCH_API_QPS',
+      'LIVEWATCH_DRY_RUN',
+      'LIVEWATCH_LIVE_REGIONS',
+      'LIVEWATCH_STORE_URL',
+    ]);
+    expect(error.message).toContain('LIVEWATCH_STORE_URL: must be sqlite:<path> or redis://');
+    expect(error.message).toMatch(/LIVEWATCH_LIVE_REGIONS: item 1/);
+  });
+
+  it('rejects short callback tokens without echoing them', () => {
+    const error = configError({ LIVEWATCH_CALLBACK_TOKENS: 'short-secret' });
+    expect(error.issues[0]?.variable).toBe('LIVEWATCH_CALLBACK_TOKENS');
+    expect(error.message).not.toContain('short-secret');
+  });
+
+  it('requires the AccessKey id and secret together', () => {
+    const error = configError({ ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIexample' });
+    expect(error.issues).toEqual([expect.objectContaining({ variable: 'ALIBABA_CLOUD_ACCESS_KEY_SECRET' })]);
+  });
+
+  it('rejects an invalid opt-out pattern and an inverted backoff', () => {
+    const pattern = configError({ LIVEWATCH_OPT_OUT_NAME_PATTERN: '([' });
+    expect(pattern.issues[0]?.variable).toBe('LIVEWATCH_OPT_OUT_NAME_PATTERN');
+    const backoff = configError({
+      LIVEWATCH_RESTART_BACKOFF_BASE_S: '60',
+      LIVEWATCH_RESTART_BACKOFF_MAX_S: '30',
+    });
+    expect(backoff.issues[0]?.variable).toBe('LIVEWATCH_RESTART_BACKOFF_MAX_S');
+  });
+
+  it('rejects an endpoint override that carries a scheme', () => {
+    const error = configError({ LIVEWATCH_LIVE_ENDPOINT: 'http://127.0.0.1:8080' });
+    expect(error.message).toContain('without a scheme');
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../lib/log.js';
+import { redact, registerSecrets } from '../../lib/redact.js';
+
+describe('redact', () => {
+  it('masks registered secrets wherever they appear', () => {
+    registerSecrets('sk-verysecretvalue');
+    expect(redact('key=sk-verysecretvalue; again sk-verysecretvalue')).toBe('key=***; again ***');
+  });
+
+  it('masks secret-bearing URL parts of known channels and stream URLs', () => {
+    const text = [
+      'https://oapi.dingtalk.com/robot/send?access_token=abc123&timestamp=1&sign=xyz',
+      'https://hooks.slack.com/services/T000/B000/XXXX',
+      'https://open.feishu.cn/open-apis/bot/v2/hook/0f0f-token',
+      'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=uuid-1',
+      'rtmp://push.example.com/app/stream?auth_key=1700000000-0-0-abcdef',
+      'https://x.fcapp.run/callback/tok_1234567890abcdef?region=cn-shanghai',
+    ].join('\n');
+    const out = redact(text);
+    for (const secret of [
+      'abc123',
+      'xyz',
+      'T000/B000/XXXX',
+      '0f0f-token',
+      'uuid-1',
+      'abcdef',
+      'tok_1234567890abcdef',
+    ]) {
+      expect(out).not.toContain(secret);
+    }
+    expect(out).toContain('rtmp://push.example.com/app/stream?auth_key=***');
+    expect(out).toContain('?region=cn-shanghai');
+  });
+
+  it('is applied to every log line', () => {
+    const lines: string[] = [];
+    registerSecrets('webhook-secret-123');
+    const log = createLogger({ sink: (line) => lines.push(line) });
+    log.info('sending', { url: 'https://hooks.slack.com/services/T1/B2/C3', secret: 'webhook-secret-123' });
+    log.child({ requestId: 'r-1' }).error('failed', { error: new Error('boom webhook-secret-123') });
+    expect(lines).toHaveLength(2);
+    expect(lines.join('\n')).not.toMatch(/webhook-secret-123|T1\/B2\/C3/);
+    expect(JSON.parse(lines[1] ?? '{}')).toMatchObject({ level: 'error', requestId: 'r-1' });
+  });
+
+  it('honours the level', () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'warn', sink: (line) => lines.push(line) });
+    log.info('hidden');
+    log.warn('shown');
+    expect(lines).toHaveLength(1);
+  });
+});
