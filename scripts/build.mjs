@@ -1,0 +1,34 @@
+// Bundles each function into dist/<name>.js (ESM) for Function Compute: `npm run build`.
+// s.yaml deploys ./dist with handlers `callback.handler`, `poller.handler`, `alert.handler`.
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { build } from 'esbuild';
+
+const FUNCTIONS = ['callback', 'poller', 'alert'];
+
+await rm('dist', { recursive: true, force: true });
+await mkdir('dist', { recursive: true });
+await build({
+  entryPoints: Object.fromEntries(FUNCTIONS.map((name) => [name, `functions/${name}/index.ts`])),
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: true,
+  minify: true,
+  legalComments: 'none',
+  // better-sqlite3 is native and only used by the embedded store; in FC the store is Redis/Tair.
+  // proxy-agent is an optional dependency of @alicloud/fc2 that it never loads here.
+  external: ['better-sqlite3', 'proxy-agent'],
+  // The Alibaba SDKs are CommonJS and call require() for Node built-ins; give the ESM bundle one.
+  banner: {
+    js: "import { createRequire as __lwCreateRequire } from 'node:module'; const require = __lwCreateRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+});
+// FC's Node runtime treats .js as CommonJS unless the nearest package.json says otherwise.
+await writeFile('dist/package.json', `${JSON.stringify({ type: 'module' }, null, 2)}\n`);
+for (const name of FUNCTIONS) {
+  const { size } = await stat(`dist/${name}.js`);
+  console.log(`dist/${name}.js  ${(size / 1024).toFixed(0)} KiB`);
+}
