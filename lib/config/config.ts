@@ -99,6 +99,12 @@ const ConfigSchema = z.object({
   LIVEWATCH_SWEEP_BUDGET_MS: int(40_000, 1_000),
   LIVEWATCH_ENROL: z.enum(['off', 'missing', 'takeover']).default('missing'),
   LIVEWATCH_POLL_INTERVAL_S: seconds(60, 1),
+  /** A relay task still idle this long after its StartTime is reported as stuck (once). */
+  LIVEWATCH_IDLE_START_SLACK_S: seconds(120),
+  /** A record job paused this long is reported as stuck (once); ICE itself retries a lost stream for 3 min. */
+  LIVEWATCH_RECORD_PAUSED_GRACE_S: seconds(300),
+  /** At most this many UpdateLivePullToPush enrolments per sweep, leaving the Update quota to remediation. */
+  LIVEWATCH_ENROL_MAX_PER_SWEEP: int(100, 0, 100_000),
 
   // --- alert / remediation ---
   LIVEWATCH_ALERT_FUNCTION: z.string().min(1).default('livewatch-alert'),

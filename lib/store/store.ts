@@ -230,4 +230,9 @@ export interface SweepCursor {
   readonly scope: string;
   readonly page: number;
   readonly startedAt: number;
+  /**
+   * Ids listed so far in this scope's pass (pages 1 … page − 1), so that disappearance is concluded
+   * only at the end of a pass that spans several ticks. Adapters store the cursor as a whole (JSON).
+   */
+  readonly seen?: readonly string[];
 }
