@@ -1,0 +1,219 @@
+import type { RelayTask } from '../events/resources.js';
+import type { RestartLedger } from '../store/store.js';
+import {
+  DEFAULT_RETRY_COUNT,
+  DEFAULT_RETRY_INTERVAL_S,
+  type RemediationPolicy,
+} from './remediation-policy.js';
+import { backoffUntil, restartsInWindow } from './restart-ledger.js';
+
+/** Why livewatch leaves a task alone. */
+export type SkipReason =
+  | 'user-stop'
+  | 'before-start'
+  | 'after-end'
+  | 'exited'
+  | 'idle'
+  | 'opted-out'
+  | 'auto-restart-off'
+  | 'needs-person'
+  | 'running';
+
+export interface ResumePoint {
+  readonly fileIndex: number;
+  /** Seconds into the file; 0 means "from the start of the file" and is not sent. */
+  readonly offset: number;
+}
+
+export type Decision =
+  | { readonly kind: 'healthy' }
+  | { readonly kind: 'skip'; readonly reason: SkipReason; readonly detail: string }
+  | {
+      readonly kind: 'wait';
+      readonly reason: 'recovering-grace' | 'backoff';
+      readonly until: number;
+      readonly detail: string;
+    }
+  | { readonly kind: 'give-up'; readonly restartsInWindow: number; readonly detail: string }
+  | {
+      readonly kind: 'restart';
+      /** 1 for the first restart of a series. */
+      readonly attempt: number;
+      /** A running/recovering task must be stopped before FileIndex/Offset can be updated. */
+      readonly stopFirst: boolean;
+      readonly resume?: ResumePoint;
+      readonly detail: string;
+    };
+
+export interface DecideInput {
+  /** The task as just verified through the API (the truth). */
+  readonly task: RelayTask;
+  readonly ledger: RestartLedger | undefined;
+  /** Epoch ms since when the task has been in its current state (from the snapshot). */
+  readonly stateSince: number;
+  /** The reason carried by the event that led here (a hint, e.g. `TriggerByUser` from a callback). */
+  readonly eventReason?: string | undefined;
+  readonly eventObservedAt?: number | undefined;
+  /** The last known playback position when the verified task does not report one. */
+  readonly lastKnown?: Pick<RelayTask, 'currentFileIndex' | 'currentOffset'> | undefined;
+  readonly policy: RemediationPolicy;
+  readonly now: number;
+  /**
+   * A person asked for this restart (`livewatch restart`). `force` bypasses backoff, budget,
+   * needs-person, opt-out and a user stop; it never bypasses the task's time window or exit.
+   */
+  readonly manual?: { readonly force: boolean } | undefined;
+}
+
+/** EventTime has one-second resolution; an event this close to our own restart is ours. */
+const OWN_EVENT_TOLERANCE_MS = 2_000;
+
+/**
+ * The restart policy as one pure function: what to do with a verified relay task, given its ledger.
+ * The circuit breaker is applied by the caller after a `restart` decision (it needs shared state).
+ *
+ * @example
+ * const decision = decide({ task, ledger, stateSince, policy, now: clock.now() });
+ * if (decision.kind === 'restart') await restartTask(...);
+ */
+export function decide(input: DecideInput): Decision {
+  const { task, ledger, policy, now } = input;
+  const force = input.manual?.force ?? false;
+
+  if (task.state === 'exited') {
+    return {
+      kind: 'skip',
+      reason: 'exited',
+      detail: `task exited (${task.exitReason ?? 'no reason given'})`,
+    };
+  }
+  const start = parseUtc(task.startTime);
+  const end = parseUtc(task.endTime);
+  if (end !== undefined && now >= end) {
+    return { kind: 'skip', reason: 'after-end', detail: `past its EndTime ${task.endTime}` };
+  }
+  if (start !== undefined && now < start) {
+    return { kind: 'skip', reason: 'before-start', detail: `before its StartTime ${task.startTime}` };
+  }
+  if (task.state === 'idle') {
+    return { kind: 'skip', reason: 'idle', detail: 'task has not started (TaskStatus 0)' };
+  }
+  if (task.state === 'running' && !(input.manual && force)) {
+    return input.manual
+      ? { kind: 'skip', reason: 'running', detail: 'task is running; use --force to restart it anyway' }
+      : { kind: 'healthy' };
+  }
+  if (!force && isUserStop(input)) {
+    return { kind: 'skip', reason: 'user-stop', detail: 'stopped by a user (TriggerByUser)' };
+  }
+  if (!force && isOptedOut(task, policy)) {
+    return { kind: 'skip', reason: 'opted-out', detail: 'opted out of automatic restarts' };
+  }
+  if (!input.manual && !policy.autoRestart) {
+    return { kind: 'skip', reason: 'auto-restart-off', detail: 'LIVEWATCH_AUTO_RESTART is off' };
+  }
+
+  if (task.state === 'recovering' && !force) {
+    const graceEnd = input.stateSince + recoveringGraceMs(task, policy);
+    if (now < graceEnd) {
+      return {
+        kind: 'wait',
+        reason: 'recovering-grace',
+        until: graceEnd,
+        detail: `the platform is retrying; re-check at the end of its grace (${Math.round((graceEnd - input.stateSince) / 1000)} s)`,
+      };
+    }
+  }
+
+  const current = ledger;
+  if (current && !force) {
+    if (current.needsPerson) {
+      return { kind: 'skip', reason: 'needs-person', detail: 'restart budget spent; waiting for a person' };
+    }
+    const spent = restartsInWindow(current, now, policy);
+    if (spent >= policy.budget) {
+      return {
+        kind: 'give-up',
+        restartsInWindow: spent,
+        detail: `${spent} restarts within ${Math.round(policy.budgetWindowMs / 60_000)} min; giving up`,
+      };
+    }
+    const until = backoffUntil(current, now, policy);
+    if (until !== undefined && now < until) {
+      return {
+        kind: 'wait',
+        reason: 'backoff',
+        until,
+        detail: `backing off after ${current.consecutive} restart(s); next attempt in ${Math.ceil((until - now) / 1000)} s`,
+      };
+    }
+  }
+
+  const resume = resumePointOf(task, input.lastKnown);
+  const attempt = (current?.consecutive ?? 0) + 1;
+  return {
+    kind: 'restart',
+    attempt,
+    stopFirst: resume !== undefined && (task.state === 'running' || task.state === 'recovering'),
+    ...(resume ? { resume } : {}),
+    detail:
+      task.state === 'recovering'
+        ? 'still recovering after the platform’s retry grace'
+        : task.state === 'running'
+          ? 'restart requested with --force'
+          : `offline (${task.invalidReason ?? input.eventReason ?? 'no reason given'})`,
+  };
+}
+
+/** The platform's own retry window: RetryCount × RetryInterval, unless the setting overrides it. */
+export function recoveringGraceMs(task: RelayTask, policy: RemediationPolicy): number {
+  if (policy.recoveringGraceMs !== undefined) return policy.recoveringGraceMs;
+  return (task.retryCount ?? DEFAULT_RETRY_COUNT) * (task.retryInterval ?? DEFAULT_RETRY_INTERVAL_S) * 1000;
+}
+
+export function isOptedOut(task: Pick<RelayTask, 'taskId' | 'name'>, policy: RemediationPolicy): boolean {
+  if (policy.optOutIds.has(task.taskId)) return true;
+  return (
+    policy.optOutNamePattern !== undefined &&
+    task.name !== undefined &&
+    policy.optOutNamePattern.test(task.name)
+  );
+}
+
+/**
+ * A stop by a user is never undone. The verified task's reasons are authoritative; the event's reason
+ * counts too, unless the event was caused by livewatch's own Stop (recorded as pendingRestartAt first).
+ */
+function isUserStop(input: DecideInput): boolean {
+  const { task, ledger } = input;
+  if (task.invalidReason === 'TriggerByUser' || task.exitReason === 'TriggerByUser') return true;
+  if (input.eventReason !== 'TriggerByUser') return false;
+  const pending = ledger?.pendingRestartAt;
+  const own =
+    pending !== undefined &&
+    input.eventObservedAt !== undefined &&
+    input.eventObservedAt >= pending - OWN_EVENT_TOLERANCE_MS;
+  return !own;
+}
+
+/**
+ * VOD and url sources restart from the beginning of the playlist unless FileIndex/Offset are set
+ * while the task is stopped (aliyun-openapi.md §1.6). Live sources have nothing to resume.
+ */
+function resumePointOf(
+  task: RelayTask,
+  lastKnown: Pick<RelayTask, 'currentFileIndex' | 'currentOffset'> | undefined,
+): ResumePoint | undefined {
+  if (task.sourceType !== 'vod' && task.sourceType !== 'url') return undefined;
+  const fileIndex = task.currentFileIndex ?? lastKnown?.currentFileIndex;
+  const offset = task.currentOffset ?? lastKnown?.currentOffset;
+  if (fileIndex === undefined && offset === undefined) return undefined;
+  const point = { fileIndex: Math.max(0, fileIndex ?? 0), offset: Math.max(0, Math.floor(offset ?? 0)) };
+  return point.fileIndex === 0 && point.offset === 0 ? undefined : point;
+}
+
+function parseUtc(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}

@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import type { RestartLedger } from '../store/store.js';
+import type { RemediationPolicy } from './remediation-policy.js';
+
+/**
+ * Pure transitions of the per-task restart ledger. The orchestration reads a ledger, applies one of
+ * these, and writes it back with compare-and-set under the task's lease.
+ */
+
+export function createLedger(taskId: string, region: string): RestartLedger {
+  return { taskId, region, restarts: [], consecutive: 0, needsPerson: false, lineage: [] };
+}
+
+/** Restarts performed within the budget window ending at `now`. */
+export function restartsInWindow(ledger: RestartLedger, now: number, policy: RemediationPolicy): number {
+  return ledger.restarts.filter((at) => at > now - policy.budgetWindowMs).length;
+}
+
+/**
+ * The consecutive-restart count that drives the backoff exponent: 0 again once the task has been
+ * healthy for the reset period (Kubernetes resets CrashLoopBackOff after 10 min running).
+ */
+export function effectiveConsecutive(ledger: RestartLedger, now: number, policy: RemediationPolicy): number {
+  if (ledger.healthySince !== undefined && now - ledger.healthySince >= policy.resetAfterMs) return 0;
+  return ledger.consecutive;
+}
+
+/**
+ * Delay before restart number `consecutive + 1`: base × 2^(consecutive−1) capped at the maximum,
+ * spread by ±jitter/2. The jitter is derived from `seed` (task id + restart time) instead of
+ * Math.random, so the ledger, the status command and tests all compute the same time.
+ */
+export function backoffDelayMs(consecutive: number, policy: RemediationPolicy, seed: string): number {
+  if (consecutive <= 0) return 0;
+  const raw = Math.min(policy.backoffBaseMs * 2 ** Math.min(consecutive - 1, 30), policy.backoffMaxMs);
+  const unit = createHash('sha256').update(seed).digest().readUInt32BE(0) / 0xffff_ffff;
+  return Math.round(raw * (1 - policy.backoffJitter / 2 + policy.backoffJitter * unit));
+}
+
+/** Earliest time the next automatic restart may happen; undefined when no backoff applies. */
+export function backoffUntil(
+  ledger: RestartLedger,
+  now: number,
+  policy: RemediationPolicy,
+): number | undefined {
+  const consecutive = effectiveConsecutive(ledger, now, policy);
+  const last = ledger.restarts.at(-1);
+  if (consecutive === 0 || last === undefined) return undefined;
+  return last + backoffDelayMs(consecutive, policy, `${ledger.taskId}:${last}`);
+}
+
+/**
+ * The task was verified failing (offline or recovering, not by the user). Returns the new ledger and
+ * whether this starts a new unhealthy episode (what the circuit breaker counts).
+ */
+export function applyFailureSeen(
+  ledger: RestartLedger,
+  now: number,
+  policy: RemediationPolicy,
+): { ledger: RestartLedger; newEpisode: boolean } {
+  const consecutive = effectiveConsecutive(ledger, now, policy);
+  const { healthySince: _healthy, ...rest } = ledger;
+  return {
+    ledger: { ...rest, consecutive, unhealthySince: ledger.unhealthySince ?? now },
+    newEpisode: ledger.unhealthySince === undefined,
+  };
+}
+
+/** livewatch is about to restart the task (recorded BEFORE the mutating calls, so their callbacks are ours). */
+export function applyRestartPending(ledger: RestartLedger, now: number): RestartLedger {
+  return { ...ledger, pendingRestartAt: now };
+}
+
+/** A restart was issued (successfully or not, it counts against the budget and drives the backoff). */
+export function applyRestartDone(
+  ledger: RestartLedger,
+  now: number,
+  policy: RemediationPolicy,
+  outcome: { ok: boolean },
+): RestartLedger {
+  const restarts = [...ledger.restarts.filter((at) => at > now - policy.budgetWindowMs), now];
+  const next: RestartLedger = {
+    ...ledger,
+    restarts,
+    consecutive: effectiveConsecutive(ledger, now, policy) + 1,
+  };
+  const until = backoffUntil(next, now, policy);
+  const { pendingRestartAt: _pending, nextAttemptAt: _next, ...base } = next;
+  return {
+    ...base,
+    ...(until === undefined ? {} : { nextAttemptAt: until }),
+    ...(outcome.ok ? { pendingRestartAt: now } : {}),
+  };
+}
+
+/** The restart budget is spent: stop acting and escalate once. */
+export function applyGiveUp(ledger: RestartLedger, now: number): RestartLedger {
+  const { nextAttemptAt: _next, pendingRestartAt: _pending, ...rest } = ledger;
+  return { ...rest, needsPerson: true, escalatedAt: now };
+}
+
+/** Schedules the tick to look at the task again at `at` (backoff end, recovering grace end, retry). */
+export function applyRecheck(ledger: RestartLedger, at: number): RestartLedger {
+  return { ...ledger, nextAttemptAt: at };
+}
+
+/**
+ * The task was verified running. Clears the episode; a task that needed a person resumes with a
+ * fresh budget (someone fixed it, or it recovered on its own).
+ */
+export function applyHealthy(ledger: RestartLedger, now: number): RestartLedger {
+  const { unhealthySince: _u, pendingRestartAt: _p, escalatedAt: _e, nextAttemptAt, ...rest } = ledger;
+  const resumed = ledger.needsPerson;
+  return {
+    ...rest,
+    // Keep the backoff end: a task that fails again soon after a restart still waits for it.
+    ...(resumed || nextAttemptAt === undefined ? {} : { nextAttemptAt }),
+    needsPerson: false,
+    healthySince: ledger.healthySince ?? now,
+    ...(resumed ? { restarts: [], consecutive: 0 } : {}),
+  };
+}
+
+/** Whether the tick should look at this task now. */
+export function isDue(ledger: RestartLedger, now: number): boolean {
+  return !ledger.needsPerson && ledger.unhealthySince !== undefined && (ledger.nextAttemptAt ?? 0) <= now;
+}

@@ -1,0 +1,235 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../lib/clock.js';
+import { loadConfig } from '../../lib/config/config.js';
+import type { RelayTask } from '../../lib/events/resources.js';
+import { relayStatusOf } from '../../lib/events/states.js';
+import { decide } from '../../lib/remediate/decide.js';
+import { policyFromConfig } from '../../lib/remediate/remediation-policy.js';
+import {
+  applyFailureSeen,
+  applyHealthy,
+  applyRestartDone,
+  createLedger,
+} from '../../lib/remediate/restart-ledger.js';
+
+const clock = new ManualClock(Date.UTC(2026, 0, 10, 12, 0, 0));
+const policy = policyFromConfig(loadConfig({}));
+
+function task(overrides: Partial<RelayTask> = {}): RelayTask {
+  const state = overrides.state ?? 'offline';
+  return {
+    kind: 'relay',
+    taskId: 'task-1',
+    region: 'cn-shanghai',
+    status: relayStatusOf(state),
+    state,
+    name: 'match-1',
+    startTime: '2026-01-09T00:00:00Z',
+    endTime: '2026-01-12T00:00:00Z',
+    sourceType: 'live',
+    sourceUrls: ['rtmp://origin.example.com/app/stream'],
+    retryCount: 3,
+    retryInterval: 60,
+    ...(state === 'offline' ? { invalidReason: 'PullStreamFailed' } : {}),
+    ...overrides,
+  };
+}
+
+const base = { policy, stateSince: clock.now(), ledger: undefined };
+
+describe('decide', () => {
+  it('restarts an offline task at once', () => {
+    const decision = decide({ ...base, task: task(), now: clock.now() });
+    expect(decision).toMatchObject({ kind: 'restart', attempt: 1, stopFirst: false });
+  });
+
+  it('reports a running task as healthy', () => {
+    expect(decide({ ...base, task: task({ state: 'running' }), now: clock.now() })).toEqual({
+      kind: 'healthy',
+    });
+  });
+
+  it('never restarts a task stopped by the user (verified reason)', () => {
+    const decision = decide({ ...base, task: task({ invalidReason: 'TriggerByUser' }), now: clock.now() });
+    expect(decision).toMatchObject({ kind: 'skip', reason: 'user-stop' });
+  });
+
+  it('never restarts a task stopped by the user (event reason)', () => {
+    const decision = decide({
+      ...base,
+      task: task({ invalidReason: 'UnknownError' }),
+      eventReason: 'TriggerByUser',
+      eventObservedAt: clock.now(),
+      now: clock.now(),
+    });
+    expect(decision).toMatchObject({ kind: 'skip', reason: 'user-stop' });
+  });
+
+  it('does not take its own Stop for a user stop', () => {
+    const ledger = { ...createLedger('task-1', 'cn-shanghai'), pendingRestartAt: clock.now() - 1_000 };
+    const decision = decide({
+      ...base,
+      ledger,
+      task: task(),
+      eventReason: 'TriggerByUser',
+      eventObservedAt: clock.now(),
+      now: clock.now(),
+    });
+    expect(decision.kind).toBe('restart');
+  });
+
+  it.each([
+    ['before its StartTime', { startTime: '2026-01-11T00:00:00Z' }, 'before-start'],
+    ['after its EndTime', { endTime: '2026-01-10T11:00:00Z' }, 'after-end'],
+    ['exited', { state: 'exited' as const, exitReason: 'OverEndTime' }, 'exited'],
+    ['idle', { state: 'idle' as const }, 'idle'],
+    ['opted out by id', { taskId: 'keep-out' }, 'opted-out'],
+    ['opted out by name', { name: 'manual-ops-7' }, 'opted-out'],
+  ])('leaves a task alone when %s', (_label, overrides, reason) => {
+    const optPolicy = policyFromConfig(
+      loadConfig({ LIVEWATCH_OPT_OUT_IDS: 'keep-out', LIVEWATCH_OPT_OUT_NAME_PATTERN: '^manual-' }),
+    );
+    const decision = decide({ ...base, policy: optPolicy, task: task(overrides), now: clock.now() });
+    expect(decision).toMatchObject({ kind: 'skip', reason });
+  });
+
+  it('leaves a recovering task to the platform within its grace, and restarts it after', () => {
+    const since = clock.now();
+    const recovering = task({ state: 'recovering', retryCount: 2, retryInterval: 90 });
+    const within = decide({ ...base, task: recovering, stateSince: since, now: since + 179_000 });
+    expect(within).toMatchObject({ kind: 'wait', reason: 'recovering-grace', until: since + 180_000 });
+    const beyond = decide({ ...base, task: recovering, stateSince: since, now: since + 180_000 });
+    expect(beyond).toMatchObject({ kind: 'restart' });
+  });
+
+  it('uses LIVEWATCH_RECOVERING_GRACE_S over the task retry settings', () => {
+    const graced = policyFromConfig(loadConfig({ LIVEWATCH_RECOVERING_GRACE_S: '30' }));
+    const since = clock.now();
+    const decision = decide({
+      ...base,
+      policy: graced,
+      task: task({ state: 'recovering' }),
+      stateSince: since,
+      now: since + 10_000,
+    });
+    expect(decision).toMatchObject({ kind: 'wait', until: since + 30_000 });
+  });
+
+  it('backs off 10 s doubling to 5 min between restarts, with bounded jitter', () => {
+    let ledger = createLedger('task-1', 'cn-shanghai');
+    let now = clock.now();
+    const gaps: number[] = [];
+    for (let n = 0; n < 8; n += 1) {
+      ledger = applyRestartDone(ledger, now, { ...policy, budget: 100 }, { ok: true });
+      const next = ledger.nextAttemptAt ?? now;
+      gaps.push(next - now);
+      const early = decide({
+        ...base,
+        policy: { ...policy, budget: 100 },
+        ledger,
+        task: task(),
+        now: next - 1,
+      });
+      expect(early).toMatchObject({ kind: 'wait', reason: 'backoff' });
+      now = next;
+    }
+    const nominal = [10, 20, 40, 80, 160, 300, 300, 300].map((s) => s * 1000);
+    gaps.forEach((gap, i) => {
+      const n = nominal[i] ?? 0;
+      expect(gap).toBeGreaterThanOrEqual(n * 0.9);
+      expect(gap).toBeLessThanOrEqual(n * 1.1);
+    });
+  });
+
+  it('resets the backoff after 10 min healthy', () => {
+    let ledger = createLedger('task-1', 'cn-shanghai');
+    const t0 = clock.now();
+    ledger = applyRestartDone(ledger, t0, policy, { ok: true });
+    ledger = applyRestartDone(ledger, t0 + 15_000, policy, { ok: true });
+    ledger = applyHealthy(ledger, t0 + 20_000);
+    // Failing again 5 min later: still backing off (consecutive 2 → about 20 s after the last restart).
+    const soon = applyFailureSeen(ledger, t0 + 25_000, policy).ledger;
+    expect(soon.consecutive).toBe(2);
+    expect(decide({ ...base, ledger: soon, task: task(), now: t0 + 25_000 })).toMatchObject({ kind: 'wait' });
+    // Failing after 10 min healthy: the series starts over with an immediate restart.
+    const later = applyFailureSeen(ledger, t0 + 20_000 + 600_000, policy).ledger;
+    expect(later.consecutive).toBe(0);
+    expect(decide({ ...base, ledger: later, task: task(), now: t0 + 620_000 })).toMatchObject({
+      kind: 'restart',
+      attempt: 1,
+    });
+  });
+
+  it('gives up when the budget of 5 restarts in 30 min is spent, then waits for a person', () => {
+    let ledger = createLedger('task-1', 'cn-shanghai');
+    let now = clock.now();
+    for (let n = 0; n < 5; n += 1) {
+      ledger = applyRestartDone(ledger, now, policy, { ok: true });
+      now = ledger.nextAttemptAt ?? now;
+    }
+    expect(decide({ ...base, ledger, task: task(), now })).toMatchObject({
+      kind: 'give-up',
+      restartsInWindow: 5,
+    });
+    expect(decide({ ...base, ledger: { ...ledger, needsPerson: true }, task: task(), now })).toMatchObject({
+      kind: 'skip',
+      reason: 'needs-person',
+    });
+  });
+
+  it('resumes a VOD task where it stopped', () => {
+    const decision = decide({
+      ...base,
+      task: task({
+        sourceType: 'vod',
+        sourceUrls: ['vod-1', 'vod-2'],
+        currentFileIndex: 2,
+        currentOffset: 95.4,
+      }),
+      now: clock.now(),
+    });
+    expect(decision).toMatchObject({
+      kind: 'restart',
+      resume: { fileIndex: 2, offset: 95 },
+      stopFirst: false,
+    });
+  });
+
+  it('falls back to the last known position and stops a recovering url task first', () => {
+    const decision = decide({
+      ...base,
+      task: task({ state: 'recovering', sourceType: 'url' }),
+      stateSince: clock.now() - 3_600_000,
+      lastKnown: { currentFileIndex: 1, currentOffset: 30 },
+      now: clock.now(),
+    });
+    expect(decision).toMatchObject({
+      kind: 'restart',
+      resume: { fileIndex: 1, offset: 30 },
+      stopFirst: true,
+    });
+  });
+
+  it('only notifies when auto-restart is off', () => {
+    const off = policyFromConfig(loadConfig({ LIVEWATCH_AUTO_RESTART: 'false' }));
+    expect(decide({ ...base, policy: off, task: task(), now: clock.now() })).toMatchObject({
+      kind: 'skip',
+      reason: 'auto-restart-off',
+    });
+  });
+
+  it('lets --force bypass backoff, budget and a user stop but not the time window', () => {
+    let ledger = createLedger('task-1', 'cn-shanghai');
+    for (let n = 0; n < 6; n += 1) ledger = applyRestartDone(ledger, clock.now(), policy, { ok: true });
+    const manual = { force: true };
+    expect(
+      decide({ ...base, ledger, task: task({ invalidReason: 'TriggerByUser' }), manual, now: clock.now() }),
+    ).toMatchObject({ kind: 'restart' });
+    expect(
+      decide({ ...base, task: task({ startTime: '2026-02-01T00:00:00Z' }), manual, now: clock.now() }),
+    ).toMatchObject({ kind: 'skip', reason: 'before-start' });
+    expect(
+      decide({ ...base, task: task({ state: 'running' }), manual: { force: false }, now: clock.now() }),
+    ).toMatchObject({ kind: 'skip', reason: 'running' });
+  });
+});
