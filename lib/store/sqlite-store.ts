@@ -1,0 +1,488 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Logger } from '../log.js';
+import { checkInteger, checkKey, toJson } from './check-store-input.js';
+import { migrateSqlite } from './sqlite-migrations.js';
+import type {
+  BreakerState,
+  CasResult,
+  ForwardTarget,
+  Heartbeat,
+  HistoryEntry,
+  NewOutboxMessage,
+  NotificationGroup,
+  OutboxMessage,
+  OutboxStats,
+  RestartLedger,
+  Store,
+  StoredSnapshot,
+  SweepCursor,
+  Versioned,
+  VersionedCollection,
+} from './store.js';
+import {
+  type CollectionName,
+  DEFAULT_HISTORY_CAP,
+  DEFAULT_SENT_RETENTION_MS,
+  RATE_LOG_RETENTION_WINDOWS,
+} from './store-defaults.js';
+import { guardStoreCall } from './to-store-error.js';
+
+export interface SqliteStoreOptions {
+  /** File path, or `:memory:` (one connection only: nothing is shared between processes). */
+  readonly path: string;
+  readonly log?: Logger;
+  /**
+   * `NORMAL` (default): in WAL mode a commit survives a crash or SIGKILL of the process, and the file
+   * never corrupts; only a power loss / OS crash may roll back the last few commits. That is the
+   * right trade for state that the API can rebuild (snapshots) and is cheaper per write (no fsync
+   * per commit). `FULL` fsyncs every commit, for hosts where power loss must not lose a claim.
+   */
+  readonly synchronous?: 'NORMAL' | 'FULL';
+  /** How long a writer waits for another process's write lock before failing (SQLITE_BUSY). */
+  readonly busyTimeoutMs?: number;
+  readonly sentRetentionMs?: number;
+}
+
+interface DocRow {
+  readonly key: string;
+  readonly version: number;
+  readonly value: string;
+}
+
+interface OutboxRow {
+  readonly id: string;
+  readonly channel: string;
+  readonly payload: string;
+  readonly due_at: number;
+  readonly created_at: number;
+  readonly attempts: number;
+  readonly last_error: string | null;
+}
+
+/** Claims are garbage-collected every this many claims (expired rows are otherwise only overwritten). */
+const CLAIM_GC_EVERY = 256;
+
+/**
+ * Opens (creating if needed) the embedded SQLite store: one file, WAL, versioned migrations, and
+ * every read-modify-write in a BEGIN IMMEDIATE transaction so several processes can share the file.
+ * @example const store = await openSqliteStore({ path: './.livewatch/state.db' });
+ */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  return guardStoreCall('open', async () => {
+    // Loaded lazily: the native module is external to the FC bundles, which use Redis.
+    const { default: Database } = await import('better-sqlite3');
+    const memory = options.path === ':memory:';
+    const file = memory ? options.path : resolve(options.path);
+    if (!memory) mkdirSync(dirname(file), { recursive: true });
+    const db = new Database(file);
+    try {
+      db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5_000)}`);
+      if (!memory) db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
+      migrateSqlite(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    options.log?.debug('sqlite store opened', { path: file });
+    return new SqliteStore(db, options.sentRetentionMs ?? DEFAULT_SENT_RETENTION_MS);
+  });
+}
+
+class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly snapshots: VersionedCollection<StoredSnapshot>;
+  readonly ledgers: VersionedCollection<RestartLedger>;
+  readonly groups: VersionedCollection<NotificationGroup>;
+  readonly breakers: VersionedCollection<BreakerState>;
+  readonly forwards: VersionedCollection<ForwardTarget>;
+
+  readonly #db: BetterSqlite3.Database;
+  readonly #sentRetentionMs: number;
+  #claimsSinceGc = 0;
+
+  constructor(db: BetterSqlite3.Database, sentRetentionMs: number) {
+    this.#db = db;
+    this.#sentRetentionMs = sentRetentionMs;
+    this.snapshots = new SqliteCollection(db, 'snapshots');
+    this.ledgers = new SqliteCollection(db, 'ledgers');
+    this.groups = new SqliteCollection(db, 'groups');
+    this.breakers = new SqliteCollection(db, 'breakers');
+    this.forwards = new SqliteCollection(db, 'forwards');
+  }
+
+  ping(): Promise<void> {
+    return guardStoreCall('ping', () => {
+      this.#db.prepare('SELECT 1').get();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (!this.#db.open) return;
+    await guardStoreCall('close', () => {
+      this.#db.close();
+    });
+  }
+
+  claim(key: string, ttlMs: number, now: number): Promise<boolean> {
+    return guardStoreCall('claim', () => {
+      checkKey('claim', 'key', key);
+      checkInteger('claim', 'ttlMs', ttlMs, 1);
+      const won = this.#db
+        .prepare(
+          `INSERT INTO claims (key, expires_at) VALUES (?, ?)
+           ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE claims.expires_at <= ?`,
+        )
+        .run(key, now + ttlMs, now);
+      this.#claimsSinceGc += 1;
+      if (this.#claimsSinceGc >= CLAIM_GC_EVERY) {
+        this.#claimsSinceGc = 0;
+        this.#db
+          .prepare(
+            'DELETE FROM claims WHERE key IN (SELECT key FROM claims WHERE expires_at <= ? LIMIT 1000)',
+          )
+          .run(now);
+      }
+      return won.changes === 1;
+    });
+  }
+
+  release(key: string): Promise<void> {
+    return guardStoreCall('release', () => {
+      this.#db.prepare('DELETE FROM claims WHERE key = ?').run(key);
+    });
+  }
+
+  moveTask(fromKey: string, toKey: string, oldTaskId: string): Promise<void> {
+    return guardStoreCall('moveTask', () => {
+      checkKey('moveTask', 'fromKey', fromKey);
+      checkKey('moveTask', 'toKey', toKey);
+      if (fromKey === toKey) return;
+      const db = this.#db;
+      const getDoc = db.prepare<[string, string], DocRow>(
+        'SELECT key, version, value FROM docs WHERE collection = ? AND key = ?',
+      );
+      const upsert = db.prepare(
+        `INSERT INTO docs (collection, key, version, value) VALUES (?, ?, 1, ?)
+         ON CONFLICT (collection, key) DO UPDATE SET version = docs.version + 1, value = excluded.value`,
+      );
+      const remove = db.prepare('DELETE FROM docs WHERE collection = ? AND key = ?');
+      db.transaction(() => {
+        // The ledger moves (with the old id appended to its lineage) and replaces any ledger at the new key.
+        const ledger = getDoc.get('ledgers', fromKey);
+        if (ledger) {
+          const value = JSON.parse(ledger.value) as RestartLedger;
+          const lineage = value.lineage.at(-1) === oldTaskId ? value.lineage : [...value.lineage, oldTaskId];
+          upsert.run('ledgers', toKey, JSON.stringify({ ...value, lineage }));
+          remove.run('ledgers', fromKey);
+        }
+        // A snapshot already at the new key is a newer observation of the new task: it wins.
+        const snapshot = getDoc.get('snapshots', fromKey);
+        if (snapshot) {
+          if (!getDoc.get('snapshots', toKey)) upsert.run('snapshots', toKey, snapshot.value);
+          remove.run('snapshots', fromKey);
+        }
+        db.prepare('UPDATE history SET resource_key = ? WHERE resource_key = ?').run(toKey, fromKey);
+      }).immediate();
+    });
+  }
+
+  acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
+    return guardStoreCall('acquireLease', () => {
+      checkKey('acquireLease', 'name', name);
+      checkKey('acquireLease', 'holder', holder);
+      checkInteger('acquireLease', 'ttlMs', ttlMs, 1);
+      const result = this.#db
+        .prepare(
+          `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+           ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+           WHERE leases.holder = excluded.holder OR leases.expires_at <= ?`,
+        )
+        .run(name, holder, now + ttlMs, now);
+      return result.changes === 1;
+    });
+  }
+
+  releaseLease(name: string, holder: string): Promise<void> {
+    return guardStoreCall('releaseLease', () => {
+      this.#db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?').run(name, holder);
+    });
+  }
+
+  enqueueOutbox(message: NewOutboxMessage): Promise<boolean> {
+    return guardStoreCall('enqueueOutbox', () => {
+      checkKey('enqueueOutbox', 'id', message.id);
+      checkKey('enqueueOutbox', 'channel', message.channel);
+      const payload = toJson('enqueueOutbox', 'payload', message.payload);
+      const result = this.#db
+        .prepare(
+          `INSERT INTO outbox (id, channel, payload, due_at, created_at, status)
+           VALUES (?, ?, ?, ?, ?, 'pending') ON CONFLICT (id) DO NOTHING`,
+        )
+        .run(message.id, message.channel, payload, message.dueAt, message.createdAt);
+      return result.changes === 1;
+    });
+  }
+
+  takeDueOutbox(now: number, limit: number, leaseMs: number): Promise<OutboxMessage[]> {
+    return guardStoreCall('takeDueOutbox', () => {
+      checkInteger('takeDueOutbox', 'limit', limit, 1);
+      checkInteger('takeDueOutbox', 'leaseMs', leaseMs, 1);
+      const db = this.#db;
+      return db
+        .transaction(() => {
+          const rows = db
+            .prepare<[number, number, number], OutboxRow>(
+              `SELECT id, channel, payload, due_at, created_at, attempts, last_error FROM outbox
+               WHERE status = 'pending' AND due_at <= ? AND lease_until <= ?
+               ORDER BY due_at, id LIMIT ?`,
+            )
+            .all(now, now, limit);
+          const hide = db.prepare('UPDATE outbox SET lease_until = ? WHERE id = ?');
+          for (const row of rows) hide.run(now + leaseMs, row.id);
+          return rows.map(toOutboxMessage);
+        })
+        .immediate();
+    });
+  }
+
+  markOutboxSent(id: string, now: number): Promise<void> {
+    return guardStoreCall('markOutboxSent', () => {
+      const db = this.#db;
+      db.transaction(() => {
+        db.prepare(
+          `UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = 0 WHERE id = ? AND status = 'pending'`,
+        ).run(now, id);
+        db.prepare(`DELETE FROM outbox WHERE status = 'sent' AND sent_at <= ?`).run(
+          now - this.#sentRetentionMs,
+        );
+      }).immediate();
+    });
+  }
+
+  markOutboxFailed(id: string, retryAt: number, error: string): Promise<void> {
+    return guardStoreCall('markOutboxFailed', () => {
+      this.#db
+        .prepare(
+          `UPDATE outbox SET attempts = attempts + 1, last_error = ?, due_at = ?, lease_until = 0
+           WHERE id = ? AND status = 'pending'`,
+        )
+        .run(error, retryAt, id);
+    });
+  }
+
+  markOutboxDead(id: string, error: string): Promise<void> {
+    return guardStoreCall('markOutboxDead', () => {
+      this.#db
+        .prepare(
+          `UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ?, lease_until = 0
+           WHERE id = ? AND status = 'pending'`,
+        )
+        .run(error, id);
+    });
+  }
+
+  outboxStats(): Promise<OutboxStats> {
+    return guardStoreCall('outboxStats', () => {
+      const row = this.#db
+        .prepare<[], { pending: number; sent: number; dead: number; oldest: number | null }>(
+          `SELECT
+             COALESCE(SUM(status = 'pending'), 0) AS pending,
+             COALESCE(SUM(status = 'sent'), 0) AS sent,
+             COALESCE(SUM(status = 'dead'), 0) AS dead,
+             MIN(CASE WHEN status = 'pending' THEN due_at END) AS oldest
+           FROM outbox`,
+        )
+        .get();
+      const counts = { pending: row?.pending ?? 0, sent: row?.sent ?? 0, dead: row?.dead ?? 0 };
+      return row?.oldest == null ? counts : { ...counts, oldestDueAt: row.oldest };
+    });
+  }
+
+  appendHistory(resourceKey: string, entry: HistoryEntry, cap = DEFAULT_HISTORY_CAP): Promise<void> {
+    return guardStoreCall('appendHistory', () => {
+      checkKey('appendHistory', 'resourceKey', resourceKey);
+      checkInteger('appendHistory', 'cap', cap, 1);
+      const json = toJson('appendHistory', 'entry', entry);
+      const db = this.#db;
+      db.transaction(() => {
+        db.prepare('INSERT INTO history (resource_key, entry) VALUES (?, ?)').run(resourceKey, json);
+        db.prepare(
+          `DELETE FROM history WHERE resource_key = ? AND seq <= (
+             SELECT seq FROM history WHERE resource_key = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
+        ).run(resourceKey, resourceKey, cap);
+      }).immediate();
+    });
+  }
+
+  getHistory(resourceKey: string, limit?: number): Promise<HistoryEntry[]> {
+    return guardStoreCall('getHistory', () => {
+      if (limit !== undefined) checkInteger('getHistory', 'limit', limit, 0);
+      const rows = this.#db
+        .prepare<[string, number], { entry: string }>(
+          'SELECT entry FROM history WHERE resource_key = ? ORDER BY seq DESC LIMIT ?',
+        )
+        .all(resourceKey, limit ?? -1);
+      return rows.map((row) => JSON.parse(row.entry) as HistoryEntry);
+    });
+  }
+
+  acquireRate(key: string, limit: number, windowMs: number, now: number): Promise<number> {
+    return guardStoreCall('acquireRate', () => {
+      checkKey('acquireRate', 'key', key);
+      checkInteger('acquireRate', 'limit', limit, 1);
+      checkInteger('acquireRate', 'windowMs', windowMs, 1);
+      const db = this.#db;
+      return db
+        .transaction(() => {
+          db.prepare('DELETE FROM rate_log WHERE key = ? AND at <= ?').run(
+            key,
+            now - windowMs * RATE_LOG_RETENTION_WINDOWS,
+          );
+          // Entries "from the future" (a caller whose clock runs ahead) count too: never over-grant.
+          const inWindow = db
+            .prepare<[string, number], { at: number }>(
+              'SELECT at FROM rate_log WHERE key = ? AND at > ? ORDER BY at',
+            )
+            .all(key, now - windowMs);
+          if (inWindow.length < limit) {
+            db.prepare('INSERT INTO rate_log (key, at) VALUES (?, ?)').run(key, now);
+            return 0;
+          }
+          // The slot frees when the entry that must leave for the count to drop below `limit` ages out.
+          const blocking = inWindow[inWindow.length - limit]?.at ?? now;
+          return Math.max(1, blocking + windowMs - now);
+        })
+        .immediate();
+    });
+  }
+
+  putHeartbeat(heartbeat: Heartbeat): Promise<void> {
+    return guardStoreCall('putHeartbeat', () => {
+      this.#putKv('heartbeat', toJson('putHeartbeat', 'heartbeat', heartbeat));
+    });
+  }
+
+  getHeartbeat(): Promise<Heartbeat | undefined> {
+    return guardStoreCall('getHeartbeat', () => this.#getKv<Heartbeat>('heartbeat'));
+  }
+
+  putSweepCursor(cursor: SweepCursor | undefined): Promise<void> {
+    return guardStoreCall('putSweepCursor', () => {
+      if (cursor === undefined) this.#db.prepare('DELETE FROM kv WHERE name = ?').run('sweep-cursor');
+      else this.#putKv('sweep-cursor', toJson('putSweepCursor', 'cursor', cursor));
+    });
+  }
+
+  getSweepCursor(): Promise<SweepCursor | undefined> {
+    return guardStoreCall('getSweepCursor', () => this.#getKv<SweepCursor>('sweep-cursor'));
+  }
+
+  #putKv(name: string, json: string): void {
+    this.#db
+      .prepare(
+        'INSERT INTO kv (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
+      )
+      .run(name, json);
+  }
+
+  #getKv<T>(name: string): T | undefined {
+    const row = this.#db
+      .prepare<[string], { value: string }>('SELECT value FROM kv WHERE name = ?')
+      .get(name);
+    return row === undefined ? undefined : (JSON.parse(row.value) as T);
+  }
+}
+
+class SqliteCollection<T> implements VersionedCollection<T> {
+  readonly #db: BetterSqlite3.Database;
+  readonly #name: CollectionName;
+
+  constructor(db: BetterSqlite3.Database, name: CollectionName) {
+    this.#db = db;
+    this.#name = name;
+  }
+
+  get(key: string): Promise<Versioned<T> | undefined> {
+    return guardStoreCall(`${this.#name}.get`, () => {
+      const row = this.#getRow(key);
+      return row === undefined ? undefined : { value: JSON.parse(row.value) as T, version: row.version };
+    });
+  }
+
+  put(key: string, value: T, expectedVersion: number | null): Promise<CasResult<T>> {
+    const operation = `${this.#name}.put`;
+    return guardStoreCall(operation, () => {
+      checkKey(operation, 'key', key);
+      if (expectedVersion !== null) checkInteger(operation, 'expectedVersion', expectedVersion, 1);
+      const json = toJson(operation, 'value', value);
+      const db = this.#db;
+      return db
+        .transaction((): CasResult<T> => {
+          const row = this.#getRow(key);
+          const currentVersion = row?.version ?? null;
+          if (currentVersion !== expectedVersion) {
+            return {
+              ok: false,
+              current:
+                row === undefined ? undefined : { value: JSON.parse(row.value) as T, version: row.version },
+            };
+          }
+          const version = (currentVersion ?? 0) + 1;
+          db.prepare(
+            `INSERT INTO docs (collection, key, version, value) VALUES (?, ?, ?, ?)
+             ON CONFLICT (collection, key) DO UPDATE SET version = excluded.version, value = excluded.value`,
+          ).run(this.#name, key, version, json);
+          return { ok: true, version };
+        })
+        .immediate();
+    });
+  }
+
+  delete(key: string, expectedVersion: number | null): Promise<boolean> {
+    return guardStoreCall(`${this.#name}.delete`, () => {
+      const result =
+        expectedVersion === null
+          ? this.#db.prepare('DELETE FROM docs WHERE collection = ? AND key = ?').run(this.#name, key)
+          : this.#db
+              .prepare('DELETE FROM docs WHERE collection = ? AND key = ? AND version = ?')
+              .run(this.#name, key, expectedVersion);
+      return result.changes === 1;
+    });
+  }
+
+  list(prefix = ''): Promise<Array<Versioned<T> & { readonly key: string }>> {
+    return guardStoreCall(`${this.#name}.list`, () => {
+      // BINARY collation orders by UTF-8 bytes, i.e. by code point: the same order the Redis adapter sorts into.
+      const rows = this.#db
+        .prepare<[string, string, string], DocRow>(
+          `SELECT key, version, value FROM docs
+           WHERE collection = ? AND key >= ? AND instr(key, ?) = 1 ORDER BY key`,
+        )
+        .all(this.#name, prefix, prefix);
+      return rows.map((row) => ({ key: row.key, value: JSON.parse(row.value) as T, version: row.version }));
+    });
+  }
+
+  #getRow(key: string): DocRow | undefined {
+    return this.#db
+      .prepare<[string, string], DocRow>(
+        'SELECT key, version, value FROM docs WHERE collection = ? AND key = ?',
+      )
+      .get(this.#name, key);
+  }
+}
+
+function toOutboxMessage(row: OutboxRow): OutboxMessage {
+  const message: OutboxMessage = {
+    id: row.id,
+    channel: row.channel,
+    payload: JSON.parse(row.payload) as unknown,
+    dueAt: row.due_at,
+    createdAt: row.created_at,
+    attempts: row.attempts,
+  };
+  return row.last_error === null ? message : { ...message, lastError: row.last_error };
+}

@@ -1,0 +1,398 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../lib/clock.js';
+import { StoreUnavailableError, ValidationError } from '../../lib/errors.js';
+import type { RestartLedger, Store, StoredSnapshot } from '../../lib/store/store.js';
+import { openStore, type StoreAdapterCase, storeAdapterCases } from '../support/store-adapters.js';
+
+function ledger(taskId: string, overrides: Partial<RestartLedger> = {}): RestartLedger {
+  return {
+    taskId,
+    region: 'cn-shanghai',
+    restarts: [],
+    consecutive: 0,
+    needsPerson: false,
+    lineage: [],
+    ...overrides,
+  };
+}
+
+function snapshot(taskId: string, observedAt: number): StoredSnapshot {
+  return {
+    resource: { kind: 'relay', taskId, region: 'cn-shanghai', status: 3, state: 'offline', sourceUrls: [] },
+    observedAt,
+    stateSince: observedAt,
+  };
+}
+
+describe.each(storeAdapterCases())('$name store (contract)', (adapter: StoreAdapterCase) => {
+  if (adapter.missing !== undefined) {
+    it(`did NOT run the ${adapter.name} leg: ${adapter.missing}`, () => {
+      // Outside CI a missing redis-server is reported here, loudly; under CI this leg must run.
+      console.warn(`[store-contract] ${adapter.name} leg not run: ${adapter.missing}`);
+      expect(process.env.CI).toBeFalsy();
+    });
+    return;
+  }
+
+  let store: Store;
+  let clock: ManualClock;
+  beforeAll(() => adapter.start());
+  afterAll(() => adapter.stop());
+  beforeEach(async () => {
+    clock = new ManualClock();
+    store = await openStore(adapter.fresh());
+  });
+  afterEach(() => store.close());
+
+  it('reports its kind and answers ping', async () => {
+    expect(store.kind).toBe(adapter.name);
+    await expect(store.ping()).resolves.toBeUndefined();
+  });
+
+  describe('claims', () => {
+    it('grants a key once while the claim lives, again after it expires', async () => {
+      expect(await store.claim('cb:1', 1_000, clock.now())).toBe(true);
+      expect(await store.claim('cb:1', 1_000, clock.now())).toBe(false);
+      clock.advance(999);
+      expect(await store.claim('cb:1', 1_000, clock.now())).toBe(false);
+      clock.advance(1);
+      expect(await store.claim('cb:1', 1_000, clock.now())).toBe(true);
+      expect(await store.claim('cb:2', 1_000, clock.now())).toBe(true);
+    });
+
+    it('grants a released key again', async () => {
+      expect(await store.claim('cb:1', 60_000, clock.now())).toBe(true);
+      await store.release('cb:1');
+      expect(await store.claim('cb:1', 60_000, clock.now())).toBe(true);
+    });
+
+    it('lets exactly one of 20 concurrent claimers on separate connections win', async () => {
+      const location = adapter.fresh();
+      const stores = await Promise.all(Array.from({ length: 20 }, () => openStore(location)));
+      try {
+        const results = await Promise.all(stores.map((s) => s.claim('race', 60_000, clock.now())));
+        expect(results.filter(Boolean)).toHaveLength(1);
+      } finally {
+        await Promise.all(stores.map((s) => s.close()));
+      }
+    });
+
+    it('rejects a non-positive TTL as a validation error', async () => {
+      await expect(store.claim('cb:1', 0, clock.now())).rejects.toBeInstanceOf(ValidationError);
+    });
+  });
+
+  describe('versioned documents', () => {
+    it('starts at version 1 and increases by one per successful put', async () => {
+      expect(await store.ledgers.put('relay:cn-shanghai:a', ledger('a'), null)).toEqual({
+        ok: true,
+        version: 1,
+      });
+      const next = ledger('a', { consecutive: 1, restarts: [clock.now()] });
+      expect(await store.ledgers.put('relay:cn-shanghai:a', next, 1)).toEqual({ ok: true, version: 2 });
+      expect(await store.ledgers.get('relay:cn-shanghai:a')).toEqual({ value: next, version: 2 });
+    });
+
+    it('detects a compare-and-set conflict and returns the current document', async () => {
+      await store.ledgers.put('k', ledger('a'), null);
+      const winner = ledger('a', { consecutive: 1 });
+      expect(await store.ledgers.put('k', winner, 1)).toEqual({ ok: true, version: 2 });
+      const loser = await store.ledgers.put('k', ledger('a', { consecutive: 9 }), 1);
+      expect(loser).toEqual({ ok: false, current: { value: winner, version: 2 } });
+      expect(await store.ledgers.put('k', ledger('a'), null)).toEqual({
+        ok: false,
+        current: { value: winner, version: 2 },
+      });
+      expect(await store.ledgers.put('missing', ledger('b'), 3)).toEqual({ ok: false, current: undefined });
+      expect(await store.ledgers.get('missing')).toBeUndefined();
+    });
+
+    it('lets exactly one of several concurrent writers with the same expected version win', async () => {
+      await store.groups.put('g', { n: 0 } as never, null);
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store.groups.put('g', { n: i + 1 } as never, 1)),
+      );
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      expect((await store.groups.get('g'))?.version).toBe(2);
+    });
+
+    it('round-trips values exactly, empty arrays and nested objects included', async () => {
+      const value = ledger('a', { restarts: [], lineage: [], nextAttemptAt: 1.5e12 });
+      await store.ledgers.put('k', value, null);
+      expect((await store.ledgers.get('k'))?.value).toStrictEqual(value);
+      const withUnicode = { originalUrl: 'http://例え.jp/cb?x="1"\\n', since: 0 };
+      await store.forwards.put('k', withUnicode, null);
+      expect((await store.forwards.get('k'))?.value).toStrictEqual(withUnicode);
+    });
+
+    it('deletes only when the expected version matches (null: any version)', async () => {
+      await store.breakers.put('host:a', { key: 'host:a', state: 'open', failures: [] }, null);
+      expect(await store.breakers.delete('host:a', 2)).toBe(false);
+      expect(await store.breakers.delete('host:a', 1)).toBe(true);
+      expect(await store.breakers.get('host:a')).toBeUndefined();
+      await store.breakers.put('host:a', { key: 'host:a', state: 'closed', failures: [] }, null);
+      expect(await store.breakers.delete('host:a', null)).toBe(true);
+      expect(await store.breakers.delete('host:a', null)).toBe(false);
+    });
+
+    it('lists by prefix in key order, each collection on its own', async () => {
+      for (const key of ['relay:b', 'relay:a', 'record:a', 'relay:c', 'relayz']) {
+        await store.snapshots.put(key, snapshot(key, 1), null);
+      }
+      await store.ledgers.put('relay:zz', ledger('zz'), null);
+      const relays = await store.snapshots.list('relay:');
+      expect(relays.map((d) => d.key)).toEqual(['relay:a', 'relay:b', 'relay:c']);
+      expect(relays[0]).toEqual({ key: 'relay:a', value: snapshot('relay:a', 1), version: 1 });
+      expect((await store.snapshots.list()).map((d) => d.key)).toEqual([
+        'record:a',
+        'relay:a',
+        'relay:b',
+        'relay:c',
+        'relayz',
+      ]);
+      expect(await store.snapshots.list('nothing')).toEqual([]);
+      expect(await store.forwards.list()).toEqual([]);
+    });
+
+    it('treats glob characters in a list prefix literally', async () => {
+      await store.forwards.put('a*b', { originalUrl: 'x', since: 1 }, null);
+      await store.forwards.put('a?b[c]', { originalUrl: 'y', since: 1 }, null);
+      await store.forwards.put('axb', { originalUrl: 'z', since: 1 }, null);
+      expect((await store.forwards.list('a*')).map((d) => d.key)).toEqual(['a*b']);
+      expect((await store.forwards.list('a?b[')).map((d) => d.key)).toEqual(['a?b[c]']);
+    });
+
+    it('lists more than 10,000 documents', async () => {
+      const count = 10_050;
+      const keys = Array.from({ length: count }, (_, i) => `relay:cn-shanghai:${String(i).padStart(6, '0')}`);
+      for (let i = 0; i < keys.length; i += 500) {
+        await Promise.all(
+          keys.slice(i, i + 500).map((key) => store.forwards.put(key, { originalUrl: key, since: 1 }, null)),
+        );
+      }
+      const listed = await store.forwards.list('relay:');
+      expect(listed).toHaveLength(count);
+      expect(listed.map((d) => d.key)).toEqual(keys);
+      expect(listed[count - 1]?.value.originalUrl).toBe(keys[count - 1]);
+    });
+  });
+
+  describe('moveTask', () => {
+    it('moves snapshot, ledger and history to the new key and appends the old id to the lineage', async () => {
+      await store.snapshots.put('relay:r:old', snapshot('old', 5), null);
+      await store.ledgers.put('relay:r:old', ledger('old', { lineage: ['older'], consecutive: 2 }), null);
+      await store.appendHistory('relay:r:old', { at: 1, type: 'event', message: 'offline' });
+      await store.appendHistory('relay:r:old', { at: 2, type: 'restart', message: 'restarted' });
+
+      await store.moveTask('relay:r:old', 'relay:r:new', 'old');
+
+      expect(await store.snapshots.get('relay:r:old')).toBeUndefined();
+      expect(await store.ledgers.get('relay:r:old')).toBeUndefined();
+      expect(await store.getHistory('relay:r:old')).toEqual([]);
+      expect(await store.snapshots.get('relay:r:new')).toEqual({ value: snapshot('old', 5), version: 1 });
+      const moved = await store.ledgers.get('relay:r:new');
+      expect(moved?.value.lineage).toEqual(['older', 'old']);
+      expect(moved?.value.consecutive).toBe(2);
+      expect((await store.getHistory('relay:r:new')).map((e) => e.message)).toEqual(['restarted', 'offline']);
+    });
+
+    it('is a no-op when repeated, and keeps a snapshot already stored under the new key', async () => {
+      await store.snapshots.put('relay:r:old', snapshot('old', 5), null);
+      await store.snapshots.put('relay:r:new', snapshot('new', 9), null);
+      await store.ledgers.put('relay:r:old', ledger('old'), null);
+      await store.moveTask('relay:r:old', 'relay:r:new', 'old');
+      await store.moveTask('relay:r:old', 'relay:r:new', 'old');
+      expect(await store.snapshots.get('relay:r:new')).toEqual({ value: snapshot('new', 9), version: 1 });
+      expect((await store.ledgers.get('relay:r:new'))?.value.lineage).toEqual(['old']);
+    });
+
+    it('bumps the version of a ledger it replaces, so a stale compare-and-set fails', async () => {
+      await store.ledgers.put('relay:r:new', ledger('new'), null);
+      await store.ledgers.put('relay:r:old', ledger('old'), null);
+      await store.moveTask('relay:r:old', 'relay:r:new', 'old');
+      const moved = await store.ledgers.get('relay:r:new');
+      expect(moved?.version).toBe(2);
+      expect((await store.ledgers.put('relay:r:new', ledger('x'), 1)).ok).toBe(false);
+    });
+  });
+
+  describe('leases', () => {
+    it('is single-flight until it expires, then another holder takes it over', async () => {
+      expect(await store.acquireLease('task:a', 'alice', 10_000, clock.now())).toBe(true);
+      expect(await store.acquireLease('task:a', 'bob', 10_000, clock.now())).toBe(false);
+      clock.advance(5_000);
+      expect(await store.acquireLease('task:a', 'alice', 10_000, clock.now())).toBe(true); // renewal
+      clock.advance(9_999);
+      expect(await store.acquireLease('task:a', 'bob', 10_000, clock.now())).toBe(false);
+      clock.advance(1);
+      expect(await store.acquireLease('task:a', 'bob', 10_000, clock.now())).toBe(true);
+      expect(await store.acquireLease('task:a', 'alice', 10_000, clock.now())).toBe(false);
+    });
+
+    it('is released only by its holder', async () => {
+      await store.acquireLease('task:a', 'alice', 10_000, clock.now());
+      await store.releaseLease('task:a', 'bob');
+      expect(await store.acquireLease('task:a', 'bob', 10_000, clock.now())).toBe(false);
+      await store.releaseLease('task:a', 'alice');
+      expect(await store.acquireLease('task:a', 'bob', 10_000, clock.now())).toBe(true);
+    });
+  });
+
+  describe('outbox', () => {
+    const message = (id: string, dueAt: number, createdAt = 0) => ({
+      id,
+      channel: 'dingtalk',
+      payload: { msgtype: 'markdown', markdown: { title: id, text: `# ${id}` }, list: [] },
+      dueAt,
+      createdAt,
+    });
+
+    it('enqueues idempotently on id', async () => {
+      expect(await store.enqueueOutbox(message('m1', 100))).toBe(true);
+      expect(await store.enqueueOutbox(message('m1', 200))).toBe(false);
+      const [taken] = await store.takeDueOutbox(1_000, 10, 1_000);
+      expect(taken).toEqual({ ...message('m1', 100), attempts: 0 });
+    });
+
+    it('takes due messages oldest first, up to the limit, and hides them while in flight', async () => {
+      const t = clock.now();
+      await store.enqueueOutbox(message('late', t + 5_000));
+      await store.enqueueOutbox(message('b', t - 100));
+      await store.enqueueOutbox(message('a', t - 200));
+      await store.enqueueOutbox(message('c', t));
+      expect((await store.takeDueOutbox(t, 2, 30_000)).map((m) => m.id)).toEqual(['a', 'b']);
+      expect((await store.takeDueOutbox(t, 10, 30_000)).map((m) => m.id)).toEqual(['c']);
+      expect(await store.takeDueOutbox(t + 1_000, 10, 30_000)).toEqual([]);
+      expect((await store.takeDueOutbox(t + 5_000, 10, 30_000)).map((m) => m.id)).toEqual(['late']);
+      // The in-flight lease of a, b expires at t + 30 s: a crashed sender's messages come back.
+      expect((await store.takeDueOutbox(t + 30_000, 10, 30_000)).map((m) => m.id)).toEqual(['a', 'b', 'c']);
+    });
+
+    it('does not hand one message to two concurrent takers', async () => {
+      for (let i = 0; i < 30; i += 1) await store.enqueueOutbox(message(`m${String(i).padStart(2, '0')}`, 0));
+      const batches = await Promise.all(Array.from({ length: 6 }, () => store.takeDueOutbox(10, 8, 60_000)));
+      const ids = batches.flat().map((m) => m.id);
+      expect(ids).toHaveLength(30);
+      expect(new Set(ids).size).toBe(30);
+    });
+
+    it('reschedules a failed message with attempts + 1 and its error', async () => {
+      await store.enqueueOutbox(message('m1', 0));
+      await store.takeDueOutbox(10, 10, 60_000);
+      await store.markOutboxFailed('m1', 5_000, 'HTTP 503');
+      expect(await store.takeDueOutbox(4_999, 10, 60_000)).toEqual([]);
+      const [again] = await store.takeDueOutbox(5_000, 10, 60_000);
+      expect(again).toMatchObject({ id: 'm1', attempts: 1, lastError: 'HTTP 503', dueAt: 5_000 });
+      await store.markOutboxFailed('m1', 6_000, 'HTTP 502');
+      expect((await store.takeDueOutbox(6_000, 10, 60_000))[0]).toMatchObject({
+        attempts: 2,
+        lastError: 'HTTP 502',
+      });
+    });
+
+    it('never sends a sent or dead message again, and counts them', async () => {
+      await store.enqueueOutbox(message('sent', 10));
+      await store.enqueueOutbox(message('dead', 20));
+      await store.enqueueOutbox(message('pending', 30));
+      await store.enqueueOutbox(message('future', 50_000));
+      await store.takeDueOutbox(100, 2, 60_000);
+      await store.markOutboxSent('sent', 100);
+      await store.markOutboxDead('dead', 'errcode 310000: keywords not in content');
+      expect(await store.outboxStats()).toEqual({ pending: 2, sent: 1, dead: 1, oldestDueAt: 30 });
+      expect((await store.takeDueOutbox(1_000_000, 10, 60_000)).map((m) => m.id)).toEqual([
+        'pending',
+        'future',
+      ]);
+      expect(await store.enqueueOutbox(message('sent', 10))).toBe(false);
+      // A late failure report for a message already sent does not resurrect it.
+      await store.markOutboxFailed('sent', 0, 'late');
+      expect(await store.takeDueOutbox(1_050_000, 10, 60_000)).toEqual([]);
+    });
+
+    it('counts in-flight messages as pending and reports the oldest due time', async () => {
+      expect(await store.outboxStats()).toEqual({ pending: 0, sent: 0, dead: 0 });
+      await store.enqueueOutbox(message('a', 40));
+      await store.enqueueOutbox(message('b', 70));
+      await store.takeDueOutbox(50, 1, 60_000);
+      expect(await store.outboxStats()).toEqual({ pending: 2, sent: 0, dead: 0, oldestDueAt: 40 });
+    });
+  });
+
+  describe('history', () => {
+    it('returns entries newest first, keeps only the newest `cap`, and honours a limit', async () => {
+      for (let i = 1; i <= 7; i += 1) {
+        await store.appendHistory('relay:r:a', { at: i, type: 'event', message: `e${i}`, data: { i } }, 5);
+      }
+      const history = await store.getHistory('relay:r:a');
+      expect(history.map((e) => e.message)).toEqual(['e7', 'e6', 'e5', 'e4', 'e3']);
+      expect(history[0]).toEqual({ at: 7, type: 'event', message: 'e7', data: { i: 7 } });
+      expect((await store.getHistory('relay:r:a', 2)).map((e) => e.message)).toEqual(['e7', 'e6']);
+      expect(await store.getHistory('relay:r:other')).toEqual([]);
+    });
+  });
+
+  describe('shared rate limit', () => {
+    it('grants `limit` calls per sliding window and says how long to wait for the next', async () => {
+      const t = clock.now();
+      expect(await store.acquireRate('acct:Describe', 3, 1_000, t)).toBe(0);
+      expect(await store.acquireRate('acct:Describe', 3, 1_000, t + 100)).toBe(0);
+      expect(await store.acquireRate('acct:Describe', 3, 1_000, t + 200)).toBe(0);
+      expect(await store.acquireRate('acct:Describe', 3, 1_000, t + 300)).toBe(700);
+      expect(await store.acquireRate('acct:Other', 3, 1_000, t + 300)).toBe(0);
+      expect(await store.acquireRate('acct:Describe', 3, 1_000, t + 999)).toBe(1);
+      expect(await store.acquireRate('acct:Describe', 3, 1_000, t + 1_000)).toBe(0);
+      expect(await store.acquireRate('acct:Describe', 3, 1_000, t + 1_000)).toBe(100);
+      expect(await store.acquireRate('acct:Describe', 3, 1_000, t + 1_100)).toBe(0);
+    });
+
+    it('records nothing for a refused call', async () => {
+      const t = clock.now();
+      await store.acquireRate('k', 1, 1_000, t);
+      for (let i = 1; i < 10; i += 1)
+        expect(await store.acquireRate('k', 1, 1_000, t + i * 100)).toBeGreaterThan(0);
+      expect(await store.acquireRate('k', 1, 1_000, t + 1_000)).toBe(0);
+    });
+
+    it('grants exactly `limit` of many concurrent callers', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 25 }, () => store.acquireRate('burst', 10, 1_000, clock.now())),
+      );
+      expect(results.filter((wait) => wait === 0)).toHaveLength(10);
+    });
+  });
+
+  describe('poller state', () => {
+    it('stores the heartbeat and the sweep cursor, and clears the cursor', async () => {
+      expect(await store.getHeartbeat()).toBeUndefined();
+      const heartbeat = {
+        lastSuccessAt: 5,
+        durationMs: 12,
+        complete: true,
+        counts: { relay: 3 },
+        apiCalls: 4,
+      };
+      await store.putHeartbeat(heartbeat);
+      expect(await store.getHeartbeat()).toEqual(heartbeat);
+      await store.putSweepCursor({ scope: 'relay:cn-shanghai', page: 3, startedAt: 1 });
+      expect(await store.getSweepCursor()).toEqual({ scope: 'relay:cn-shanghai', page: 3, startedAt: 1 });
+      await store.putSweepCursor(undefined);
+      expect(await store.getSweepCursor()).toBeUndefined();
+    });
+  });
+
+  describe('failure', () => {
+    it('rejects with StoreUnavailableError naming the operation once closed', async () => {
+      const other = await openStore(adapter.fresh());
+      await other.close();
+      const failure = await other.claim('x', 1_000, clock.now()).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(StoreUnavailableError);
+      expect((failure as StoreUnavailableError).operation).toBe('claim');
+      expect((failure as StoreUnavailableError).cause).toBeDefined();
+      await expect(other.snapshots.get('x')).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(other.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+    });
+  });
+});

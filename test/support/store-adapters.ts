@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createStore } from '../../lib/store/create-store.js';
+import type { Store } from '../../lib/store/store.js';
+import { type RedisServer, redisServerMissingReason, startRedisServer } from './redis-server.js';
+
+/** Where a fresh, empty store lives: pass it to `openStore` (several times for several connections). */
+export interface StoreLocation {
+  readonly url: string;
+  readonly redisPrefix?: string;
+}
+
+/**
+ * One leg of the store suites. Call `start` in beforeAll and `stop` in afterAll; `fresh()` gives a
+ * new empty location (a new SQLite file, or a new Redis key prefix on the shared test server).
+ */
+export interface StoreAdapterCase {
+  readonly name: 'sqlite' | 'redis';
+  /** Why this leg cannot run on this machine (never set under CI: there the leg must run). */
+  readonly missing: string | undefined;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  fresh(): StoreLocation;
+  /** The redis-server of the redis leg (for outage tests); undefined for sqlite. */
+  readonly redis: RedisServer | undefined;
+}
+
+export function openStore(location: StoreLocation): Promise<Store> {
+  return createStore(
+    location.url,
+    location.redisPrefix === undefined ? {} : { redisPrefix: location.redisPrefix },
+  );
+}
+
+export function sqliteCase(): StoreAdapterCase {
+  let dir: string | undefined;
+  return {
+    name: 'sqlite',
+    missing: undefined,
+    redis: undefined,
+    async start() {
+      dir = mkdtempSync(join(tmpdir(), 'livewatch-store-'));
+    },
+    async stop() {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+    fresh() {
+      if (!dir) throw new Error('sqliteCase.start() was not called');
+      return { url: `sqlite:${join(dir, `${randomUUID()}.db`)}` };
+    },
+  };
+}
+
+export function redisCase(): StoreAdapterCase {
+  // Under CI the Redis leg must run, so a missing binary is not excused there: start() will fail.
+  const missing = process.env.CI ? undefined : redisServerMissingReason();
+  let server: RedisServer | undefined;
+  return {
+    name: 'redis',
+    missing,
+    get redis() {
+      return server;
+    },
+    async start() {
+      server = await startRedisServer();
+    },
+    async stop() {
+      await server?.stop();
+    },
+    fresh() {
+      if (!server) throw new Error('redisCase.start() was not called');
+      return { url: server.url, redisPrefix: `lwtest:${randomUUID()}:` };
+    },
+  };
+}
+
+export function storeAdapterCases(): StoreAdapterCase[] {
+  return [sqliteCase()];
+}
