@@ -1,0 +1,67 @@
+import type { Resource } from '../events/resources.js';
+
+/** Reasons of `stuck` events: the state did not change but has lasted longer than it should. */
+export const STUCK_REASONS = {
+  /** A relay task still retrying after its grace (RetryCount × RetryInterval, or the setting). */
+  recoveringBeyondGrace: 'RecoveringBeyondGrace',
+  /** A relay task not started although its StartTime (plus a slack) has passed. */
+  idlePastStartTime: 'IdlePastStartTime',
+  /** A record job paused longer than ICE's own retry of a lost stream (plus margin). */
+  recordPausedTooLong: 'RecordPausedTooLong',
+} as const;
+
+export type StuckReason = (typeof STUCK_REASONS)[keyof typeof STUCK_REASONS];
+
+export interface StuckPolicy {
+  /** Overrides the relay's own RetryCount × RetryInterval (LIVEWATCH_RECOVERING_GRACE_S). */
+  readonly recoveringGraceS?: number | undefined;
+  /** LIVEWATCH_IDLE_START_SLACK_S. */
+  readonly idleStartSlackS: number;
+  /** LIVEWATCH_RECORD_PAUSED_GRACE_S. */
+  readonly recordPausedGraceS: number;
+}
+
+/** The platform's documented defaults when a task does not report its retry settings. */
+const DEFAULT_RETRY_COUNT = 3;
+const DEFAULT_RETRY_INTERVAL_S = 60;
+
+/**
+ * The recovering grace of a relay task in ms: the time the platform's own retries may take
+ * (RetryCount × RetryInterval) unless the setting overrides it.
+ */
+export function recoveringGraceMs(
+  task: { readonly retryCount?: number | undefined; readonly retryInterval?: number | undefined },
+  policy: Pick<StuckPolicy, 'recoveringGraceS'>,
+): number {
+  if (policy.recoveringGraceS !== undefined) return policy.recoveringGraceS * 1000;
+  return (task.retryCount ?? DEFAULT_RETRY_COUNT) * (task.retryInterval ?? DEFAULT_RETRY_INTERVAL_S) * 1000;
+}
+
+/**
+ * Whether a resource is stuck in its current state at `now`, given since when it has been in
+ * that state (as far as livewatch knows). Returns the stuck reason, or undefined.
+ */
+export function detectStuck(
+  resource: Resource,
+  stateSince: number,
+  now: number,
+  policy: StuckPolicy,
+): StuckReason | undefined {
+  const inState = now - stateSince;
+  if (resource.kind === 'relay') {
+    if (resource.state === 'recovering' && inState >= recoveringGraceMs(resource, policy)) {
+      return STUCK_REASONS.recoveringBeyondGrace;
+    }
+    if (resource.state === 'idle' && resource.startTime !== undefined) {
+      const start = Date.parse(resource.startTime);
+      if (Number.isFinite(start) && now >= start + policy.idleStartSlackS * 1000) {
+        return STUCK_REASONS.idlePastStartTime;
+      }
+    }
+    return undefined;
+  }
+  if (resource.kind === 'record' && resource.state === 'paused') {
+    return inState >= policy.recordPausedGraceS * 1000 ? STUCK_REASONS.recordPausedTooLong : undefined;
+  }
+  return undefined;
+}

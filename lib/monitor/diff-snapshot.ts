@@ -1,0 +1,211 @@
+import { type Resource, refOf, resourceKey, type TaskState } from '../events/resources.js';
+import { isUnhealthy } from '../events/states.js';
+import { type EventTrigger, eventKey, type TaskEvent } from '../events/task-event.js';
+import type { StoredSnapshot } from '../store/store.js';
+import { detectStuck, type StuckPolicy } from './detect-stuck.js';
+
+export interface DiffResult {
+  /** The snapshot to write (compare-and-set), or undefined when nothing worth storing changed. */
+  readonly next: StoredSnapshot | undefined;
+  readonly events: readonly TaskEvent[];
+}
+
+/**
+ * A VOD/url task's playback offset moves every second; the alert function reads the exact position
+ * from the API before it resumes, so the stored offset is a fallback and a minute of precision is
+ * enough. Without this, every playing VOD task would be rewritten on every sweep.
+ */
+export const OFFSET_WRITE_STEP_S = 60;
+
+/**
+ * Compares what a listing shows (`current`, observed at `now`) with the stored snapshot and says
+ * what to write and which events to emit:
+ * - first sight: store it; an event only if it is unhealthy (or already stuck), so a fresh install
+ *   reports what is broken, not every healthy task;
+ * - a state change: one `transition` event;
+ * - the same state for too long: one `stuck` event per condition and state (`reportedStuck`);
+ * - a snapshot newer than this observation (written by the callback receiver or the alert
+ *   function): nothing — that transition was reported by whoever wrote it.
+ * Pure: no I/O, so the sweep can re-run it after a compare-and-set conflict.
+ */
+export function diffSnapshot(
+  previous: StoredSnapshot | undefined,
+  current: Resource,
+  now: number,
+  policy: StuckPolicy,
+): DiffResult {
+  const key = resourceKey(refOf(current));
+  if (previous === undefined) {
+    const events: TaskEvent[] = [];
+    if (isUnhealthy(current.state)) {
+      events.push(makeEvent(current, 'transition', now, ['first', key, current.state]));
+    }
+    const stuck = detectStuck(current, now, now, policy);
+    if (stuck !== undefined) {
+      // Keyed on first sight rather than the time, so a retried sweep yields the same key.
+      events.push(
+        makeEvent(current, 'stuck', now, ['stuck', key, current.state, stuck, 'first'], { reason: stuck }),
+      );
+    }
+    return { next: snapshotOf(current, now, now, stuck === undefined ? [] : [stuck]), events };
+  }
+
+  if (previous.observedAt > now) return { next: undefined, events: [] };
+
+  const before = previous.resource.state;
+  if (before !== current.state) {
+    const events: TaskEvent[] = [
+      makeEvent(current, 'transition', now, ['transition', key, before, current.state, previous.stateSince], {
+        previousState: before,
+      }),
+    ];
+    const stuck = detectStuck(current, now, now, policy);
+    if (stuck !== undefined) {
+      events.push(
+        makeEvent(current, 'stuck', now, ['stuck', key, before, current.state, stuck, previous.stateSince], {
+          reason: stuck,
+        }),
+      );
+    }
+    return { next: snapshotOf(current, now, now, stuck === undefined ? [] : [stuck]), events };
+  }
+
+  const reported = previous.reportedStuck ?? [];
+  const stuck = detectStuck(current, previous.stateSince, now, policy);
+  if (stuck !== undefined && !reported.includes(stuck)) {
+    const event = makeEvent(
+      current,
+      'stuck',
+      now,
+      ['stuck', key, current.state, stuck, previous.stateSince],
+      {
+        reason: stuck,
+      },
+    );
+    return { next: snapshotOf(current, now, previous.stateSince, [...reported, stuck]), events: [event] };
+  }
+  if (materiallyChanged(previous.resource, current)) {
+    return { next: snapshotOf(current, now, previous.stateSince, reported), events: [] };
+  }
+  return { next: undefined, events: [] };
+}
+
+/**
+ * The event for a resource no longer listed (relay → exited, record/transcode → gone), after the
+ * caller confirmed it. `resource` is the last known resource with its final state.
+ */
+export function disappearanceOf(
+  previous: StoredSnapshot,
+  resource: Resource,
+  now: number,
+  reason?: string,
+): DiffResult {
+  const key = resourceKey(refOf(resource));
+  const before = previous.resource.state;
+  const event = makeEvent(
+    resource,
+    'disappeared',
+    now,
+    ['disappeared', key, before, resource.state, previous.stateSince],
+    reason === undefined ? { previousState: before } : { previousState: before, reason },
+  );
+  return { next: snapshotOf(resource, now, now, []), events: [event] };
+}
+
+/** The last known resource in its final state: a relay task exited (TaskStatus −1), a job gone. */
+export function goneResourceOf(resource: Resource): Resource {
+  switch (resource.kind) {
+    case 'relay':
+      return { ...resource, status: -1, state: 'exited' };
+    case 'record':
+      return { ...resource, state: 'gone' };
+    case 'transcode':
+      return { ...resource, state: 'gone' };
+  }
+}
+
+function snapshotOf(
+  resource: Resource,
+  observedAt: number,
+  stateSince: number,
+  reportedStuck: readonly string[],
+): StoredSnapshot {
+  return reportedStuck.length > 0
+    ? { resource, observedAt, stateSince, reportedStuck }
+    : { resource, observedAt, stateSince };
+}
+
+function makeEvent(
+  resource: Resource,
+  trigger: EventTrigger,
+  now: number,
+  keyParts: ReadonlyArray<string | number>,
+  extra: { readonly previousState?: TaskState; readonly reason?: string } = {},
+): TaskEvent {
+  const reason = extra.reason ?? reasonOf(resource);
+  return {
+    resource: refOf(resource),
+    state: resource.state,
+    ...(extra.previousState === undefined ? {} : { previousState: extra.previousState }),
+    ...(reason === undefined ? {} : { reason }),
+    trigger,
+    observedAt: now,
+    source: 'poll',
+    snapshot: resource,
+    key: eventKey(['poll', ...keyParts]),
+  };
+}
+
+/** The API's own reason for a relay task's state (why it is retrying, stopped or gone). */
+function reasonOf(resource: Resource): string | undefined {
+  if (resource.kind !== 'relay') return undefined;
+  if (resource.state === 'exited') return resource.exitReason ?? resource.invalidReason;
+  if (resource.state === 'recovering' || resource.state === 'offline') return resource.invalidReason;
+  return undefined;
+}
+
+/**
+ * Whether anything livewatch relies on changed besides the state: reasons, the callback URL
+ * (enrolment), the schedule and retry settings (stuck detection), the source and destination
+ * (breaker grouping, resume), and the playback position (VOD resume; see OFFSET_WRITE_STEP_S).
+ */
+export function materiallyChanged(before: Resource, after: Resource): boolean {
+  if (before.kind === 'relay' && after.kind === 'relay') {
+    if (before.currentFileIndex !== after.currentFileIndex) return true;
+    const offsetMoved = Math.abs((after.currentOffset ?? 0) - (before.currentOffset ?? 0));
+    if (offsetMoved >= OFFSET_WRITE_STEP_S) return true;
+    if ((before.currentOffset === undefined) !== (after.currentOffset === undefined)) return true;
+    return (
+      before.status !== after.status ||
+      before.invalidReason !== after.invalidReason ||
+      before.exitReason !== after.exitReason ||
+      before.callbackUrl !== after.callbackUrl ||
+      before.name !== after.name ||
+      before.startTime !== after.startTime ||
+      before.endTime !== after.endTime ||
+      before.retryCount !== after.retryCount ||
+      before.retryInterval !== after.retryInterval ||
+      before.repeatNumber !== after.repeatNumber ||
+      before.sourceType !== after.sourceType ||
+      before.dstUrl !== after.dstUrl ||
+      before.sourceUrls.join('\n') !== after.sourceUrls.join('\n')
+    );
+  }
+  if (before.kind === 'record' && after.kind === 'record') {
+    return (
+      before.status !== after.status ||
+      before.name !== after.name ||
+      before.streamUrl !== after.streamUrl ||
+      before.notifyUrl !== after.notifyUrl
+    );
+  }
+  if (before.kind === 'transcode' && after.kind === 'transcode') {
+    return (
+      before.status !== after.status ||
+      before.name !== after.name ||
+      before.inputUrl !== after.inputUrl ||
+      before.outputUrls.join('\n') !== after.outputUrls.join('\n')
+    );
+  }
+  return true;
+}

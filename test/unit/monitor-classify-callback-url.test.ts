@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { classifyCallbackUrl } from '../../lib/monitor/classify-callback-url.js';
+
+const base = 'https://lw.cn-shanghai.fcapp.run';
+const tokens = ['token-current-0123456789', 'token-previous-0123456789'];
+
+describe('classifyCallbackUrl', () => {
+  it('calls an absent or blank URL missing', () => {
+    expect(classifyCallbackUrl(undefined, base, tokens)).toBe('missing');
+    expect(classifyCallbackUrl('  ', base, tokens)).toBe('missing');
+  });
+
+  it('recognises livewatch with any accepted token, with or without the region parameter', () => {
+    expect(classifyCallbackUrl(`${base}/callback/${tokens[0]}?region=cn-shanghai`, base, tokens)).toBe(
+      'ours',
+    );
+    expect(classifyCallbackUrl(`${base}/callback/${tokens[1]}`, base, tokens)).toBe('ours');
+  });
+
+  it('calls livewatch with a rotated-out token stale', () => {
+    expect(classifyCallbackUrl(`${base}/callback/old-token-0123456789`, base, tokens)).toBe('ours-stale');
+  });
+
+  it('calls another receiver foreign, including another host or path', () => {
+    expect(classifyCallbackUrl('https://owner.example.com/hooks/live', base, tokens)).toBe('foreign');
+    expect(classifyCallbackUrl(`https://evil.example.com/callback/${tokens[0]}`, base, tokens)).toBe(
+      'foreign',
+    );
+    expect(classifyCallbackUrl(`${base}/other/${tokens[0]}`, base, tokens)).toBe('foreign');
+    expect(classifyCallbackUrl('not a url', base, tokens)).toBe('foreign');
+  });
+
+  it('honours a base URL with a path and a trailing slash', () => {
+    const withPath = 'https://gw.example.com/livewatch/';
+    expect(
+      classifyCallbackUrl(`https://gw.example.com/livewatch/callback/${tokens[0]}`, withPath, tokens),
+    ).toBe('ours');
+  });
+});

@@ -1,0 +1,208 @@
+import { describe, expect, it } from 'vitest';
+import { TaskEventSchema } from '../../lib/events/task-event.js';
+import { STUCK_REASONS, type StuckPolicy } from '../../lib/monitor/detect-stuck.js';
+import { diffSnapshot, disappearanceOf, goneResourceOf } from '../../lib/monitor/diff-snapshot.js';
+import type { StoredSnapshot } from '../../lib/store/store.js';
+import { recordJob, relayTask, transcodeJob } from '../support/monitor-resources.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+const policy: StuckPolicy = { idleStartSlackS: 120, recordPausedGraceS: 300 };
+
+function stored(snapshot: Partial<StoredSnapshot> & Pick<StoredSnapshot, 'resource'>): StoredSnapshot {
+  return { observedAt: T0, stateSince: T0, ...snapshot };
+}
+
+describe('diffSnapshot', () => {
+  it('stores a healthy task on first sight without an event', () => {
+    const result = diffSnapshot(undefined, relayTask({ taskId: 't1', status: 1 }), T0, policy);
+    expect(result.events).toEqual([]);
+    expect(result.next).toMatchObject({ observedAt: T0, stateSince: T0, resource: { taskId: 't1' } });
+  });
+
+  it('reports a task first seen unhealthy, with its reason and a valid event shape', () => {
+    const task = relayTask({ taskId: 't1', status: 3, invalidReason: 'PullStreamFailed' });
+    const [event, ...rest] = diffSnapshot(undefined, task, T0, policy).events;
+    expect(rest).toEqual([]);
+    expect(event).toMatchObject({
+      trigger: 'transition',
+      state: 'offline',
+      reason: 'PullStreamFailed',
+      source: 'poll',
+      observedAt: T0,
+      resource: { kind: 'relay', id: 't1', region: 'cn-shanghai' },
+    });
+    expect(event?.previousState).toBeUndefined();
+    expect(TaskEventSchema.safeParse(event).success).toBe(true);
+  });
+
+  it('does not report an exited task on first sight', () => {
+    const result = diffSnapshot(undefined, relayTask({ taskId: 't1', status: -1 }), T0, policy);
+    expect(result.events).toEqual([]);
+    expect(result.next?.resource.state).toBe('exited');
+  });
+
+  it('emits one transition per state change with the previous state', () => {
+    const previous = stored({ resource: relayTask({ taskId: 't1', status: 1 }) });
+    const now = T0 + 60_000;
+    const result = diffSnapshot(
+      previous,
+      relayTask({ taskId: 't1', status: 2, invalidReason: 'PushStreamFailed' }),
+      now,
+      policy,
+    );
+    expect(result.events).toHaveLength(1);
+    expect(result.events[0]).toMatchObject({
+      trigger: 'transition',
+      previousState: 'running',
+      state: 'recovering',
+      reason: 'PushStreamFailed',
+    });
+    expect(result.next).toMatchObject({ stateSince: now, observedAt: now });
+    expect(result.next?.reportedStuck).toBeUndefined();
+  });
+
+  it('neither writes nor emits when nothing changed', () => {
+    const task = relayTask({ taskId: 't1', status: 1 });
+    const result = diffSnapshot(stored({ resource: task }), { ...task }, T0 + 60_000, policy);
+    expect(result).toEqual({ next: undefined, events: [] });
+  });
+
+  it('writes without an event when the callback URL changed', () => {
+    const task = relayTask({ taskId: 't1', status: 1 });
+    const result = diffSnapshot(
+      stored({ resource: task }),
+      { ...task, callbackUrl: 'https://x.example/callback/abc' },
+      T0 + 1,
+      policy,
+    );
+    expect(result.events).toEqual([]);
+    expect(result.next?.stateSince).toBe(T0);
+  });
+
+  it('writes the VOD playback position when the file changes, not on every second of playback', () => {
+    const task = relayTask({
+      taskId: 'v1',
+      status: 1,
+      sourceType: 'vod',
+      currentFileIndex: 0,
+      currentOffset: 10,
+    });
+    const previous = stored({ resource: task });
+    expect(diffSnapshot(previous, { ...task, currentOffset: 40 }, T0 + 30_000, policy).next).toBeUndefined();
+    expect(diffSnapshot(previous, { ...task, currentOffset: 70 }, T0 + 60_000, policy).next).toBeDefined();
+    expect(
+      diffSnapshot(previous, { ...task, currentFileIndex: 1, currentOffset: 0 }, T0 + 60_000, policy).next
+        ?.resource,
+    ).toMatchObject({ currentFileIndex: 1 });
+  });
+
+  it('ignores an observation older than the stored snapshot (a callback already wrote newer state)', () => {
+    const previous = stored({ resource: relayTask({ taskId: 't1', status: 2 }), observedAt: T0 + 5_000 });
+    const result = diffSnapshot(previous, relayTask({ taskId: 't1', status: 1 }), T0 + 4_000, policy);
+    expect(result).toEqual({ next: undefined, events: [] });
+  });
+
+  it('gives the same key for the same observation and a different one for a later flap', () => {
+    const previous = stored({ resource: relayTask({ taskId: 't1', status: 1 }) });
+    const current = relayTask({ taskId: 't1', status: 3 });
+    const a = diffSnapshot(previous, current, T0 + 1_000, policy).events[0];
+    const b = diffSnapshot(previous, current, T0 + 9_000, policy).events[0];
+    expect(a?.key).toBe(b?.key);
+    const later = stored({ resource: relayTask({ taskId: 't1', status: 1 }), stateSince: T0 + 100_000 });
+    expect(diffSnapshot(later, current, T0 + 200_000, policy).events[0]?.key).not.toBe(a?.key);
+  });
+
+  it('reports a relay recovering beyond RetryCount × RetryInterval once', () => {
+    const task = relayTask({ taskId: 't1', status: 2, retryCount: 2, retryInterval: 60 });
+    const previous = stored({ resource: task, stateSince: T0 });
+    expect(diffSnapshot(previous, task, T0 + 119_000, policy).events).toEqual([]);
+    const result = diffSnapshot(previous, task, T0 + 120_000, policy);
+    expect(result.events).toHaveLength(1);
+    expect(result.events[0]).toMatchObject({ trigger: 'stuck', reason: STUCK_REASONS.recoveringBeyondGrace });
+    expect(result.next?.reportedStuck).toEqual([STUCK_REASONS.recoveringBeyondGrace]);
+    expect(result.next?.stateSince).toBe(T0);
+    const next = result.next;
+    if (next === undefined) throw new Error('expected a snapshot to write');
+    expect(diffSnapshot(next, task, T0 + 600_000, policy)).toEqual({ next: undefined, events: [] });
+  });
+
+  it('uses LIVEWATCH_RECOVERING_GRACE_S over the task retry settings', () => {
+    const task = relayTask({ taskId: 't1', status: 2, retryCount: 5, retryInterval: 300 });
+    const previous = stored({ resource: task });
+    const events = diffSnapshot(previous, task, T0 + 30_000, { ...policy, recoveringGraceS: 30 }).events;
+    expect(events.map((event) => event.reason)).toEqual([STUCK_REASONS.recoveringBeyondGrace]);
+  });
+
+  it('reports a relay still idle after its StartTime plus the slack, even on first sight', () => {
+    const task = relayTask({ taskId: 't1', status: 0, startTime: '2026-01-01T00:00:00Z' });
+    expect(diffSnapshot(undefined, task, T0 + 119_000, policy).events).toEqual([]);
+    const events = diffSnapshot(undefined, task, T0 + 120_000, policy).events;
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      trigger: 'stuck',
+      state: 'idle',
+      reason: STUCK_REASONS.idlePastStartTime,
+    });
+  });
+
+  it('reports the stuck condition again after the state changed and came back', () => {
+    const task = relayTask({ taskId: 't1', status: 2 });
+    const reported = stored({ resource: task, reportedStuck: [STUCK_REASONS.recoveringBeyondGrace] });
+    const running = diffSnapshot(reported, relayTask({ taskId: 't1', status: 1 }), T0 + 1_000, policy).next;
+    if (running === undefined) throw new Error('expected a snapshot to write');
+    expect(running.reportedStuck).toBeUndefined();
+    const again = diffSnapshot(running, task, T0 + 2_000, policy).next;
+    if (again === undefined) throw new Error('expected a snapshot to write');
+    const events = diffSnapshot(again, task, T0 + 2_000 + 180_000, policy).events;
+    expect(events.map((event) => event.trigger)).toEqual(['stuck']);
+  });
+
+  it('reports a record job paused past its grace, and transitions of record and transcode jobs', () => {
+    const paused = recordJob({ jobId: 'r1', status: 'paused' });
+    const toPaused = diffSnapshot(
+      stored({ resource: recordJob({ jobId: 'r1', status: 'started' }) }),
+      paused,
+      T0,
+      policy,
+    );
+    expect(toPaused.events[0]).toMatchObject({
+      trigger: 'transition',
+      previousState: 'started',
+      state: 'paused',
+    });
+    const stuck = diffSnapshot(stored({ resource: paused }), paused, T0 + 300_000, policy).events;
+    expect(stuck[0]).toMatchObject({ trigger: 'stuck', reason: STUCK_REASONS.recordPausedTooLong });
+    const stopped = diffSnapshot(
+      stored({ resource: transcodeJob({ jobId: 'x1', status: 1 }) }),
+      transcodeJob({ jobId: 'x1', status: 2 }),
+      T0,
+      policy,
+    );
+    expect(stopped.events[0]).toMatchObject({ previousState: 'running', state: 'stopped' });
+  });
+});
+
+describe('disappearanceOf', () => {
+  it('emits a disappeared event with the previous state and stores the final state', () => {
+    const previous = stored({ resource: recordJob({ jobId: 'r1', status: 'started' }) });
+    const gone = goneResourceOf(previous.resource);
+    const result = disappearanceOf(previous, gone, T0 + 5, undefined);
+    expect(result.events).toHaveLength(1);
+    expect(result.events[0]).toMatchObject({
+      trigger: 'disappeared',
+      previousState: 'started',
+      state: 'gone',
+      source: 'poll',
+    });
+    expect(result.next?.resource.state).toBe('gone');
+    expect(TaskEventSchema.safeParse(result.events[0]).success).toBe(true);
+  });
+
+  it('marks a vanished relay task exited with TaskStatus -1', () => {
+    expect(goneResourceOf(relayTask({ taskId: 't1', status: 1 }))).toMatchObject({
+      status: -1,
+      state: 'exited',
+    });
+    expect(goneResourceOf(relayTask({ taskId: 't1', status: 1 })).kind).toBe('relay');
+  });
+});
