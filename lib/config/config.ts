@@ -157,6 +157,10 @@ const ConfigSchema = z.object({
   LIVEWATCH_GROUP_INTERVAL_S: seconds(300, 1),
   LIVEWATCH_REPEAT_INTERVAL_S: seconds(14_400, 1),
   LIVEWATCH_SEND_RESOLVED: bool(true),
+  /** Delivery attempts per notification before it is marked dead (and logged). */
+  LIVEWATCH_NOTIFY_MAX_ATTEMPTS: int(10, 1, 100),
+  /** A notification still undelivered this long after it was queued is marked dead. */
+  LIVEWATCH_NOTIFY_MAX_AGE_S: seconds(86_400, 60),
 
   // --- local host (npm start) ---
   LIVEWATCH_PORT: int(8787, 0, 65_535),
