@@ -1,0 +1,262 @@
+import { z } from 'zod';
+import type { RecordJob, RelayTask, TranscodeJob } from '../events/resources.js';
+import { recordStateOf, relayStateOf, transcodeStateOf } from '../events/states.js';
+import type { Page } from './api.js';
+
+/**
+ * Response schemas: loose objects (unknown fields tolerated) that absorb the documented
+ * inconsistencies — numbers sent as strings, `CallbackURL` in responses vs `CallbackUrl` in
+ * requests, exit fields filled in on tasks that have not exited, `RetCode`/`Description` on
+ * success — and map to the normalised resources of lib/events/resources.ts.
+ */
+
+const blankToUndefined = (value: unknown): unknown => (value === null || value === '' ? undefined : value);
+
+/** A number that may arrive as a numeric string. */
+const num = z.preprocess((value) => {
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
+    return Number(value);
+  return value;
+}, z.number());
+const optNum = z.preprocess(blankToUndefined, num.optional());
+const optStr = z.preprocess(
+  (value) => (typeof value === 'number' ? String(value) : blankToUndefined(value)),
+  z.string().optional(),
+);
+
+/** SourceUrls: an array, or (defensively) the JSON array string the request uses, or one URL. */
+const sourceUrls = z.preprocess((value) => {
+  if (value === undefined || value === null || value === '') return [];
+  if (typeof value === 'string') {
+    if (value.trimStart().startsWith('[')) {
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        // Not JSON after all: a single URL that happens to start with '['; keep it as is.
+        return [value];
+      }
+    }
+    return [value];
+  }
+  return value;
+}, z.array(z.string()));
+
+/** An array that may be missing or null (an empty page). */
+const list = <T extends z.ZodType>(item: T) =>
+  z.preprocess((value) => (value === undefined || value === null ? [] : value), z.array(item));
+
+const TaskInfoSchema = z.looseObject({
+  TaskId: optStr,
+  TaskName: optStr,
+  StartTime: optStr,
+  EndTime: optStr,
+  SourceType: optStr,
+  SourceProtocol: optStr,
+  SourceUrls: sourceUrls,
+  DstUrl: optStr,
+  CallbackURL: optStr,
+  CallbackUrl: optStr,
+  RetryCount: optNum,
+  RetryInterval: optNum,
+  RepeatNumber: optNum,
+  Offset: optNum,
+  FileIndex: optNum,
+});
+
+const RelayTaskSchema = z.looseObject({
+  TaskId: optStr,
+  TaskStatus: num,
+  TaskInvalidReason: optStr,
+  TaskExitTime: optNum,
+  TaskExitReason: optStr,
+  CurrentOffset: optNum,
+  CurrentFileIndex: optNum,
+  TaskInfo: z.preprocess(blankToUndefined, TaskInfoSchema.optional()),
+});
+type RelayTaskWire = z.infer<typeof RelayTaskSchema>;
+
+const RetSchema = z.looseObject({
+  RequestId: optStr,
+  RetCode: optNum,
+  Description: optStr,
+});
+
+export const RelayListResponseSchema = RetSchema.extend({
+  Total: num,
+  PageNumber: optNum,
+  PageSize: optNum,
+  TaskList: list(RelayTaskSchema),
+});
+
+/** DescribeLivePullToPush returns the task fields at the top level, beside RequestId/RetCode. */
+export const RelayDescribeResponseSchema = RetSchema.extend(RelayTaskSchema.shape);
+
+export const RelayTaskIdResponseSchema = RetSchema.extend({ TaskId: optStr });
+
+export const RetOnlyResponseSchema = RetSchema;
+
+const RecordJobSchema = z.looseObject({
+  JobId: z.string(),
+  Name: optStr,
+  Status: z.preprocess(blankToUndefined, z.string().optional()),
+  CreateTime: optStr,
+  NotifyUrl: optStr,
+  TemplateId: optStr,
+  StreamInput: z.preprocess(blankToUndefined, z.looseObject({ Type: optStr, Url: optStr }).optional()),
+});
+
+export const RecordListResponseSchema = z.looseObject({
+  RequestId: optStr,
+  TotalCount: num,
+  PageNo: optNum,
+  PageSize: optNum,
+  LiveRecordJobs: list(RecordJobSchema),
+});
+
+const TranscodeJobSchema = z.looseObject({
+  JobId: z.string(),
+  Name: optStr,
+  Status: optNum,
+  StartMode: optNum,
+  CreateTime: optStr,
+  TemplateId: optStr,
+  StreamInput: z.preprocess(blankToUndefined, z.looseObject({ Type: optStr, InputUrl: optStr }).optional()),
+  OutputStream: z.preprocess(
+    blankToUndefined,
+    z.looseObject({ StreamInfos: list(z.looseObject({ Type: optStr, OutputUrl: optStr })) }).optional(),
+  ),
+});
+
+export const TranscodeListResponseSchema = z.looseObject({
+  RequestId: optStr,
+  TotalCount: num,
+  PageNo: optNum,
+  PageSize: optNum,
+  JobList: list(TranscodeJobSchema),
+});
+
+/** Copies only the defined values, so the result satisfies exactOptionalPropertyTypes. */
+function defined<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) if (item !== undefined) out[key] = item;
+  return out as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
+/** Maps one task (list item or describe body). Returns undefined when it carries no TaskId at all. */
+export function toRelayTask(wire: RelayTaskWire, region: string): RelayTask | undefined {
+  const info = wire.TaskInfo;
+  const taskId = wire.TaskId ?? info?.TaskId;
+  if (taskId === undefined) return undefined;
+  const state = relayStateOf(wire.TaskStatus);
+  // The documented sample fills the reasons and exit time on a task that is not running or exited:
+  // trust TaskStatus and keep each only where it can be true.
+  const interrupted = state === 'recovering' || state === 'offline';
+  const exited = state === 'exited';
+  return {
+    kind: 'relay',
+    taskId,
+    region,
+    status: wire.TaskStatus,
+    state,
+    sourceUrls: info?.SourceUrls ?? [],
+    ...defined({
+      invalidReason: interrupted ? wire.TaskInvalidReason : undefined,
+      exitReason: exited ? wire.TaskExitReason : undefined,
+      exitTime: exited ? wire.TaskExitTime : undefined,
+      currentOffset: wire.CurrentOffset,
+      currentFileIndex: wire.CurrentFileIndex,
+      name: info?.TaskName,
+      startTime: info?.StartTime,
+      endTime: info?.EndTime,
+      sourceType: info?.SourceType,
+      sourceProtocol: info?.SourceProtocol,
+      dstUrl: info?.DstUrl,
+      callbackUrl: info?.CallbackURL ?? info?.CallbackUrl,
+      retryCount: info?.RetryCount,
+      retryInterval: info?.RetryInterval,
+      repeatNumber: info?.RepeatNumber,
+      offset: info?.Offset,
+      fileIndex: info?.FileIndex,
+    }),
+  };
+}
+
+export function toRelayPage(
+  body: z.infer<typeof RelayListResponseSchema>,
+  region: string,
+  requested: { pageNumber: number; pageSize: number },
+): Page<RelayTask> {
+  const items: RelayTask[] = [];
+  for (const wire of body.TaskList) {
+    const task = toRelayTask(wire, region);
+    if (task) items.push(task);
+  }
+  return {
+    pageNumber: body.PageNumber ?? requested.pageNumber,
+    pageSize: body.PageSize ?? requested.pageSize,
+    total: body.Total,
+    items,
+  };
+}
+
+export function toRecordPage(
+  body: z.infer<typeof RecordListResponseSchema>,
+  region: string,
+  requested: { pageNumber: number; pageSize: number },
+): Page<RecordJob> {
+  return {
+    pageNumber: body.PageNo ?? requested.pageNumber,
+    pageSize: body.PageSize ?? requested.pageSize,
+    total: body.TotalCount,
+    items: body.LiveRecordJobs.map((job): RecordJob => {
+      const status = job.Status ?? '';
+      return {
+        kind: 'record',
+        jobId: job.JobId,
+        region,
+        status,
+        state: recordStateOf(status),
+        ...defined({
+          name: job.Name,
+          createTime: job.CreateTime,
+          streamUrl: job.StreamInput?.Url,
+          notifyUrl: job.NotifyUrl,
+          templateId: job.TemplateId,
+        }),
+      };
+    }),
+  };
+}
+
+export function toTranscodePage(
+  body: z.infer<typeof TranscodeListResponseSchema>,
+  region: string,
+  requested: { pageNumber: number; pageSize: number },
+): Page<TranscodeJob> {
+  return {
+    pageNumber: body.PageNo ?? requested.pageNumber,
+    pageSize: body.PageSize ?? requested.pageSize,
+    total: body.TotalCount,
+    items: body.JobList.map((job): TranscodeJob => {
+      // A missing Status maps to -1, which states.ts reads as `gone` (nothing we can act on).
+      const status = job.Status ?? -1;
+      return {
+        kind: 'transcode',
+        jobId: job.JobId,
+        region,
+        status,
+        state: transcodeStateOf(status),
+        outputUrls: (job.OutputStream?.StreamInfos ?? [])
+          .map((info) => info.OutputUrl)
+          .filter((url): url is string => url !== undefined),
+        ...defined({
+          name: job.Name,
+          startMode: job.StartMode,
+          createTime: job.CreateTime,
+          inputUrl: job.StreamInput?.InputUrl,
+          templateId: job.TemplateId,
+        }),
+      };
+    }),
+  };
+}
