@@ -1,0 +1,280 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { type InputIssue, ValidationError } from '../errors.js';
+import type { RelayState, RelayTask } from './resources.js';
+import { relayStateOf } from './states.js';
+import { eventKey, type TaskEvent } from './task-event.js';
+
+/**
+ * Parses a pull-to-push callback body (callbacks.md §9) into a TaskEvent. Tolerant where the docs are
+ * vague, strict where a wrong value would mislead:
+ * - any `Event` starting with `LivePullToPush` (the documented typo `LivePullToPushRuning` included;
+ *   unknown names are accepted and flagged `recognised: false` for the caller to log);
+ * - `EventTime` as a string or number of Unix seconds; missing or invalid → the receive time, flagged;
+ * - `TaskStatus` as a number or numeric string (-1…3), optional;
+ * - the exit callback (an `Event` containing `Exit`, `TaskExitReason`/`TaskExitTime`, or status -1) → `exited`;
+ * - unknown extra fields tolerated; `TaskInfo` picked field by field (a wrongly typed field is dropped).
+ * Anything else (not JSON, not an object, wrong types, no TaskId, another Event) throws ValidationError.
+ */
+
+/** Event names seen in docs (both spellings) and the guessed exit name. */
+export const KNOWN_CALLBACK_EVENTS: readonly string[] = [
+  'LivePullToPushRunning',
+  'LivePullToPushRuning',
+  'LivePullToPushExit',
+];
+
+export interface ParseCallbackOptions {
+  /** Epoch ms at which the callback arrived (used when EventTime is missing or invalid). */
+  readonly receivedAt: number;
+  /** Region from the callback URL's `?region=` (already validated); wins over TaskInfo. */
+  readonly region?: string | undefined;
+  /** Used when neither the URL nor TaskInfo names a region: the first LIVEWATCH_LIVE_REGIONS entry. */
+  readonly defaultRegion: string;
+}
+
+export interface ParsedCallback {
+  readonly event: TaskEvent;
+  readonly taskId: string;
+  /** The raw `Event` name. */
+  readonly eventName: string;
+  /** False for an `Event` name livewatch has not seen documented (accepted anyway). */
+  readonly recognised: boolean;
+  /** False when EventTime was missing or invalid and the receive time was used instead. */
+  readonly eventTimeValid: boolean;
+  /** False when the body carried no status (no TaskStatus and not an exit): `event.state` is then a guess. */
+  readonly stateKnown: boolean;
+  /** The API status number when known (-1 for exit). */
+  readonly status: number | undefined;
+  /** The RelayTask fields the body carried (TaskInfo and top-level extras), for merging into a snapshot. */
+  readonly details: Partial<Omit<RelayTask, 'kind' | 'taskId' | 'region' | 'status' | 'state'>>;
+  /** Where the region came from. */
+  readonly regionSource: 'query' | 'task-info' | 'default';
+}
+
+const MAX_TEXT = 2048;
+const REGION = /^[a-z]{2,4}(-[a-z]+)+(-\d{1,2})?$/;
+
+const NumberLike = z.union([z.number(), z.string().max(32)], {
+  error: 'must be Unix seconds as a number or a numeric string',
+});
+
+const CallbackSchema = z.looseObject({
+  Event: z
+    .string({ error: 'is required and must be a string' })
+    .max(128, 'is too long')
+    .startsWith('LivePullToPush', 'must start with LivePullToPush'),
+  EventTime: NumberLike.optional().nullable(),
+  TaskId: z
+    .string({ error: 'is required and must be a string' })
+    .regex(/^[\x21-\x7e]{1,128}$/, 'must be 1–128 printable characters without spaces'),
+  TaskStatus: z
+    .union([z.number(), z.string().max(8)], { error: 'must be a number or a numeric string' })
+    .optional()
+    .nullable(),
+  TaskInvalidReason: z.string({ error: 'must be a string' }).max(256, 'is too long').optional().nullable(),
+  TaskExitReason: z.string({ error: 'must be a string' }).max(256, 'is too long').optional().nullable(),
+  TaskExitTime: NumberLike.optional().nullable(),
+  TaskInfo: z.looseObject({}, { error: 'must be an object' }).optional().nullable(),
+});
+
+/**
+ * @example
+ * const parsed = parseCallback(request.body, { receivedAt: clock.now(), region: 'cn-shanghai', defaultRegion: 'cn-shanghai' });
+ * parsed.event.state; // 'offline'
+ */
+export function parseCallback(body: Buffer | string, options: ParseCallbackOptions): ParsedCallback {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError('callback body', [{ path: '', message: 'is not valid JSON' }], {
+      cause: error,
+    });
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ValidationError('callback body', [{ path: '', message: 'must be a JSON object' }]);
+  }
+  const parsed = CallbackSchema.safeParse(raw);
+  if (!parsed.success) throw new ValidationError('callback body', issuesOf(parsed.error));
+  const value = parsed.data;
+
+  const issues: InputIssue[] = [];
+  const status = parseStatus(value.TaskStatus, issues);
+  if (issues.length > 0) throw new ValidationError('callback body', issues);
+
+  const info = value.TaskInfo ?? undefined;
+  const eventSeconds = parseSeconds(value.EventTime);
+  const eventTimeValid = eventSeconds !== undefined;
+  const observedAt = eventSeconds === undefined ? options.receivedAt : eventSeconds * 1000;
+
+  const exitTime = parseSeconds(value.TaskExitTime) ?? parseSeconds(info?.TaskExitTime);
+  const exitReason = value.TaskExitReason ?? textOf(info?.TaskExitReason);
+  const isExit =
+    /exit/i.test(value.Event) || exitReason !== undefined || exitTime !== undefined || status === -1;
+
+  const finalStatus = isExit ? -1 : status;
+  const stateKnown = finalStatus !== undefined;
+  // Without a status the event is only a hint that something changed; the alert function verifies
+  // with DescribeLivePullToPush before acting (callbacks.md §6), so 'recovering' (unhealthy, never
+  // acted on immediately) is the least harmful placeholder.
+  const state: RelayState = finalStatus === undefined ? 'recovering' : relayStateOf(finalStatus);
+
+  const infoRegion = textOf(info?.Region);
+  const regionSource = options.region
+    ? 'query'
+    : infoRegion && REGION.test(infoRegion)
+      ? 'task-info'
+      : 'default';
+  const region =
+    regionSource === 'query'
+      ? (options.region as string)
+      : regionSource === 'task-info'
+        ? (infoRegion as string)
+        : options.defaultRegion;
+
+  const details = detailsOf(info, raw as Record<string, unknown>);
+  const invalidReason = value.TaskInvalidReason ?? undefined;
+  const reason = isExit
+    ? (exitReason ?? invalidReason)
+    : (invalidReason ?? (stateKnown ? undefined : 'StatusUnknown'));
+
+  // Dedupe key per callbacks.md §9 rule 8: (TaskId, Event, EventTime, TaskStatus). Without a usable
+  // EventTime the body's digest stands in, so a sender's retry (same bytes) still dedupes while two
+  // different untimed callbacks do not collide.
+  const timePart =
+    eventSeconds !== undefined
+      ? String(eventSeconds)
+      : `body:${createHash('sha256').update(text).digest('hex')}`;
+  const key = eventKey(['callback', value.TaskId, value.Event, timePart, finalStatus ?? '']);
+
+  const name = details.name;
+  const snapshot: RelayTask | undefined =
+    info !== undefined && finalStatus !== undefined
+      ? {
+          ...details,
+          kind: 'relay',
+          taskId: value.TaskId,
+          region,
+          status: finalStatus,
+          state,
+          sourceUrls: details.sourceUrls ?? [],
+          ...(invalidReason === undefined ? {} : { invalidReason }),
+          ...(isExit && exitReason !== undefined ? { exitReason } : {}),
+          ...(isExit && exitTime !== undefined ? { exitTime } : {}),
+        }
+      : undefined;
+
+  const event: TaskEvent = {
+    resource:
+      name === undefined
+        ? { kind: 'relay', id: value.TaskId, region }
+        : { kind: 'relay', id: value.TaskId, region, name },
+    state,
+    ...(reason === undefined ? {} : { reason }),
+    trigger: 'transition',
+    observedAt,
+    source: 'callback',
+    ...(snapshot === undefined ? {} : { snapshot }),
+    key,
+  };
+
+  return {
+    event,
+    taskId: value.TaskId,
+    eventName: value.Event,
+    recognised: KNOWN_CALLBACK_EVENTS.includes(value.Event),
+    eventTimeValid,
+    stateKnown,
+    status: finalStatus,
+    details: {
+      ...details,
+      ...(invalidReason === undefined ? {} : { invalidReason }),
+      ...(isExit && exitReason !== undefined ? { exitReason } : {}),
+      ...(isExit && exitTime !== undefined ? { exitTime } : {}),
+    },
+    regionSource,
+  };
+}
+
+function parseStatus(value: number | string | null | undefined, issues: InputIssue[]): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const number =
+    typeof value === 'number' ? value : /^\s*-?\d{1,3}\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(number) || number < -1 || number > 3) {
+    issues.push({ path: 'TaskStatus', message: 'must be one of -1, 0, 1, 2, 3 (number or numeric string)' });
+    return undefined;
+  }
+  return number;
+}
+
+/** Unix seconds from a number or numeric string; undefined when absent or implausible. */
+function parseSeconds(value: unknown): number | undefined {
+  let number: number;
+  if (typeof value === 'number') number = value;
+  else if (typeof value === 'string' && /^\s*\d{1,12}(\.\d{1,9})?\s*$/.test(value)) number = Number(value);
+  else return undefined;
+  // Between 2001 and 2286: anything else is not a Unix-seconds timestamp (e.g. milliseconds, 0, negatives).
+  if (!Number.isFinite(number) || number < 1e9 || number >= 1e10) return undefined;
+  return Math.floor(number);
+}
+
+function textOf(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_TEXT ? value : undefined;
+}
+
+function intOf(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+  if (typeof value === 'string' && /^\s*-?\d{1,15}\s*$/.test(value)) return Number(value);
+  return undefined;
+}
+
+function urlsOf(value: unknown): string[] | undefined {
+  let list: unknown = value;
+  if (typeof value === 'string') {
+    // The API takes SourceUrls as a JSON-array string; a callback might echo it that way.
+    try {
+      list = JSON.parse(value);
+    } catch {
+      return textOf(value) === undefined ? undefined : [value];
+    }
+  }
+  if (!Array.isArray(list)) return undefined;
+  const urls = list.filter((item): item is string => textOf(item) !== undefined).slice(0, 30);
+  return urls.length > 0 ? urls : undefined;
+}
+
+type Details = ParsedCallback['details'];
+
+/** Picks the RelayTask fields a body carries; each field is independent, a wrong type just drops it. */
+function detailsOf(info: Record<string, unknown> | undefined, top: Record<string, unknown>): Details {
+  const source = info ?? {};
+  const picks: Array<[keyof Details, unknown]> = [
+    ['name', textOf(source.TaskName)],
+    ['startTime', textOf(source.StartTime)],
+    ['endTime', textOf(source.EndTime)],
+    ['sourceType', textOf(source.SourceType)],
+    ['sourceProtocol', textOf(source.SourceProtocol)],
+    ['sourceUrls', urlsOf(source.SourceUrls)],
+    ['dstUrl', textOf(source.DstUrl)],
+    ['callbackUrl', textOf(source.CallbackURL) ?? textOf(source.CallbackUrl)],
+    ['retryCount', intOf(source.RetryCount)],
+    ['retryInterval', intOf(source.RetryInterval)],
+    ['repeatNumber', intOf(source.RepeatNumber)],
+    ['offset', intOf(source.Offset)],
+    ['fileIndex', intOf(source.FileIndex)],
+    ['currentOffset', intOf(top.CurrentOffset) ?? intOf(source.CurrentOffset)],
+    ['currentFileIndex', intOf(top.CurrentFileIndex) ?? intOf(source.CurrentFileIndex)],
+  ];
+  const details: Record<string, unknown> = {};
+  for (const [field, value] of picks) if (value !== undefined) details[field] = value;
+  return details as Details;
+}
+
+function issuesOf(error: z.ZodError): InputIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map((part) => String(part)).join('.'),
+    message: issue.message,
+  }));
+}
