@@ -1,4 +1,4 @@
-import { StoreUnavailableError, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Store } from './store.js';
 
@@ -48,6 +48,10 @@ export async function createStore(url: string, options: CreateStoreOptions = {})
     const { openSqliteStore } = await import('./sqlite-store.js');
     return openSqliteStore({ path: location.path, ...(options.log ? { log: options.log } : {}) });
   }
-  // The Redis adapter lands in the next commit.
-  throw new StoreUnavailableError('open', { cause: new Error('the redis adapter is not available yet') });
+  const { openRedisStore } = await import('./redis-store.js');
+  return openRedisStore({
+    url: location.url,
+    ...(options.redisPrefix === undefined ? {} : { prefix: options.redisPrefix }),
+    ...(options.log ? { log: options.log } : {}),
+  });
 }

@@ -77,5 +77,5 @@ export function redisCase(): StoreAdapterCase {
 }
 
 export function storeAdapterCases(): StoreAdapterCase[] {
-  return [sqliteCase()];
+  return [sqliteCase(), redisCase()];
 }

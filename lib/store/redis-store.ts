@@ -1,0 +1,491 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { checkInteger, checkKey, toJson } from './check-store-input.js';
+import * as lua from './redis-scripts.js';
+import type {
+  BreakerState,
+  CasResult,
+  ForwardTarget,
+  Heartbeat,
+  HistoryEntry,
+  NewOutboxMessage,
+  NotificationGroup,
+  OutboxMessage,
+  OutboxStats,
+  RestartLedger,
+  Store,
+  StoredSnapshot,
+  SweepCursor,
+  Versioned,
+  VersionedCollection,
+} from './store.js';
+import {
+  type CollectionName,
+  DEFAULT_HISTORY_CAP,
+  DEFAULT_SENT_RETENTION_MS,
+  RATE_LOG_RETENTION_WINDOWS,
+} from './store-defaults.js';
+import { guardStoreCall } from './to-store-error.js';
+
+export interface RedisStoreOptions {
+  /** `redis://[user:pass@]host:port[/db]` or `rediss://…` (TLS). */
+  readonly url: string;
+  /** Prepended to every key (LIVEWATCH_REDIS_PREFIX). Use a hash tag, e.g. `{livewatch}:`, on a cluster. */
+  readonly prefix?: string;
+  readonly log?: Logger;
+  /** Connect timeout and per-command timeout: an outage surfaces as StoreUnavailableError within this. */
+  readonly timeoutMs?: number;
+  readonly sentRetentionMs?: number;
+}
+
+/** Claims and leases outlive their logical expiry by this much before Redis collects them. */
+const MIN_GC_SLACK_MS = 60_000;
+const MOVE_TASK_ATTEMPTS = 10;
+
+/**
+ * Connects to Redis/Tair (≥ 6) and returns the Store. Fails fast: no offline queue, one retry per
+ * command, bounded connect and command timeouts, so callers get StoreUnavailableError instead of a hang.
+ * @example const store = await openRedisStore({ url: 'redis://10.0.0.5:6379/0', prefix: 'livewatch:' });
+ */
+export async function openRedisStore(options: RedisStoreOptions): Promise<Store> {
+  const timeoutMs = options.timeoutMs ?? 2_000;
+  const redis = new Redis(options.url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    // Keep reconnecting in the background (a function instance outlives a Redis failover), never faster than 5/s.
+    retryStrategy: (times: number) => Math.min(200 * times, 2_000),
+  });
+  // Without a listener an 'error' event would crash the process; connection errors also reach callers.
+  redis.on('error', (error: unknown) => {
+    options.log?.warn('redis store connection error', { error: describeError(error) });
+  });
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    return guardStoreCall('open', () => {
+      throw error;
+    });
+  }
+  return new RedisStore(
+    redis,
+    options.prefix ?? 'livewatch:',
+    options.sentRetentionMs ?? DEFAULT_SENT_RETENTION_MS,
+  );
+}
+
+type Arg = string | number;
+
+/** EVALSHA, falling back to EVAL once when the server does not have the script cached yet. */
+async function run(redis: Redis, script: lua.LuaScript, keys: readonly string[], args: readonly Arg[]) {
+  try {
+    return (await redis.evalsha(script.sha, keys.length, ...keys, ...args)) as unknown;
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    return (await redis.eval(script.source, keys.length, ...keys, ...args)) as unknown;
+  }
+}
+
+function asArray(reply: unknown, what: string): unknown[] {
+  if (!Array.isArray(reply)) throw new Error(`unexpected redis reply for ${what}: ${typeof reply}`);
+  return reply;
+}
+
+function asNumber(reply: unknown, what: string): number {
+  const value = typeof reply === 'string' ? Number(reply) : reply;
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new Error(`unexpected redis reply for ${what}: ${String(reply)}`);
+  }
+  return value;
+}
+
+/** Parses a stored `{"version":N,"v":…}` document. */
+function parseDoc<T>(raw: string): Versioned<T> {
+  const doc = JSON.parse(raw) as { version: number; v: T };
+  return { value: doc.v, version: doc.version };
+}
+
+/** Escapes Redis glob metacharacters so a list prefix matches literally. */
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (char) => `\\${char}`);
+}
+
+/** Byte order of the UTF-8 keys: the same order SQLite's BINARY collation gives. */
+function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+class RedisStore implements Store {
+  readonly kind = 'redis' as const;
+  readonly snapshots: VersionedCollection<StoredSnapshot>;
+  readonly ledgers: VersionedCollection<RestartLedger>;
+  readonly groups: VersionedCollection<NotificationGroup>;
+  readonly breakers: VersionedCollection<BreakerState>;
+  readonly forwards: VersionedCollection<ForwardTarget>;
+
+  readonly #redis: Redis;
+  readonly #prefix: string;
+  readonly #sentRetentionMs: number;
+
+  constructor(redis: Redis, prefix: string, sentRetentionMs: number) {
+    this.#redis = redis;
+    this.#prefix = prefix;
+    this.#sentRetentionMs = sentRetentionMs;
+    this.snapshots = new RedisCollection(redis, prefix, 'snapshots');
+    this.ledgers = new RedisCollection(redis, prefix, 'ledgers');
+    this.groups = new RedisCollection(redis, prefix, 'groups');
+    this.breakers = new RedisCollection(redis, prefix, 'breakers');
+    this.forwards = new RedisCollection(redis, prefix, 'forwards');
+  }
+
+  ping(): Promise<void> {
+    return guardStoreCall('ping', async () => {
+      await this.#redis.ping();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#redis.status === 'end') return;
+    try {
+      await this.#redis.quit();
+    } catch {
+      // QUIT fails when the connection is already down (an outage): closing must still release the
+      // client and stop its reconnect loop, which disconnect() does; there is nothing to report.
+      this.#redis.disconnect();
+    }
+  }
+
+  claim(key: string, ttlMs: number, now: number): Promise<boolean> {
+    return guardStoreCall('claim', async () => {
+      checkKey('claim', 'key', key);
+      checkInteger('claim', 'ttlMs', ttlMs, 1);
+      const reply = await run(
+        this.#redis,
+        lua.CLAIM,
+        [this.#key('claim', key)],
+        [now, now + ttlMs, ttlMs + Math.max(ttlMs, MIN_GC_SLACK_MS)],
+      );
+      return asNumber(reply, 'claim') === 1;
+    });
+  }
+
+  release(key: string): Promise<void> {
+    return guardStoreCall('release', async () => {
+      await this.#redis.del(this.#key('claim', key));
+    });
+  }
+
+  moveTask(fromKey: string, toKey: string, oldTaskId: string): Promise<void> {
+    return guardStoreCall('moveTask', async () => {
+      checkKey('moveTask', 'fromKey', fromKey);
+      checkKey('moveTask', 'toKey', toKey);
+      if (fromKey === toKey) return;
+      const ledgers = this.#key('doc', 'ledgers');
+      // The lineage is edited here, not in Lua (cjson would mangle empty arrays); the script applies
+      // the edit only if the ledger is still the one read, else we read again.
+      for (let attempt = 0; attempt < MOVE_TASK_ATTEMPTS; attempt += 1) {
+        const raw = await this.#redis.hget(ledgers, fromKey);
+        let moved = '';
+        if (raw !== null) {
+          const ledger = parseDoc<RestartLedger>(raw).value;
+          const lineage =
+            ledger.lineage.at(-1) === oldTaskId ? ledger.lineage : [...ledger.lineage, oldTaskId];
+          moved = JSON.stringify({ ...ledger, lineage });
+        }
+        const reply = await run(
+          this.#redis,
+          lua.MOVE_TASK,
+          [
+            this.#key('doc', 'snapshots'),
+            ledgers,
+            this.#key('history', fromKey),
+            this.#key('history', toKey),
+          ],
+          [fromKey, toKey, raw ?? '', moved],
+        );
+        if (asNumber(reply, 'moveTask') === 1) return;
+      }
+      throw new Error(`the ledger of ${fromKey} kept changing during moveTask`);
+    });
+  }
+
+  acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
+    return guardStoreCall('acquireLease', async () => {
+      checkKey('acquireLease', 'name', name);
+      checkKey('acquireLease', 'holder', holder);
+      checkInteger('acquireLease', 'ttlMs', ttlMs, 1);
+      const reply = await run(
+        this.#redis,
+        lua.ACQUIRE_LEASE,
+        [this.#key('lease', name)],
+        [holder, now, now + ttlMs, ttlMs + Math.max(ttlMs, MIN_GC_SLACK_MS)],
+      );
+      return asNumber(reply, 'acquireLease') === 1;
+    });
+  }
+
+  releaseLease(name: string, holder: string): Promise<void> {
+    return guardStoreCall('releaseLease', async () => {
+      await run(this.#redis, lua.RELEASE_LEASE, [this.#key('lease', name)], [holder]);
+    });
+  }
+
+  enqueueOutbox(message: NewOutboxMessage): Promise<boolean> {
+    return guardStoreCall('enqueueOutbox', async () => {
+      checkKey('enqueueOutbox', 'id', message.id);
+      checkKey('enqueueOutbox', 'channel', message.channel);
+      const payload = toJson('enqueueOutbox', 'payload', message.payload);
+      const reply = await run(
+        this.#redis,
+        lua.ENQUEUE_OUTBOX,
+        [this.#messageKey(message.id), this.#key('outbox', 'due')],
+        [message.id, message.channel, payload, message.dueAt, message.createdAt],
+      );
+      return asNumber(reply, 'enqueueOutbox') === 1;
+    });
+  }
+
+  takeDueOutbox(now: number, limit: number, leaseMs: number): Promise<OutboxMessage[]> {
+    return guardStoreCall('takeDueOutbox', async () => {
+      checkInteger('takeDueOutbox', 'limit', limit, 1);
+      checkInteger('takeDueOutbox', 'leaseMs', leaseMs, 1);
+      const reply = await run(
+        this.#redis,
+        lua.TAKE_DUE_OUTBOX,
+        [this.#key('outbox', 'due'), this.#key('outbox', 'inflight')],
+        [now, limit, now + leaseMs, this.#messageKey('')],
+      );
+      return asArray(reply, 'takeDueOutbox').map((row) => toOutboxMessage(asArray(row, 'outbox message')));
+    });
+  }
+
+  markOutboxSent(id: string, now: number): Promise<void> {
+    return guardStoreCall('markOutboxSent', async () => {
+      await run(
+        this.#redis,
+        lua.MARK_OUTBOX_SENT,
+        [
+          this.#messageKey(id),
+          this.#key('outbox', 'due'),
+          this.#key('outbox', 'inflight'),
+          this.#key('outbox', 'sent'),
+        ],
+        [id, now, now - this.#sentRetentionMs, this.#messageKey('')],
+      );
+    });
+  }
+
+  markOutboxFailed(id: string, retryAt: number, error: string): Promise<void> {
+    return guardStoreCall('markOutboxFailed', async () => {
+      await run(
+        this.#redis,
+        lua.MARK_OUTBOX_FAILED,
+        [this.#messageKey(id), this.#key('outbox', 'due'), this.#key('outbox', 'inflight')],
+        [id, retryAt, error],
+      );
+    });
+  }
+
+  markOutboxDead(id: string, error: string): Promise<void> {
+    return guardStoreCall('markOutboxDead', async () => {
+      await run(
+        this.#redis,
+        lua.MARK_OUTBOX_DEAD,
+        [
+          this.#messageKey(id),
+          this.#key('outbox', 'due'),
+          this.#key('outbox', 'inflight'),
+          this.#key('outbox', 'dead'),
+        ],
+        [id, error],
+      );
+    });
+  }
+
+  outboxStats(): Promise<OutboxStats> {
+    return guardStoreCall('outboxStats', async () => {
+      const reply = asArray(
+        await run(
+          this.#redis,
+          lua.OUTBOX_STATS,
+          [
+            this.#key('outbox', 'due'),
+            this.#key('outbox', 'inflight'),
+            this.#key('outbox', 'sent'),
+            this.#key('outbox', 'dead'),
+          ],
+          [this.#messageKey('')],
+        ),
+        'outboxStats',
+      );
+      const counts = {
+        pending: asNumber(reply[0], 'pending'),
+        sent: asNumber(reply[1], 'sent'),
+        dead: asNumber(reply[2], 'dead'),
+      };
+      return reply[3] == null ? counts : { ...counts, oldestDueAt: asNumber(reply[3], 'oldestDueAt') };
+    });
+  }
+
+  appendHistory(resourceKey: string, entry: HistoryEntry, cap = DEFAULT_HISTORY_CAP): Promise<void> {
+    return guardStoreCall('appendHistory', async () => {
+      checkKey('appendHistory', 'resourceKey', resourceKey);
+      checkInteger('appendHistory', 'cap', cap, 1);
+      const json = toJson('appendHistory', 'entry', entry);
+      await run(this.#redis, lua.APPEND_HISTORY, [this.#key('history', resourceKey)], [json, cap]);
+    });
+  }
+
+  getHistory(resourceKey: string, limit?: number): Promise<HistoryEntry[]> {
+    return guardStoreCall('getHistory', async () => {
+      if (limit !== undefined) checkInteger('getHistory', 'limit', limit, 0);
+      if (limit === 0) return [];
+      const items = await this.#redis.lrange(this.#key('history', resourceKey), 0, (limit ?? 0) - 1);
+      return items.map((item) => JSON.parse(item) as HistoryEntry);
+    });
+  }
+
+  acquireRate(key: string, limit: number, windowMs: number, now: number): Promise<number> {
+    return guardStoreCall('acquireRate', async () => {
+      checkKey('acquireRate', 'key', key);
+      checkInteger('acquireRate', 'limit', limit, 1);
+      checkInteger('acquireRate', 'windowMs', windowMs, 1);
+      const retention = windowMs * RATE_LOG_RETENTION_WINDOWS;
+      const reply = await run(
+        this.#redis,
+        lua.ACQUIRE_RATE,
+        [this.#key('rate', key)],
+        [
+          now,
+          now - windowMs,
+          limit,
+          `${now}:${randomUUID()}`,
+          now - retention,
+          retention + MIN_GC_SLACK_MS,
+          windowMs,
+        ],
+      );
+      return asNumber(reply, 'acquireRate');
+    });
+  }
+
+  putHeartbeat(heartbeat: Heartbeat): Promise<void> {
+    return guardStoreCall('putHeartbeat', async () => {
+      await this.#redis.set(this.#key('poller', 'heartbeat'), toJson('putHeartbeat', 'heartbeat', heartbeat));
+    });
+  }
+
+  getHeartbeat(): Promise<Heartbeat | undefined> {
+    return guardStoreCall('getHeartbeat', async () => {
+      const raw = await this.#redis.get(this.#key('poller', 'heartbeat'));
+      return raw === null ? undefined : (JSON.parse(raw) as Heartbeat);
+    });
+  }
+
+  putSweepCursor(cursor: SweepCursor | undefined): Promise<void> {
+    return guardStoreCall('putSweepCursor', async () => {
+      const key = this.#key('poller', 'sweep-cursor');
+      if (cursor === undefined) await this.#redis.del(key);
+      else await this.#redis.set(key, toJson('putSweepCursor', 'cursor', cursor));
+    });
+  }
+
+  getSweepCursor(): Promise<SweepCursor | undefined> {
+    return guardStoreCall('getSweepCursor', async () => {
+      const raw = await this.#redis.get(this.#key('poller', 'sweep-cursor'));
+      return raw === null ? undefined : (JSON.parse(raw) as SweepCursor);
+    });
+  }
+
+  #key(kind: string, name: string): string {
+    return `${this.#prefix}${kind}:${name}`;
+  }
+
+  #messageKey(id: string): string {
+    return `${this.#prefix}outbox:msg:${id}`;
+  }
+}
+
+class RedisCollection<T> implements VersionedCollection<T> {
+  readonly #redis: Redis;
+  readonly #hash: string;
+  readonly #name: CollectionName;
+
+  constructor(redis: Redis, prefix: string, name: CollectionName) {
+    this.#redis = redis;
+    this.#hash = `${prefix}doc:${name}`;
+    this.#name = name;
+  }
+
+  get(key: string): Promise<Versioned<T> | undefined> {
+    return guardStoreCall(`${this.#name}.get`, async () => {
+      const raw = await this.#redis.hget(this.#hash, key);
+      return raw === null ? undefined : parseDoc<T>(raw);
+    });
+  }
+
+  put(key: string, value: T, expectedVersion: number | null): Promise<CasResult<T>> {
+    const operation = `${this.#name}.put`;
+    return guardStoreCall(operation, async (): Promise<CasResult<T>> => {
+      checkKey(operation, 'key', key);
+      if (expectedVersion !== null) checkInteger(operation, 'expectedVersion', expectedVersion, 1);
+      const json = toJson(operation, 'value', value);
+      const reply = asArray(
+        await run(this.#redis, lua.PUT_DOC, [this.#hash], [key, expectedVersion ?? '', json]),
+        operation,
+      );
+      if (asNumber(reply[0], operation) === 1) return { ok: true, version: asNumber(reply[1], operation) };
+      const current = reply[1];
+      return { ok: false, current: typeof current === 'string' ? parseDoc<T>(current) : undefined };
+    });
+  }
+
+  delete(key: string, expectedVersion: number | null): Promise<boolean> {
+    return guardStoreCall(`${this.#name}.delete`, async () => {
+      const reply = await run(this.#redis, lua.DELETE_DOC, [this.#hash], [key, expectedVersion ?? '']);
+      return asNumber(reply, `${this.#name}.delete`) === 1;
+    });
+  }
+
+  list(prefix = ''): Promise<Array<Versioned<T> & { readonly key: string }>> {
+    return guardStoreCall(`${this.#name}.list`, async () => {
+      // HSCAN in pages (never one huge HGETALL blocking Redis); a scan may repeat a field, hence the map.
+      const found = new Map<string, string>();
+      const match = `${escapeGlob(prefix)}*`;
+      let cursor = '0';
+      do {
+        const [next, flat] = await this.#redis.hscan(this.#hash, cursor, 'MATCH', match, 'COUNT', 1000);
+        for (let i = 0; i + 1 < flat.length; i += 2) {
+          const field = flat[i];
+          const raw = flat[i + 1];
+          if (field !== undefined && raw !== undefined) found.set(field, raw);
+        }
+        cursor = next;
+      } while (cursor !== '0');
+      return [...found.keys()]
+        .sort(compareKeys)
+        .map((key) => ({ key, ...parseDoc<T>(found.get(key) ?? '') }));
+    });
+  }
+}
+
+function toOutboxMessage(row: unknown[]): OutboxMessage {
+  const [id, channel, payload, dueAt, createdAt, attempts, lastError] = row;
+  if (typeof id !== 'string' || typeof channel !== 'string' || typeof payload !== 'string') {
+    throw new Error('an outbox message hash is missing fields');
+  }
+  const message: OutboxMessage = {
+    id,
+    channel,
+    payload: JSON.parse(payload) as unknown,
+    dueAt: asNumber(dueAt, 'dueAt'),
+    createdAt: asNumber(createdAt, 'createdAt'),
+    attempts: asNumber(attempts, 'attempts'),
+  };
+  return typeof lastError === 'string' ? { ...message, lastError } : message;
+}
