@@ -9,6 +9,8 @@ if (!entry) {
   console.error('usage: node bin/run-ts.js <file.ts> [args…]');
   process.exit(2);
 }
-process.argv.splice(2, 1);
+// Make the entry look like the main module (process.argv[1]), so a file can tell it was run directly:
+// `import.meta.url === pathToFileURL(process.argv[1]).href`.
+process.argv.splice(1, 2, resolve(entry));
 register();
 await import(pathToFileURL(resolve(entry)).href);
