@@ -1,0 +1,44 @@
+import type { Logger } from '../../log.js';
+import type { Channel, MessageContent } from '../channel.js';
+import { fitLines, outlineOf, utf8Bytes } from '../render-outline.js';
+
+export interface LogBody {
+  readonly title: string;
+  readonly text: string;
+}
+
+/**
+ * The channel used when no chat channel is configured (local runs): one log line per message, so
+ * notices are still grouped, recorded in the outbox and visible. Never fails, never paced.
+ */
+export function createLogChannel(log: Logger): Channel {
+  return {
+    name: 'log',
+    rateKey: 'notify:log',
+    limits: [],
+    maxBytes: 8_000,
+    render: (content, budget) => renderLog(content, budget),
+    send(body) {
+      const { title, text } = body as LogBody;
+      log.info('notification', { channel: 'log', title, text });
+      return Promise.resolve({ outcome: 'sent' });
+    },
+  };
+}
+
+export function renderLog(content: MessageContent, budget: number): LogBody {
+  const outline = outlineOf(content);
+  const lines: string[] = [];
+  for (const section of outline.sections) {
+    if (content.groups.length > 1 || section.items.length > 1) lines.push(section.heading);
+    for (const item of section.items)
+      lines.push(`${item.mark} ${item.title} (${item.when})${item.detail ? ` — ${item.detail}` : ''}`);
+  }
+  if (outline.footer) lines.push(outline.footer);
+  const text = fitLines(lines, Math.min(budget, 8_000), {
+    joiner: '\n',
+    measure: utf8Bytes,
+    more: (n) => `… ${n} more`,
+  });
+  return { title: outline.title, text };
+}

@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../../clock.js';
+import type { Channel, GroupSummary, MessageContent, SendOutcome } from '../channel.js';
+import { BACKOFF_BASE_MS, classifyByStatus } from '../classify-http.js';
+import { type HttpReply, postBody } from '../post-body.js';
+import { rateKeyOf } from '../rate-key.js';
+import { outlineOf, utf8Bytes } from '../render-outline.js';
+import { signStandardWebhook } from '../sign-standard-webhook.js';
+
+/** Standard Webhooks recommends payloads under 20 KB; Alertmanager receivers accept more, so allow 64 KB. */
+export const WEBHOOK_MAX_BYTES = 64_000;
+/** Alertmanager's "zero" endsAt for firing alerts. */
+const NO_END = '0001-01-01T00:00:00Z';
+
+export interface WebhookAlert {
+  readonly status: 'firing' | 'resolved';
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: { readonly title: string; readonly text: string };
+  readonly startsAt: string;
+  readonly endsAt: string;
+  readonly fingerprint: string;
+}
+
+/** Alertmanager's webhook payload (version 4), so existing receivers can consume it. */
+export interface WebhookBody {
+  readonly version: '4';
+  readonly groupKey: string;
+  readonly truncatedAlerts: number;
+  readonly status: 'firing' | 'resolved';
+  readonly receiver: 'livewatch';
+  readonly groupLabels: Readonly<Record<string, string>>;
+  readonly commonLabels: Readonly<Record<string, string>>;
+  readonly commonAnnotations: { readonly title: string };
+  readonly alerts: readonly WebhookAlert[];
+}
+
+export interface WebhookChannelOptions {
+  readonly url: string;
+  /** Standard Webhooks secret (`whsec_<base64>` or raw); when set requests carry webhook-* headers. */
+  readonly secret?: string | undefined;
+  readonly clock: Clock;
+  readonly timeoutMs?: number;
+}
+
+/** A generic JSON webhook (Alertmanager-like body, Standard Webhooks signature). */
+export function createWebhookChannel(options: WebhookChannelOptions): Channel {
+  return {
+    name: 'webhook',
+    rateKey: rateKeyOf('webhook', options.url),
+    limits: [{ limit: 10, windowMs: 1_000 }],
+    maxBytes: WEBHOOK_MAX_BYTES,
+    render: (content, budget) => renderWebhook(content, budget),
+    async send(body, context) {
+      const now = options.clock.now();
+      const text = JSON.stringify(body);
+      const headers: Record<string, string> = {};
+      if (options.secret) {
+        const timestamp = Math.floor(now / 1000);
+        headers['webhook-id'] = context.messageId;
+        headers['webhook-timestamp'] = String(timestamp);
+        headers['webhook-signature'] = signStandardWebhook(
+          options.secret,
+          context.messageId,
+          timestamp,
+          text,
+        );
+      }
+      const result = await postBody(options.url, text, {
+        headers,
+        timeoutMs: options.timeoutMs ?? 15_000,
+        signal: context.signal,
+      });
+      if (!result.ok) {
+        return {
+          outcome: 'retry',
+          afterMs: BACKOFF_BASE_MS,
+          backoff: true,
+          reason: `webhook: ${result.reason}`,
+        };
+      }
+      return classifyWebhookReply(result.reply, now);
+    },
+  };
+}
+
+function alertsOf(group: GroupSummary): WebhookAlert[] {
+  return [...group.firing, ...group.resolved].map((alert) => ({
+    status: alert.status,
+    labels: { alertname: group.labels.reason ?? 'livewatch', ...group.labels, id: alert.id },
+    annotations: { title: alert.title, text: alert.text },
+    startsAt: new Date(alert.startsAt).toISOString(),
+    endsAt:
+      alert.status === 'resolved' && alert.endsAt !== undefined
+        ? new Date(alert.endsAt).toISOString()
+        : NO_END,
+    fingerprint: createHash('sha256').update(alert.id).digest('hex').slice(0, 16),
+  }));
+}
+
+/** One group → its labels as groupLabels; a digest → every group's alerts under a digest key. */
+export function renderWebhook(content: MessageContent, budget: number): WebhookBody {
+  const outline = outlineOf(content);
+  const only = content.groups.length === 1 ? content.groups[0] : undefined;
+  const groupLabels = only ? only.labels : {};
+  const groupKey = only
+    ? only.key
+    : `digest:${createHash('sha256')
+        .update(content.groups.map((group) => group.key).join('\n'))
+        .digest('hex')
+        .slice(0, 16)}`;
+  const all = content.groups.flatMap(alertsOf);
+  const base = {
+    version: '4' as const,
+    groupKey,
+    status: outline.status,
+    receiver: 'livewatch' as const,
+    groupLabels,
+    commonLabels: groupLabels,
+    commonAnnotations: { title: outline.title },
+  };
+  const limit = Math.min(budget, WEBHOOK_MAX_BYTES);
+  let used = utf8Bytes(JSON.stringify({ ...base, truncatedAlerts: all.length, alerts: [] }));
+  const alerts: WebhookAlert[] = [];
+  for (const alert of all) {
+    const cost = utf8Bytes(JSON.stringify(alert)) + 1;
+    if (used + cost > limit) break;
+    alerts.push(alert);
+    used += cost;
+  }
+  return { ...base, truncatedAlerts: all.length - alerts.length, alerts };
+}
+
+/** 2xx → sent; 410 → permanent (endpoint disabled); 429/5xx → retry; other 4xx → permanent. */
+export function classifyWebhookReply(reply: HttpReply, now: number): SendOutcome {
+  if (reply.status >= 200 && reply.status < 300) return { outcome: 'sent' };
+  if (reply.status === 410) return { outcome: 'permanent', reason: 'webhook: HTTP 410 endpoint disabled' };
+  return classifyByStatus(reply, now, 'webhook');
+}

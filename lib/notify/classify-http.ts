@@ -1,0 +1,31 @@
+import type { SendOutcome } from './channel.js';
+import { type HttpReply, parseRetryAfter } from './post-body.js';
+
+/** First retry delay for failures without a vendor-given wait; the outbox doubles it per attempt. */
+export const BACKOFF_BASE_MS = 30_000;
+
+/**
+ * Classifies a reply by HTTP status alone, for replies that carry no vendor code:
+ * 429 → wait Retry-After; 3xx/5xx → backoff; 413 → too large; other 4xx → permanent;
+ * 2xx without the vendor's success marker → unknown, so a failure (never "sent").
+ */
+export function classifyByStatus(reply: HttpReply, now: number, what: string): SendOutcome {
+  const { status } = reply;
+  const snippet = reply.text.slice(0, 200).trim();
+  if (status === 429) {
+    const afterMs = parseRetryAfter(reply.headers.get('retry-after'), now) ?? 60_000;
+    return { outcome: 'retry', afterMs, reason: `${what}: HTTP 429 rate limited` };
+  }
+  if (status === 413) return { outcome: 'too-large', reason: `${what}: HTTP 413 ${snippet}` };
+  if (status >= 500 || (status >= 300 && status < 400)) {
+    const afterMs = parseRetryAfter(reply.headers.get('retry-after'), now) ?? BACKOFF_BASE_MS;
+    return { outcome: 'retry', afterMs, backoff: true, reason: `${what}: HTTP ${status} ${snippet}`.trim() };
+  }
+  if (status >= 400) return { outcome: 'permanent', reason: `${what}: HTTP ${status} ${snippet}`.trim() };
+  return {
+    outcome: 'retry',
+    afterMs: BACKOFF_BASE_MS,
+    backoff: true,
+    reason: `${what}: unrecognised reply (HTTP ${status}) ${snippet}`.trim(),
+  };
+}

@@ -1,0 +1,213 @@
+import { createHash } from 'node:crypto';
+import { redact } from '../redact.js';
+import type { GroupedAlert, NotificationGroup } from '../store/store.js';
+import type { AlertLine, GroupSummary } from './channel.js';
+import type { Notice } from './notice.js';
+
+/** Alertmanager's timers, in ms, plus send_resolved. */
+export interface GroupTimings {
+  readonly groupWaitMs: number;
+  readonly groupWaitCriticalMs: number;
+  readonly groupIntervalMs: number;
+  readonly repeatIntervalMs: number;
+  readonly sendResolved: boolean;
+}
+
+/** `<channel>/<severity>/<kind>/<region>/<reason>`: the grouping labels, in order. */
+export function groupKeyOf(
+  channel: string,
+  notice: Pick<Notice, 'severity' | 'kind' | 'region' | 'reason'>,
+): string {
+  return [channel, notice.severity, notice.kind, notice.region, notice.reason].join('/');
+}
+
+/**
+ * Applies a notice to a group (undefined: the group does not exist yet). Returns the new group, or
+ * undefined when nothing changes (a resolve for an alert that is not pending or already resolved).
+ * Timers: a new group waits group_wait (critical: its own, 0 s by default); a change to a group that
+ * was already sent is due group_interval after that send; otherwise the group keeps its due time.
+ */
+export function applyNotice(
+  current: NotificationGroup | undefined,
+  notice: Notice,
+  channel: string,
+  timings: GroupTimings,
+  now: number,
+): NotificationGroup | undefined {
+  // Info notices are one-shot events: recorded as they come, removed once sent, never resolved.
+  const oneShot = notice.severity === 'info';
+  const existing = current?.alerts[notice.id];
+  const title = redact(notice.title);
+  const text = redact(notice.text);
+  let alert: GroupedAlert;
+  let changed: boolean;
+  if (notice.status === 'resolved' && !oneShot) {
+    if (existing === undefined || existing.status === 'resolved') return undefined;
+    alert = { ...existing, status: 'resolved', endsAt: notice.at, updatedAt: now };
+    changed = true;
+  } else if (existing !== undefined && existing.status === 'firing' && !oneShot) {
+    // Still firing: refresh the wording, which is not a change worth a message.
+    alert = { ...existing, title, text, updatedAt: now };
+    changed = false;
+  } else {
+    alert = {
+      id: notice.id,
+      status: oneShot ? notice.status : 'firing',
+      title,
+      text,
+      startsAt: notice.at,
+      ...(oneShot && notice.status === 'resolved' ? { endsAt: notice.at } : {}),
+      updatedAt: now,
+    };
+    changed = true;
+  }
+  if (current === undefined) {
+    const wait = notice.severity === 'critical' ? timings.groupWaitCriticalMs : timings.groupWaitMs;
+    return {
+      key: groupKeyOf(channel, notice),
+      channel,
+      severity: notice.severity,
+      labels: {
+        channel,
+        severity: notice.severity,
+        kind: notice.kind,
+        region: redact(notice.region),
+        reason: redact(notice.reason),
+      },
+      alerts: { [notice.id]: alert },
+      nextFlushAt: now + wait,
+    };
+  }
+  let nextFlushAt = current.nextFlushAt;
+  if (changed && current.lastSentAt !== undefined) {
+    nextFlushAt = Math.min(nextFlushAt, Math.max(now, current.lastSentAt + timings.groupIntervalMs));
+  }
+  return { ...current, alerts: { ...current.alerts, [notice.id]: alert }, nextFlushAt };
+}
+
+export interface GroupFlushPlan {
+  /** What to send now, if anything. */
+  readonly summary?: GroupSummary;
+  /** Outbox id for the message: the same for every instance flushing the same group version. */
+  readonly messageId?: string;
+  /** The group after the flush; undefined deletes it (fully resolved and sent, or one-shot sent). */
+  readonly next?: NotificationGroup;
+}
+
+interface Fingerprint {
+  readonly firing: readonly string[];
+  readonly resolved: readonly string[];
+}
+
+function parseFingerprint(text: string | undefined): Fingerprint {
+  if (!text) return { firing: [], resolved: [] };
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'object' && value !== null && 'firing' in value && Array.isArray(value.firing)) {
+      const resolved = 'resolved' in value && Array.isArray(value.resolved) ? value.resolved : [];
+      return {
+        firing: value.firing.filter((id): id is string => typeof id === 'string'),
+        resolved: resolved.filter((id): id is string => typeof id === 'string'),
+      };
+    }
+  } catch {
+    // A fingerprint we cannot read counts as "nothing sent": at worst one extra message.
+  }
+  return { firing: [], resolved: [] };
+}
+
+function fingerprintOf(firing: readonly GroupedAlert[], resolved: readonly GroupedAlert[]): string {
+  return JSON.stringify({
+    firing: firing.map((alert) => alert.id).sort(),
+    resolved: resolved.map((alert) => alert.id).sort(),
+  });
+}
+
+function lineOf(alert: GroupedAlert): AlertLine {
+  return {
+    id: alert.id,
+    status: alert.status,
+    title: alert.title,
+    text: alert.text,
+    startsAt: alert.startsAt,
+    ...(alert.endsAt === undefined ? {} : { endsAt: alert.endsAt }),
+  };
+}
+
+const byStart = (a: GroupedAlert, b: GroupedAlert): number =>
+  a.startsAt - b.startsAt || a.id.localeCompare(b.id);
+
+/**
+ * Decides a due group's flush (Alertmanager's notification log, per group and channel):
+ * - alerts that resolved without ever having been sent firing are dropped silently (flap damping);
+ * - the first notification goes out when anything fires; later ones when a new alert fires or a sent
+ *   one resolved (send_resolved), else an unchanged firing group is repeated after repeat_interval;
+ * - resolved alerts leave the group once sent; a group with nothing firing is deleted;
+ * - info groups send their one-shot notices and are deleted.
+ */
+export function planGroupFlush(
+  group: NotificationGroup,
+  version: number,
+  timings: GroupTimings,
+  now: number,
+): GroupFlushPlan {
+  const alerts = Object.values(group.alerts).sort(byStart);
+  const messageId = (fingerprint: string): string =>
+    `n-${createHash('sha256').update(`${group.key}\n${version}\n${group.nextFlushAt}\n${fingerprint}`).digest('hex').slice(0, 32)}`;
+  const summaryOf = (firing: GroupedAlert[], resolved: GroupedAlert[], repeat: boolean): GroupSummary => ({
+    key: group.key,
+    severity: group.severity,
+    labels: group.labels,
+    firing: firing.map(lineOf),
+    resolved: resolved.map(lineOf),
+    repeat,
+  });
+
+  if (group.severity === 'info') {
+    if (alerts.length === 0) return {};
+    const firing = alerts.filter((alert) => alert.status === 'firing');
+    const resolved = alerts.filter((alert) => alert.status === 'resolved');
+    return {
+      summary: summaryOf(firing, resolved, false),
+      messageId: messageId(fingerprintOf(firing, resolved)),
+    };
+  }
+
+  const sent = new Set(parseFingerprint(group.lastSentFingerprint).firing);
+  const firing = alerts.filter((alert) => alert.status === 'firing');
+  const resolvedSent = alerts.filter((alert) => alert.status === 'resolved' && sent.has(alert.id));
+  const resolvedToSend = timings.sendResolved ? resolvedSent : [];
+  if (firing.length === 0 && resolvedToSend.length === 0) return {};
+
+  const keep = Object.fromEntries(firing.map((alert) => [alert.id, alert]));
+  const newFiring = firing.some((alert) => !sent.has(alert.id));
+  const changed = newFiring || resolvedToSend.length > 0;
+  const lastSentAt = group.lastSentAt;
+  const firstSend = lastSentAt === undefined;
+  const repeatDue = lastSentAt !== undefined && now >= lastSentAt + timings.repeatIntervalMs;
+
+  if (!firstSend && !changed && !repeatDue) {
+    // Nothing new (resolved alerts dropped with send_resolved off): wait for the repeat.
+    const next: NotificationGroup = {
+      ...group,
+      alerts: keep,
+      nextFlushAt: lastSentAt + timings.repeatIntervalMs,
+      lastSentFingerprint: fingerprintOf(firing, []),
+    };
+    return firing.length === 0 ? {} : { next };
+  }
+  const fingerprint = fingerprintOf(firing, resolvedToSend);
+  const summary = summaryOf(firing, resolvedToSend, !firstSend && !changed);
+  if (firing.length === 0) return { summary, messageId: messageId(fingerprint) };
+  return {
+    summary,
+    messageId: messageId(fingerprint),
+    next: {
+      ...group,
+      alerts: keep,
+      lastSentAt: now,
+      lastSentFingerprint: fingerprintOf(firing, resolvedToSend),
+      nextFlushAt: now + timings.repeatIntervalMs,
+    },
+  };
+}
