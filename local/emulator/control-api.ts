@@ -1,0 +1,171 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { describeError } from '../../lib/errors.js';
+import { readBody, sendJson } from './http-io.js';
+import { formatUtcSeconds } from './signature.js';
+import type { Emulator } from './start-emulator.js';
+
+/**
+ * The emulator's control API (JSON over HTTP under /_emulator/, no auth: loopback test tool).
+ * The CLI's `livewatch emulator fault …` and `stats` commands call it.
+ *
+ *   GET  /_emulator/health | /_emulator/stats | /_emulator/faults | /_emulator/tasks[?region=R]
+ *   POST /_emulator/advance
+ *   POST /_emulator/fault/fail-source   {taskId?|host?}     POST /_emulator/fault/recover-source {taskId?|host?}
+ *   POST /_emulator/fault/reject-push   {taskId?|host?}     POST /_emulator/fault/accept-push    {taskId?|host?}
+ *   POST /_emulator/fault/recover       {taskId?|host?}     (recover-source + accept-push)
+ *   POST /_emulator/fault/api           {kind: 5xx|timeout|throttle, rate: 0–1, action?}
+ *   POST /_emulator/fault/latency       {ms: 75 | [50, 100] | "50-100"}
+ *   POST /_emulator/fault/callbacks     {drop?, dropNext?, duplicate?, duplicateNext?, delayMs?, reorder?}
+ *   POST /_emulator/fault/clear
+ *   POST /_emulator/settings            {restartNewTaskId?, qps?}
+ */
+
+const Selector = z.strictObject({ taskId: z.string().min(1).optional(), host: z.string().min(1).optional() });
+const ApiFaultBody = z.strictObject({
+  kind: z.enum(['5xx', 'timeout', 'throttle']),
+  rate: z.number().min(0).max(1),
+  action: z.string().min(1).optional(),
+});
+const LatencyBody = z.strictObject({
+  ms: z.union([z.number().min(0), z.tuple([z.number().min(0), z.number().min(0)]), z.string()]),
+});
+const CallbackFaultsBody = z.strictObject({
+  drop: z.number().min(0).max(1).optional(),
+  dropNext: z.number().int().min(0).optional(),
+  duplicate: z.number().min(0).max(1).optional(),
+  duplicateNext: z.number().int().min(0).optional(),
+  delayMs: z.number().min(0).optional(),
+  reorder: z.boolean().optional(),
+});
+const SettingsBody = z.strictObject({
+  restartNewTaskId: z.boolean().optional(),
+  qps: z.number().int().min(1).max(100_000).optional(),
+});
+
+/** Parses `75`, `"75"` or `"50-100"` / `[50, 100]` into a latency. */
+export function parseLatency(input: number | string | readonly [number, number]): number | [number, number] {
+  if (typeof input === 'number') return input;
+  if (typeof input !== 'string') {
+    const [min, max] = input;
+    if (max < min) throw new RangeError(`latency range ${min}-${max} is reversed`);
+    return [min, max];
+  }
+  const range = /^(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)$/.exec(input.trim());
+  if (range?.[1] !== undefined && range[2] !== undefined)
+    return parseLatency([Number(range[1]), Number(range[2])]);
+  if (/^\d+(?:\.\d+)?$/.test(input.trim())) return Number(input);
+  throw new RangeError(`latency must be MS or MIN-MAX, got "${input}"`);
+}
+
+export async function handleControlRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  emulator: Emulator,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://emulator');
+  const route = `${req.method ?? 'GET'} ${url.pathname.replace(/\/+$/, '')}`;
+  try {
+    const body = req.method === 'POST' ? await readJson(req) : undefined;
+    const faults = emulator.faults;
+    switch (route) {
+      case 'GET /_emulator/health':
+        return sendJson(res, 200, {
+          ok: true,
+          url: emulator.url,
+          now: new Date(emulator.clock.now()).toISOString(),
+        });
+      case 'GET /_emulator/stats':
+        return sendJson(res, 200, emulator.stats());
+      case 'GET /_emulator/faults':
+        return sendJson(res, 200, faults.describe());
+      case 'GET /_emulator/tasks': {
+        const region = url.searchParams.get('region');
+        const tasks = emulator
+          .tasks()
+          .filter((task) => region === null || task.region === region)
+          .map((task) => ({
+            taskId: task.taskId,
+            region: task.region,
+            taskName: task.taskName,
+            status: task.status,
+            invalidReason: task.invalidReason,
+            sourceType: task.sourceType,
+            startTime: formatUtcSeconds(task.startAt),
+            endTime: formatUtcSeconds(task.endAt),
+            currentFileIndex: task.currentFileIndex,
+            currentOffset: Math.floor(task.currentOffset),
+          }));
+        return sendJson(res, 200, { tasks });
+      }
+      case 'POST /_emulator/advance':
+        await emulator.advance();
+        return sendJson(res, 200, { ok: true });
+      case 'POST /_emulator/fault/fail-source':
+        faults.failSource(selectorOf(body));
+        return sendJson(res, 200, faults.describe());
+      case 'POST /_emulator/fault/recover-source':
+        faults.recoverSource(selectorOf(body));
+        return sendJson(res, 200, faults.describe());
+      case 'POST /_emulator/fault/reject-push':
+        faults.rejectPush(selectorOf(body));
+        return sendJson(res, 200, faults.describe());
+      case 'POST /_emulator/fault/accept-push':
+        faults.acceptPush(selectorOf(body));
+        return sendJson(res, 200, faults.describe());
+      case 'POST /_emulator/fault/recover': {
+        const selector = selectorOf(body);
+        faults.recoverSource(selector);
+        faults.acceptPush(selector);
+        return sendJson(res, 200, faults.describe());
+      }
+      case 'POST /_emulator/fault/api': {
+        const fault = ApiFaultBody.parse(body);
+        faults.apiFaults({
+          kind: fault.kind,
+          rate: fault.rate,
+          ...(fault.action ? { action: fault.action } : {}),
+        });
+        return sendJson(res, 200, faults.describe());
+      }
+      case 'POST /_emulator/fault/latency':
+        faults.setLatency(parseLatency(LatencyBody.parse(body).ms));
+        return sendJson(res, 200, faults.describe());
+      case 'POST /_emulator/fault/callbacks': {
+        const parsed = CallbackFaultsBody.parse(body);
+        faults.setCallbacks(
+          Object.fromEntries(Object.entries(parsed).filter(([, value]) => value !== undefined)),
+        );
+        return sendJson(res, 200, faults.describe());
+      }
+      case 'POST /_emulator/fault/clear':
+        faults.clear();
+        return sendJson(res, 200, faults.describe());
+      case 'POST /_emulator/settings': {
+        const settings = SettingsBody.parse(body);
+        if (settings.restartNewTaskId !== undefined) emulator.setRestartNewTaskId(settings.restartNewTaskId);
+        if (settings.qps !== undefined) emulator.setQps(settings.qps);
+        return sendJson(res, 200, { ok: true });
+      }
+      default:
+        return sendJson(res, 404, { error: `no control route ${route}` });
+    }
+  } catch (error) {
+    const message = error instanceof z.ZodError ? z.prettifyError(error) : describeError(error);
+    return sendJson(res, 400, { error: message });
+  }
+}
+
+function selectorOf(body: unknown): { taskId?: string; host?: string } {
+  const parsed = Selector.parse(body ?? {});
+  return {
+    ...(parsed.taskId === undefined ? {} : { taskId: parsed.taskId }),
+    ...(parsed.host === undefined ? {} : { host: parsed.host }),
+  };
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const body = await readBody(req, 65_536);
+  if (body.length === 0) return {};
+  return JSON.parse(body.toString('utf8')) as unknown;
+}

@@ -1,0 +1,245 @@
+import { apiErrors } from './api-error.js';
+import {
+  type EmulatedRecordJob,
+  type EmulatedTranscodeJob,
+  type IceJobs,
+  type RecordStatus,
+  recordJobView,
+  transcodeJobView,
+} from './ice-jobs.js';
+import {
+  optionalEnum,
+  optionalInt,
+  optionalJsonObject,
+  optionalString,
+  optionalUtcTime,
+  type Params,
+  requiredString,
+  stringField,
+} from './param-rules.js';
+import { formatUtcSeconds, parseUtcSeconds } from './signature.js';
+
+/** The ICE (2020-11-09) live record / transcode actions livewatch uses. */
+export const ICE_VERSION = '2020-11-09';
+
+export interface IceContext {
+  readonly jobs: IceJobs;
+  readonly now: number;
+  /** The ICE region of the call (RegionId, or the `ice.<region>.` host); all regions when unknown. */
+  readonly region: string | undefined;
+  readonly newJobId: () => string;
+}
+
+export type IceHandler = (params: Params, ctx: IceContext) => Record<string, unknown>;
+type Handler = IceHandler;
+
+const THIRTY_DAYS_MS = 30 * 86_400_000;
+const SEVEN_DAYS_MS = 7 * 86_400_000;
+
+function inRegion(jobRegion: string, region: string | undefined): boolean {
+  return region === undefined || jobRegion === region;
+}
+
+function sortByCreation<T extends { createdAt: number }>(jobs: T[], sortBy: 'asc' | 'desc'): T[] {
+  return jobs.sort((a, b) => (sortBy === 'asc' ? a.createdAt - b.createdAt : b.createdAt - a.createdAt));
+}
+
+function paging(params: Params): { pageNo: number; pageSize: number; sortBy: 'asc' | 'desc' } {
+  return {
+    pageNo: optionalInt(params, 'PageNo', { min: 1 }) ?? 1,
+    pageSize: optionalInt(params, 'PageSize', { min: 1, max: 100 }) ?? 10,
+    sortBy: optionalEnum(params, 'SortBy', ['asc', 'desc'] as const) ?? 'desc',
+  };
+}
+
+const listRecordJobs: Handler = (params, { jobs, region }) => {
+  const keyword = optionalString(params, 'Keyword');
+  const status = optionalEnum<RecordStatus>(params, 'Status', ['initial', 'started', 'paused']);
+  const startAt = optionalUtcTime(params, 'StartTime');
+  const endAt = optionalUtcTime(params, 'EndTime');
+  if (startAt !== undefined && endAt !== undefined) {
+    if (endAt < startAt) throw apiErrors.invalidParameter('EndTime must not be earlier than StartTime.');
+    if (endAt - startAt > THIRTY_DAYS_MS) {
+      throw apiErrors.invalidParameter('The range between StartTime and EndTime cannot exceed 30 days.');
+    }
+  }
+  const { pageNo, pageSize, sortBy } = paging(params);
+  const matching = sortByCreation(
+    [...jobs.records.values()].filter(
+      (job) =>
+        inRegion(job.region, region) &&
+        (keyword === undefined || job.jobId === keyword || job.name.includes(keyword)) &&
+        (status === undefined || job.status === status) &&
+        (startAt === undefined || job.createdAt >= startAt) &&
+        (endAt === undefined || job.createdAt <= endAt),
+    ),
+    sortBy,
+  );
+  return {
+    TotalCount: matching.length,
+    PageNo: pageNo,
+    PageSize: pageSize,
+    SortBy: sortBy,
+    LiveRecordJobs: matching
+      .slice((pageNo - 1) * pageSize, pageNo * pageSize)
+      .map((job) => recordJobView(job, formatUtcSeconds)),
+  };
+};
+
+const listTranscodeJobs: Handler = (params, { jobs, region }) => {
+  const keyword = optionalString(params, 'KeyWord');
+  const status = optionalInt(params, 'Status', { min: 0, max: 2 });
+  const startMode = optionalInt(params, 'StartMode', { min: 0, max: 1 });
+  const type = optionalEnum(params, 'Type', ['normal', 'narrow-band', 'audio-only', 'origin'] as const);
+  const { pageNo, pageSize, sortBy } = paging(params);
+  const matching = sortByCreation(
+    [...jobs.transcodes.values()].filter(
+      (job) =>
+        inRegion(job.region, region) &&
+        (keyword === undefined || job.jobId === keyword || job.name.includes(keyword)) &&
+        (status === undefined || job.status === status) &&
+        (startMode === undefined || job.startMode === startMode) &&
+        (type === undefined || job.templateType === type),
+    ),
+    sortBy,
+  );
+  return {
+    TotalCount: matching.length,
+    PageNo: pageNo,
+    PageSize: pageSize,
+    JobList: matching
+      .slice((pageNo - 1) * pageSize, pageNo * pageSize)
+      .map((job) => transcodeJobView(job, formatUtcSeconds)),
+  };
+};
+
+const submitRecordJob: Handler = (params, { jobs, now, region, newJobId }) => {
+  const name = requiredString(params, 'Name');
+  const streamInput = optionalJsonObject(params, 'StreamInput');
+  if (streamInput === undefined) throw apiErrors.missingParameter('StreamInput');
+  if (streamInput.Type !== 'rtmp') throw apiErrors.invalidParameter('StreamInput.Type must be "rtmp".');
+  const recordOutput = optionalJsonObject(params, 'RecordOutput');
+  if (recordOutput === undefined) throw apiErrors.missingParameter('RecordOutput');
+  const outputType = recordOutput.Type;
+  if (outputType !== 'oss' && outputType !== 'vod') {
+    throw apiErrors.invalidParameter('RecordOutput.Type must be "oss" or "vod".');
+  }
+  const job: EmulatedRecordJob = {
+    jobId: newJobId(),
+    region: region ?? 'cn-shanghai',
+    name,
+    status: 'started',
+    createdAt: now,
+    notifyUrl: optionalString(params, 'NotifyUrl') ?? '',
+    templateId: requiredString(params, 'TemplateId'),
+    templateName: 'emulated record template',
+    streamUrl: stringField(streamInput, 'Url', 'StreamInput'),
+    output: {
+      type: outputType,
+      bucket: typeof recordOutput.Bucket === 'string' ? recordOutput.Bucket : '',
+      endpoint: typeof recordOutput.Endpoint === 'string' ? recordOutput.Endpoint : '',
+    },
+    failingSince: undefined,
+  };
+  jobs.records.set(job.jobId, job);
+  jobs.evaluate(now);
+  return { JobId: job.jobId };
+};
+
+const submitTranscodeJob: Handler = (params, { jobs, now, region, newJobId }) => {
+  const name = requiredString(params, 'Name');
+  const startMode = optionalInt(params, 'StartMode', { min: 0, max: 1 });
+  if (startMode === undefined) throw apiErrors.missingParameter('StartMode');
+  const streamInput = optionalJsonObject(params, 'StreamInput');
+  if (streamInput === undefined) throw apiErrors.missingParameter('StreamInput');
+  const inputUrl = stringField(streamInput, 'InputUrl', 'StreamInput');
+  const output = optionalJsonObject(params, 'TranscodeOutput');
+  if (output === undefined) throw apiErrors.missingParameter('TranscodeOutput');
+  const domain = stringField(output, 'DomainName', 'TranscodeOutput');
+  const templateId = requiredString(params, 'TemplateId');
+  let timedStartAt: number | undefined;
+  let timedEndAt: number | undefined;
+  const timed = optionalJsonObject(params, 'TimedConfig');
+  if (startMode === 1) {
+    if (timed === undefined) throw apiErrors.missingParameter('TimedConfig');
+    timedStartAt = parseUtcSeconds(stringField(timed, 'StartTime', 'TimedConfig'));
+    timedEndAt = parseUtcSeconds(stringField(timed, 'EndTime', 'TimedConfig'));
+    if (timedStartAt === undefined || timedEndAt === undefined) {
+      throw apiErrors.invalidParameter('TimedConfig times must be UTC yyyy-MM-ddTHH:mm:ssZ.');
+    }
+    if (timedEndAt <= timedStartAt)
+      throw apiErrors.illegalDuration('TimedConfig.EndTime must be after StartTime.');
+    if (timedStartAt > now + SEVEN_DAYS_MS || timedEndAt > now + SEVEN_DAYS_MS) {
+      throw apiErrors.invalidParameter('TimedConfig times must be within 7 days of now.');
+    }
+  }
+  const path = (() => {
+    try {
+      return new URL(inputUrl).pathname;
+    } catch {
+      // Not a URL: use the text as the stream path.
+      return `/${inputUrl}`;
+    }
+  })();
+  const job: EmulatedTranscodeJob = {
+    jobId: newJobId(),
+    region: region ?? 'cn-shanghai',
+    name,
+    status: startMode === 0 ? 1 : 0,
+    startMode: startMode === 1 ? 1 : 0,
+    createdAt: now,
+    templateId,
+    templateName: 'emulated transcode template',
+    templateType: 'normal',
+    inputUrl,
+    outputUrls: [`rtmp://${domain}${path}_transcoded`],
+    timedStartAt,
+    timedEndAt,
+  };
+  jobs.transcodes.set(job.jobId, job);
+  jobs.evaluate(now);
+  return { JobId: job.jobId };
+};
+
+function findTranscode(jobs: IceJobs, params: Params): EmulatedTranscodeJob {
+  const jobId = requiredString(params, 'JobId');
+  const job = jobs.transcodes.get(jobId);
+  if (job === undefined) throw apiErrors.jobNotExist(jobId);
+  return job;
+}
+
+const sendTranscodeCommand: Handler = (params, { jobs }) => {
+  const command = requiredString(params, 'Command');
+  if (command !== 'stop') throw apiErrors.invalidParameter('Command must be "stop".');
+  const job = findTranscode(jobs, params);
+  job.status = 2;
+  return {};
+};
+
+const getTranscodeJob: Handler = (params, { jobs }) => ({
+  Job: transcodeJobView(findTranscode(jobs, params), formatUtcSeconds),
+});
+
+const deleteTranscodeJob: Handler = (params, { jobs }) => {
+  const job = findTranscode(jobs, params);
+  jobs.transcodes.delete(job.jobId);
+  return {};
+};
+
+const getRecordJob: Handler = (params, { jobs }) => {
+  const jobId = requiredString(params, 'JobId');
+  const job = jobs.records.get(jobId);
+  if (job === undefined) throw apiErrors.jobNotExist(jobId);
+  return { RecordJob: recordJobView(job, formatUtcSeconds) };
+};
+
+export const ICE_ACTIONS: Readonly<Record<string, Handler>> = {
+  ListLiveRecordJobs: listRecordJobs,
+  ListLiveTranscodeJobs: listTranscodeJobs,
+  SubmitLiveRecordJob: submitRecordJob,
+  SubmitLiveTranscodeJob: submitTranscodeJob,
+  SendLiveTranscodeJobCommand: sendTranscodeCommand,
+  GetLiveRecordJob: getRecordJob,
+  GetLiveTranscodeJob: getTranscodeJob,
+  DeleteLiveTranscodeJob: deleteTranscodeJob,
+};

@@ -1,0 +1,116 @@
+import type { FaultState } from './faults.js';
+import { hostOf } from './relay-task.js';
+
+/** Record job Status strings (ListLiveRecordJobs). */
+export type RecordStatus = 'initial' | 'started' | 'paused';
+/** Transcode job Status numbers (ListLiveTranscodeJobs): 0 not started, 1 running, 2 stopped. */
+export type TranscodeStatus = 0 | 1 | 2;
+
+/** An ICE live record job. Tests may set `status` directly on the object `addRecordJob` returns. */
+export interface EmulatedRecordJob {
+  jobId: string;
+  region: string;
+  name: string;
+  status: RecordStatus;
+  createdAt: number;
+  notifyUrl: string;
+  templateId: string;
+  templateName: string;
+  streamUrl: string;
+  output: { type: 'oss' | 'vod'; bucket: string; endpoint: string };
+  /** Since when the stream has been failing (a record job pauses after 3 minutes of retries). */
+  failingSince: number | undefined;
+}
+
+/** An ICE live transcode job. Tests may set `status` directly. */
+export interface EmulatedTranscodeJob {
+  jobId: string;
+  region: string;
+  name: string;
+  status: TranscodeStatus;
+  startMode: 0 | 1;
+  createdAt: number;
+  templateId: string;
+  templateName: string;
+  templateType: 'normal' | 'narrow-band' | 'audio-only' | 'origin';
+  inputUrl: string;
+  outputUrls: string[];
+  /** StartMode 1: TimedConfig start/end (epoch ms). */
+  timedStartAt: number | undefined;
+  timedEndAt: number | undefined;
+}
+
+/** A record job whose stream cannot be pulled retries for 3 minutes, then stops recording. */
+export const RECORD_RETRY_MS = 180_000;
+
+/**
+ * The ICE jobs and their (simple) life cycle: a record job follows its stream's health (source
+ * faults by host or job id), pausing after 3 minutes of failure and resuming when the stream is
+ * back; a scheduled transcode job starts and stops on its TimedConfig.
+ */
+export class IceJobs {
+  readonly records = new Map<string, EmulatedRecordJob>();
+  readonly transcodes = new Map<string, EmulatedTranscodeJob>();
+  readonly #faults: FaultState;
+
+  constructor(faults: FaultState) {
+    this.#faults = faults;
+  }
+
+  evaluate(now: number): void {
+    for (const job of this.records.values()) {
+      const host = hostOf(job.streamUrl);
+      const fault = this.#faults.healthOf({
+        ids: [job.jobId],
+        sourceHosts: host === undefined ? [] : [host],
+        dstHost: undefined,
+      });
+      if (fault === undefined) {
+        job.failingSince = undefined;
+        if (job.status === 'paused') job.status = 'started';
+        continue;
+      }
+      job.failingSince = job.failingSince ?? fault.since;
+      if (job.status === 'started' && now - job.failingSince >= RECORD_RETRY_MS) job.status = 'paused';
+    }
+    for (const job of this.transcodes.values()) {
+      if (job.status === 0 && job.timedStartAt !== undefined && now >= job.timedStartAt) job.status = 1;
+      if (job.status === 1 && job.timedEndAt !== undefined && now >= job.timedEndAt) job.status = 2;
+    }
+  }
+}
+
+export function recordJobView(
+  job: EmulatedRecordJob,
+  formatTime: (ms: number) => string,
+): Record<string, unknown> {
+  return {
+    JobId: job.jobId,
+    Name: job.name,
+    Status: job.status,
+    CreateTime: formatTime(job.createdAt),
+    NotifyUrl: job.notifyUrl,
+    TemplateId: job.templateId,
+    TemplateName: job.templateName,
+    StreamInput: { Type: 'rtmp', Url: job.streamUrl },
+    RecordOutput: { Type: job.output.type, Bucket: job.output.bucket, Endpoint: job.output.endpoint },
+  };
+}
+
+export function transcodeJobView(
+  job: EmulatedTranscodeJob,
+  formatTime: (ms: number) => string,
+): Record<string, unknown> {
+  return {
+    JobId: job.jobId,
+    Name: job.name,
+    Status: job.status,
+    StartMode: job.startMode,
+    CreateTime: formatTime(job.createdAt),
+    TemplateId: job.templateId,
+    TemplateName: job.templateName,
+    TemplateType: job.templateType,
+    StreamInput: { Type: 'rtmp', InputUrl: job.inputUrl },
+    OutputStream: { StreamInfos: job.outputUrls.map((url) => ({ Type: 'rtmp', OutputUrl: url })) },
+  };
+}

@@ -1,0 +1,385 @@
+import { apiErrors } from './api-error.js';
+import type { FaultState, FaultTarget } from './faults.js';
+import {
+  advancePlayback,
+  defaultFileDuration,
+  type EmulatedTask,
+  hostOf,
+  type MutableTask,
+  type SourceType,
+  type TaskStatus,
+} from './relay-task.js';
+
+/** A state change the callback dispatcher may turn into a POST to the task's CallbackUrl. */
+export interface TaskTransition {
+  readonly task: EmulatedTask;
+  /** 1 running, 2 recovering, 3 offline, -1 exit. */
+  readonly status: TaskStatus;
+  readonly at: number;
+  /** The callback URL in force when the event happened ("applies from the next event"). */
+  readonly callbackUrl: string;
+}
+
+export interface RelayEngineDeps {
+  readonly faults: FaultState;
+  readonly newTaskId: () => string;
+  readonly onTransition: (transition: TaskTransition) => void;
+  /** Whether Restart returns (and re-keys the task under) a new TaskId. */
+  readonly restartNewTaskId: () => boolean;
+  /** How long an exited task (past EndTime) stays visible with status -1 before it is removed. */
+  readonly exitedRetentionMs: number;
+}
+
+export interface TaskInit {
+  readonly taskId?: string;
+  readonly region?: string;
+  readonly taskName?: string;
+  readonly startAt?: number;
+  readonly endAt?: number;
+  readonly sourceType?: SourceType;
+  readonly sourceProtocol?: string | undefined;
+  readonly sourceUrls?: readonly string[];
+  readonly dstUrl?: string;
+  readonly callbackUrl?: string;
+  readonly retryCount?: number;
+  readonly retryInterval?: number;
+  readonly repeatNumber?: number;
+  readonly offset?: number | undefined;
+  readonly fileIndex?: number | undefined;
+  /** Initial status; default: 1 (running since startAt) if startAt ≤ now, else 0. */
+  readonly status?: TaskStatus;
+  readonly invalidReason?: string;
+  readonly currentFileIndex?: number;
+  readonly currentOffset?: number;
+  /** Per-file durations in seconds; default 60–600 s derived from each URL. */
+  readonly fileDurations?: readonly number[];
+}
+
+/** Fields UpdateLivePullToPush may change, already validated. */
+export interface TaskUpdate {
+  readonly region?: string;
+  readonly startAt?: number;
+  readonly endAt?: number;
+  readonly sourceUrls?: readonly string[];
+  readonly repeatNumber?: number;
+  readonly offset?: number;
+  readonly callbackUrl?: string;
+  readonly fileIndex?: number;
+}
+
+const HOUR = 3_600_000;
+
+/**
+ * The relay tasks and their life cycle. Time-driven transitions are applied by `evaluate(now)`
+ * in time order, so one call after a long jump of the clock replays every step (start, failure,
+ * each platform retry, offline, exit) at the moment it happened, and the callbacks carry those
+ * times. Fault changes take effect at the clock time they are made: callers evaluate first.
+ */
+export class RelayEngine {
+  readonly #tasks = new Map<string, MutableTask>();
+  readonly #deps: RelayEngineDeps;
+
+  constructor(deps: RelayEngineDeps) {
+    this.#deps = deps;
+  }
+
+  get size(): number {
+    return this.#tasks.size;
+  }
+
+  get(taskId: string): MutableTask | undefined {
+    return this.#tasks.get(taskId);
+  }
+
+  all(): MutableTask[] {
+    return [...this.#tasks.values()];
+  }
+
+  /** Finds a task the way the API does: by id within a region. Exited tasks are still found. */
+  find(region: string, taskId: string): MutableTask {
+    const task = this.#tasks.get(taskId);
+    if (task === undefined || task.region !== region) throw apiErrors.taskNotExist();
+    return task;
+  }
+
+  add(init: TaskInit, now: number): MutableTask {
+    const startAt = init.startAt ?? now - HOUR;
+    const sourceType = init.sourceType ?? 'live';
+    const sourceUrls = [...(init.sourceUrls ?? ['rtmp://source.example.com/live/stream'])];
+    const started = startAt <= now;
+    const status = init.status ?? (started ? 1 : 0);
+    const task: MutableTask = {
+      taskId: init.taskId ?? this.#deps.newTaskId(),
+      region: init.region ?? 'cn-shanghai',
+      taskName: init.taskName ?? '',
+      startAt,
+      endAt: init.endAt ?? Math.max(now, startAt) + 72 * HOUR,
+      sourceType,
+      sourceProtocol: init.sourceProtocol ?? (sourceType === 'live' ? 'rtmp' : undefined),
+      sourceUrls,
+      dstUrl: init.dstUrl ?? 'rtmp://push.example.com/live/out',
+      callbackUrl: init.callbackUrl ?? '',
+      retryCount: init.retryCount ?? 3,
+      retryInterval: init.retryInterval ?? 60,
+      repeatNumber: init.repeatNumber ?? 0,
+      offset: init.offset,
+      fileIndex: init.fileIndex,
+      status,
+      invalidReason: init.invalidReason ?? (status === 3 ? 'PullStreamFailed' : undefined),
+      exitReason: undefined,
+      exitAt: undefined,
+      currentFileIndex: init.currentFileIndex ?? init.fileIndex ?? 0,
+      currentOffset: init.currentOffset ?? init.offset ?? 0,
+      fileDurations: init.fileDurations ?? sourceUrls.map(defaultFileDuration),
+      passes: 0,
+      createdAt: now,
+      abnormalSince: status === 2 ? now : undefined,
+      retriesDone: 0,
+      resumeOnRestart: false,
+      previousTaskIds: [],
+      // A task seeded as running has been playing since its start time.
+      positionAt: status === 1 && init.currentOffset === undefined ? Math.min(startAt, now) : now,
+    };
+    if (this.#tasks.has(task.taskId)) {
+      throw apiErrors.invalidParameter(`The task ${task.taskId} already exists.`);
+    }
+    this.#tasks.set(task.taskId, task);
+    if (status === 1) this.#movePlayback(task, now);
+    return task;
+  }
+
+  /** Applies every time-driven transition due up to `now`, in time order. */
+  evaluate(now: number): void {
+    for (const task of [...this.#tasks.values()]) this.#evaluateTask(task, now);
+  }
+
+  #evaluateTask(task: MutableTask, now: number): void {
+    for (let guard = 0; guard < 10_000; guard++) {
+      const step = this.#nextStep(task);
+      if (step === undefined || step.at > now) break;
+      this.#movePlayback(task, step.at);
+      step.apply();
+      if (!this.#tasks.has(task.taskId)) return;
+    }
+    this.#movePlayback(task, now);
+  }
+
+  /** The next time-driven change of a task, if any. */
+  #nextStep(task: MutableTask): { at: number; apply: () => void } | undefined {
+    switch (task.status) {
+      case 0: {
+        if (task.endAt <= task.startAt) return { at: task.endAt, apply: () => this.#exit(task, task.endAt) };
+        const at = Math.max(task.startAt, task.createdAt);
+        if (at >= task.endAt) return { at: task.endAt, apply: () => this.#exit(task, task.endAt) };
+        return { at, apply: () => this.#start(task, at) };
+      }
+      case 1: {
+        const fault = this.#deps.faults.healthOf(targetOf(task));
+        const failAt =
+          fault === undefined ? Number.POSITIVE_INFINITY : Math.max(fault.since, task.positionAt);
+        if (failAt < task.endAt && fault !== undefined) {
+          return { at: failAt, apply: () => this.#becomeAbnormal(task, fault.reason, failAt) };
+        }
+        return { at: task.endAt, apply: () => this.#exit(task, task.endAt) };
+      }
+      case 2: {
+        const since = task.abnormalSince ?? task.positionAt;
+        if (task.retriesDone >= task.retryCount) {
+          const at = since + task.retryCount * task.retryInterval * 1000;
+          return {
+            at: Math.min(at, task.endAt),
+            apply: () => this.#goOffline(task, Math.min(at, task.endAt)),
+          };
+        }
+        const attemptAt = since + (task.retriesDone + 1) * task.retryInterval * 1000;
+        if (task.endAt <= attemptAt) return { at: task.endAt, apply: () => this.#exit(task, task.endAt) };
+        return { at: attemptAt, apply: () => this.#retry(task, attemptAt) };
+      }
+      case 3:
+        return { at: task.endAt, apply: () => this.#exit(task, task.endAt) };
+      case -1: {
+        const at = (task.exitAt ?? task.endAt) + this.#deps.exitedRetentionMs;
+        return { at, apply: () => this.#tasks.delete(task.taskId) };
+      }
+    }
+  }
+
+  #movePlayback(task: MutableTask, to: number): void {
+    if (to <= task.positionAt) return;
+    if (task.status === 1) advancePlayback(task, (to - task.positionAt) / 1000);
+    task.positionAt = to;
+  }
+
+  #emit(task: MutableTask, status: TaskStatus, at: number): void {
+    this.#deps.onTransition({ task, status, at, callbackUrl: task.callbackUrl });
+  }
+
+  /** Starts (or restarts) playback at `at`: running if source and destination are healthy, else retrying. */
+  #start(task: MutableTask, at: number): void {
+    task.positionAt = at;
+    task.retriesDone = 0;
+    task.abnormalSince = undefined;
+    const fault = this.#deps.faults.healthOf(targetOf(task));
+    if (fault === undefined) {
+      task.status = 1;
+      task.invalidReason = undefined;
+      this.#emit(task, 1, at);
+    } else {
+      this.#becomeAbnormal(task, fault.reason, at);
+    }
+  }
+
+  #becomeAbnormal(task: MutableTask, reason: string, at: number): void {
+    task.status = 2;
+    task.invalidReason = reason;
+    task.abnormalSince = at;
+    task.retriesDone = 0;
+    this.#emit(task, 2, at);
+  }
+
+  /** One platform retry: back to running if the fault is gone, else count it. */
+  #retry(task: MutableTask, at: number): void {
+    if (this.#deps.faults.healthOf(targetOf(task)) === undefined) {
+      task.status = 1;
+      task.invalidReason = undefined;
+      task.abnormalSince = undefined;
+      task.retriesDone = 0;
+      this.#emit(task, 1, at);
+      return;
+    }
+    task.retriesDone += 1;
+  }
+
+  #goOffline(task: MutableTask, at: number): void {
+    task.status = 3;
+    task.invalidReason = task.invalidReason ?? 'UnknownError';
+    task.abnormalSince = undefined;
+    this.#emit(task, 3, at);
+  }
+
+  #exit(task: MutableTask, at: number): void {
+    task.status = -1;
+    task.exitReason = 'OverEndTime';
+    task.exitAt = at;
+    task.invalidReason = undefined;
+    this.#emit(task, -1, at);
+  }
+
+  // --- API operations (the caller has evaluated up to `now`) ---
+
+  update(task: MutableTask, update: TaskUpdate, now: number): void {
+    if (task.status === -1) throw apiErrors.taskNotExist();
+    const changes = Object.keys(update).filter(
+      (key) => update[key as keyof TaskUpdate] !== undefined,
+    ) as Array<keyof TaskUpdate>;
+    if (task.status === 1 || task.status === 2) {
+      if (changes.some((key) => key !== 'callbackUrl' && key !== 'repeatNumber'))
+        throw apiErrors.taskHasStarted();
+    }
+    if (update.region !== undefined && update.region !== task.region) {
+      if (task.status === 3)
+        throw apiErrors.invalidParameter('Region cannot be changed once the task has started.');
+      if (task.status !== 0) throw apiErrors.taskHasStarted();
+    }
+    const startAt = task.status === 0 ? (update.startAt ?? task.startAt) : task.startAt;
+    const endAt = update.endAt ?? task.endAt;
+    if (update.endAt !== undefined || update.startAt !== undefined) {
+      if (endAt <= startAt)
+        throw apiErrors.illegalDuration('The value of start time should be less than the value of end time.');
+      if (update.endAt !== undefined && endAt <= now)
+        throw apiErrors.illegalDuration('The end time must be later than the current time.');
+    }
+    const urls = update.sourceUrls ?? task.sourceUrls;
+    if (update.sourceUrls !== undefined) {
+      if (task.sourceType === 'live' && urls.length !== 1) {
+        throw apiErrors.invalidParameter('SourceUrls must hold exactly one URL for a live source.');
+      }
+    }
+    const fileIndex = update.fileIndex ?? task.fileIndex;
+    if (fileIndex !== undefined && task.sourceType !== 'live' && fileIndex >= urls.length) {
+      throw apiErrors.invalidParameter(`FileIndex ${fileIndex} is out of range (${urls.length} files).`);
+    }
+
+    if (update.region !== undefined) task.region = update.region;
+    // StartTime has no effect once the task has started.
+    if (task.status === 0 && update.startAt !== undefined) task.startAt = update.startAt;
+    if (update.endAt !== undefined) task.endAt = update.endAt;
+    if (update.sourceUrls !== undefined) {
+      task.sourceUrls = [...update.sourceUrls];
+      task.fileDurations = task.sourceUrls.map(defaultFileDuration);
+    }
+    if (update.repeatNumber !== undefined) task.repeatNumber = update.repeatNumber;
+    if (update.callbackUrl !== undefined) task.callbackUrl = update.callbackUrl;
+    if (update.offset !== undefined) task.offset = update.offset;
+    if (update.fileIndex !== undefined) task.fileIndex = update.fileIndex;
+    if (task.status === 3 && (update.offset !== undefined || update.fileIndex !== undefined)) {
+      task.resumeOnRestart = true;
+    }
+  }
+
+  /** Returns the TaskId the API reports (a new one when `restartNewTaskId` is on). */
+  restart(task: MutableTask, now: number): string {
+    if (task.status === -1) throw apiErrors.taskNotExist();
+    if (now < task.startAt) {
+      throw apiErrors.invalidParameter('The task cannot be restarted before its start time.');
+    }
+    if (this.#deps.restartNewTaskId()) {
+      const newId = this.#deps.newTaskId();
+      this.#tasks.delete(task.taskId);
+      task.previousTaskIds = [...task.previousTaskIds, task.taskId];
+      task.taskId = newId;
+      this.#tasks.set(newId, task);
+    }
+    // A vod/url task starts over, unless FileIndex/Offset were set while it was stopped.
+    if (task.resumeOnRestart) {
+      task.currentFileIndex = task.fileIndex ?? 0;
+      task.currentOffset = task.offset ?? 0;
+    } else {
+      task.currentFileIndex = 0;
+      task.currentOffset = 0;
+    }
+    task.passes = 0;
+    task.resumeOnRestart = false;
+    this.#start(task, now);
+    return task.taskId;
+  }
+
+  stop(task: MutableTask, now: number): void {
+    if (task.status === -1) throw apiErrors.taskNotExist();
+    if (task.status !== 1 && task.status !== 2) throw apiErrors.taskHasStopped();
+    task.status = 3;
+    task.invalidReason = 'TriggerByUser';
+    task.abnormalSince = undefined;
+    task.retriesDone = 0;
+    this.#emit(task, 3, now);
+  }
+
+  /** Deleted tasks are gone at once (CodeTaskNotExist afterwards); an exit callback is sent. */
+  delete(task: MutableTask, now: number): void {
+    this.#tasks.delete(task.taskId);
+    if (task.status === -1) return;
+    task.status = -1;
+    task.exitReason = 'TriggerByUser';
+    task.exitAt = now;
+    task.invalidReason = undefined;
+    this.#emit(task, -1, now);
+  }
+
+  /** For tests and seeding: replaces a task's status directly, without callbacks. */
+  setStatus(task: MutableTask, status: TaskStatus, now: number, reason?: string): void {
+    task.status = status;
+    task.invalidReason = reason;
+    task.positionAt = now;
+    task.abnormalSince = status === 2 ? now : undefined;
+    task.retriesDone = 0;
+  }
+}
+
+export function targetOf(task: EmulatedTask): FaultTarget {
+  const hosts: string[] = [];
+  for (const url of task.sourceUrls) {
+    const host = hostOf(url);
+    if (host !== undefined && !hosts.includes(host)) hosts.push(host);
+  }
+  return { ids: [task.taskId, ...task.previousTaskIds], sourceHosts: hosts, dstHost: hostOf(task.dstUrl) };
+}
