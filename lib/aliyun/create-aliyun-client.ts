@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import OpenApiModule from '@alicloud/openapi-client';
+import { OpenApiRequest, Params } from '@alicloud/openapi-client';
 import type { z } from 'zod';
 import { type Clock, systemClock } from '../clock.js';
 import type { Config } from '../config/config.js';
@@ -20,6 +20,7 @@ import type {
   UpdateRelayTaskParams,
 } from './api.js';
 import { type BackoffPolicy, computeBackoffMs, DEFAULT_BACKOFF } from './compute-backoff.js';
+import { endpointOf } from './endpoint-of.js';
 import { getOpenApiClient } from './get-openapi-client.js';
 import { takeResponse, watchResponse } from './observe-responses.js';
 import { paginate } from './paginate.js';
@@ -109,11 +110,6 @@ export function createAliyunClient(deps: AliyunClientDeps): AliyunClient {
   const counters = { requests: 0, retries: 0, throttled: 0, failures: 0 };
   const byAction: Record<string, number> = {};
 
-  const endpointOf = (spec: ActionSpec, region: string): string =>
-    spec.product === 'live'
-      ? config.LIVEWATCH_LIVE_ENDPOINT
-      : config.LIVEWATCH_ICE_ENDPOINT.replaceAll('{region}', region);
-
   /** Waits for the limiter, but no later than the deadline. */
   const acquireBefore = async (
     spec: ActionSpec,
@@ -148,8 +144,13 @@ export function createAliyunClient(deps: AliyunClientDeps): AliyunClient {
 
   /** One logical call: limiter, request, retries. Resolves with the parsed JSON body. */
   const call = async (spec: ActionSpec, params: WireParams, region: string): Promise<unknown> => {
-    const api = getOpenApiClient({ credentials, endpoint: endpointOf(spec, region), protocol, signature });
-    const sdkParams = new OpenApiModule.Params({
+    const api = getOpenApiClient({
+      credentials,
+      endpoint: endpointOf(config, spec.product, region),
+      protocol,
+      signature,
+    });
+    const sdkParams = new Params({
       action: spec.action,
       version: spec.version,
       protocol: protocol.toUpperCase(),
@@ -169,7 +170,7 @@ export function createAliyunClient(deps: AliyunClientDeps): AliyunClient {
       const nonce = randomUUID().replaceAll('-', '');
       const query: Record<string, string> = spec.paramsIn === 'query' ? { ...params } : {};
       if (signature === 'v1') query.SignatureNonce = nonce;
-      const request = new OpenApiModule.OpenApiRequest({
+      const request = new OpenApiRequest({
         query,
         ...(spec.paramsIn === 'body' ? { body: params } : {}),
         ...(signature === 'v3' ? { headers: { 'x-acs-signature-nonce': nonce } } : {}),

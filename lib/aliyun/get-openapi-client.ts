@@ -1,10 +1,22 @@
 import { createHash } from 'node:crypto';
-import OpenApiModule from '@alicloud/openapi-client';
+import * as OpenApiSdk from '@alicloud/openapi-client';
 import type { Credentials } from './api.js';
 
-/** The SDK client class (a CommonJS default export, reached through the module object under NodeNext). */
-const OpenApi = OpenApiModule.default;
-export type OpenApiClient = InstanceType<typeof OpenApi>;
+type OpenApiClass = typeof OpenApiSdk.default.default;
+export type OpenApiClient = InstanceType<OpenApiClass>;
+
+/**
+ * The SDK's client class is a CommonJS `exports.default`. Node's ESM loader (and an esbuild bundle
+ * for Node) hands over `module.exports`, with the class on `.default`; vitest applies `__esModule`
+ * interop and hands over the class itself. Accept both.
+ */
+function resolveClientClass(): OpenApiClass {
+  const exported: unknown = OpenApiSdk.default;
+  return (
+    typeof exported === 'function' ? exported : (exported as { default: unknown }).default
+  ) as OpenApiClass;
+}
+const OpenApi = resolveClientClass();
 
 export interface OpenApiTarget {
   readonly credentials: Credentials;
@@ -51,7 +63,7 @@ export function getOpenApiClient(target: OpenApiTarget): OpenApiClient {
     return cached;
   }
   const client = new OpenApi(
-    new OpenApiModule.Config({
+    new OpenApiSdk.Config({
       accessKeyId: target.credentials.accessKeyId,
       accessKeySecret: target.credentials.accessKeySecret,
       ...(target.credentials.securityToken ? { securityToken: target.credentials.securityToken } : {}),

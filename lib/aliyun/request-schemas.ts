@@ -31,7 +31,7 @@ const taskId = z
   .string({ error: 'is required' })
   .min(1, 'is required')
   .max(55, 'must be at most 55 characters')
-  .regex(/^[A-Za-z0-9_-]+$/, 'may contain only letters, digits, _ and -');
+  .regex(/^[A-Za-z0-9_-]*$/, 'may contain only letters, digits, _ and -');
 const utcTime = z
   .string()
   .regex(UTC_TIME, 'must be UTC yyyy-MM-ddTHH:mm:ssZ, e.g. 2024-08-26T10:30:00Z')
