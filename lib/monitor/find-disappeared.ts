@@ -1,0 +1,140 @@
+import type { AliyunClient } from '../aliyun/api.js';
+import { AliyunApiError, describeError, ValidationError } from '../errors.js';
+import { parseResourceKey, type Resource } from '../events/resources.js';
+import type { StoredSnapshot, VersionedCollection } from '../store/store.js';
+import type { StuckPolicy } from './detect-stuck.js';
+import { type DiffResult, diffSnapshot, disappearanceOf, goneResourceOf } from './diff-snapshot.js';
+import { type ReconcileOutcome, reconcileSnapshot } from './reconcile-snapshot.js';
+import type { SweepScope } from './sweep-scopes.js';
+
+/** Exited and gone snapshots are kept this long (for status and history context), then pruned. */
+export const FINAL_SNAPSHOT_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+export interface DisappearanceDeps {
+  readonly snapshots: VersionedCollection<StoredSnapshot>;
+  readonly client: AliyunClient;
+  readonly now: () => number;
+  readonly policy: StuckPolicy;
+  /** False once the sweep's budget is spent: remaining candidates wait for the next pass. */
+  readonly withinBudget: () => boolean;
+}
+
+export interface DisappearanceOutcome {
+  /** Reconciled snapshots: disappearances confirmed, and tasks found alive after all. */
+  readonly outcomes: readonly ReconcileOutcome[];
+  readonly candidates: number;
+  /** Candidates not confirmed for lack of budget (checked again at the end of the next pass). */
+  readonly deferred: number;
+  readonly pruned: number;
+  readonly errors: ReadonlyArray<{ readonly id: string; readonly message: string }>;
+}
+
+/**
+ * Concludes a COMPLETED pass over a scope: every stored resource of the scope that is not final yet
+ * and was not seen during the pass is a candidate, and each is confirmed before anything is said:
+ * a relay task with DescribeLivePullToPush (CodeTaskNotExist, or TaskStatus −1, means exited), a
+ * record or transcode job by listing with its id as the keyword. Listings page by offset, so a
+ * task can slip between pages when others are deleted meanwhile; confirming turns that into a
+ * late observation instead of a false "gone". A failed confirmation emits nothing.
+ */
+export async function findDisappeared(
+  deps: DisappearanceDeps,
+  scope: SweepScope,
+  seen: ReadonlySet<string>,
+): Promise<DisappearanceOutcome> {
+  const outcomes: ReconcileOutcome[] = [];
+  const errors: Array<{ id: string; message: string }> = [];
+  let candidates = 0;
+  let deferred = 0;
+  let pruned = 0;
+  for (const doc of await deps.snapshots.list(`${scope.id}:`)) {
+    const id = parseResourceKey(doc.key)?.id;
+    if (id === undefined || seen.has(id)) continue;
+    const state = doc.value.resource.state;
+    if (state === 'exited' || state === 'gone') {
+      if (doc.value.observedAt < deps.now() - FINAL_SNAPSHOT_RETENTION_MS) {
+        if (await deps.snapshots.delete(doc.key, doc.version)) pruned += 1;
+      }
+      continue;
+    }
+    candidates += 1;
+    if (!deps.withinBudget()) {
+      deferred += 1;
+      continue;
+    }
+    try {
+      const observed = await confirm(deps.client, scope, doc.value.resource, id, deps.now());
+      const now = deps.now();
+      const decide = (previous: StoredSnapshot | undefined): DiffResult =>
+        decideDisappearance(previous, observed, now, deps.policy);
+      outcomes.push(await reconcileSnapshot(deps.snapshots, doc.key, decide, doc));
+    } catch (error) {
+      if (!(error instanceof AliyunApiError || error instanceof ValidationError)) throw error;
+      errors.push({ id, message: describeError(error) });
+    }
+  }
+  return { outcomes, candidates, deferred, pruned, errors };
+}
+
+/** What the API says about a resource missing from the listing. */
+type Confirmation =
+  | { readonly found: true; readonly resource: Resource }
+  | { readonly found: false; readonly reason?: string };
+
+async function confirm(
+  client: AliyunClient,
+  scope: SweepScope,
+  last: Resource,
+  id: string,
+  now: number,
+): Promise<Confirmation> {
+  if (scope.kind === 'relay') {
+    try {
+      return { found: true, resource: await client.describeRelayTask({ region: scope.region, taskId: id }) };
+    } catch (error) {
+      if (error instanceof AliyunApiError && error.code === 'CodeTaskNotExist') {
+        // Tasks are deleted automatically after their EndTime: say so when that is why.
+        const end =
+          last.kind === 'relay' && last.endTime !== undefined ? Date.parse(last.endTime) : Number.NaN;
+        return Number.isFinite(end) && end <= now
+          ? { found: false, reason: 'OverEndTime' }
+          : { found: false };
+      }
+      throw error;
+    }
+  }
+  const listing =
+    scope.kind === 'record'
+      ? client.listRecordJobs({ region: scope.region, keyword: id })
+      : client.listTranscodeJobs({ region: scope.region, keyword: id });
+  for await (const job of listing) {
+    // The keyword matches ids and names fuzzily: only the exact id counts.
+    if (job.jobId === id) return { found: true, resource: job };
+  }
+  return { found: false };
+}
+
+function decideDisappearance(
+  previous: StoredSnapshot | undefined,
+  observed: Confirmation,
+  now: number,
+  policy: StuckPolicy,
+): DiffResult {
+  // Deleted meanwhile, or already final: nothing left to report.
+  if (previous === undefined) return { next: undefined, events: [] };
+  if (observed.found) {
+    if (observed.resource.state !== 'exited') return diffSnapshot(previous, observed.resource, now, policy);
+    if (previous.resource.state === 'exited' || previous.observedAt > now)
+      return { next: undefined, events: [] };
+    return disappearanceOf(
+      previous,
+      observed.resource,
+      now,
+      observed.resource.kind === 'relay' ? observed.resource.exitReason : undefined,
+    );
+  }
+  const state = previous.resource.state;
+  if (state === 'exited' || state === 'gone' || previous.observedAt > now)
+    return { next: undefined, events: [] };
+  return disappearanceOf(previous, goneResourceOf(previous.resource), now, observed.reason);
+}
