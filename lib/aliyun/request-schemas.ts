@@ -250,9 +250,12 @@ const ListRecordSchema = z
     }
   });
 
-/** `Region` is not a wire parameter for ICE (the endpoint carries it); it is validated and dropped. */
+/**
+ * ICE is regional by endpoint; the region also travels as the common `RegionId` parameter, which
+ * RPC gateways accept on every action (and which tells a single local emulator which region is meant).
+ */
 export function buildListRecordJobsRequest(params: ListRecordJobsParams, page: number): WireParams {
-  const { Region: _region, ...wire } = check('ListLiveRecordJobs', ListRecordSchema, {
+  const { Region, ...wire } = check('ListLiveRecordJobs', ListRecordSchema, {
     Region: params.region,
     Keyword: params.keyword,
     Status: params.status,
@@ -261,7 +264,7 @@ export function buildListRecordJobsRequest(params: ListRecordJobsParams, page: n
     PageNo: page,
     PageSize: params.pageSize ?? 100,
   });
-  return toWire(wire);
+  return toWire({ RegionId: Region, ...wire });
 }
 
 const ListTranscodeSchema = z.object({
@@ -274,12 +277,12 @@ const ListTranscodeSchema = z.object({
 });
 
 export function buildListTranscodeJobsRequest(params: ListTranscodeJobsParams, page: number): WireParams {
-  const { Region: _region, ...wire } = check('ListLiveTranscodeJobs', ListTranscodeSchema, {
+  const { Region, ...wire } = check('ListLiveTranscodeJobs', ListTranscodeSchema, {
     Region: params.region,
     KeyWord: params.keyword,
     Status: params.status,
     PageNo: page,
     PageSize: params.pageSize ?? 100,
   });
-  return toWire(wire);
+  return toWire({ RegionId: Region, ...wire });
 }

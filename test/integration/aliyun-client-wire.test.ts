@@ -189,6 +189,7 @@ describe('wire metadata (V3 signature)', () => {
     expect(recordRequest?.headers['x-acs-action']).toBe('ListLiveRecordJobs');
     expect(recordRequest?.headers['x-acs-version']).toBe('2020-11-09');
     expect(Object.fromEntries(recordRequest?.query ?? [])).toEqual({
+      RegionId: 'cn-shanghai',
       Status: 'started',
       PageNo: '1',
       PageSize: '100',

@@ -173,10 +173,11 @@ describe('UpdateLivePullToPush request', () => {
 });
 
 describe('ICE list requests', () => {
-  it('ListLiveRecordJobs uses Keyword and PageNo, and keeps Region off the wire', () => {
+  it('ListLiveRecordJobs uses Keyword and PageNo, and sends the region as RegionId', () => {
     expect(
       buildListRecordJobsRequest({ region: 'cn-hangzhou', keyword: 'news', status: 'paused' }, 2),
     ).toEqual({
+      RegionId: 'cn-hangzhou',
       Keyword: 'news',
       Status: 'paused',
       PageNo: '2',
@@ -212,7 +213,7 @@ describe('ICE list requests', () => {
   it('ListLiveTranscodeJobs uses KeyWord (capital W) and an integer Status', () => {
     expect(
       buildListTranscodeJobsRequest({ region: 'us-west-1', keyword: 'k', status: 2, pageSize: 50 }, 1),
-    ).toEqual({ KeyWord: 'k', Status: '2', PageNo: '1', PageSize: '50' });
+    ).toEqual({ RegionId: 'us-west-1', KeyWord: 'k', Status: '2', PageNo: '1', PageSize: '50' });
   });
 
   it('ListLiveTranscodeJobs rejects PageSize over 100 and a region without ICE', () => {
