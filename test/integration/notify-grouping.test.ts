@@ -9,9 +9,18 @@ afterEach(async () => {
   harness = undefined;
 });
 
+interface DingtalkSeen {
+  readonly markdown: { readonly title: string; readonly text: string };
+  readonly at: { readonly atMobiles: readonly string[] };
+}
+
+function dingtalkBody(message: { body: unknown } | undefined): DingtalkSeen {
+  expect(message).toBeDefined();
+  return message?.body as DingtalkSeen;
+}
+
 function markdownOf(message: { body: unknown } | undefined): string {
-  const body = message?.body as { markdown?: { text?: string } } | undefined;
-  return body?.markdown?.text ?? '';
+  return dingtalkBody(message).markdown.text;
 }
 
 describe('notification grouping (DingTalk sink, SQLite store, manual clock)', () => {
@@ -56,7 +65,7 @@ describe('notification grouping (DingTalk sink, SQLite store, manual clock)', ()
     });
     await harness.notifier.notify(relayNotice({ task: 'w1' }));
     await harness.notifier.flush();
-    const body = harness.sinks.received.dingtalk[0]?.body as { at: { atMobiles: string[] } };
+    const body = dingtalkBody(harness.sinks.received.dingtalk[0]);
     expect(body.at.atMobiles).toEqual([]);
     expect(markdownOf(harness.sinks.received.dingtalk[0])).not.toContain('@13800000000');
   });
@@ -87,9 +96,7 @@ describe('notification grouping (DingTalk sink, SQLite store, manual clock)', ()
     clock.advance(3 * 60 * MINUTE); // 4 h after the last send
     await notifier.flush();
     expect(sinks.received.dingtalk).toHaveLength(3);
-    expect((sinks.received.dingtalk[2]?.body as { markdown: { title: string } }).markdown.title).toContain(
-      'still firing',
-    );
+    expect(dingtalkBody(sinks.received.dingtalk[2]).markdown.title).toContain('still firing');
   });
 
   it('sends a resolved message and then forgets the fully resolved group', async () => {
@@ -105,7 +112,7 @@ describe('notification grouping (DingTalk sink, SQLite store, manual clock)', ()
     clock.advance(3 * MINUTE);
     await notifier.flush();
     expect(sinks.received.dingtalk).toHaveLength(2);
-    const body = sinks.received.dingtalk[1]?.body as { markdown: { title: string; text: string } };
+    const body = dingtalkBody(sinks.received.dingtalk[1]);
     expect(body.markdown.title).toContain('[RESOLVED] relay r1 offline');
     expect(await store.groups.list()).toEqual([]);
   });
