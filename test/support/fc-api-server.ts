@@ -9,6 +9,8 @@ export interface ReceivedInvocation {
   readonly body: string;
   /** Whether `Authorization: FC <AK>:<sig>` matched a signature recomputed here with the secret. */
   readonly signatureValid: boolean;
+  /** The status this server answered (set once the responder has written it). */
+  status: number;
 }
 
 export type Responder = (request: ReceivedInvocation, response: ServerResponse) => void;
@@ -32,9 +34,11 @@ export async function startFcApiServer(secret: string, respond: Responder) {
         headers: req.headers,
         body,
         signatureValid: verifySignature(req, url.pathname, secret, body),
+        status: 0,
       };
       received.push(invocation);
       respond(invocation, res);
+      invocation.status = res.headersSent ? res.statusCode : 0;
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import { describeError, InvokeError } from '../../lib/errors.js';
+import { MAX_ASYNC_PAYLOAD_BYTES } from '../../lib/fc/create-fc-invoker.js';
+import type { FcContext } from '../../lib/fc/fc-context.js';
+import type { Invoker } from '../../lib/fc/invoker.js';
+import type { Logger } from '../../lib/log.js';
+import type { FcHandler } from './fc-handler.js';
+
+export interface LocalInvocation {
+  readonly seq: number;
+  readonly functionName: string;
+  readonly taskId: string;
+  readonly payload: string;
+  attempts: number;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  error?: string;
+}
+
+export interface LocalInvoker extends Invoker {
+  /** Every accepted submission, in order (a reused task id is not listed twice). */
+  readonly invocations: readonly LocalInvocation[];
+  /** Resolves once nothing is queued or running (including work queued while draining). */
+  drain(): Promise<void>;
+  /** Stops delivering; queued invocations stay queued. */
+  close(): void;
+}
+
+export interface LocalInvokerOptions {
+  /** Function name → handler (e.g. `livewatch-alert` → the alert module's `handler`). */
+  readonly functions: Readonly<Record<string, FcHandler>>;
+  readonly contextFor: (functionName: string) => FcContext;
+  readonly log: Logger;
+  /** Retries after a failed run (FC's maxAsyncRetryAttempts default is 3). */
+  readonly maxRetries?: number;
+  /** How many invocations run at once (FC runs instances in parallel); default 1, deterministic. */
+  readonly concurrency?: number;
+}
+
+/**
+ * FC asynchronous invocation on one machine: `invokeAsync` queues the payload and returns; delivery
+ * happens later, never inside the caller's request. Like FC, a reused task id is accepted and not run
+ * again (FC's 409), a payload over 128 KB or an unknown function is refused, and a failed run is retried
+ * up to `maxRetries` times.
+ */
+export function createLocalInvoker(options: LocalInvokerOptions): LocalInvoker {
+  const maxRetries = options.maxRetries ?? 3;
+  const concurrency = Math.max(1, options.concurrency ?? 1);
+  const invocations: LocalInvocation[] = [];
+  const seen = new Set<string>();
+  const queue: LocalInvocation[] = [];
+  let running = 0;
+  let scheduled = false;
+  let closed = false;
+  let waiters: Array<() => void> = [];
+
+  const idle = (): boolean => queue.length === 0 && running === 0 && !scheduled;
+  const settleWaiters = (): void => {
+    if (!idle() && !closed) return;
+    const done = waiters;
+    waiters = [];
+    for (const resolve of done) resolve();
+  };
+
+  const schedule = (): void => {
+    if (scheduled || closed) return;
+    scheduled = true;
+    // setImmediate: delivery never runs inside the caller's turn (an async invocation).
+    setImmediate(() => {
+      scheduled = false;
+      pump();
+    });
+  };
+
+  const pump = (): void => {
+    while (!closed && running < concurrency && queue.length > 0) {
+      const invocation = queue.shift() as LocalInvocation; // length checked by the loop condition
+      running += 1;
+      void run(invocation).finally(() => {
+        running -= 1;
+        if (queue.length > 0) schedule();
+        settleWaiters();
+      });
+    }
+    settleWaiters();
+  };
+
+  const run = async (invocation: LocalInvocation): Promise<void> => {
+    const handler = options.functions[invocation.functionName];
+    invocation.attempts += 1;
+    invocation.status = 'running';
+    try {
+      if (!handler) throw new Error(`function ${invocation.functionName} is gone`);
+      await handler(Buffer.from(invocation.payload, 'utf8'), options.contextFor(invocation.functionName));
+      invocation.status = 'succeeded';
+      delete invocation.error;
+    } catch (error) {
+      invocation.error = describeError(error);
+      if (invocation.attempts <= maxRetries) {
+        invocation.status = 'queued';
+        queue.push(invocation);
+        options.log.warn('async invocation failed; retrying', {
+          functionName: invocation.functionName,
+          taskId: invocation.taskId,
+          attempt: invocation.attempts,
+          error: invocation.error,
+        });
+      } else {
+        invocation.status = 'failed';
+        options.log.error('async invocation failed after its retries', {
+          functionName: invocation.functionName,
+          taskId: invocation.taskId,
+          attempts: invocation.attempts,
+          error: invocation.error,
+        });
+      }
+    }
+  };
+
+  return {
+    invocations,
+    async invokeAsync(functionName: string, payload: string, taskId: string): Promise<void> {
+      if (!options.functions[functionName]) {
+        throw new InvokeError(`function ${functionName} not found on the local host`, {
+          functionName,
+          retryable: false,
+        });
+      }
+      if (Buffer.byteLength(payload, 'utf8') > MAX_ASYNC_PAYLOAD_BYTES) {
+        throw new InvokeError(`payload exceeds the ${MAX_ASYNC_PAYLOAD_BYTES}-byte async limit`, {
+          functionName,
+          retryable: false,
+        });
+      }
+      const id = taskId || `req_${randomUUID()}`;
+      const dedupeKey = `${functionName}\u0000${id}`;
+      // FC answers 409 for a reused task id; the caller counts that as "already queued".
+      if (seen.has(dedupeKey)) return;
+      seen.add(dedupeKey);
+      const invocation: LocalInvocation = {
+        seq: invocations.length + 1,
+        functionName,
+        taskId: id,
+        payload,
+        attempts: 0,
+        status: 'queued',
+      };
+      invocations.push(invocation);
+      queue.push(invocation);
+      schedule();
+    },
+    drain(): Promise<void> {
+      if (idle() || closed) return Promise.resolve();
+      return new Promise<void>((resolve) => waiters.push(resolve));
+    },
+    close(): void {
+      closed = true;
+      settleWaiters();
+    },
+  };
+}
