@@ -105,23 +105,31 @@ export function applyRecheck(ledger: RestartLedger, at: number): RestartLedger {
 }
 
 /**
- * The task was verified running. Clears the episode; a task that needed a person resumes with a
- * fresh budget (someone fixed it, or it recovered on its own).
+ * The task was verified running. Clears the episode and any scheduled re-check; a task that needed a
+ * person resumes with a fresh budget (someone fixed it, or it recovered on its own). The backoff
+ * survives in `restarts`/`consecutive` until the task has been healthy for the reset period.
  */
 export function applyHealthy(ledger: RestartLedger, now: number): RestartLedger {
-  const { unhealthySince: _u, pendingRestartAt: _p, escalatedAt: _e, nextAttemptAt, ...rest } = ledger;
+  const { unhealthySince: _u, pendingRestartAt: _p, escalatedAt: _e, nextAttemptAt: _n, ...rest } = ledger;
   const resumed = ledger.needsPerson;
   return {
     ...rest,
-    // Keep the backoff end: a task that fails again soon after a restart still waits for it.
-    ...(resumed || nextAttemptAt === undefined ? {} : { nextAttemptAt }),
     needsPerson: false,
     healthySince: ledger.healthySince ?? now,
     ...(resumed ? { restarts: [], consecutive: 0 } : {}),
   };
 }
 
-/** Whether the tick should look at this task now. */
+/** No re-check scheduled (the task is left alone until a new event arrives). */
+export function clearRecheck(ledger: RestartLedger): RestartLedger {
+  const { nextAttemptAt: _n, ...rest } = ledger;
+  return rest;
+}
+
+/**
+ * Whether the tick should look at this task now: a re-check is scheduled (backoff end, recovering
+ * grace end, breaker cool-down, a failed attempt) and it has come.
+ */
 export function isDue(ledger: RestartLedger, now: number): boolean {
-  return !ledger.needsPerson && ledger.unhealthySince !== undefined && (ledger.nextAttemptAt ?? 0) <= now;
+  return !ledger.needsPerson && ledger.nextAttemptAt !== undefined && ledger.nextAttemptAt <= now;
 }

@@ -1,0 +1,44 @@
+/**
+ * The alert function (FC 3.0). Two triggers, one handler — glue only:
+ * - an async invocation whose body is a JSON array of TaskEvents (from the callback and poller
+ *   functions) → lib/remediate handleEvents;
+ * - the timer trigger (`{triggerTime, triggerName, payload}`) → lib/remediate runTick (due restarts,
+ *   breaker probes, the poller heartbeat check, notification flush).
+ * Unexpected errors (store down, a malformed batch) propagate, so FC's async retries and the
+ * on-failure destination apply; per-task failures are reported in the result instead.
+ */
+import { ValidationError } from '../../lib/errors.js';
+import { decodeTimerEvent } from '../../lib/fc/decode-timer-event.js';
+import { credentialsOf, type FcContext } from '../../lib/fc/fc-context.js';
+import { handleEvents } from '../../lib/remediate/handle-events.js';
+import { parseEventBatch } from '../../lib/remediate/parse-event-batch.js';
+import { runTick } from '../../lib/remediate/run-tick.js';
+import { type AlertSummary, summarizeEvents, summarizeTick } from '../../lib/remediate/summarize-alert.js';
+import { getRuntime } from '../../lib/runtime.js';
+
+export const handler = async (event: Buffer, context: FcContext): Promise<AlertSummary> => {
+  const body = parseJson(event);
+  const credentials = credentialsOf(context);
+  const runtime = await getRuntime({ accountId: context.accountId, region: context.region, credentials });
+  const deps = {
+    config: runtime.config,
+    store: runtime.store,
+    client: runtime.client(credentials, context.accountId),
+    notifier: runtime.notifier,
+    clock: runtime.clock,
+    log: runtime.log.child({ requestId: context.requestId }),
+  };
+  if (Array.isArray(body)) return summarizeEvents(await handleEvents(deps, parseEventBatch(body)));
+  const timer = decodeTimerEvent(event);
+  return summarizeTick(await runTick({ ...deps, log: deps.log.child({ trigger: timer.triggerName }) }));
+};
+
+function parseJson(event: Buffer): unknown {
+  try {
+    return JSON.parse(event.toString('utf8')) as unknown;
+  } catch (error) {
+    throw new ValidationError('alert invocation', [{ path: '', message: 'body is not JSON' }], {
+      cause: error,
+    });
+  }
+}

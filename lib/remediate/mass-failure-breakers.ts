@@ -1,0 +1,158 @@
+import type { RelayTask } from '../events/resources.js';
+import type { BreakerState } from '../store/store.js';
+import {
+  type BreakerGate,
+  closeBreaker,
+  emptyBreaker,
+  gateOf,
+  hostBreakerKey,
+  recordFailure,
+  regionBreakerKey,
+  reopenBreaker,
+  sourceHostsOf,
+  startProbe,
+} from './circuit-breaker.js';
+import { breakerNotice } from './relay-notices.js';
+import type { RemediationDeps } from './remediation-deps.js';
+import type { RemediationPolicy } from './remediation-policy.js';
+import { updateDocument } from './update-document.js';
+
+/** A probe must stay running this long after its restart before the breaker closes ("it holds"). */
+export const PROBE_HOLD_MS = 30_000;
+
+type Deps = Pick<RemediationDeps, 'store' | 'notifier' | 'log'>;
+
+export function breakerKeysOf(task: Pick<RelayTask, 'sourceUrls' | 'region'>): string[] {
+  return [...sourceHostsOf(task).map(hostBreakerKey), regionBreakerKey(task.region)];
+}
+
+/**
+ * Counts a task that starts failing toward its source-host breakers, and toward its region's
+ * breaker only when no host breaker explains it (so one dead origin does not also pause every other
+ * task of the region). Sends the ONE mass-failure alert when a breaker trips.
+ */
+export async function countFailure(
+  deps: Deps,
+  policy: RemediationPolicy,
+  task: RelayTask,
+  now: number,
+): Promise<void> {
+  let explainedByHost = false;
+  for (const key of sourceHostsOf(task).map(hostBreakerKey)) {
+    const after = await recordAndAlert(deps, policy, key, task.region, now);
+    if (after.state !== 'closed') explainedByHost = true;
+  }
+  if (!explainedByHost) await recordAndAlert(deps, policy, regionBreakerKey(task.region), task.region, now);
+}
+
+async function recordAndAlert(
+  deps: Deps,
+  policy: RemediationPolicy,
+  key: string,
+  region: string,
+  now: number,
+): Promise<BreakerState> {
+  let tripped = false;
+  const { after } = await updateDocument(deps.store.breakers, key, (current) => {
+    const result = recordFailure(current ?? emptyBreaker(key), now, policy);
+    tripped = result.tripped;
+    return result.next;
+  });
+  const state = after ?? emptyBreaker(key);
+  if (tripped) {
+    const detail = `${state.failures.length} tasks of ${key} started failing within ${Math.round(policy.breakerWindowMs / 1000)} s; automatic restarts for this group pause for ${Math.round(policy.breakerCooldownMs / 1000)} s, then one task is restarted as a probe`;
+    deps.log.warn('circuit breaker tripped', { breaker: key, failures: state.failures.length });
+    await deps.store.appendHistory(`breaker:${key}`, {
+      at: now,
+      type: 'breaker',
+      message: `opened: ${detail}`,
+    });
+    await deps.notifier.notify(breakerNotice(key, region, 'firing', now, detail));
+  }
+  return state;
+}
+
+/**
+ * Whether the task's breakers let an automatic restart go ahead. When a cool-down has passed, this
+ * task becomes the half-open probe (compare-and-set: one task per breaker wins).
+ */
+export async function gateRestart(
+  deps: Deps,
+  policy: RemediationPolicy,
+  task: RelayTask,
+  taskKey: string,
+  now: number,
+): Promise<BreakerGate | { readonly kind: 'probe'; readonly keys: readonly string[] }> {
+  const probeable: string[] = [];
+  for (const key of breakerKeysOf(task)) {
+    const breaker = (await deps.store.breakers.get(key))?.value;
+    const gate = gateOf(breaker, now, policy, taskKey);
+    if (gate.kind === 'paused') return gate;
+    if (gate.kind === 'probe-available') probeable.push(key);
+  }
+  for (const key of probeable) {
+    let won = false;
+    await updateDocument(deps.store.breakers, key, (current) => {
+      won = false;
+      if (current === undefined || gateOf(current, now, policy, taskKey).kind !== 'probe-available')
+        return undefined;
+      won = true;
+      return startProbe(current, taskKey, now);
+    });
+    if (!won) {
+      const current = (await deps.store.breakers.get(key))?.value;
+      const gate = gateOf(current, now, policy, taskKey);
+      if (gate.kind === 'paused') return gate;
+    }
+  }
+  return probeable.length > 0 ? { kind: 'probe', keys: probeable } : { kind: 'closed' };
+}
+
+/**
+ * Settles half-open breakers whose probe is this task: running long enough → close (and resolve the
+ * alert); failing again → re-open for another cool-down. Returns the keys that changed.
+ */
+export async function settleProbe(
+  deps: Deps,
+  task: RelayTask,
+  taskKey: string,
+  now: number,
+): Promise<string[]> {
+  const changed: string[] = [];
+  for (const key of breakerKeysOf(task)) {
+    let verdict: 'closed' | 'reopened' | undefined;
+    await updateDocument(deps.store.breakers, key, (current) => {
+      verdict = undefined;
+      if (current?.state !== 'half-open' || current.probeTaskKey !== taskKey) return undefined;
+      if (task.state === 'running' && now - (current.probeAt ?? now) >= PROBE_HOLD_MS) {
+        verdict = 'closed';
+        return closeBreaker(current);
+      }
+      if (task.state === 'offline' || task.state === 'recovering' || task.state === 'exited') {
+        verdict = 'reopened';
+        return reopenBreaker(current, now);
+      }
+      return undefined;
+    });
+    if (verdict === undefined) continue;
+    changed.push(key);
+    const message =
+      verdict === 'closed'
+        ? `closed: probe ${task.taskId} held`
+        : `re-opened: probe ${task.taskId} is ${task.state}`;
+    deps.log.info('circuit breaker probe settled', { breaker: key, verdict, probe: task.taskId });
+    await deps.store.appendHistory(`breaker:${key}`, { at: now, type: 'breaker', message });
+    if (verdict === 'closed') {
+      await deps.notifier.notify(
+        breakerNotice(
+          key,
+          task.region,
+          'resolved',
+          now,
+          `probe restart of ${task.taskId} held; restarts resumed`,
+        ),
+      );
+    }
+  }
+  return changed;
+}
