@@ -16,6 +16,9 @@ const OpenApiClient = (require('@alicloud/openapi-client') as { default: typeof 
 
 export type Signer = 'v3' | 'v2' | 'pop';
 
+// A plain object is a valid RuntimeOptions (all fields optional); the class only adds tea's Model base.
+const runtimeOptions = {} as Parameters<InstanceType<typeof OpenApiClient>['callApi']>[2];
+
 export interface CallOptions {
   readonly method?: 'GET' | 'POST';
   readonly version?: string;
@@ -23,6 +26,8 @@ export interface CallOptions {
   readonly body?: Record<string, string>;
   readonly accessKey?: { id: string; secret: string };
   readonly readTimeoutMs?: number;
+  /** Extra query parameters / headers that override what the client generates (e.g. a fixed nonce). */
+  readonly headers?: Record<string, string>;
 }
 
 export interface CallResult {
@@ -88,8 +93,9 @@ export async function callApi(
   const request = new OpenApiRequest({
     query,
     ...(options.body === undefined ? {} : { body: options.body }),
+    ...(options.headers === undefined ? {} : { headers: options.headers }),
   });
-  const response = (await client.callApi(params, request, {})) as {
+  const response = (await client.callApi(params, request, runtimeOptions)) as {
     statusCode: number;
     body: Record<string, unknown>;
   };
