@@ -1,0 +1,182 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { handleEvents } from '../../lib/remediate/handle-events.js';
+import { type RemediateHarness, startRemediateHarness } from '../support/remediate-harness.js';
+
+const HOUR = 3_600_000;
+let h: RemediateHarness;
+
+afterEach(async () => {
+  await h?.close();
+});
+
+function addRunningTask(taskId: string, extra: Record<string, unknown> = {}) {
+  return h.emulator.addTask({
+    taskId,
+    region: 'cn-shanghai',
+    taskName: `match-${taskId}`,
+    sourceUrls: [`rtmp://origin-${taskId}.example.com/live/${taskId}`],
+    dstUrl: `rtmp://push.example.com/live/${taskId}`,
+    startAt: h.clock.now() - HOUR,
+    endAt: h.clock.now() + 24 * HOUR,
+    ...extra,
+  });
+}
+
+const MUTATING = [
+  'RestartLivePullToPush',
+  'UpdateLivePullToPush',
+  'StopLivePullToPush',
+  'DeleteLivePullToPush',
+];
+
+describe('alert remediation against the emulator', () => {
+  it('restarts once for duplicate and concurrent deliveries of an offline task', async () => {
+    h = await startRemediateHarness();
+    addRunningTask('dup-1');
+    h.emulator.setTaskStatus('dup-1', 3, 'PullStreamFailed');
+    const fromCallback = h.eventFor('dup-1', 'offline', { reason: 'PullStreamFailed' });
+    const fromPoll = h.eventFor('dup-1', 'offline', { source: 'poll' });
+
+    const reports = await Promise.all([
+      handleEvents(h.deps, [fromCallback]),
+      handleEvents(h.deps, [fromCallback]),
+      handleEvents(h.deps, [fromPoll]),
+      handleEvents(h.deps, [fromCallback, fromPoll]),
+    ]);
+    // FC re-runs the same event later: still no second restart.
+    reports.push(await handleEvents(h.deps, [fromCallback]));
+
+    expect(h.calls('RestartLivePullToPush')).toHaveLength(1);
+    expect(h.emulator.task('dup-1')?.status).toBe(1);
+    expect(reports.reduce((sum, r) => sum + r.duplicates, 0)).toBeGreaterThanOrEqual(3);
+    const history = await h.store.getHistory(h.key('dup-1'));
+    expect(history.filter((entry) => entry.type === 'restart')).toHaveLength(1);
+  });
+
+  it('does not restart a running task on a forged offline event, and records the verified state', async () => {
+    h = await startRemediateHarness();
+    addRunningTask('forged-1');
+    const report = await handleEvents(h.deps, [
+      h.eventFor('forged-1', 'offline', { reason: 'PullStreamFailed' }),
+    ]);
+
+    expect(report.outcomes[0]?.action).toBe('healthy');
+    expect(h.calls('DescribeLivePullToPush')).toHaveLength(1);
+    expect(h.emulator.requests.filter((r) => MUTATING.includes(r.action))).toHaveLength(0);
+    const snapshot = await h.store.snapshots.get(h.key('forged-1'));
+    expect(snapshot?.value.resource.kind === 'relay' && snapshot.value.resource.state).toBe('running');
+  });
+
+  it('never restarts a task a user stopped through the API', async () => {
+    h = await startRemediateHarness();
+    addRunningTask('user-1');
+    await h.client.stopRelayTask({ region: 'cn-shanghai', taskId: 'user-1' });
+    // The poller's event carries no reason: the verified TaskInvalidReason (TriggerByUser) decides.
+    const report = await handleEvents(h.deps, [h.eventFor('user-1', 'offline', { source: 'poll' })]);
+
+    expect(report.outcomes[0]).toMatchObject({ action: 'skipped' });
+    expect(h.calls('RestartLivePullToPush')).toHaveLength(0);
+    const [latest] = await h.store.getHistory(h.key('user-1'), 1);
+    expect(latest?.data).toMatchObject({ reason: 'user-stop' });
+  });
+
+  it('resumes a VOD task at the file and offset where it stopped', async () => {
+    h = await startRemediateHarness();
+    addRunningTask('vod-1', {
+      sourceType: 'vod',
+      sourceUrls: [
+        'https://vod.example.com/a.mp4',
+        'https://vod.example.com/b.mp4',
+        'https://vod.example.com/c.mp4',
+      ],
+      fileDurations: [100, 200, 300],
+      currentFileIndex: 0,
+      currentOffset: 0,
+      startAt: h.clock.now(),
+    });
+    await h.advance(150_000); // 100 s into file 0 and 50 s into file 1
+    h.emulator.faults.failSource({ taskId: 'vod-1' });
+    await h.advance(1_000);
+    await h.advance(3 * 60_000 + 1_000); // the platform's 3 retries × 60 s, then offline
+    expect(h.emulator.task('vod-1')?.status).toBe(3);
+    h.emulator.faults.recoverSource({ taskId: 'vod-1' });
+
+    const report = await handleEvents(h.deps, [
+      h.eventFor('vod-1', 'offline', { reason: 'PullStreamFailed' }),
+    ]);
+
+    expect(report.outcomes[0]).toMatchObject({ action: 'restarted', resumed: { fileIndex: 1, offset: 50 } });
+    const update = h.calls('UpdateLivePullToPush');
+    expect(update).toHaveLength(1);
+    expect(update[0]?.params).toMatchObject({ FileIndex: '1', Offset: '50' });
+    const order = h.emulator.requests.map((r) => r.action).filter((a) => MUTATING.includes(a));
+    expect(order).toEqual(['UpdateLivePullToPush', 'RestartLivePullToPush']);
+    const task = h.emulator.task('vod-1');
+    expect(task).toMatchObject({ status: 1, currentFileIndex: 1, fileIndex: 1, offset: 50 });
+    expect(Math.floor(task?.currentOffset ?? -1)).toBe(50);
+    const history = await h.store.getHistory(h.key('vod-1'), 1);
+    expect(history[0]?.type).toBe('resume');
+    expect(h.notifier.of('Resumed')).toHaveLength(1);
+  });
+
+  it('follows a new TaskId returned by Restart, moving ledger and history and keeping the lineage', async () => {
+    h = await startRemediateHarness({ emulator: { restartNewTaskId: true } });
+    addRunningTask('old-1');
+    h.emulator.setTaskStatus('old-1', 3, 'PushStreamFailed');
+    await handleEvents(h.deps, [h.eventFor('old-1', 'offline', { reason: 'PushStreamFailed' })]);
+    const history = await h.store.getHistory(h.key('old-1'));
+    expect(history).toHaveLength(0);
+
+    const [task] = h.emulator.tasks();
+    const newId = task?.taskId ?? '';
+    expect(newId).not.toBe('old-1');
+    expect(task?.previousTaskIds).toEqual(['old-1']);
+    const ledger = await h.store.ledgers.get(h.key(newId));
+    expect(ledger?.value).toMatchObject({ taskId: newId, lineage: ['old-1'], restarts: [h.clock.now()] });
+    expect(await h.store.ledgers.get(h.key('old-1'))).toBeUndefined();
+    const moved = await h.store.getHistory(h.key(newId));
+    expect(moved[0]).toMatchObject({ type: 'restart', data: { previousTaskId: 'old-1', newTaskId: newId } });
+
+    // The Running state of the new task is "restarted OK", not an external recovery.
+    await handleEvents(h.deps, [h.eventFor(newId, 'running')]);
+    expect((await h.store.getHistory(h.key(newId), 1))[0]?.type).toBe('restart-ok');
+    expect(h.notifier.of('Recovered')).toHaveLength(0);
+  });
+
+  it('calls no mutating action in dry-run, but decides and notifies "would restart"', async () => {
+    h = await startRemediateHarness({ env: { LIVEWATCH_DRY_RUN: 'true' } });
+    addRunningTask('dry-1', {
+      sourceType: 'url',
+      sourceUrls: ['https://files.example.com/a.mp4'],
+      currentOffset: 30,
+    });
+    h.emulator.setTaskStatus('dry-1', 3, 'PullStreamFailed');
+    const report = await handleEvents(h.deps, [h.eventFor('dry-1', 'offline')]);
+
+    expect(report.outcomes[0]).toMatchObject({ action: 'would-restart' });
+    expect(h.emulator.stats().mutations).toHaveLength(0);
+    expect(h.emulator.requests.filter((r) => MUTATING.includes(r.action))).toHaveLength(0);
+    expect(h.notifier.of('WouldRestart')).toHaveLength(1);
+    expect((await h.store.getHistory(h.key('dry-1'), 1))[0]?.type).toBe('would-restart');
+  });
+
+  it('verifies a large batch with one listing sweep instead of a describe per task', async () => {
+    h = await startRemediateHarness({
+      env: { LIVEWATCH_VERIFY_LIST_THRESHOLD: '5', LIVEWATCH_BREAKER_THRESHOLD: '100' },
+    });
+    const ids = Array.from({ length: 8 }, (_, i) => `bulk-${i}`);
+    for (const id of ids) {
+      addRunningTask(id);
+      h.emulator.setTaskStatus(id, 3, 'PullStreamFailed');
+    }
+    const report = await handleEvents(
+      h.deps,
+      ids.map((id) => h.eventFor(id, 'offline')),
+    );
+
+    expect(h.calls('DescribeLivePullToPush')).toHaveLength(0);
+    expect(h.calls('DescribeLivePullToPushList').length).toBeGreaterThan(0);
+    expect(report.outcomes.filter((o) => o.action === 'restarted')).toHaveLength(8);
+    expect(h.calls('RestartLivePullToPush')).toHaveLength(8);
+  });
+});
