@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest';
+import { classifyDingtalkReply, securityCause } from '../../lib/notify/channels/dingtalk.js';
+import { classifyFeishuReply } from '../../lib/notify/channels/feishu.js';
+import { classifySlackReply } from '../../lib/notify/channels/slack.js';
+import { classifyWebhookReply } from '../../lib/notify/channels/webhook.js';
+import { classifyWecomReply } from '../../lib/notify/channels/wecom.js';
+import type { HttpReply } from '../../lib/notify/post-body.js';
+
+const NOW = Date.UTC(2026, 0, 1);
+
+function reply(status: number, body: unknown, headers: Record<string, string> = {}): HttpReply {
+  return {
+    status,
+    headers: new Headers(headers),
+    text: typeof body === 'string' ? body : JSON.stringify(body),
+  };
+}
+
+describe('classifyDingtalkReply (errors inside HTTP 200)', () => {
+  it('counts only errcode 0 as sent', () => {
+    expect(classifyDingtalkReply(reply(200, { errcode: 0, errmsg: 'ok' }), NOW)).toEqual({ outcome: 'sent' });
+    expect(classifyDingtalkReply(reply(200, 'ok'), NOW).outcome).toBe('retry');
+    expect(classifyDingtalkReply(reply(200, {}), NOW).outcome).toBe('retry');
+  });
+
+  it('retries busy after 30 s', () => {
+    expect(classifyDingtalkReply(reply(200, { errcode: -1, errmsg: '系统繁忙' }), NOW)).toMatchObject({
+      outcome: 'retry',
+      afterMs: 30_000,
+    });
+  });
+
+  it.each([
+    [130101, 'send too fast, exceed 20 times per minute'],
+    [410100, '发送速度太快而限流'],
+    [999001, 'too fast'],
+    [999002, '已限流'],
+  ])('retries throttling %d after at least a minute', (errcode, errmsg) => {
+    const outcome = classifyDingtalkReply(reply(200, { errcode, errmsg }), NOW);
+    expect(outcome.outcome).toBe('retry');
+    expect(outcome.outcome === 'retry' && outcome.afterMs).toBeGreaterThanOrEqual(60_000);
+  });
+
+  it.each([
+    ['keywords not in content', 'keyword'],
+    ['sign not match', 'sign'],
+    ['ip 1.2.3.4 not in whitelist', 'ip'],
+    ['invalid timestamp', 'clock'],
+  ])('reports 310000 "%s" as permanent with cause %s', (errmsg, cause) => {
+    const outcome = classifyDingtalkReply(reply(200, { errcode: 310000, errmsg }), NOW);
+    expect(outcome.outcome).toBe('permanent');
+    expect(outcome.outcome === 'permanent' && outcome.reason).toContain(`cause: ${cause}`);
+    expect(securityCause(errmsg)).toBe(cause);
+  });
+
+  it.each([
+    300001, 300005, 400013, 400101, 400102, 400105, 400106, 430101, 430102, 430103, 430104, 40035, 43002,
+    43004,
+  ])('treats %d as permanent', (errcode) => {
+    expect(classifyDingtalkReply(reply(200, { errcode, errmsg: 'x' }), NOW).outcome).toBe('permanent');
+  });
+
+  it.each([460101, 101002])('asks to shrink on %d', (errcode) => {
+    expect(classifyDingtalkReply(reply(200, { errcode, errmsg: 'message too long' }), NOW).outcome).toBe(
+      'too-large',
+    );
+  });
+
+  it('retries the quota error 90030 much later', () => {
+    const outcome = classifyDingtalkReply(reply(200, { errcode: 90030, errmsg: 'webhook over limit' }), NOW);
+    expect(outcome.outcome === 'retry' && outcome.afterMs).toBeGreaterThanOrEqual(30 * 60_000);
+  });
+
+  it('treats unknown codes as failures with backoff, never as sent', () => {
+    expect(classifyDingtalkReply(reply(200, { errcode: 123456, errmsg: '?' }), NOW)).toMatchObject({
+      outcome: 'retry',
+      backoff: true,
+    });
+  });
+
+  it('retries a redirect during a block and 5xx with backoff', () => {
+    expect(classifyDingtalkReply(reply(302, ''), NOW).outcome).toBe('retry');
+    expect(classifyDingtalkReply(reply(502, 'bad gateway'), NOW)).toMatchObject({
+      outcome: 'retry',
+      backoff: true,
+    });
+  });
+});
+
+describe('classifySlackReply', () => {
+  it('sends on 200 ok', () => {
+    expect(classifySlackReply(reply(200, 'ok'), NOW)).toEqual({ outcome: 'sent' });
+  });
+  it('waits Retry-After on 429', () => {
+    expect(classifySlackReply(reply(429, '{}', { 'retry-after': '42' }), NOW)).toMatchObject({
+      outcome: 'retry',
+      afterMs: 42_000,
+    });
+  });
+  it('backs off on 5xx', () => {
+    expect(classifySlackReply(reply(500, 'rollup_error'), NOW)).toMatchObject({
+      outcome: 'retry',
+      backoff: true,
+    });
+  });
+  it.each([
+    [400, 'invalid_payload'],
+    [403, 'action_prohibited'],
+    [404, 'channel_not_found'],
+    [410, 'channel_is_archived'],
+  ])('gives up on %d %s', (status, body) => {
+    const outcome = classifySlackReply(reply(status, body), NOW);
+    expect(outcome.outcome).toBe('permanent');
+    expect(outcome.outcome === 'permanent' && outcome.reason).toContain(body);
+  });
+  it('treats a 200 without ok as a failure', () => {
+    expect(classifySlackReply(reply(200, 'maybe'), NOW).outcome).toBe('retry');
+  });
+});
+
+describe('classifyFeishuReply', () => {
+  it('sends on code 0', () => {
+    expect(classifyFeishuReply(reply(200, { code: 0, msg: 'success', data: {} }), NOW)).toEqual({
+      outcome: 'sent',
+    });
+  });
+  it('retries flow control 11232', () => {
+    expect(classifyFeishuReply(reply(200, { code: 11232, msg: 'frequency limited' }), NOW).outcome).toBe(
+      'retry',
+    );
+  });
+  it.each([19021, 19022, 19024, 9499])('gives up on %d', (code) => {
+    expect(classifyFeishuReply(reply(200, { code, msg: 'x' }), NOW).outcome).toBe('permanent');
+  });
+  it('asks to shrink on 19036', () => {
+    expect(classifyFeishuReply(reply(200, { code: 19036, msg: 'too large' }), NOW).outcome).toBe('too-large');
+  });
+  it('treats unknown codes as failures', () => {
+    expect(classifyFeishuReply(reply(200, { code: 55555, msg: '?' }), NOW)).toMatchObject({
+      outcome: 'retry',
+      backoff: true,
+    });
+  });
+});
+
+describe('classifyWecomReply', () => {
+  it('sends on errcode 0', () => {
+    expect(classifyWecomReply(reply(200, { errcode: 0, errmsg: 'ok' }), NOW)).toEqual({ outcome: 'sent' });
+  });
+  it('retries 45009 after the minute window', () => {
+    expect(
+      classifyWecomReply(reply(200, { errcode: 45009, errmsg: 'api freq out of limit' }), NOW),
+    ).toMatchObject({
+      outcome: 'retry',
+      afterMs: 60_000,
+    });
+  });
+  it('gives up on 93000', () => {
+    expect(
+      classifyWecomReply(reply(200, { errcode: 93000, errmsg: 'invalid webhook url' }), NOW).outcome,
+    ).toBe('permanent');
+  });
+  it('treats unknown codes as failures', () => {
+    expect(classifyWecomReply(reply(200, { errcode: 1, errmsg: '?' }), NOW).outcome).toBe('retry');
+  });
+});
+
+describe('classifyWebhookReply', () => {
+  it('sends on any 2xx', () => {
+    expect(classifyWebhookReply(reply(204, ''), NOW)).toEqual({ outcome: 'sent' });
+  });
+  it('gives up on 410 and other 4xx, retries 429 and 5xx', () => {
+    expect(classifyWebhookReply(reply(410, ''), NOW).outcome).toBe('permanent');
+    expect(classifyWebhookReply(reply(400, 'bad'), NOW).outcome).toBe('permanent');
+    expect(classifyWebhookReply(reply(429, '', { 'retry-after': '5' }), NOW)).toMatchObject({
+      afterMs: 5_000,
+    });
+    expect(classifyWebhookReply(reply(503, ''), NOW)).toMatchObject({ outcome: 'retry', backoff: true });
+  });
+});
