@@ -145,6 +145,8 @@ const ConfigSchema = z.object({
   LIVEWATCH_DINGTALK_AT_MOBILES: list(
     z.string().regex(/^\+?\d{5,20}$/, 'each must be a phone number'),
   ).default([]),
+  /** DingTalk robots secured by custom keywords: every message must contain one; added when missing. */
+  LIVEWATCH_DINGTALK_KEYWORD: optionalString,
   LIVEWATCH_SLACK_WEBHOOK: optionalUrl,
   LIVEWATCH_FEISHU_WEBHOOK: optionalUrl,
   LIVEWATCH_FEISHU_SECRET: optionalString,
