@@ -66,8 +66,9 @@ export class IceJobs {
         dstHost: undefined,
       });
       if (fault === undefined) {
+        // Only a pause the emulator caused ends with the fault; a status set by a test stays.
+        if (job.status === 'paused' && job.failingSince !== undefined) job.status = 'started';
         job.failingSince = undefined;
-        if (job.status === 'paused') job.status = 'started';
         continue;
       }
       job.failingSince = job.failingSince ?? fault.since;
