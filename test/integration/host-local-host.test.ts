@@ -49,7 +49,8 @@ describe('local FC host: HTTP trigger', () => {
 
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ok: true });
-    const [{ event, context } = { event: {}, context: undefined }] = seen;
+    const event: Record<string, unknown> = seen[0]?.event ?? {};
+    const context = seen[0]?.context;
     expect(event).toMatchObject({
       version: 'v1',
       rawPath: '/callback/abc',
