@@ -171,6 +171,9 @@ const ConfigSchema = z.object({
 
 export type Config = z.infer<typeof ConfigSchema>;
 
+/** Every setting's name (the README's Settings section documents each; a test keeps the two in step). */
+export const SETTING_NAMES: readonly string[] = Object.keys(ConfigSchema.shape);
+
 /**
  * Parses and validates the settings. Throws a ConfigError naming every variable at fault.
  * @example const config = loadConfig(); // at module scope, once per cold start
