@@ -21,6 +21,7 @@ export function createChannels(config: Config, clock: Clock, log: Logger): Chann
         url: config.LIVEWATCH_DINGTALK_WEBHOOK,
         secret: config.LIVEWATCH_DINGTALK_SECRET,
         atMobiles: config.LIVEWATCH_DINGTALK_AT_MOBILES,
+        keyword: config.LIVEWATCH_DINGTALK_KEYWORD,
         clock,
       }),
     );

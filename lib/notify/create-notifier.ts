@@ -29,8 +29,9 @@ const NoticeSchema = z.object({
   kind: z.enum(['relay', 'record', 'transcode', 'monitor']),
   region: z.string().min(1).max(100),
   reason: z.string().min(1).max(200),
-  title: z.string().max(2_000),
-  text: z.string().max(20_000),
+  // Long wording is cut when stored (plan-group.ts), never rejected: a notice must not be lost over length.
+  title: z.string(),
+  text: z.string(),
   at: z.number().int().nonnegative(),
 });
 

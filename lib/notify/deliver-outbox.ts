@@ -4,11 +4,11 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { redact } from '../redact.js';
 import type { OutboxMessage, Store } from '../store/store.js';
-import type { Channel, MessageContent, SendOutcome } from './channel.js';
+import type { Channel, GroupSummary, MessageContent, SendOutcome } from './channel.js';
 import { BACKOFF_BASE_MS } from './classify-http.js';
 import { type OutboxPayload, parseOutboxPayload } from './outbox-payload.js';
 import { redactDeep } from './redact-deep.js';
-import { utf8Bytes } from './render-outline.js';
+import { outlineOf, utf8Bytes } from './render-outline.js';
 
 export interface DeliverDeps {
   readonly store: Store;
@@ -127,6 +127,10 @@ async function acquireSlot(deps: DeliverDeps, channel: Channel, reserve: boolean
   return true;
 }
 
+const RANK: Readonly<Record<string, number>> = { critical: 0, warning: 1, info: 2 };
+const bySeverity = (a: GroupSummary, b: GroupSummary): number =>
+  (RANK[a.severity] ?? 3) - (RANK[b.severity] ?? 3) || a.key.localeCompare(b.key);
+
 /** Rough size of a group in rendered text: used to decide how many messages one digest can carry. */
 function contentBytes(content: MessageContent): number {
   let bytes = 0;
@@ -166,7 +170,8 @@ async function sendDigest(
     return left;
   }
   const content: MessageContent = {
-    groups: folded.flatMap((item) => item.payload.content.groups),
+    // Most severe first, so a truncated digest still leads with what matters.
+    groups: folded.flatMap((item) => item.payload.content.groups).sort(bySeverity),
     at: now,
     pendingGroups: left.reduce((sum, item) => sum + item.payload.content.groups.length, 0),
   };
@@ -292,10 +297,13 @@ async function markDead(
   const safe = redact(reason);
   await deps.store.markOutboxDead(message.id, safe);
   counts.dead += 1;
+  const content = parseOutboxPayload(message.payload)?.content;
   deps.log.error('notification dead: it will not be sent', {
     channel: message.channel,
     id: message.id,
     attempts: message.attempts,
     reason: safe,
+    // What was lost, so an operator can act on it (already redacted when stored).
+    ...(content === undefined ? {} : { title: outlineOf(content).title }),
   });
 }

@@ -13,6 +13,16 @@ export interface GroupTimings {
   readonly sendResolved: boolean;
 }
 
+const MAX_TITLE_CHARS = 300;
+const MAX_TEXT_CHARS = 2_000;
+
+/** Cuts to `max` UTF-16 units without splitting a surrogate pair. */
+function cutChars(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  return `${text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max)}…`;
+}
+
 /** `<channel>/<severity>/<kind>/<region>/<reason>`: the grouping labels, in order. */
 export function groupKeyOf(
   channel: string,
@@ -37,8 +47,9 @@ export function applyNotice(
   // Info notices are one-shot events: recorded as they come, removed once sent, never resolved.
   const oneShot = notice.severity === 'info';
   const existing = current?.alerts[notice.id];
-  const title = redact(notice.title);
-  const text = redact(notice.text);
+  // Cut before storing: groups live in the store and every alert is re-rendered at each flush.
+  const title = cutChars(redact(notice.title), MAX_TITLE_CHARS);
+  const text = cutChars(redact(notice.text), MAX_TEXT_CHARS);
   let alert: GroupedAlert;
   let changed: boolean;
   if (notice.status === 'resolved' && !oneShot) {

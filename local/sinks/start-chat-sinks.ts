@@ -349,3 +349,29 @@ function blocksValid(blocks: readonly unknown[]): boolean {
     return false;
   });
 }
+
+/**
+ * One console line for a received message (`npm start` prints notifications this way):
+ * `[dingtalk] 🔴 [CRITICAL] relay t1 offline (PullStreamFailed)`.
+ */
+export function summarizeSinkMessage(message: ReceivedMessage): string {
+  return `[${message.channel}] ${titleOf(message.body)}`;
+}
+
+function titleOf(body: unknown): string {
+  if (!isObject(body)) return '(no body)';
+  const pick = (value: unknown, ...path: string[]): string | undefined => {
+    let current = value;
+    for (const key of path) current = isObject(current) ? current[key] : undefined;
+    return typeof current === 'string' ? current : undefined;
+  };
+  return (
+    pick(body, 'markdown', 'title') ??
+    pick(body, 'content', 'post', 'zh_cn', 'title') ??
+    pick(body, 'commonAnnotations', 'title') ??
+    pick(body, 'text') ??
+    pick(body, 'markdown', 'content')?.split('\n')[0] ??
+    pick(body, 'text', 'content') ??
+    JSON.stringify(body).slice(0, 200)
+  );
+}

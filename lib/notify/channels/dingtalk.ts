@@ -25,6 +25,8 @@ export interface DingtalkChannelOptions {
   readonly secret?: string | undefined;
   /** Mentioned on critical messages, in `at.atMobiles` AND as `@mobile` in the text (both are required). */
   readonly atMobiles?: readonly string[];
+  /** Custom-keyword security: appended to messages that do not already contain it. */
+  readonly keyword?: string | undefined;
   readonly clock: Clock;
   readonly timeoutMs?: number;
 }
@@ -40,7 +42,7 @@ export function createDingtalkChannel(options: DingtalkChannelOptions): Channel 
     rateKey: rateKeyOf('dingtalk', options.url),
     limits: [{ limit: 18, windowMs: 60_000 }],
     maxBytes: DINGTALK_MAX_BYTES,
-    render: (content, budgetBytes) => renderDingtalk(content, budgetBytes, atMobiles),
+    render: (content, budgetBytes) => renderDingtalk(content, budgetBytes, atMobiles, options.keyword),
     async send(body, context) {
       const now = options.clock.now();
       const url = options.secret ? signDingtalkUrl(options.url, options.secret, now) : options.url;
@@ -66,6 +68,7 @@ export function renderDingtalk(
   content: MessageContent,
   budgetBytes: number,
   atMobiles: readonly string[],
+  keyword?: string,
 ): DingtalkBody {
   const outline = outlineOf(content);
   const mention = outline.severity === 'critical' && outline.status === 'firing' ? atMobiles : [];
@@ -80,6 +83,9 @@ export function renderDingtalk(
   }
   if (outline.footer) lines.push('', `> ${outline.footer}`);
   const tail = mention.length > 0 ? ['', mention.map((mobile) => `@${mobile}`).join(' ')] : [];
+  // Keyword-secured robots reject (310000) any message without one of their keywords.
+  const needsKeyword = keyword !== undefined && keyword !== '' && !outline.title.includes(keyword);
+  if (needsKeyword) tail.push('', keyword);
   const title = truncateTo(outline.title, 200, jsonBytes);
   const fixed = jsonBytes([...head, ...tail].join('\n')) + jsonBytes(title) + ENVELOPE_BYTES;
   const body = fitLines(lines, Math.min(budgetBytes, DINGTALK_MAX_BYTES) - fixed, {

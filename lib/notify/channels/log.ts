@@ -19,8 +19,10 @@ export function createLogChannel(log: Logger): Channel {
     maxBytes: 8_000,
     render: (content, budget) => renderLog(content, budget),
     send(body) {
-      const { title, text } = body as LogBody;
-      log.info('notification', { channel: 'log', title, text });
+      if (!isLogBody(body)) {
+        return Promise.resolve({ outcome: 'permanent', reason: 'log: not a rendered log message' });
+      }
+      log.info('notification', { channel: 'log', title: body.title, text: body.text });
       return Promise.resolve({ outcome: 'sent' });
     },
   };
@@ -41,4 +43,15 @@ export function renderLog(content: MessageContent, budget: number): LogBody {
     more: (n) => `… ${n} more`,
   });
   return { title: outline.title, text };
+}
+
+function isLogBody(value: unknown): value is LogBody {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'title' in value &&
+    typeof value.title === 'string' &&
+    'text' in value &&
+    typeof value.text === 'string'
+  );
 }
