@@ -1,0 +1,164 @@
+/**
+ * `livewatch start` (`npm start`): the whole system on one machine. The three real function
+ * handlers run in the local FC host (HTTP trigger, timers, in-process async invocation) over the
+ * embedded SQLite store. Unless the environment points at a real account, the built-in emulator
+ * plays the Live and ICE APIs and local chat sinks stand in for DingTalk and Slack, printing each
+ * notification on the console.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../lib/config/config.js';
+import { createLogger } from '../../lib/log.js';
+import { redact } from '../../lib/redact.js';
+import { createRuntime, installRuntime } from '../../lib/runtime.js';
+import { type Emulator, startEmulator } from '../../local/emulator/start-emulator.js';
+import { startLocalHost } from '../../local/host/start-local-host.js';
+import { type ChatSinks, startChatSinks, summarizeSinkMessage } from '../../local/sinks/start-chat-sinks.js';
+
+export const summary = 'run the whole system locally (emulator, local FC host, chat sinks)';
+
+const HELP = `usage: livewatch start [options]
+
+Runs the callback, poller and alert functions in a local FC host on http://127.0.0.1:<port>.
+Without ALIBABA_CLOUD_ACCESS_KEY_ID / LIVEWATCH_LIVE_ENDPOINT in the environment it also starts
+the Live/ICE emulator, and without a chat webhook it starts local chat sinks that print messages.
+
+options:
+  --port N            local FC host port (default LIVEWATCH_PORT, 8787)
+  --emulator-port N   emulator port (default 8788, what \`livewatch emulator fault …\` talks to)
+  --tasks N           relay tasks to seed in the emulator (default 24)
+  --seed S            emulator seed (default 1)
+  --speed X           emulator time speed factor (default 10: platform retries take seconds)
+  --no-emulator       never start the emulator (use the endpoints and keys from the environment)
+  -h, --help          this help`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      'emulator-port': { type: 'string', default: '8788' },
+      tasks: { type: 'string', default: '24' },
+      seed: { type: 'string', default: '1' },
+      speed: { type: 'string', default: '10' },
+      'no-emulator': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const env: Record<string, string | undefined> = { ...process.env };
+  const closers: Array<() => Promise<void>> = [];
+  const say = (line: string): void => console.log(redact(line));
+
+  let emulator: Emulator | undefined;
+  const useEmulator =
+    !values['no-emulator'] && !env.ALIBABA_CLOUD_ACCESS_KEY_ID && !env.LIVEWATCH_LIVE_ENDPOINT;
+  if (useEmulator) {
+    emulator = await startEmulator({
+      port: positiveInt(values['emulator-port'], '--emulator-port', true),
+      tasks: positiveInt(values.tasks, '--tasks'),
+      seed: positiveInt(values.seed, '--seed'),
+      speed: positiveNumber(values.speed, '--speed'),
+      records: 4,
+      transcodes: 4,
+    });
+    closers.push(() => emulator?.close() ?? Promise.resolve());
+    Object.assign(env, {
+      LIVEWATCH_LIVE_ENDPOINT: emulator.endpoint,
+      LIVEWATCH_ICE_ENDPOINT: emulator.endpoint,
+      LIVEWATCH_API_PROTOCOL: 'http',
+      ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.accessKey.id,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.accessKey.secret,
+      LIVEWATCH_LIVE_REGIONS: env.LIVEWATCH_LIVE_REGIONS ?? 'cn-shanghai,cn-beijing,ap-southeast-1',
+    });
+  }
+
+  let sinks: ChatSinks | undefined;
+  const channelSet = ['DINGTALK', 'SLACK', 'FEISHU', 'WECOM'].some(
+    (name) => env[`LIVEWATCH_${name}_WEBHOOK`],
+  );
+  if (!channelSet && !env.LIVEWATCH_WEBHOOK_URL) {
+    const dingtalkSecret = `SEC${randomBytes(16).toString('hex')}`;
+    sinks = await startChatSinks({
+      dingtalkSecret,
+      onMessage: (message) => say(`  [${message.channel}] ${summarizeSinkMessage(message)}`),
+    });
+    closers.push(() => sinks?.close() ?? Promise.resolve());
+    Object.assign(env, {
+      LIVEWATCH_DINGTALK_WEBHOOK: sinks.urls.dingtalk,
+      LIVEWATCH_DINGTALK_SECRET: dingtalkSecret,
+      LIVEWATCH_SLACK_WEBHOOK: sinks.urls.slack,
+    });
+  }
+
+  // Demo-friendly timing unless set: sweep every 10 s, tick every 5 s, first messages after 5 s.
+  env.LIVEWATCH_POLL_INTERVAL_S ??= '10';
+  env.LIVEWATCH_TICK_INTERVAL_S ??= '5';
+  env.LIVEWATCH_GROUP_WAIT_S ??= '5';
+  env.LIVEWATCH_CALLBACK_TOKENS ??= randomBytes(18).toString('base64url');
+
+  // Validate everything before binding the port, so bad settings fail with their own message.
+  const preliminary = loadConfig(env);
+  const log = createLogger({ level: preliminary.LIVEWATCH_LOG_LEVEL });
+  const [callback, poller, alert] = await Promise.all([
+    import('../../functions/callback/index.js'),
+    import('../../functions/poller/index.js'),
+    import('../../functions/alert/index.js'),
+  ]);
+  const host = await startLocalHost({
+    port: values.port === undefined ? preliminary.LIVEWATCH_PORT : positiveInt(values.port, '--port', true),
+    handlers: { callback: callback.handler, poller: poller.handler, alert: alert.handler },
+    pollIntervalMs: preliminary.LIVEWATCH_POLL_INTERVAL_S * 1000,
+    tickIntervalMs: preliminary.LIVEWATCH_TICK_INTERVAL_S * 1000,
+    runtime: { config: preliminary },
+    log,
+  });
+  closers.unshift(() => host.close());
+  env.LIVEWATCH_CALLBACK_BASE_URL ??= host.url;
+  const config = loadConfig(env);
+  const runtime = await createRuntime({ config, invoker: host.invoker, log });
+  closers.push(() => runtime.close());
+  installRuntime(runtime);
+
+  say(`livewatch running on ${host.url}`);
+  say(`  callback URL  ${config.LIVEWATCH_CALLBACK_BASE_URL}/callback/<token>   health: ${host.url}/healthz`);
+  say(`  store         ${config.LIVEWATCH_STORE_URL}`);
+  say(
+    `  sweeps every ${config.LIVEWATCH_POLL_INTERVAL_S} s, alert tick every ${config.LIVEWATCH_TICK_INTERVAL_S} s`,
+  );
+  if (emulator) {
+    say(`  emulator      ${emulator.url} (${emulator.tasks().length} relay tasks, speed ×${values.speed})`);
+    say('  try:          npx livewatch emulator fault fail-source --host <source host>   # a 3 a.m. outage');
+    say('                npx livewatch status');
+  }
+  if (sinks) say('  notifications are printed below (local DingTalk and Slack sinks)');
+  say('Ctrl-C stops.');
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  installRuntime(undefined);
+  for (const close of closers) await close();
+  return 0;
+}
+
+function positiveInt(value: string | undefined, flag: string, allowZero = false): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < (allowZero ? 0 : 1)) {
+    throw new Error(
+      `${flag} must be a whole number${allowZero ? '' : ' above 0'}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return parsed;
+}
+
+function positiveNumber(value: string | undefined, flag: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`${flag} must be a number above 0`);
+  return parsed;
+}
