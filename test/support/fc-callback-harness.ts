@@ -8,12 +8,14 @@ import { loadConfig } from '../../lib/config/config.js';
 import type { TaskEvent } from '../../lib/events/task-event.js';
 import { createFcInvoker } from '../../lib/fc/create-fc-invoker.js';
 import type { FcHttpResponse } from '../../lib/fc/encode-http-response.js';
+import type { Invoker } from '../../lib/fc/invoker.js';
 import { serveHttp } from '../../lib/fc/serve-http.js';
 import { createLogger } from '../../lib/log.js';
 import { createStore } from '../../lib/store/create-store.js';
 import type { Store } from '../../lib/store/store.js';
+import { createLocalInvoker } from '../../local/host/create-local-invoker.js';
 import { startFcApiServer } from './fc-api-server.js';
-import { type HttpEventInit, httpEvent } from './fc-context.js';
+import { fakeFcContext, type HttpEventInit, httpEvent } from './fc-context.js';
 
 export const TOKEN = 'cb-token-current-0123456789';
 export const OLD_TOKEN = 'cb-token-previous-abcdefghij';
@@ -25,7 +27,12 @@ const SECRET = 'fc-harness-secret-000111';
  * stand-in of the FC API that can be told to fail, and a ManualClock.
  */
 export async function startCallbackHarness(
-  options: { env?: Record<string, string>; forward?: ForwardCallback } = {},
+  options: {
+    env?: Record<string, string>;
+    forward?: ForwardCallback;
+    /** Deliver through the local host's in-process invoker (fast, for the fuzz) instead of the FC API. */
+    localInvoker?: boolean;
+  } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'lw-callback-'));
   const storeUrl = `sqlite:${join(dir, 'state.db')}`;
@@ -49,13 +56,25 @@ export async function startCallbackHarness(
     LIVEWATCH_CALLBACK_BASE_URL: 'https://lw.example.com',
     ...options.env,
   });
-  const invoker = createFcInvoker({
-    accountId: '1234567890123456',
-    region: 'cn-shanghai',
-    credentials: { accessKeyId: 'LTAI-harness', accessKeySecret: SECRET },
-    endpoint: fcApi.url,
-    timeoutMs: 2_000,
+  const delivered: TaskEvent[][] = [];
+  const local = createLocalInvoker({
+    functions: {
+      [config.LIVEWATCH_ALERT_FUNCTION]: async (event) => {
+        delivered.push(JSON.parse(event.toString('utf8')) as TaskEvent[]);
+      },
+    },
+    contextFor: (name) => fakeFcContext({ function: { name } }),
+    log,
   });
+  const invoker: Invoker = options.localInvoker
+    ? local
+    : createFcInvoker({
+        accountId: '1234567890123456',
+        region: 'cn-shanghai',
+        credentials: { accessKeyId: 'LTAI-harness', accessKeySecret: SECRET },
+        endpoint: fcApi.url,
+        timeoutMs: 2_000,
+      });
 
   const handler = (event: Buffer): Promise<FcHttpResponse> =>
     serveHttp(
@@ -82,6 +101,12 @@ export async function startCallbackHarness(
     },
     handler,
     send,
+    /** Submissions accepted by the local invoker (only with `localInvoker`), in order. */
+    localInvocations: local.invocations,
+    /** Waits for the local invoker's deliveries. */
+    drain: () => local.drain(),
+    /** Payloads delivered to the alert function by the local invoker. */
+    delivered,
     /** Alert invocations FC accepted (202), in order, parsed. */
     invocations(): TaskEvent[][] {
       return fcApi.received
@@ -103,6 +128,7 @@ export async function startCallbackHarness(
       store = await createStore(storeUrl);
     },
     async close() {
+      local.close();
       await store.close();
       await fcApi.close();
       rmSync(dir, { recursive: true, force: true });

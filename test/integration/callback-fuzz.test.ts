@@ -1,0 +1,242 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LIVE_REGIONS } from '../../lib/config/config.js';
+import { resourceKey } from '../../lib/events/resources.js';
+import { TaskEventBatchSchema } from '../../lib/events/task-event.js';
+import { startCallbackHarness, TOKEN } from '../support/fc-callback-harness.js';
+import { fixtureBuffer, httpEvent } from '../support/fc-context.js';
+
+const ITERATIONS = 10_000;
+const FIXTURES = [
+  'running-doc-sample',
+  'running-correct-spelling-number-time',
+  'recovering-status-string',
+  'offline-retries-exhausted',
+  'offline-by-user',
+  'exit-over-end-time',
+  'extra-fields',
+  'unknown-event-name',
+  'no-event-time',
+].map((name) => fixtureBuffer(`callbacks/${name}.json`).toString('utf8'));
+
+/** mulberry32: a tiny deterministic PRNG, so every run fuzzes the same inputs. */
+function prng(seed: number) {
+  let state = seed >>> 0;
+  const next = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (n: number): number => Math.floor(next() * n);
+  const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
+  return { next, int, pick };
+}
+
+type Rng = ReturnType<typeof prng>;
+
+const WEIRD_VALUES: readonly unknown[] = [
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1,
+  2,
+  3,
+  4,
+  1.5,
+  1e21,
+  -0,
+  '',
+  ' ',
+  '1',
+  '2',
+  '3',
+  '-1',
+  '07',
+  '1725501246',
+  '1725501246.5',
+  'LivePullToPush',
+  'LivePullToPushRuning',
+  'LivePullToPushExit',
+  'livepulltopushrunning',
+  'x'.repeat(300),
+  '\u0000',
+  '\ud800',
+  '../../etc',
+  '__proto__',
+  [],
+  [1, 'a'],
+  {},
+  { TaskId: 'nested' },
+  1725501246,
+  Number.MAX_SAFE_INTEGER,
+];
+const KEYS = [
+  'Event',
+  'EventTime',
+  'TaskId',
+  'TaskStatus',
+  'TaskInvalidReason',
+  'TaskExitReason',
+  'TaskExitTime',
+  'TaskInfo',
+  'Region',
+  '__proto__',
+  'constructor',
+];
+
+function randomText(rng: Rng): string {
+  const length = rng.int(20);
+  let out = '';
+  for (let i = 0; i < length; i += 1) out += String.fromCharCode(rng.int(0x250));
+  return out;
+}
+
+function mutateBytes(rng: Rng, text: string): Buffer {
+  const bytes = [...Buffer.from(text, 'utf8')];
+  const operations = 1 + rng.int(4);
+  for (let i = 0; i < operations; i += 1) {
+    const at = rng.int(bytes.length + 1);
+    switch (rng.int(3)) {
+      case 0:
+        if (bytes.length > 0) bytes[Math.min(at, bytes.length - 1)] ^= 1 << rng.int(8);
+        break;
+      case 1:
+        bytes.splice(at, 0, rng.int(256));
+        break;
+      default:
+        bytes.splice(at, 1 + rng.int(3));
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+function mutateJson(rng: Rng, text: string): string {
+  const value = JSON.parse(text) as Record<string, unknown>;
+  const operations = 1 + rng.int(3);
+  for (let i = 0; i < operations; i += 1) {
+    const target =
+      rng.next() < 0.25 && typeof value.TaskInfo === 'object' && value.TaskInfo !== null
+        ? (value.TaskInfo as Record<string, unknown>)
+        : value;
+    const keys = Object.keys(target);
+    switch (rng.int(5)) {
+      case 0: // drop a key
+        if (keys.length > 0) delete target[rng.pick(keys)];
+        break;
+      case 1: // change a value's type or value
+        target[keys.length > 0 && rng.next() < 0.7 ? rng.pick(keys) : rng.pick(KEYS)] =
+          rng.pick(WEIRD_VALUES);
+        break;
+      case 2: // add an unknown key
+        target[randomText(rng) || 'k'] = rng.pick(WEIRD_VALUES);
+        break;
+      case 3: // random text in a known field
+        target[rng.pick(KEYS)] = randomText(rng);
+        break;
+      default: // a fresh, distinct observation of the same task
+        value.EventTime = String(1725500000 + rng.int(100_000));
+    }
+  }
+  const out = JSON.stringify(value);
+  // Sometimes wrap or truncate the document itself.
+  switch (rng.int(12)) {
+    case 0:
+      return `[${out}]`;
+    case 1:
+      return out.slice(0, rng.int(out.length));
+    case 2:
+      return `${out}${out}`;
+    default:
+      return out;
+  }
+}
+
+describe('callback function fuzz', () => {
+  let h: Awaited<ReturnType<typeof startCallbackHarness>>;
+  beforeAll(async () => {
+    h = await startCallbackHarness({ localInvoker: true });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it(`answers ${ITERATIONS} mutated bodies without a 5xx, and changes nothing on every 4xx`, async () => {
+    const rng = prng(0x5eed_cafe);
+    const counts: Record<number, number> = {};
+    let accepted = 0;
+    const acceptedKeys = new Set<string>();
+
+    for (let i = 0; i < ITERATIONS; i += 1) {
+      h.clock.advance(1);
+      const base = rng.pick(FIXTURES);
+      const body = rng.next() < 0.35 ? mutateBytes(rng, base) : Buffer.from(mutateJson(rng, base), 'utf8');
+      const roll = rng.next();
+      const query: Record<string, string> =
+        roll < 0.05 ? { region: randomText(rng) } : roll < 0.2 ? { region: rng.pick(LIVE_REGIONS) } : {};
+      const event = httpEvent({ path: `/callback/${TOKEN}`, body, base64: rng.next() < 0.2, query });
+
+      // What a rejected request could have touched: the task named in the body, in any region.
+      const candidateKeys = candidateResourceKeys(body);
+      const before = await newestHistory(candidateKeys);
+      const invocationsBefore = h.localInvocations.length;
+
+      const response = await h.handler(event);
+      counts[response.statusCode] = (counts[response.statusCode] ?? 0) + 1;
+
+      expect(response.statusCode, `iteration ${i}: ${body.toString('utf8').slice(0, 200)}`).toBeLessThan(500);
+      if (response.statusCode >= 400) {
+        expect(h.localInvocations.length, `iteration ${i} invoked on ${response.statusCode}`).toBe(
+          invocationsBefore,
+        );
+        expect(
+          await newestHistory(candidateKeys),
+          `iteration ${i} wrote history on ${response.statusCode}`,
+        ).toEqual(before);
+        const json = JSON.parse(response.body) as { error?: unknown };
+        expect(typeof json.error).toBe('string');
+      } else {
+        expect(response.statusCode).toBe(200);
+        const { duplicate } = JSON.parse(response.body) as { duplicate: boolean };
+        expect(h.localInvocations.length).toBe(invocationsBefore + (duplicate ? 0 : 1));
+        if (!duplicate) {
+          accepted += 1;
+          const [submitted] = h.localInvocations.slice(-1);
+          const batch = TaskEventBatchSchema.parse(JSON.parse(submitted?.payload ?? '[]'));
+          for (const taskEvent of batch) acceptedKeys.add(resourceKey(taskEvent.resource));
+        }
+      }
+    }
+
+    await h.drain();
+    expect(h.delivered).toHaveLength(accepted);
+    // Every history entry anywhere we looked belongs to an accepted callback.
+    let entries = 0;
+    for (const key of acceptedKeys) entries += (await h.store.getHistory(key, 10_000)).length;
+    expect(entries).toBeLessThanOrEqual(accepted);
+    // The fuzz exercised both outcomes substantially.
+    expect(accepted).toBeGreaterThan(ITERATIONS / 20);
+    expect(counts[400] ?? 0).toBeGreaterThan(ITERATIONS / 5);
+  });
+
+  async function newestHistory(keys: readonly string[]) {
+    const newest: Array<number | undefined> = [];
+    for (const key of keys) newest.push((await h.store.getHistory(key, 1))[0]?.at);
+    return newest;
+  }
+});
+
+function candidateResourceKeys(body: Buffer): string[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    return [];
+  }
+  if (typeof value !== 'object' || value === null) return [];
+  const taskId = (value as { TaskId?: unknown }).TaskId;
+  if (typeof taskId !== 'string' || taskId.length === 0) return [];
+  return LIVE_REGIONS.map((region) => resourceKey({ kind: 'relay', region, id: taskId }));
+}
