@@ -27,8 +27,9 @@ const NoticeSchema = z.object({
   status: z.enum(['firing', 'resolved']),
   severity: z.enum(['critical', 'warning', 'info']),
   kind: z.enum(['relay', 'record', 'transcode', 'monitor']),
-  region: z.string().min(1).max(100),
-  reason: z.string().min(1).max(200),
+  // Monitor-wide notices may have no region or reason: they still group (under an empty label).
+  region: z.string().max(100),
+  reason: z.string().max(200),
   // Long wording is cut when stored (plan-group.ts), never rejected: a notice must not be lost over length.
   title: z.string(),
   text: z.string(),

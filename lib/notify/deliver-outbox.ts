@@ -33,6 +33,8 @@ const TAKE_LIMIT = 500;
  * simply left leased, so they are due again after this (no attempt is counted against them).
  */
 export const OUTBOX_LEASE_MS = 60_000;
+/** Sending for one channel stops after this (wall time), well inside the lease. */
+const SEND_DEADLINE_MS = OUTBOX_LEASE_MS / 2;
 /** Longest wait between retries of one message (vendor waits such as DingTalk's 90030 may exceed it). */
 const MAX_BACKOFF_MS = 60 * 60_000;
 /** Content re-rendered smaller at most this many times (each halves the budget) before giving up. */
@@ -87,7 +89,17 @@ async function deliverChannel(
   counts: DeliveryCounts,
 ): Promise<void> {
   let queue = pending;
+  // Real elapsed time, not the injected clock: this bounds wall time against the lease.
+  const started = performance.now();
   while (queue.length > 0) {
+    if (performance.now() - started > SEND_DEADLINE_MS) {
+      // Slow endpoint: stop before the lease runs out, so no other instance re-sends what is in flight.
+      deps.log.warn('notification delivery stopped at its deadline', {
+        channel: channel.name,
+        left: queue.length,
+      });
+      break;
+    }
     const [first, ...rest] = queue;
     if (first === undefined) break;
     if (rest.length === 0) {
