@@ -101,7 +101,10 @@ function mutateBytes(rng: Rng, text: string): Buffer {
     const at = rng.int(bytes.length + 1);
     switch (rng.int(3)) {
       case 0:
-        if (bytes.length > 0) bytes[Math.min(at, bytes.length - 1)] ^= 1 << rng.int(8);
+        if (bytes.length > 0) {
+          const index = Math.min(at, bytes.length - 1);
+          bytes[index] = (bytes[index] ?? 0) ^ (1 << rng.int(8));
+        }
         break;
       case 1:
         bytes.splice(at, 0, rng.int(256));
