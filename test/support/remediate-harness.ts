@@ -49,6 +49,8 @@ export interface RemediateHarness {
   readonly client: AliyunClient;
   readonly notifier: RecordingNotifier;
   readonly deps: RemediationDeps;
+  /** The settings as environment variables (for spawning the CLI against the same emulator and store). */
+  readonly env: Record<string, string>;
   /** Moves time forward and lets the emulator apply its life cycle. */
   advance(ms: number): Promise<void>;
   /** A TaskEvent for an emulator task, as the callback receiver or the poller would send it. */
@@ -66,10 +68,10 @@ export interface RemediateHarness {
  * the remediation.
  */
 export async function startRemediateHarness(
-  options: { env?: Record<string, string>; emulator?: EmulatorOptions } = {},
+  options: { env?: Record<string, string>; emulator?: EmulatorOptions; start?: number } = {},
 ): Promise<RemediateHarness> {
   const qps = 500;
-  const clock = new ManualClock(Date.UTC(2026, 0, 10, 12));
+  const clock = new ManualClock(options.start ?? Date.UTC(2026, 0, 10, 12));
   const emulator = await startEmulator({
     clock,
     latencyMs: 0,
@@ -79,7 +81,7 @@ export async function startRemediateHarness(
     ...options.emulator,
   });
   const dir = await mkdtemp(join(tmpdir(), 'livewatch-remediate-'));
-  const config = loadConfig({
+  const env: Record<string, string> = {
     LIVEWATCH_STORE_URL: `sqlite:${join(dir, 'state.db')}`,
     LIVEWATCH_LIVE_ENDPOINT: emulator.endpoint,
     LIVEWATCH_ICE_ENDPOINT: emulator.endpoint,
@@ -91,7 +93,8 @@ export async function startRemediateHarness(
     LIVEWATCH_API_QPS: String(qps),
     LIVEWATCH_API_DEADLINE_MS: '5000',
     ...options.env,
-  });
+  };
+  const config = loadConfig(env);
   const store = await createStore(config.LIVEWATCH_STORE_URL);
   const client = createAliyunClient({
     config,
@@ -109,6 +112,7 @@ export async function startRemediateHarness(
     client,
     notifier,
     deps: { config, store, client, notifier, clock, log: silentLogger },
+    env,
     async advance(ms) {
       clock.advance(ms);
       await emulator.advance();

@@ -1,0 +1,134 @@
+/**
+ * `livewatch restart <taskId> --region R [--force] [--json]`: restarts a relay task through the same
+ * guarded path as the alert function — verify through the API, the policies, the task's lease, the
+ * ledger and history, notices. `--force` bypasses backoff, the restart budget, needs-person, the
+ * circuit breaker, opt-out and a stop by a user (a person is asking); it never restarts a task
+ * outside its StartTime/EndTime or an exited one, and LIVEWATCH_DRY_RUN is still honoured.
+ * Exit codes: 0 restarted (or would restart in dry-run); 3 declined by a policy (the reason is
+ * printed); 1 failed; 2 usage.
+ */
+import { parseArgs } from 'node:util';
+import { createAliyunClient } from '../../lib/aliyun/create-aliyun-client.js';
+import { createStoreRateLimiter } from '../../lib/aliyun/create-store-rate-limiter.js';
+import { requireCredentials } from '../../lib/aliyun/credentials-from-config.js';
+import { rateLimitOf } from '../../lib/aliyun/rate-limiter.js';
+import { systemClock } from '../../lib/clock.js';
+import { LIVE_REGIONS, loadConfig } from '../../lib/config/config.js';
+import { describeError } from '../../lib/errors.js';
+import { createLogger } from '../../lib/log.js';
+import { createNotifier } from '../../lib/notify/create-notifier.js';
+import type { TaskOutcome } from '../../lib/remediate/remediate-task.js';
+import { restartOnRequest } from '../../lib/remediate/restart-on-request.js';
+import { createStore } from '../../lib/store/create-store.js';
+
+export const summary = 'restart a relay task through the guarded path (verify, policies, lease, ledger)';
+
+const USAGE = `usage: livewatch restart <taskId> [--region R] [--force] [--json]
+
+  --region R   live center of the task (default: the first of LIVEWATCH_LIVE_REGIONS)
+  --force      bypass backoff, budget, needs-person, breaker, opt-out and a user stop
+               (never the task's StartTime/EndTime window; dry-run still applies)
+  --json       print the outcome as JSON
+
+exit codes: 0 restarted (or would restart in dry-run), 3 declined by a policy, 1 failed, 2 usage`;
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions(argv);
+  } catch (error) {
+    console.error(`livewatch restart: ${describeError(error)}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const [taskId, ...extra] = positionals;
+  if (taskId === undefined || extra.length > 0) {
+    console.error(`livewatch restart: exactly one task id is required\n\n${USAGE}`);
+    return 2;
+  }
+  const config = loadConfig();
+  const region = values.region ?? config.LIVEWATCH_LIVE_REGIONS[0] ?? 'cn-shanghai';
+  if (!(LIVE_REGIONS as readonly string[]).includes(region)) {
+    console.error(`livewatch restart: --region must be one of ${LIVE_REGIONS.join(', ')}`);
+    return 2;
+  }
+  const log = createLogger({ level: config.LIVEWATCH_LOG_LEVEL });
+  const clock = systemClock;
+  const store = await createStore(config.LIVEWATCH_STORE_URL, {
+    redisPrefix: config.LIVEWATCH_REDIS_PREFIX,
+    log,
+  });
+  try {
+    // The store-backed limiter: the CLI shares the account's API budget with the running functions.
+    const client = createAliyunClient({
+      config,
+      credentials: requireCredentials(config),
+      ...(config.LIVEWATCH_ACCOUNT_ID ? { accountId: config.LIVEWATCH_ACCOUNT_ID } : {}),
+      limiter: createStoreRateLimiter({ ...rateLimitOf(config), store, clock }),
+      clock,
+      log,
+    });
+    const notifier = createNotifier({ config, store, clock, log });
+    const outcome = await restartOnRequest(
+      { config, store, client, notifier, clock, log },
+      { region, taskId, force: values.force },
+    );
+    try {
+      await notifier.flush();
+    } catch (error) {
+      // The notices are in the store; the alert tick delivers them if this flush could not.
+      log.warn('could not flush notifications now; the alert tick will', { error });
+    }
+    console.log(
+      values.json ? JSON.stringify(outcome, null, 2) : describeOutcome(outcome, config.LIVEWATCH_DRY_RUN),
+    );
+    return exitCodeOf(outcome);
+  } finally {
+    await store.close();
+  }
+}
+
+function parseOptions(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      region: { type: 'string' },
+      force: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+}
+
+export function exitCodeOf(outcome: TaskOutcome): number {
+  switch (outcome.action) {
+    case 'restarted':
+    case 'would-restart':
+      return 0;
+    case 'failed':
+    case 'gone':
+      return 1;
+    default:
+      return 3;
+  }
+}
+
+function describeOutcome(outcome: TaskOutcome, dryRun: boolean): string {
+  const next =
+    outcome.nextAttemptAt === undefined
+      ? ''
+      : `\nnext automatic attempt not before ${new Date(outcome.nextAttemptAt).toISOString()}`;
+  const renamed = outcome.newTaskId ? `\nnew TaskId: ${outcome.newTaskId} (ledger and history moved)` : '';
+  const head =
+    outcome.action === 'restarted'
+      ? `restarted ${outcome.taskId}`
+      : outcome.action === 'would-restart'
+        ? `dry-run: would restart ${outcome.taskId}${dryRun ? ' (LIVEWATCH_DRY_RUN is on)' : ''}`
+        : `not restarted: ${outcome.taskId} (${outcome.action})`;
+  return `${head}: ${outcome.reason}${renamed}${next}`;
+}

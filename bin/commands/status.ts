@@ -1,0 +1,132 @@
+/**
+ * `livewatch status [--json]`: what needs attention, read from the store only — tasks needing a
+ * person, unhealthy tasks and their restart ledgers (restarts in the budget window, next attempt),
+ * circuit breakers that are not closed, the poller heartbeat's age, the notification outbox.
+ * Exit code 0 when all is well, 3 when something needs attention (handy for scripts), 2 on usage.
+ */
+import { parseArgs } from 'node:util';
+import { systemClock } from '../../lib/clock.js';
+import { loadConfig } from '../../lib/config/config.js';
+import { describeError } from '../../lib/errors.js';
+import { createLogger } from '../../lib/log.js';
+import { redact } from '../../lib/redact.js';
+import { readStatus, type StatusReport } from '../../lib/remediate/read-status.js';
+import { createStore } from '../../lib/store/create-store.js';
+
+export const summary = 'show tasks needing attention, restart ledgers, breakers, heartbeat and outbox';
+
+const USAGE = `usage: livewatch status [--json]
+
+Reads the store named by LIVEWATCH_STORE_URL (no API call).
+exit codes: 0 all well, 3 something needs attention, 2 usage`;
+
+export async function run(argv: string[]): Promise<number> {
+  let json = false;
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    json = values.json;
+  } catch (error) {
+    console.error(`livewatch status: ${describeError(error)}\n\n${USAGE}`);
+    return 2;
+  }
+  const config = loadConfig();
+  const log = createLogger({ level: config.LIVEWATCH_LOG_LEVEL });
+  const store = await createStore(config.LIVEWATCH_STORE_URL, {
+    redisPrefix: config.LIVEWATCH_REDIS_PREFIX,
+    log,
+  });
+  try {
+    const report = await readStatus(store, config, systemClock.now());
+    console.log(json ? JSON.stringify(report, null, 2) : renderStatus(report));
+    const attention =
+      report.heartbeat.stale ||
+      report.attention.length > 0 ||
+      report.breakers.some((b) => b.state !== 'closed');
+    return attention ? 3 : 0;
+  } finally {
+    await store.close();
+  }
+}
+
+function ago(now: number, at: number): string {
+  const s = Math.max(0, Math.round((now - at) / 1000));
+  return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length))) ?? [];
+  return rows
+    .map((row) =>
+      row
+        .map((cell, col) => cell.padEnd(widths[col] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+export function renderStatus(report: StatusReport): string {
+  const { now } = report;
+  const lines: string[] = [];
+  const hb = report.heartbeat;
+  lines.push(
+    `heartbeat: ${hb.lastSuccessAt === undefined ? 'no sweep recorded' : `last sweep ${ago(now, hb.lastSuccessAt)} ago`}${hb.stale ? '  (STALE)' : ''}${hb.lastError ? `; last error: ${hb.lastError}` : ''}`,
+  );
+  const o = report.outbox;
+  lines.push(
+    `outbox: ${o.pending} pending, ${o.sent} sent, ${o.dead} dead${o.oldestDueAt === undefined ? '' : `; oldest due ${ago(now, o.oldestDueAt)} ago`}`,
+  );
+  lines.push('');
+  if (report.attention.length === 0) {
+    lines.push('tasks needing attention: none');
+  } else {
+    lines.push(`tasks needing attention (${report.attention.length}):`);
+    const rows = [['TASK', 'NAME', 'REGION', 'STATE', 'REASON', 'FOR', 'RESTARTS', 'NEXT', 'NEEDS PERSON']];
+    for (const item of report.attention) {
+      rows.push([
+        item.taskId,
+        item.name ?? '',
+        item.region,
+        item.state,
+        item.reason ?? '',
+        ago(now, item.since),
+        String(item.restartsInWindow),
+        item.nextAttemptAt === undefined
+          ? ''
+          : item.nextAttemptAt <= now
+            ? 'due'
+            : `in ${Math.ceil((item.nextAttemptAt - now) / 1000)}s`,
+        item.needsPerson ? 'YES' : '',
+      ]);
+    }
+    lines.push(table(rows));
+  }
+  lines.push('');
+  if (report.breakers.length === 0) {
+    lines.push('breakers: all closed');
+  } else {
+    const rows = [['BREAKER', 'STATE', 'FAILURES', 'OPENED', 'PROBE']];
+    for (const b of report.breakers) {
+      rows.push([
+        b.key,
+        b.state,
+        String(b.failuresInWindow),
+        b.openedAt === undefined ? '' : `${ago(now, b.openedAt)} ago`,
+        b.probeTaskKey ?? '',
+      ]);
+    }
+    lines.push(table(rows));
+  }
+  // Task names and error texts come from outside: never print a secret that slipped into one.
+  return redact(lines.join('\n'));
+}
