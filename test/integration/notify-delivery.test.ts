@@ -40,6 +40,44 @@ describe('notification delivery (chat sinks over loopback, SQLite outbox, manual
     expect((await harness.store.outboxStats()).pending).toBe(0);
   });
 
+  it('stays under the WeCom limit when groups keep arriving through the minute, and delivers all of them', async () => {
+    harness = await startSinkHarness({ channels: ['wecom'] });
+    const { notifier, clock, sinks } = harness;
+    const tasks: string[] = [];
+    for (let step = 0; step < 12; step += 1) {
+      for (let i = 0; i < 4; i += 1) {
+        const task = `spread-${step}-${i}`;
+        tasks.push(task);
+        await notifier.notify(relayNotice({ task, severity: 'critical', reason: `R${step}-${i}` }));
+      }
+      await notifier.flush();
+      clock.advance(5_000);
+    }
+    expect(sinks.received.wecom.length).toBeLessThanOrEqual(18);
+    for (let i = 0; i < 4; i += 1) {
+      clock.advance(MINUTE);
+      await notifier.flush();
+    }
+    expect(sinks.replies.filter((reply) => reply.reply.includes('45009'))).toEqual([]);
+    const all = rawOf(sinks.received.wecom);
+    expect(tasks.filter((task) => !all.includes(`relay ${task} offline`))).toEqual([]);
+    expect((await harness.store.outboxStats()).pending).toBe(0);
+  });
+
+  it('folds several groups due for Slack at once into one digest (1 message/s)', async () => {
+    harness = await startSinkHarness({ channels: ['slack'] });
+    const { notifier, sinks } = harness;
+    for (let i = 0; i < 5; i += 1) {
+      await notifier.notify(relayNotice({ task: `sl-${i}`, severity: 'critical', reason: `R${i}` }));
+    }
+    const report = await notifier.flush();
+    expect(report).toMatchObject({ groupsFlushed: 5, sent: 1, digested: 5 });
+    expect(sinks.received.slack).toHaveLength(1);
+    const body = sinks.received.slack[0]?.body as { text: string };
+    expect(body.text).toContain('5 alert groups');
+    for (let i = 0; i < 5; i += 1) expect(sinks.received.slack[0]?.raw).toContain(`relay sl-${i} offline`);
+  });
+
   it('retries a DingTalk throttle reported inside HTTP 200 a minute later instead of dropping it', async () => {
     harness = await startSinkHarness({ channels: ['dingtalk'] });
     const { notifier, clock, sinks } = harness;
