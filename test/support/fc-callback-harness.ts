@@ -32,10 +32,12 @@ export async function startCallbackHarness(
     forward?: ForwardCallback;
     /** Deliver through the local host's in-process invoker (fast, for the fuzz) instead of the FC API. */
     localInvoker?: boolean;
+    /** A store URL (e.g. a test redis-server); default a SQLite file in a temp dir. */
+    storeUrl?: string;
   } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'lw-callback-'));
-  const storeUrl = `sqlite:${join(dir, 'state.db')}`;
+  const storeUrl = options.storeUrl ?? `sqlite:${join(dir, 'state.db')}`;
   let store: Store = await createStore(storeUrl);
   const clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
   const logLines: string[] = [];
