@@ -54,7 +54,15 @@ export function applyNotice(
   let changed: boolean;
   if (notice.status === 'resolved' && !oneShot) {
     if (existing === undefined || existing.status === 'resolved') return undefined;
-    alert = { ...existing, status: 'resolved', endsAt: notice.at, updatedAt: now };
+    // The resolve's own wording ("relay X running again") when it has some, else the firing one's.
+    alert = {
+      ...existing,
+      status: 'resolved',
+      title: title || existing.title,
+      text: text || existing.text,
+      endsAt: notice.at,
+      updatedAt: now,
+    };
     changed = true;
   } else if (existing !== undefined && existing.status === 'firing' && !oneShot) {
     // Still firing: refresh the wording, which is not a change worth a message.

@@ -41,6 +41,21 @@ describe('grouping decisions', () => {
     expect(apply(undefined, notice('a', { severity: 'critical' }), clock).nextFlushAt).toBe(clock.now());
   });
 
+  it('uses the wording of a resolve when it has some', () => {
+    const clock = new ManualClock();
+    let group = apply(undefined, notice('a', { severity: 'critical' }), clock);
+    group = planGroupFlush(group, 1, TIMINGS, clock.now()).next as NotificationGroup;
+    group = apply(
+      group,
+      notice('a', { severity: 'critical', status: 'resolved', title: 'relay a running again' }),
+      clock,
+    );
+    clock.advance(TIMINGS.groupIntervalMs);
+    const plan = planGroupFlush(group, 2, TIMINGS, clock.now());
+    expect(plan.summary?.resolved.map((alert) => alert.title)).toEqual(['relay a running again']);
+    expect(plan.next).toBeUndefined();
+  });
+
   it('ignores a resolve for an alert it never recorded', () => {
     expect(applyNotice(undefined, notice('a', { status: 'resolved' }), 'slack', TIMINGS, 0)).toBeUndefined();
   });
