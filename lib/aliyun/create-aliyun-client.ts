@@ -24,7 +24,7 @@ import { endpointOf } from './endpoint-of.js';
 import { getOpenApiClient } from './get-openapi-client.js';
 import { takeResponse, watchResponse } from './observe-responses.js';
 import { paginate } from './paginate.js';
-import { type RateLimiter, rateKeyOf } from './rate-limiter.js';
+import { type RateLimiter, type RatePermit, rateKeyOf } from './rate-limiter.js';
 import {
   buildCreateRelayTaskRequest,
   buildListRecordJobsRequest,
@@ -115,7 +115,7 @@ export function createAliyunClient(deps: AliyunClientDeps): AliyunClient {
     spec: ActionSpec,
     deadline: number,
     lastError: AliyunApiError | undefined,
-  ): Promise<void> => {
+  ): Promise<RatePermit> => {
     const remaining = deadline - clock.now();
     const expired = (): AliyunApiError =>
       new AliyunApiError(`${spec.action}: deadline of ${config.LIVEWATCH_API_DEADLINE_MS} ms passed`, {
@@ -133,7 +133,7 @@ export function createAliyunClient(deps: AliyunClientDeps): AliyunClient {
       () => undefined,
     );
     try {
-      await limiter.acquire(rateKeyOf(accountId, spec.action), timer.signal);
+      return await limiter.acquire(rateKeyOf(accountId, spec.action), timer.signal);
     } catch (error) {
       if (timer.signal.aborted) throw expired();
       throw error;
@@ -164,7 +164,7 @@ export function createAliyunClient(deps: AliyunClientDeps): AliyunClient {
     const deadline = clock.now() + config.LIVEWATCH_API_DEADLINE_MS;
     let lastError: AliyunApiError | undefined;
     for (let attempt = 0; ; attempt += 1) {
-      await acquireBefore(spec, deadline, lastError);
+      const permit = await acquireBefore(spec, deadline, lastError);
       const timeoutMs = Math.max(1, Math.min(config.LIVEWATCH_API_TIMEOUT_MS, deadline - clock.now()));
       // Our own nonce lets observe-responses.ts find this request's status and headers.
       const nonce = randomUUID().replaceAll('-', '');
@@ -192,6 +192,8 @@ export function createAliyunClient(deps: AliyunClientDeps): AliyunClient {
         error = translateSdkError(spec.action, thrown, observed);
         // Honour the server's x-acs-retry-after when it sent one (it is at least as long as our backoff).
         retryAfterMs = observed?.retryAfterMs ?? 0;
+      } finally {
+        permit.release();
       }
       if (isThrottlingCode(error.code)) counters.throttled += 1;
       lastError = error;

@@ -1,13 +1,24 @@
 import type { Config } from '../config/config.js';
 
 /**
- * Admission control for API calls. `acquire` resolves when one more call under `key` keeps the
- * limit (at most `limit` calls in any sliding window of `windowMs`), and rejects with the signal's
- * reason if the signal aborts first. Keys are `<account>:<action>`: the documented limit is
- * 10 calls per second per account, for each action.
+ * Admission control for API calls: at most `limit` calls per key in any sliding window of
+ * `windowMs`, where keys are `<account>:<action>` (the documented limit is 10 calls per second per
+ * account, for each action). `acquire` resolves with a permit once the call may be sent, and
+ * rejects with the signal's reason if the signal aborts first. The caller releases the permit when
+ * the call has been answered (or has failed).
+ *
+ * Why release: the server counts a call when it ARRIVES, which is somewhere between our admission
+ * and the response. Under CPU load (many calls signed and sent at once) the gap can exceed any
+ * fixed margin. The in-process limiter therefore counts a call as inside the window while it is in
+ * flight and from its completion afterwards, which bounds the server-side count whatever the lag.
  */
 export interface RateLimiter {
-  acquire(key: string, signal?: AbortSignal): Promise<void>;
+  acquire(key: string, signal?: AbortSignal): Promise<RatePermit>;
+}
+
+export interface RatePermit {
+  /** The call was answered or failed. Idempotent. */
+  release(): void;
 }
 
 export interface RateLimit {

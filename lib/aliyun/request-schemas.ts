@@ -151,12 +151,17 @@ const createSchema = (now: number) =>
         if (value.RepeatNumber !== undefined) {
           addIssue(ctx, 'RepeatNumber', 'applies only to SourceType vod or url');
         }
+        if (value.FileIndex !== undefined)
+          addIssue(ctx, 'FileIndex', 'applies only to SourceType vod or url');
       } else {
         if (value.SourceUrls.length > 30) {
           addIssue(ctx, 'SourceUrls', 'must hold at most 30 entries for SourceType vod or url');
         }
         if (value.SourceProtocol !== undefined) {
           addIssue(ctx, 'SourceProtocol', 'applies only to SourceType live');
+        }
+        if (value.FileIndex !== undefined && value.FileIndex >= value.SourceUrls.length) {
+          addIssue(ctx, 'FileIndex', `must be below the number of SourceUrls (${value.SourceUrls.length})`);
         }
       }
     });

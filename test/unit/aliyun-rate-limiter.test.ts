@@ -8,7 +8,10 @@ function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Starts `count` acquisitions and records the clock time at which each was granted. */
+/**
+ * Starts `count` acquisitions and records the clock time at which each was granted. Each call
+ * "completes" at once (its permit is released when granted), as a zero-latency request would.
+ */
 function startMany(
   limiter: ReturnType<typeof createMemoryRateLimiter>,
   clock: ManualClock,
@@ -17,7 +20,10 @@ function startMany(
 ): number[] {
   const grants: number[] = [];
   for (let i = 0; i < count; i += 1) {
-    void limiter.acquire(key).then(() => grants.push(clock.now()));
+    void limiter.acquire(key).then((permit) => {
+      grants.push(clock.now());
+      permit.release();
+    });
   }
   return grants;
 }
@@ -50,7 +56,10 @@ describe('in-process sliding-log rate limiter', () => {
     const limiter = createMemoryRateLimiter({ limit: 10, windowMs: 1000, clock });
     const grants: number[] = [];
     // One call at t=0, then 34 more at t=950 (the "window-edge attack" of operations-anchors §7.2).
-    void limiter.acquire('k').then(() => grants.push(clock.now()));
+    void limiter.acquire('k').then((permit) => {
+      grants.push(clock.now());
+      permit.release();
+    });
     await settle();
     clock.advance(950);
     const later = startMany(limiter, clock, 'k', 34);
@@ -80,7 +89,12 @@ describe('in-process sliding-log rate limiter', () => {
     const clock = new ManualClock(0);
     const limiter = createMemoryRateLimiter({ limit: 1, windowMs: 100, clock });
     const order: number[] = [];
-    for (let i = 0; i < 5; i += 1) void limiter.acquire('k').then(() => order.push(i));
+    for (let i = 0; i < 5; i += 1) {
+      void limiter.acquire('k').then((permit) => {
+        order.push(i);
+        permit.release();
+      });
+    }
     for (let step = 0; step < 10; step += 1) {
       await settle();
       clock.advance(100);
@@ -91,7 +105,7 @@ describe('in-process sliding-log rate limiter', () => {
   it('rejects a queued waiter whose signal aborts, without spending a slot', async () => {
     const clock = new ManualClock(0);
     const limiter = createMemoryRateLimiter({ limit: 1, windowMs: 1000, clock });
-    await limiter.acquire('k');
+    (await limiter.acquire('k')).release();
     const controller = new AbortController();
     const aborted = limiter.acquire('k', controller.signal);
     const next = startMany(limiter, clock, 'k', 1);
@@ -101,5 +115,39 @@ describe('in-process sliding-log rate limiter', () => {
     await settle();
     // The slot freed at t=1000 went to the waiter behind the aborted one.
     expect(next).toEqual([1000]);
+  });
+
+  it('counts a call from its completion: a slow call holds its slot until answered', async () => {
+    const clock = new ManualClock(0);
+    const limiter = createMemoryRateLimiter({ limit: 1, windowMs: 1000, clock });
+    const slow = await limiter.acquire('k');
+    const next = startMany(limiter, clock, 'k', 1);
+    // Still in flight after two windows: the server may not even have seen it yet.
+    clock.advance(2_000);
+    await settle();
+    expect(next).toEqual([]);
+    slow.release();
+    await settle();
+    expect(next).toEqual([]);
+    clock.advance(999);
+    await settle();
+    expect(next).toEqual([]);
+    clock.advance(1);
+    await settle();
+    expect(next).toEqual([3_000]);
+  });
+
+  it('ignores a second release of the same permit', async () => {
+    const clock = new ManualClock(0);
+    const limiter = createMemoryRateLimiter({ limit: 1, windowMs: 1000, clock });
+    const permit = await limiter.acquire('k');
+    permit.release();
+    clock.advance(900);
+    permit.release();
+    const next = startMany(limiter, clock, 'k', 1);
+    clock.advance(100);
+    await settle();
+    // Counted from the first release (t=0), not the second (t=900).
+    expect(next).toEqual([1_000]);
   });
 });

@@ -114,6 +114,8 @@ describe('CreateLivePullToPush request', () => {
     ['a zero offset', { sourceType: 'url', offset: 0 }, 'Offset', 'positive'],
     ['a protocol on a vod source', { sourceType: 'vod', sourceProtocol: 'rtmp' }, 'SourceProtocol', 'live'],
     ['an unknown source type', { sourceType: 'file' }, 'SourceType', 'live, vod or url'],
+    ['a file index on a live source', { fileIndex: 0 }, 'FileIndex', 'vod or url'],
+    ['a file index past the list', { sourceType: 'vod', fileIndex: 1 }, 'FileIndex', 'below'],
     ['a repeat number of -2', { sourceType: 'vod', repeatNumber: -2 }, 'RepeatNumber', '-1'],
   ])('rejects %s', (_what, change, parameter, rule) => {
     const issues = issuesOf(() =>
