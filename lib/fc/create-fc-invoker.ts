@@ -1,32 +1,7 @@
-import { createRequire } from 'node:module';
+import FcClient from '@alicloud/fc2';
 import type { Credentials } from '../aliyun/api.js';
 import { InvokeError } from '../errors.js';
 import type { Invoker } from './invoker.js';
-
-/** The tiny surface of `@alicloud/fc2` (CJS, untyped) that livewatch uses. */
-interface Fc2Client {
-  version: string;
-  post(
-    path: string,
-    body: string | Buffer,
-    headers: Record<string, string>,
-  ): Promise<{ headers: Record<string, unknown>; data: unknown }>;
-}
-type Fc2Constructor = new (
-  accountId: string,
-  config: {
-    accessKeyID: string;
-    accessKeySecret: string;
-    securityToken?: string;
-    region: string;
-    secure: boolean;
-    timeout: number;
-    endpoint?: string;
-  },
-) => Fc2Client;
-
-const require = createRequire(import.meta.url);
-const FcClient = require('@alicloud/fc2') as Fc2Constructor;
 
 /** FC's rule for `x-fc-async-task-id` (function-compute.md §4). */
 const TASK_ID = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
@@ -106,7 +81,7 @@ function buildClient(
   options: FcInvokerOptions,
   credentials: Credentials | undefined,
   functionName: string,
-): Fc2Client {
+): FcClient {
   if (!credentials?.accessKeyId || !credentials.accessKeySecret) {
     throw new InvokeError(`no credentials to invoke ${functionName} (give the function a role)`, {
       functionName,

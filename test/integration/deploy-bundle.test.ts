@@ -1,0 +1,109 @@
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisServer, redisServerMissingReason, startRedisServer } from '../support/redis-server.js';
+
+/**
+ * What `s deploy` uploads is dist/: one ESM bundle per function. These tests build it, copy it to a
+ * directory with no node_modules (as in FC, where only the bundle exists), and run the handlers
+ * there in a fresh Node process against a real Redis — the store FC uses.
+ */
+const run = promisify(execFile);
+const TOKEN = 'bundle-test-token-0123456789';
+
+let bundleDir: string;
+let redis: RedisServer | undefined;
+
+async function invoke(fn: string, event: unknown, env: Record<string, string>): Promise<unknown> {
+  const script = `
+    const { handler } = await import('./${fn}.js');
+    const context = { requestId: 'r-1', region: 'cn-shanghai', accountId: '123', credentials: {} };
+    const result = await handler(Buffer.from(process.env.EVENT), context);
+    // The runtime keeps its store connection open for the next invocation, as in a warm FC instance.
+    process.stdout.write(JSON.stringify(result), () => process.exit(0));`;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: bundleDir,
+    env: { PATH: process.env.PATH ?? '', EVENT: JSON.stringify(event), LIVEWATCH_LOG_LEVEL: 'error', ...env },
+    timeout: 20_000,
+  });
+  return JSON.parse(stdout);
+}
+
+function httpEvent(method: string, path: string, body = ''): unknown {
+  return {
+    version: 'v1',
+    rawPath: path,
+    body,
+    isBase64Encoded: false,
+    headers: { 'Content-Type': 'application/json' },
+    queryParameters: {},
+    requestContext: {
+      accountId: '123',
+      domainName: 'x.cn-shanghai.fcapp.run',
+      domainPrefix: 'x',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
+      requestId: 'r-1',
+      time: '2026-11-21T00:00:00Z',
+      timeEpoch: '1795219200000',
+    },
+  };
+}
+
+beforeAll(async () => {
+  await run(process.execPath, ['scripts/build.mjs'], { timeout: 120_000 });
+  bundleDir = await mkdtemp(join(tmpdir(), 'livewatch-bundle-'));
+  await cp('dist', bundleDir, { recursive: true });
+  if (!redisServerMissingReason()) redis = await startRedisServer();
+}, 180_000);
+
+afterAll(async () => {
+  await redis?.stop();
+  if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
+});
+
+describe('the deployable bundles', () => {
+  it.each(['callback', 'poller', 'alert'])(
+    '%s.js loads without node_modules and exports a handler',
+    async (fn) => {
+      const { stdout } = await run(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const m = await import('./${fn}.js'); process.stdout.write(typeof m.handler);`,
+        ],
+        { cwd: bundleDir, env: { PATH: process.env.PATH ?? '' }, timeout: 20_000 },
+      );
+      expect(stdout).toBe('function');
+    },
+  );
+
+  it('serves the callback function against Redis, or says 503 when the store is unreachable', async () => {
+    const storeUrl = redis?.url ?? 'redis://127.0.0.1:1/0';
+    const env = { LIVEWATCH_STORE_URL: storeUrl, LIVEWATCH_CALLBACK_TOKENS: TOKEN };
+    const health = (await invoke('callback', httpEvent('GET', '/healthz'), env)) as { statusCode: number };
+    expect(health.statusCode).toBe(redis ? 200 : 503);
+    const forged = (await invoke(
+      'callback',
+      httpEvent('POST', '/callback/wrong-token-000000000', '{}'),
+      env,
+    )) as {
+      statusCode: number;
+    };
+    expect(forged.statusCode).toBe(redis ? 401 : 503);
+  });
+
+  it('names the bad setting when the function is misconfigured', async () => {
+    const result = (await invoke('callback', httpEvent('GET', '/healthz'), {
+      LIVEWATCH_STORE_URL: 'mysql://x',
+    })) as {
+      statusCode: number;
+      body: string;
+    };
+    expect(result.statusCode).toBe(500);
+    expect(result.body).not.toContain('mysql://x');
+  });
+});
