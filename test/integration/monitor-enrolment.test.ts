@@ -1,0 +1,124 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildCallbackUrl } from '../../lib/callback/callback-url.js';
+import { resourceKey } from '../../lib/events/resources.js';
+import { runSweep } from '../../lib/monitor/run-sweep.js';
+import { type MonitorHarness, startMonitorHarness } from '../support/monitor-harness.js';
+
+const BASE = 'https://livewatch.cn-shanghai.fcapp.run';
+const CURRENT = 'current-token-0123456789';
+const PREVIOUS = 'previous-token-0123456789';
+const FOREIGN = 'https://owner.example.com/hooks/live?secret=owner-secret-value';
+
+function enrolEnv(mode: string): Record<string, string> {
+  return {
+    LIVEWATCH_CALLBACK_BASE_URL: BASE,
+    LIVEWATCH_CALLBACK_TOKENS: `${CURRENT},${PREVIOUS}`,
+    LIVEWATCH_ENROL: mode,
+  };
+}
+
+describe('enrolment of callback URLs during a sweep', () => {
+  let h: MonitorHarness;
+  afterEach(async () => {
+    await h.close();
+  });
+
+  async function setup(mode: string) {
+    h = await startMonitorHarness({ env: enrolEnv(mode) });
+    return {
+      none: h.emulator.addTask({}),
+      ours: h.emulator.addTask({ callbackUrl: `${BASE}/callback/${PREVIOUS}?region=cn-shanghai` }),
+      stale: h.emulator.addTask({ callbackUrl: `${BASE}/callback/rotated-out-token-0123456789` }),
+      foreign: h.emulator.addTask({ callbackUrl: FOREIGN }),
+      exited: h.emulator.addTask({ status: -1 }),
+    };
+  }
+
+  const updates = () => h.emulator.requests.filter((request) => request.action === 'UpdateLivePullToPush');
+
+  it('gives tasks without a URL (or with a rotated-out token) livewatch’s URL, with only Region, TaskId and CallbackUrl', async () => {
+    const tasks = await setup('missing');
+    const report = await runSweep(h.deps);
+    const expected = buildCallbackUrl(h.config, 'cn-shanghai');
+    expect(expected).toBe(`${BASE}/callback/${CURRENT}?region=cn-shanghai`);
+    expect(
+      updates()
+        .map((request) => request.params.TaskId)
+        .sort(),
+    ).toEqual([tasks.none.taskId, tasks.stale.taskId].sort());
+    for (const request of updates()) {
+      expect(Object.keys(request.params).sort()).toEqual(['CallbackUrl', 'Region', 'TaskId']);
+      expect(request.params.CallbackUrl).toBe(expected);
+    }
+    expect(h.emulator.task(tasks.none.taskId)?.callbackUrl).toBe(expected);
+    expect(h.emulator.task(tasks.foreign.taskId)?.callbackUrl).toBe(FOREIGN);
+    expect(h.emulator.task(tasks.ours.taskId)?.callbackUrl).toContain(PREVIOUS);
+    expect(report.enrolments.filter((enrolment) => enrolment.ok)).toHaveLength(2);
+    const history = await h.store.getHistory(
+      resourceKey({ kind: 'relay', region: 'cn-shanghai', id: tasks.none.taskId }),
+    );
+    expect(history[0]).toMatchObject({ type: 'enrolled', data: { action: 'enrol', previous: 'none' } });
+
+    await runSweep(h.deps);
+    expect(updates()).toHaveLength(2);
+    expect(await h.store.forwards.list()).toEqual([]);
+  });
+
+  it('takes over another receiver’s URL only in takeover mode, storing the original to forward to', async () => {
+    const tasks = await setup('takeover');
+    const report = await runSweep(h.deps);
+    const key = resourceKey({ kind: 'relay', region: 'cn-shanghai', id: tasks.foreign.taskId });
+    expect((await h.store.forwards.get(key))?.value).toMatchObject({
+      originalUrl: FOREIGN,
+      since: h.clock.now(),
+    });
+    expect(h.emulator.task(tasks.foreign.taskId)?.callbackUrl).toBe(
+      buildCallbackUrl(h.config, 'cn-shanghai'),
+    );
+    expect(report.enrolments.map((enrolment) => enrolment.action).sort()).toEqual([
+      'enrol',
+      'enrol',
+      'takeover',
+    ]);
+    const [entry] = await h.store.getHistory(key);
+    expect(entry).toMatchObject({
+      type: 'enrolled',
+      data: { action: 'takeover', previous: 'owner.example.com' },
+    });
+    // The owner's secret stays out of history.
+    expect(JSON.stringify(entry)).not.toContain('owner-secret-value');
+    expect(updates().map((request) => request.params.TaskId)).not.toContain(tasks.ours.taskId);
+    expect(updates().map((request) => request.params.TaskId)).not.toContain(tasks.exited.taskId);
+  });
+
+  it('changes nothing when enrolment is off', async () => {
+    await setup('off');
+    const report = await runSweep(h.deps);
+    expect(updates()).toEqual([]);
+    expect(report.enrolments).toEqual([]);
+  });
+
+  it('enrols at most LIVEWATCH_ENROL_MAX_PER_SWEEP tasks per sweep and the rest on later sweeps', async () => {
+    h = await startMonitorHarness({ env: { ...enrolEnv('missing'), LIVEWATCH_ENROL_MAX_PER_SWEEP: '3' } });
+    for (let index = 0; index < 7; index += 1) h.emulator.addTask({});
+    const first = await runSweep(h.deps);
+    expect(first.enrolments).toHaveLength(3);
+    expect(first.enrolmentsDeferred).toBe(4);
+    await runSweep(h.deps);
+    await runSweep(h.deps);
+    expect(updates()).toHaveLength(7);
+    expect(new Set(updates().map((request) => request.params.TaskId)).size).toBe(7);
+  });
+
+  it('reports an enrolment the API refuses and goes on', async () => {
+    h = await startMonitorHarness({
+      env: { ...enrolEnv('missing'), LIVEWATCH_API_TIMEOUT_MS: '200', LIVEWATCH_API_DEADLINE_MS: '400' },
+    });
+    const task = h.emulator.addTask({});
+    h.emulator.faults.apiFaults({ kind: '5xx', rate: 1, action: 'UpdateLivePullToPush' });
+    const report = await runSweep(h.deps);
+    expect(report.enrolments).toEqual([expect.objectContaining({ taskId: task.taskId, ok: false })]);
+    expect(report.errors).toContainEqual(expect.objectContaining({ operation: 'enrol', id: task.taskId }));
+    expect(report.tasks.relay.running).toBe(1);
+  });
+});
