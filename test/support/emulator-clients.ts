@@ -44,8 +44,11 @@ export interface CallFailure {
 
 const LIVE = '2016-11-01';
 
+/** What a caller needs of an emulator (an in-process one, or one started by the CLI). */
+export type EmulatorTarget = Pick<Emulator, 'url' | 'endpoint' | 'accessKey'>;
+
 export async function callApi(
-  emulator: Emulator,
+  emulator: EmulatorTarget,
   signer: Signer,
   action: string,
   query: Record<string, string>,
@@ -104,7 +107,7 @@ export async function callApi(
 
 /** Runs a call expected to fail and returns its Code/status (throws if it succeeds). */
 export async function callApiError(
-  emulator: Emulator,
+  emulator: EmulatorTarget,
   signer: Signer,
   action: string,
   query: Record<string, string>,

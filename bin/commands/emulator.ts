@@ -1,0 +1,341 @@
+/**
+ * `livewatch emulator`: run the Live/ICE API emulator, or drive a running one (faults, stats)
+ * through its control API.
+ */
+import { parseArgs } from 'node:util';
+import { describeError, LivewatchError } from '../../lib/errors.js';
+import { createLogger } from '../../lib/log.js';
+import {
+  type EmulatorOptions,
+  type EmulatorStats,
+  loadScenarioFile,
+  parseLatency,
+  startEmulator,
+} from '../../local/emulator/index.js';
+
+export const summary = 'run the Live/ICE API emulator, or inject faults into / read stats of a running one';
+
+const DEFAULT_PORT = 8788;
+const DEFAULT_URL = `http://127.0.0.1:${DEFAULT_PORT}`;
+
+const USAGE = `usage:
+  livewatch emulator [options]                 serve the emulator until SIGINT/SIGTERM
+  livewatch emulator fault <kind> [options]    change faults of a running emulator
+  livewatch emulator stats [--json]            calls, throttled calls and callbacks per action
+
+serve options:
+  --port N                 port (default ${DEFAULT_PORT}; 0 = any free port)
+  --host H                 interface (default 127.0.0.1)
+  --tasks N --records N --transcodes N   seeded relay tasks / record jobs / transcode jobs (default 24/4/4)
+  --seed S                 PRNG seed: same seed, same ids and scenario (default 1)
+  --regions a,b            live centers for seeded tasks (default cn-shanghai,cn-beijing,ap-southeast-1)
+  --callback-url URL       CallbackUrl given to about half of the seeded tasks
+  --qps N                  calls per second per AccessKey per action (default 10)
+  --latency-ms L|MIN-MAX   per-call latency (default 50-100; 0 allowed)
+  --speed X                virtual time speed factor (default 1)
+  --scenario FILE          scenario JSON (see docs/readme/emulator.md)
+  --restart-new-task-id    RestartLivePullToPush returns a new TaskId
+  --access-key-id ID --access-key-secret SECRET   fixed key pair (default: generated)
+
+fault kinds (all take --url, default $LIVEWATCH_EMULATOR_URL or ${DEFAULT_URL}):
+  fail-source   --host H | --task ID     the source of a task / of every task pulling from H fails
+  recover       [--host H | --task ID]   undo fail-source and reject-push (everything if no selector)
+  reject-push   --host H | --task ID     the destination rejects pushes
+  accept-push   [--host H | --task ID]
+  api           --kind 5xx|timeout|throttle --rate 0..1 [--action A]   (rate 0 removes)
+  latency       --ms L|MIN-MAX
+  callbacks     [--drop R] [--drop-next N] [--duplicate R] [--duplicate-next N] [--delay-ms MS] [--reorder]
+  clear                                  remove every fault`;
+
+export interface CommandIo {
+  out(line: string): void;
+  err(line: string): void;
+  /** Resolves when the process should stop serving (default: SIGINT or SIGTERM). */
+  stopSignal?: Promise<void>;
+}
+
+const defaultIo: CommandIo = {
+  out: (line) => console.log(line),
+  err: (line) => console.error(line),
+};
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export async function run(argv: string[], io: CommandIo = defaultIo): Promise<number> {
+  try {
+    const [first, ...rest] = argv;
+    if (first === '--help' || first === '-h' || first === 'help') {
+      io.out(USAGE);
+      return 0;
+    }
+    if (first === 'fault') return await runFault(rest, io);
+    if (first === 'stats') return await runStats(rest, io);
+    return await serve(argv, io);
+  } catch (error) {
+    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error)) {
+      io.err(`livewatch emulator: ${error.message} (see \`livewatch emulator --help\`)`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+function intOption(value: string | undefined, name: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < min)
+    throw new UsageError(`${name} must be an integer ≥ ${min}`);
+  return Number(value);
+}
+
+function numberOption(value: string | undefined, name: string, min: number, max = Number.POSITIVE_INFINITY) {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < min || number > max) {
+    throw new UsageError(`${name} must be a number in [${min}, ${max}]`);
+  }
+  return number;
+}
+
+function latencyOption(value: string, name: string): number | [number, number] {
+  try {
+    return parseLatency(value);
+  } catch (error) {
+    throw new UsageError(`${name}: ${describeError(error)}`);
+  }
+}
+
+async function serve(argv: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      tasks: { type: 'string' },
+      records: { type: 'string' },
+      transcodes: { type: 'string' },
+      seed: { type: 'string' },
+      regions: { type: 'string' },
+      'callback-url': { type: 'string' },
+      qps: { type: 'string' },
+      'latency-ms': { type: 'string' },
+      speed: { type: 'string' },
+      scenario: { type: 'string' },
+      'restart-new-task-id': { type: 'boolean' },
+      'access-key-id': { type: 'string' },
+      'access-key-secret': { type: 'string' },
+    },
+  });
+  if (positionals.length > 0) throw new UsageError(`unknown subcommand '${positionals[0]}'`);
+  if (Boolean(values['access-key-id']) !== Boolean(values['access-key-secret'])) {
+    throw new UsageError('--access-key-id and --access-key-secret go together');
+  }
+  const scenario = values.scenario === undefined ? undefined : await loadScenarioFile(values.scenario);
+  const options: EmulatorOptions = {
+    port: intOption(values.port, '--port', 0) ?? DEFAULT_PORT,
+    host: values.host ?? '127.0.0.1',
+    // The scenario's counts win over the defaults; flags add to them.
+    tasks: intOption(values.tasks, '--tasks', 0) ?? (scenario?.tasks === undefined ? 24 : 0),
+    records: intOption(values.records, '--records', 0) ?? (scenario?.records === undefined ? 4 : 0),
+    transcodes:
+      intOption(values.transcodes, '--transcodes', 0) ?? (scenario?.transcodes === undefined ? 4 : 0),
+    seed: intOption(values.seed, '--seed', 0) ?? scenario?.seed ?? 1,
+    qps: intOption(values.qps, '--qps', 1) ?? 10,
+    latencyMs:
+      values['latency-ms'] === undefined ? [50, 100] : latencyOption(values['latency-ms'], '--latency-ms'),
+    speed: numberOption(values.speed, '--speed', 0.001, 100_000) ?? 1,
+    restartNewTaskId: values['restart-new-task-id'] ?? false,
+    log: createLogger({ level: 'warn' }),
+    ...(scenario === undefined ? {} : { scenario }),
+    ...(values.regions === undefined ? {} : { regions: values.regions.split(',').map((r) => r.trim()) }),
+    ...(values['callback-url'] === undefined ? {} : { callbackUrl: values['callback-url'] }),
+    ...(values['access-key-id'] && values['access-key-secret']
+      ? { accessKeys: [{ id: values['access-key-id'], secret: values['access-key-secret'] }] }
+      : {}),
+  };
+  const emulator = await startEmulator(options);
+  io.out(`livewatch emulator listening on ${emulator.url}`);
+  // Emulator-only test keys: printing them is the point (copy them into the client's settings).
+  io.out(`ALIBABA_CLOUD_ACCESS_KEY_ID=${emulator.accessKey.id}`);
+  io.out(`ALIBABA_CLOUD_ACCESS_KEY_SECRET=${emulator.accessKey.secret}`);
+  io.out(
+    `# also: LIVEWATCH_LIVE_ENDPOINT=${emulator.endpoint} LIVEWATCH_ICE_ENDPOINT=${emulator.endpoint} LIVEWATCH_API_PROTOCOL=http`,
+  );
+  io.out(
+    `# ${emulator.tasks().length} relay tasks, control API at ${emulator.url}/_emulator/stats; Ctrl-C stops`,
+  );
+  await (io.stopSignal ?? waitForSignal());
+  await emulator.close();
+  return 0;
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+async function control(baseUrl: string, path: string, body?: unknown): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(`${baseUrl.replace(/\/+$/, '')}/_emulator/${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      ...(body === undefined
+        ? {}
+        : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    throw new LivewatchError(`cannot reach the emulator at ${baseUrl}: is it running? (--url)`, {
+      cause: error,
+      context: { url: baseUrl },
+    });
+  }
+  const json = (await response.json()) as unknown;
+  if (!response.ok) {
+    const message = (json as { error?: unknown }).error;
+    throw new LivewatchError(`the emulator refused: ${String(message ?? response.status)}`, {
+      context: { url: baseUrl, status: response.status },
+    });
+  }
+  return json;
+}
+
+const baseUrlOf = (url: string | undefined): string =>
+  url ?? process.env.LIVEWATCH_EMULATOR_URL ?? DEFAULT_URL;
+
+async function runFault(argv: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      url: { type: 'string' },
+      host: { type: 'string' },
+      task: { type: 'string' },
+      kind: { type: 'string' },
+      rate: { type: 'string' },
+      action: { type: 'string' },
+      ms: { type: 'string' },
+      drop: { type: 'string' },
+      'drop-next': { type: 'string' },
+      duplicate: { type: 'string' },
+      'duplicate-next': { type: 'string' },
+      'delay-ms': { type: 'string' },
+      reorder: { type: 'boolean' },
+    },
+  });
+  const [kind, ...extra] = positionals;
+  if (kind === undefined)
+    throw new UsageError('which fault? (fail-source, recover, reject-push, api, latency, …)');
+  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
+  const url = baseUrlOf(values.url);
+  const selector = {
+    ...(values.host === undefined ? {} : { host: values.host }),
+    ...(values.task === undefined ? {} : { taskId: values.task }),
+  };
+  const needSelector = (): void => {
+    if (values.host === undefined && values.task === undefined)
+      throw new UsageError(`${kind} needs --host or --task`);
+  };
+  let result: unknown;
+  switch (kind) {
+    case 'fail-source':
+    case 'reject-push':
+      needSelector();
+      result = await control(url, `fault/${kind}`, selector);
+      break;
+    case 'recover':
+    case 'recover-source':
+    case 'accept-push':
+      result = await control(url, `fault/${kind}`, selector);
+      break;
+    case 'api': {
+      if (values.kind !== '5xx' && values.kind !== 'timeout' && values.kind !== 'throttle') {
+        throw new UsageError('api needs --kind 5xx|timeout|throttle');
+      }
+      const rate = numberOption(values.rate, '--rate', 0, 1);
+      if (rate === undefined) throw new UsageError('api needs --rate 0..1');
+      result = await control(url, 'fault/api', {
+        kind: values.kind,
+        rate,
+        ...(values.action === undefined ? {} : { action: values.action }),
+      });
+      break;
+    }
+    case 'latency':
+      if (values.ms === undefined) throw new UsageError('latency needs --ms L or MIN-MAX');
+      result = await control(url, 'fault/latency', { ms: latencyOption(values.ms, '--ms') });
+      break;
+    case 'callbacks': {
+      const body = {
+        ...optional('drop', numberOption(values.drop, '--drop', 0, 1)),
+        ...optional('dropNext', intOption(values['drop-next'], '--drop-next', 0)),
+        ...optional('duplicate', numberOption(values.duplicate, '--duplicate', 0, 1)),
+        ...optional('duplicateNext', intOption(values['duplicate-next'], '--duplicate-next', 0)),
+        ...optional('delayMs', intOption(values['delay-ms'], '--delay-ms', 0)),
+        ...optional('reorder', values.reorder),
+      };
+      result = await control(url, 'fault/callbacks', body);
+      break;
+    }
+    case 'clear':
+      result = await control(url, 'fault/clear', {});
+      break;
+    default:
+      throw new UsageError(`unknown fault '${kind}'`);
+  }
+  io.out(JSON.stringify(result, null, 2));
+  return 0;
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
+async function runStats(argv: string[], io: CommandIo): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { url: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  const stats = (await control(baseUrlOf(values.url), 'stats')) as EmulatorStats;
+  if (values.json) {
+    io.out(JSON.stringify(stats, null, 2));
+    return 0;
+  }
+  for (const line of formatStats(stats)) io.out(line);
+  return 0;
+}
+
+/** A small aligned table: one row per action, then totals, callbacks and tasks by status. */
+export function formatStats(stats: EmulatorStats): string[] {
+  const rows: string[][] = [['action', 'calls', 'ok', 'errors', 'throttled', 'faulted']];
+  const entries = Object.entries(stats.actions).sort(([a], [b]) => a.localeCompare(b));
+  for (const [action, s] of [...entries, ['total', stats.totals] as const]) {
+    rows.push([action, s.calls, s.ok, s.errors, s.throttled, s.faulted].map(String));
+  }
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
+  const lines = rows.map((row) =>
+    row
+      .map((cell, column) =>
+        column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
+      )
+      .join('  '),
+  );
+  const c = stats.callbacks;
+  lines.push(
+    '',
+    `callbacks: ${c.events} events, ${c.attempts} attempts, ${c.delivered} delivered, ${c.failed} failed, ${c.dropped} dropped, ${c.duplicated} duplicated, ${c.pending} pending`,
+    `tasks: ${stats.tasks.total} (${Object.entries(stats.tasks.byStatus)
+      .map(([status, count]) => `status ${status}: ${count}`)
+      .join(', ')}); record jobs: ${stats.recordJobs}; transcode jobs: ${stats.transcodeJobs}`,
+  );
+  return lines;
+}
