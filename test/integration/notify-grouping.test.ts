@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ValidationError } from '../../lib/errors.js';
+import type { Notice } from '../../lib/notify/notice.js';
 import { relayNotice, type SinkHarness, startSinkHarness } from '../support/sink-harness.js';
 
 const MINUTE = 60_000;
@@ -162,6 +164,27 @@ describe('notification grouping (DingTalk sink, SQLite store, manual clock)', ()
     const report = await notifier.flush();
     expect(report.groupsFlushed).toBe(3);
     expect(sinks.received.dingtalk).toHaveLength(3);
+  });
+
+  it('still groups and records notices with no channel configured, one log line per message', async () => {
+    harness = await startSinkHarness({ channels: [] });
+    const { notifier, clock, logLines, store } = harness;
+    await notifier.notify(relayNotice({ task: 'l1', at: clock.now() }));
+    await notifier.notify(relayNotice({ task: 'l2', at: clock.now() }));
+    clock.advance(30_000);
+    expect(await notifier.flush()).toMatchObject({ groupsFlushed: 1, sent: 1 });
+    const lines = logLines.filter((line) => line.includes('"msg":"notification"'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('relay l1 offline');
+    expect(lines[0]).toContain('relay l2 offline');
+    expect((await store.outboxStats()).sent).toBe(1);
+  });
+
+  it('rejects a malformed notice with a ValidationError naming the field', async () => {
+    harness = await startSinkHarness({ channels: ['dingtalk'] });
+    const bad = { ...relayNotice({ task: 'bad' }), severity: 'urgent' } as unknown as Notice;
+    await expect(harness.notifier.notify(bad)).rejects.toThrow(/severity/);
+    await expect(harness.notifier.notify(bad)).rejects.toBeInstanceOf(ValidationError);
   });
 
   it('flushes a group once when two notifiers share the store', async () => {
