@@ -1,0 +1,249 @@
+/**
+ * Callback benchmark: `node bin/run-ts.js bench/callback.ts` (or `npm run bench -- callback`).
+ *
+ * Callbacks per second and p50/p99 latency through the local FC host (real HTTP on loopback, the real
+ * callback function, a SQLite store in a temp dir, the in-process async invoker) with concurrent senders
+ * and distinct events, beside a bare node:http server answering 200 (the machine's ceiling), as a ratio.
+ * It then verifies that nothing was lost or duplicated: the alert function received exactly one event per
+ * distinct callback, although a share of the callbacks was sent twice (as the Live service may).
+ */
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { handler as callbackHandler } from '../functions/callback/index.js';
+import { systemClock } from '../lib/clock.js';
+import { loadConfig } from '../lib/config/config.js';
+import type { TaskEvent } from '../lib/events/task-event.js';
+import { silentLogger } from '../lib/log.js';
+import { createRuntime, installRuntime } from '../lib/runtime.js';
+import { createStore } from '../lib/store/create-store.js';
+import { startLocalHost } from '../local/host/index.js';
+
+const TOKEN = 'bench-callback-token-0123456789';
+const DISTINCT = Number(process.env.BENCH_CALLBACKS ?? 4_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+/** Share of callbacks sent a second time (duplicates must have no effect). */
+const DUPLICATE_SHARE = 0.1;
+
+export interface LoadFigures {
+  readonly requests: number;
+  readonly seconds: number;
+  readonly perSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly non2xx: number;
+}
+
+export interface CallbackBenchResult {
+  readonly bare: LoadFigures;
+  readonly livewatch: LoadFigures;
+  readonly distinctSent: number;
+  readonly duplicatesSent: number;
+  readonly alertEvents: number;
+  readonly lost: number;
+  readonly duplicated: number;
+}
+
+/** Sends `bodies` with `concurrency` keep-alive senders; measures per-request latency. */
+async function load(url: string, bodies: readonly string[], concurrency: number): Promise<LoadFigures> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const latencies: number[] = [];
+  let next = 0;
+  let non2xx = 0;
+  const target = new URL(url);
+  const send = (body: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = request(
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: `${target.pathname}${target.search}`,
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (;;) {
+        const index = next;
+        next += 1;
+        const body = bodies[index];
+        if (body === undefined) return;
+        const t0 = performance.now();
+        const status = await send(body);
+        latencies.push(performance.now() - t0);
+        if (status < 200 || status >= 300) non2xx += 1;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const quantile = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return {
+    requests: bodies.length,
+    seconds,
+    perSecond: bodies.length / seconds,
+    p50Ms: quantile(0.5),
+    p99Ms: quantile(0.99),
+    non2xx,
+  };
+}
+
+/** Distinct callbacks (task × status × time), with a share resent, shuffled deterministically. */
+function callbackBodies(): { bodies: string[]; duplicates: number } {
+  const distinct: string[] = [];
+  for (let i = 0; i < DISTINCT; i += 1) {
+    distinct.push(
+      JSON.stringify({
+        Event: 'LivePullToPushRuning',
+        EventTime: String(1_767_225_600 + i),
+        TaskId: `bench-task-${i % 500}`,
+        TaskStatus: (i % 3) + 1,
+        ...(i % 3 === 2 ? { TaskInvalidReason: 'PullStreamFailed' } : {}),
+        TaskInfo: { TaskId: `bench-task-${i % 500}`, SourceType: 'live', SourceUrls: ['rtmp://src/app/s'] },
+      }),
+    );
+  }
+  const duplicates = Math.floor(DISTINCT * DUPLICATE_SHARE);
+  const bodies = [...distinct, ...distinct.slice(0, duplicates)];
+  // Deterministic shuffle (LCG) so duplicates interleave with first deliveries.
+  let seed = 42;
+  for (let i = bodies.length - 1; i > 0; i -= 1) {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    const j = seed % (i + 1);
+    [bodies[i], bodies[j]] = [bodies[j] as string, bodies[i] as string];
+  }
+  return { bodies, duplicates };
+}
+
+async function measureBare(bodies: readonly string[]): Promise<LoadFigures> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"ok":true}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  try {
+    return await load(`http://127.0.0.1:${port}/callback/x`, bodies, CONCURRENCY);
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+async function measureLivewatch(bodies: readonly string[]) {
+  const dir = await mkdtemp(join(tmpdir(), 'lw-bench-callback-'));
+  const config = loadConfig({
+    LIVEWATCH_STORE_URL: `sqlite:${join(dir, 'state.db')}`,
+    LIVEWATCH_CALLBACK_TOKENS: TOKEN,
+    LIVEWATCH_LIVE_REGIONS: 'cn-shanghai',
+    LIVEWATCH_LOG_LEVEL: 'error',
+  });
+  const received: TaskEvent[] = [];
+  const host = await startLocalHost({
+    runtime: { config },
+    handlers: {
+      callback: callbackHandler,
+      alert: async (event) => {
+        received.push(...(JSON.parse(event.toString('utf8')) as TaskEvent[]));
+      },
+    },
+    pollIntervalMs: 0,
+    tickIntervalMs: 0,
+    log: silentLogger,
+  });
+  const runtime = await createRuntime({
+    config,
+    clock: systemClock,
+    log: silentLogger,
+    store: await createStore(config.LIVEWATCH_STORE_URL),
+    invoker: host.invoker,
+  });
+  installRuntime(runtime);
+  try {
+    const figures = await load(`${host.url}/callback/${TOKEN}?region=cn-shanghai`, bodies, CONCURRENCY);
+    await host.drain();
+    return { figures, received };
+  } finally {
+    installRuntime(undefined);
+    await host.close();
+    await runtime.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function run(): Promise<CallbackBenchResult> {
+  const { bodies, duplicates } = callbackBodies();
+  // Warm up both paths (JIT, SQLite page cache) so the measured runs compare like with like.
+  await measureBare(bodies.slice(0, 200));
+  const bare = await measureBare(bodies);
+  const { figures: livewatch, received } = await measureLivewatch(bodies);
+
+  const keys = received.map((event) => event.key);
+  const unique = new Set(keys).size;
+  const result: CallbackBenchResult = {
+    bare,
+    livewatch,
+    distinctSent: DISTINCT,
+    duplicatesSent: duplicates,
+    alertEvents: received.length,
+    lost: DISTINCT - unique,
+    duplicated: keys.length - unique,
+  };
+
+  const row = (figures: LoadFigures) => ({
+    requests: figures.requests,
+    'req/s': Math.round(figures.perSecond),
+    'p50 ms': Number(figures.p50Ms.toFixed(2)),
+    'p99 ms': Number(figures.p99Ms.toFixed(2)),
+    non2xx: figures.non2xx,
+  });
+  console.log(
+    `${CONCURRENCY} concurrent senders, ${DISTINCT} distinct callbacks + ${duplicates} resent duplicates`,
+  );
+  console.table({
+    'bare node:http 200': row(bare),
+    'livewatch (local FC host + SQLite)': row(livewatch),
+  });
+  console.table({
+    throughput: { ratio: `${(livewatch.perSecond / bare.perSecond).toFixed(3)}× of bare` },
+    'p50 latency': { ratio: `${(livewatch.p50Ms / bare.p50Ms).toFixed(1)}× of bare` },
+    'p99 latency': { ratio: `${(livewatch.p99Ms / bare.p99Ms).toFixed(1)}× of bare` },
+  });
+  console.table({
+    'alert events': {
+      sent: DISTINCT,
+      received: received.length,
+      lost: result.lost,
+      duplicated: result.duplicated,
+    },
+  });
+  if (result.lost !== 0 || result.duplicated !== 0 || livewatch.non2xx !== 0) {
+    throw new Error(
+      `callback bench: ${result.lost} lost, ${result.duplicated} duplicated, ${livewatch.non2xx} non-2xx answers`,
+    );
+  }
+  return result;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await run();
+}
