@@ -24,8 +24,9 @@ export const OFFSET_WRITE_STEP_S = 60;
  *   reports what is broken, not every healthy task;
  * - a state change: one `transition` event;
  * - the same state for too long: one `stuck` event per condition and state (`reportedStuck`);
- * - a snapshot newer than this observation (written by the callback receiver or the alert
- *   function): nothing — that transition was reported by whoever wrote it.
+ * - a snapshot newer than this observation, or from the same second (written by the callback
+ *   receiver or the alert function): nothing — whoever wrote it reported that transition; see
+ *   `pollObservedAt`.
  * Pure: no I/O, so the sweep can re-run it after a compare-and-set conflict.
  */
 export function diffSnapshot(
@@ -50,7 +51,7 @@ export function diffSnapshot(
     return { next: snapshotOf(current, now, now, stuck === undefined ? [] : [stuck]), events };
   }
 
-  if (previous.observedAt > now) return { next: undefined, events: [] };
+  if (previous.observedAt >= wholeSecondOf(now)) return { next: undefined, events: [] };
 
   const before = previous.resource.state;
   if (before !== current.state) {
@@ -124,12 +125,31 @@ export function goneResourceOf(resource: Resource): Resource {
   }
 }
 
+/**
+ * Callbacks carry their time in whole seconds (EventTime), listings are timed in ms, so within one
+ * second the order of a callback and a listing is unknown. The listing is the API's truth at that
+ * moment: had the callback's change happened before it, the listing would show it. So a callback in
+ * the same second as a listing is taken as the newer of the two:
+ * - a sweep records its observation as just before its second (`pollObservedAt`), so the callback
+ *   receiver, which accepts only events newer than the snapshot, still records a same-second callback;
+ * - a sweep leaves alone a snapshot written in its own second or later (by a callback or the alert
+ *   function) and looks again on the next sweep, instead of reporting the difference as a change.
+ */
+export function pollObservedAt(now: number): number {
+  return wholeSecondOf(now) - 1;
+}
+
+function wholeSecondOf(time: number): number {
+  return Math.floor(time / 1000) * 1000;
+}
+
 function snapshotOf(
   resource: Resource,
-  observedAt: number,
+  now: number,
   stateSince: number,
   reportedStuck: readonly string[],
 ): StoredSnapshot {
+  const observedAt = pollObservedAt(now);
   return reportedStuck.length > 0
     ? { resource, observedAt, stateSince, reportedStuck }
     : { resource, observedAt, stateSince };

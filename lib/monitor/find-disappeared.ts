@@ -120,12 +120,18 @@ function decideDisappearance(
   now: number,
   policy: StuckPolicy,
 ): DiffResult {
-  // Deleted meanwhile, or already final: nothing left to report.
+  // Deleted meanwhile: nothing left to report.
   if (previous === undefined) return { next: undefined, events: [] };
+  if (observed.found && observed.resource.state !== 'exited') {
+    return diffSnapshot(previous, observed.resource, now, policy);
+  }
+  // Already final, or written in this second or later by someone else (see pollObservedAt).
+  const settled =
+    previous.resource.state === 'exited' ||
+    previous.resource.state === 'gone' ||
+    previous.observedAt >= Math.floor(now / 1000) * 1000;
+  if (settled) return { next: undefined, events: [] };
   if (observed.found) {
-    if (observed.resource.state !== 'exited') return diffSnapshot(previous, observed.resource, now, policy);
-    if (previous.resource.state === 'exited' || previous.observedAt > now)
-      return { next: undefined, events: [] };
     return disappearanceOf(
       previous,
       observed.resource,
@@ -133,8 +139,5 @@ function decideDisappearance(
       observed.resource.kind === 'relay' ? observed.resource.exitReason : undefined,
     );
   }
-  const state = previous.resource.state;
-  if (state === 'exited' || state === 'gone' || previous.observedAt > now)
-    return { next: undefined, events: [] };
   return disappearanceOf(previous, goneResourceOf(previous.resource), now, observed.reason);
 }

@@ -1,22 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import { TaskEventSchema } from '../../lib/events/task-event.js';
 import { STUCK_REASONS, type StuckPolicy } from '../../lib/monitor/detect-stuck.js';
-import { diffSnapshot, disappearanceOf, goneResourceOf } from '../../lib/monitor/diff-snapshot.js';
+import {
+  diffSnapshot,
+  disappearanceOf,
+  goneResourceOf,
+  pollObservedAt,
+} from '../../lib/monitor/diff-snapshot.js';
 import type { StoredSnapshot } from '../../lib/store/store.js';
 import { recordJob, relayTask, transcodeJob } from '../support/monitor-resources.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const policy: StuckPolicy = { idleStartSlackS: 120, recordPausedGraceS: 300 };
 
+/** A snapshot as a sweep at T0 wrote it. */
 function stored(snapshot: Partial<StoredSnapshot> & Pick<StoredSnapshot, 'resource'>): StoredSnapshot {
-  return { observedAt: T0, stateSince: T0, ...snapshot };
+  return { observedAt: pollObservedAt(T0), stateSince: T0, ...snapshot };
 }
 
 describe('diffSnapshot', () => {
   it('stores a healthy task on first sight without an event', () => {
     const result = diffSnapshot(undefined, relayTask({ taskId: 't1', status: 1 }), T0, policy);
     expect(result.events).toEqual([]);
-    expect(result.next).toMatchObject({ observedAt: T0, stateSince: T0, resource: { taskId: 't1' } });
+    expect(result.next).toMatchObject({ observedAt: T0 - 1, stateSince: T0, resource: { taskId: 't1' } });
   });
 
   it('reports a task first seen unhealthy, with its reason and a valid event shape', () => {
@@ -57,7 +63,7 @@ describe('diffSnapshot', () => {
       state: 'recovering',
       reason: 'PushStreamFailed',
     });
-    expect(result.next).toMatchObject({ stateSince: now, observedAt: now });
+    expect(result.next).toMatchObject({ stateSince: now, observedAt: now - 1 });
     expect(result.next?.reportedStuck).toBeUndefined();
   });
 
@@ -100,6 +106,22 @@ describe('diffSnapshot', () => {
     const previous = stored({ resource: relayTask({ taskId: 't1', status: 2 }), observedAt: T0 + 5_000 });
     const result = diffSnapshot(previous, relayTask({ taskId: 't1', status: 1 }), T0 + 4_000, policy);
     expect(result).toEqual({ next: undefined, events: [] });
+  });
+
+  it('leaves a snapshot from the same second alone (a callback there is newer than the listing)', () => {
+    const fromCallback = stored({
+      resource: relayTask({ taskId: 't1', status: 2 }),
+      observedAt: T0 + 60_000,
+    });
+    const listedSameSecond = relayTask({ taskId: 't1', status: 1 });
+    expect(diffSnapshot(fromCallback, listedSameSecond, T0 + 60_400, policy)).toEqual({
+      next: undefined,
+      events: [],
+    });
+    expect(diffSnapshot(fromCallback, listedSameSecond, T0 + 61_000, policy).events).toHaveLength(1);
+    // A poll snapshot sits just before its second, so a callback in that second is accepted as newer.
+    expect(pollObservedAt(T0 + 60_400)).toBeLessThan(T0 + 60_000);
+    expect(pollObservedAt(T0 + 60_400)).toBeGreaterThan(T0 + 59_000);
   });
 
   it('gives the same key for the same observation and a different one for a later flap', () => {
