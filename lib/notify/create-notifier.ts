@@ -4,7 +4,7 @@ import type { Config } from '../config/config.js';
 import { LivewatchError, ValidationError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { registerSecrets } from '../redact.js';
-import type { Store } from '../store/store.js';
+import type { NotificationGroup, Store, Versioned } from '../store/store.js';
 import type { Channel, MessageContent } from './channel.js';
 import { createChannels } from './create-channels.js';
 import { deliverOutbox } from './deliver-outbox.js';
@@ -88,7 +88,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     let flushed = 0;
     const now = clock.now();
     for (const listed of await store.groups.list()) {
-      let doc: { value: (typeof listed)['value']; version: number } | undefined = listed;
+      let doc: Versioned<NotificationGroup> | undefined = listed;
       for (
         let attempt = 0;
         doc !== undefined && doc.value.nextFlushAt <= now && attempt < CAS_ATTEMPTS;

@@ -124,6 +124,19 @@ describe('notification delivery (chat sinks over loopback, SQLite outbox, manual
     expect((await notifier.flush()).sent).toBe(0);
   });
 
+  it('marks a Feishu message dead when the bot rejects the signature (19021)', async () => {
+    harness = await startSinkHarness({
+      channels: ['feishu'],
+      sinks: { feishuSecret: 'feishu-right-secret' },
+      env: { LIVEWATCH_FEISHU_SECRET: 'feishu-wrong-secret' },
+    });
+    await harness.notifier.notify(relayNotice({ task: 'fs', severity: 'critical' }));
+    expect(await harness.notifier.flush()).toMatchObject({ sent: 0, dead: 1 });
+    expect(
+      harness.logLines.some((line) => line.includes('notification dead') && line.includes('19021')),
+    ).toBe(true);
+  });
+
   it('honours Slack 429 Retry-After before sending again', async () => {
     harness = await startSinkHarness({ channels: ['slack'] });
     const { notifier, clock, sinks } = harness;
