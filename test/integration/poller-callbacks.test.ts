@@ -25,7 +25,10 @@ describe('poller and callbacks together', () => {
     receiver = await startCoreServer(() => (request) => {
       if (harness === undefined) throw new Error('harness not ready');
       const { config, store, clock } = harness;
-      return handleCallbackRequest({ config, store, clock, invoker: callbackInvoker, log: silentLogger }, request);
+      return handleCallbackRequest(
+        { config, store, clock, invoker: callbackInvoker, log: silentLogger },
+        request,
+      );
     });
     harness = await startMonitorHarness({
       env: {
