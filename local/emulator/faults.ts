@@ -64,30 +64,46 @@ export class FaultState {
   #callbacks: CallbackFaults = {};
   #dropNext = 0;
   #duplicateNext = 0;
+  #version = 0;
 
   constructor(latency: Latency) {
     this.#latency = latency;
     this.#initialLatency = latency;
   }
 
+  /** Bumped whenever source/push faults change: cached task schedules are stale from then on. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** Whether any source or push fault is in force (a fast path for healthy fleets). */
+  get hasStreamFaults(): boolean {
+    return this.#sources.length > 0 || this.#pushes.length > 0;
+  }
+
   failSource(selector: FaultSelector, now: number): void {
     this.#sources.push(toFault(selector, now));
+    this.#version += 1;
   }
 
   recoverSource(selector: FaultSelector): void {
     this.#sources = this.#sources.filter((fault) => !sameSelector(fault, selector));
+    this.#version += 1;
   }
 
   rejectPush(selector: FaultSelector, now: number): void {
     this.#pushes.push(toFault(selector, now));
+    this.#version += 1;
   }
 
   acceptPush(selector: FaultSelector): void {
     this.#pushes = this.#pushes.filter((fault) => !sameSelector(fault, selector));
+    this.#version += 1;
   }
 
   /** Source failures win over push failures; the earliest matching fault gives `since`. */
   healthOf(target: FaultTarget): FaultMatch | undefined {
+    if (!this.hasStreamFaults) return undefined;
     const source = earliest(this.#sources.filter((fault) => matches(fault, target, target.sourceHosts)));
     if (source !== undefined) return { reason: 'PullStreamFailed', since: source };
     const dstHosts = target.dstHost === undefined ? [] : [target.dstHost];
@@ -146,6 +162,7 @@ export class FaultState {
   clear(): void {
     this.#sources = [];
     this.#pushes = [];
+    this.#version += 1;
     this.#api.clear();
     this.#latency = this.#initialLatency;
     this.setCallbacks({});

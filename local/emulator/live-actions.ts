@@ -102,13 +102,14 @@ const create: Handler = (params, { relays, now }) => {
   return { ...OK, TaskId: task.taskId };
 };
 
-const describe: Handler = (params, { relays }) => {
+const describe: Handler = (params, { relays, now }) => {
   const region = requiredRegion(params);
   const task = relays.find(region, requiredString(params, 'TaskId'));
+  relays.refresh(task, now);
   return { ...OK, ...taskViewOf(task) };
 };
 
-const describeList: Handler = (params, { relays }) => {
+const describeList: Handler = (params, { relays, now }) => {
   const region = requiredRegion(params);
   const taskId = optionalTaskIdFilter(params);
   const taskName = optionalString(params, 'TaskName');
@@ -125,6 +126,7 @@ const describeList: Handler = (params, { relays }) => {
         (dstUrl === undefined || task.dstUrl.includes(dstUrl)),
     );
   const page = matching.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
+  for (const task of page) relays.refresh(task, now);
   return {
     Total: matching.length,
     PageNumber: pageNumber,

@@ -139,6 +139,8 @@ export class RelayEngine {
       previousTaskIds: [],
       // A task seeded as running has been playing since its start time.
       positionAt: status === 1 && init.currentOffset === undefined ? Math.min(startAt, now) : now,
+      dueAt: Number.NEGATIVE_INFINITY,
+      dueVersion: -1,
     };
     if (this.#tasks.has(task.taskId)) {
       throw apiErrors.invalidParameter(`The task ${task.taskId} already exists.`);
@@ -148,9 +150,23 @@ export class RelayEngine {
     return task;
   }
 
-  /** Applies every time-driven transition due up to `now`, in time order. */
+  /**
+   * Applies every time-driven transition due up to `now`, in time order. Each task caches when its
+   * next step is due (until faults change), so a large healthy fleet costs one comparison per
+   * task; playback positions of skipped tasks catch up in `refresh`.
+   */
   evaluate(now: number): void {
-    for (const task of [...this.#tasks.values()]) this.#evaluateTask(task, now);
+    const version = this.#deps.faults.version;
+    // Deleting the current entry while iterating a Map is safe; evaluation never adds tasks.
+    for (const task of this.#tasks.values()) {
+      if (task.dueAt > now && task.dueVersion === version) continue;
+      this.#evaluateTask(task, now);
+    }
+  }
+
+  /** Evaluates one task and brings its playback position up to `now` (for views and reads). */
+  refresh(task: MutableTask, now: number): void {
+    this.#evaluateTask(task, now);
   }
 
   #evaluateTask(task: MutableTask, now: number): void {
@@ -162,6 +178,14 @@ export class RelayEngine {
       if (!this.#tasks.has(task.taskId)) return;
     }
     this.#movePlayback(task, now);
+    task.dueAt = this.#nextStep(task)?.at ?? Number.POSITIVE_INFINITY;
+    task.dueVersion = this.#deps.faults.version;
+  }
+
+  /** A task changed outside the schedule (API call, test setup): re-plan it on the next evaluation. */
+  #touch(task: MutableTask): void {
+    task.dueAt = Number.NEGATIVE_INFINITY;
+    targets.delete(task);
   }
 
   /** The next time-driven change of a task, if any. */
@@ -300,6 +324,7 @@ export class RelayEngine {
       throw apiErrors.invalidParameter(`FileIndex ${fileIndex} is out of range (${urls.length} files).`);
     }
 
+    this.#touch(task);
     if (update.region !== undefined) task.region = update.region;
     // StartTime has no effect once the task has started.
     if (task.status === 0 && update.startAt !== undefined) task.startAt = update.startAt;
@@ -330,6 +355,7 @@ export class RelayEngine {
       task.taskId = newId;
       this.#tasks.set(newId, task);
     }
+    this.#touch(task);
     // A vod/url task starts over, unless FileIndex/Offset were set while it was stopped.
     if (task.resumeOnRestart) {
       task.currentFileIndex = task.fileIndex ?? 0;
@@ -347,6 +373,7 @@ export class RelayEngine {
   stop(task: MutableTask, now: number): void {
     if (task.status === -1) throw apiErrors.taskNotExist();
     if (task.status !== 1 && task.status !== 2) throw apiErrors.taskHasStopped();
+    this.#touch(task);
     task.status = 3;
     task.invalidReason = 'TriggerByUser';
     task.abnormalSince = undefined;
@@ -367,6 +394,7 @@ export class RelayEngine {
 
   /** For tests and seeding: replaces a task's status directly, without callbacks. */
   setStatus(task: MutableTask, status: TaskStatus, now: number, reason?: string): void {
+    this.#touch(task);
     task.status = status;
     task.invalidReason = reason;
     task.positionAt = now;
@@ -375,7 +403,18 @@ export class RelayEngine {
   }
 }
 
+/** Parsed hosts per task, dropped when the task's URLs or id change (`#touch`). */
+const targets = new WeakMap<EmulatedTask, FaultTarget>();
+
 export function targetOf(task: EmulatedTask): FaultTarget {
+  const cached = targets.get(task);
+  if (cached !== undefined) return cached;
+  const target = computeTarget(task);
+  targets.set(task, target);
+  return target;
+}
+
+function computeTarget(task: EmulatedTask): FaultTarget {
   const hosts: string[] = [];
   for (const url of task.sourceUrls) {
     const host = hostOf(url);

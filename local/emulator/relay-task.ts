@@ -52,6 +52,9 @@ export interface EmulatedTask {
 export type MutableTask = { -readonly [K in keyof EmulatedTask]: EmulatedTask[K] } & {
   /** Clock time up to which playback position has been computed. */
   positionAt: number;
+  /** When the next time-driven step is due, valid while the fault version is `dueVersion`. */
+  dueAt: number;
+  dueVersion: number;
 };
 
 /** Deterministic 60–600 s per file, from its URL, so tests can compute positions. */

@@ -445,11 +445,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     advance,
     task: (taskId) => {
       evaluate();
-      return relays.get(taskId);
+      const task = relays.get(taskId);
+      if (task !== undefined) relays.refresh(task, clock.now());
+      return task;
     },
     tasks: () => {
       evaluate();
-      return relays.all();
+      const all = relays.all();
+      for (const task of all) relays.refresh(task, clock.now());
+      return all;
     },
     recordJobs: () => {
       evaluate();
