@@ -1,0 +1,130 @@
+/**
+ * `livewatch jobs [--kind record|transcode] [--region R] [--json]`: ICE live record and live
+ * transcode jobs of the configured ICE regions (or one), as an aligned table or JSON. Stream URLs
+ * are never printed whole: the table shows the source host, JSON is redacted.
+ */
+import { parseArgs } from 'node:util';
+import type { AliyunClient, Page } from '../../lib/aliyun/api.js';
+import { createAliyunClient } from '../../lib/aliyun/create-aliyun-client.js';
+import { createMemoryRateLimiter } from '../../lib/aliyun/create-memory-rate-limiter.js';
+import { requireCredentials } from '../../lib/aliyun/credentials-from-config.js';
+import { rateLimitOf } from '../../lib/aliyun/rate-limiter.js';
+import { redactDeep, renderTable, sourceHostOf } from '../../lib/aliyun/render-resource-table.js';
+import { systemClock } from '../../lib/clock.js';
+import { ICE_REGIONS, loadConfig } from '../../lib/config/config.js';
+import { describeError } from '../../lib/errors.js';
+import type { RecordJob, TranscodeJob } from '../../lib/events/resources.js';
+import { createLogger } from '../../lib/log.js';
+
+export const summary = 'list ICE live record and transcode jobs (table or --json)';
+
+const KINDS = ['record', 'transcode'] as const;
+type Kind = (typeof KINDS)[number];
+
+const USAGE = `usage: livewatch jobs [--kind record|transcode] [--region R] [--json]
+
+  --kind K     only record jobs or only transcode jobs (default: both)
+  --region R   one ICE region (${ICE_REGIONS.join(', ')}); default: LIVEWATCH_ICE_REGIONS
+  --json       print the jobs as JSON (URLs redacted)
+
+Credentials: ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET. Against the emulator also set
+LIVEWATCH_ICE_ENDPOINT=127.0.0.1:PORT and LIVEWATCH_API_PROTOCOL=http.`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values: { kind?: string | undefined; region?: string | undefined; json: boolean; help: boolean };
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        kind: { type: 'string' },
+        region: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    console.error(`livewatch jobs: ${describeError(error)}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  exitQuietlyOnClosedPipe();
+  if (values.kind !== undefined && !(KINDS as readonly string[]).includes(values.kind)) {
+    console.error(`livewatch jobs: --kind must be record or transcode\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.region !== undefined && !(ICE_REGIONS as readonly string[]).includes(values.region)) {
+    console.error(`livewatch jobs: --region must be one of ${ICE_REGIONS.join(', ')}`);
+    return 2;
+  }
+
+  const config = loadConfig();
+  const credentials = requireCredentials(config);
+  const clock = systemClock;
+  const client = createAliyunClient({
+    config,
+    credentials,
+    ...(config.LIVEWATCH_ACCOUNT_ID ? { accountId: config.LIVEWATCH_ACCOUNT_ID } : {}),
+    // One process makes every call here: the in-process limiter is exact.
+    limiter: createMemoryRateLimiter({ ...rateLimitOf(config), clock }),
+    clock,
+    log: createLogger({ level: config.LIVEWATCH_LOG_LEVEL }),
+  });
+  const regions = values.region === undefined ? config.LIVEWATCH_ICE_REGIONS : [values.region];
+  const kinds: readonly Kind[] = values.kind === undefined ? KINDS : [values.kind as Kind];
+  const progress = process.stderr.isTTY
+    ? (text: string) => process.stderr.write(`\r\x1b[K${text}`)
+    : undefined;
+
+  const jobs: Array<RecordJob | TranscodeJob> = [];
+  for (const region of regions) {
+    for (const kind of kinds) {
+      let seen = 0;
+      for await (const page of pagesOf(client, kind, region)) {
+        seen += page.items.length;
+        const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
+        progress?.(`${kind} ${region}: page ${page.pageNumber}/${pages} (${seen}/${page.total} jobs)`);
+        jobs.push(...page.items);
+      }
+    }
+  }
+  progress?.('');
+
+  if (values.json) {
+    console.log(JSON.stringify(redactDeep(jobs), null, 2));
+    return 0;
+  }
+  const rows = jobs.map((job) => [
+    job.kind,
+    job.jobId,
+    job.name ?? '',
+    job.state,
+    // ICE lists give no reason; the raw status tells a `gone` state's odd value apart.
+    job.state === 'gone' ? `status ${String(job.status)}` : '',
+    sourceHostOf(job.kind === 'record' ? job.streamUrl : job.inputUrl),
+    job.region,
+  ]);
+  console.log(renderTable(['KIND', 'JOB ID', 'NAME', 'STATE', 'REASON', 'SOURCE', 'REGION'], rows));
+  console.log(`\n${jobs.length} job${jobs.length === 1 ? '' : 's'}`);
+  return 0;
+}
+
+function pagesOf(
+  client: AliyunClient,
+  kind: Kind,
+  region: string,
+): AsyncIterable<Page<RecordJob>> | AsyncIterable<Page<TranscodeJob>> {
+  return kind === 'record' ? client.listRecordJobPages({ region }) : client.listTranscodeJobPages({ region });
+}
+
+/** `livewatch jobs | head` closes stdout early: stop quietly instead of crashing on EPIPE. */
+function exitQuietlyOnClosedPipe(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}

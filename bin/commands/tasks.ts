@@ -1,0 +1,137 @@
+/**
+ * `livewatch tasks [--region R] [--status S] [--json]`: every pull-to-push relay task of the
+ * configured live centers (or one), through the rate-limited client, as an aligned table or JSON.
+ * Stream URLs are never printed whole: the table shows the source host, JSON is redacted.
+ */
+import { parseArgs } from 'node:util';
+import { createAliyunClient } from '../../lib/aliyun/create-aliyun-client.js';
+import { createMemoryRateLimiter } from '../../lib/aliyun/create-memory-rate-limiter.js';
+import { requireCredentials } from '../../lib/aliyun/credentials-from-config.js';
+import { rateLimitOf } from '../../lib/aliyun/rate-limiter.js';
+import { redactDeep, renderTable, sourceHostOf } from '../../lib/aliyun/render-resource-table.js';
+import { systemClock } from '../../lib/clock.js';
+import { LIVE_REGIONS, loadConfig } from '../../lib/config/config.js';
+import { describeError } from '../../lib/errors.js';
+import type { RelayState, RelayTask } from '../../lib/events/resources.js';
+import { relayStateOf } from '../../lib/events/states.js';
+import { createLogger } from '../../lib/log.js';
+
+export const summary = 'list relay tasks (table or --json), optionally by region and state';
+
+const STATES: readonly RelayState[] = ['idle', 'running', 'recovering', 'offline', 'exited'];
+
+const USAGE = `usage: livewatch tasks [--region R] [--status S[,S…]] [--json]
+
+  --region R   one live center (${LIVE_REGIONS.join(', ')}); default: LIVEWATCH_LIVE_REGIONS
+  --status S   only tasks in these states: ${STATES.join('|')} or the API's numbers 0|1|2|3|-1
+  --json       print the tasks as JSON (URLs redacted)
+
+Credentials: ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET. Against the emulator also set
+LIVEWATCH_LIVE_ENDPOINT=127.0.0.1:PORT and LIVEWATCH_API_PROTOCOL=http.`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values: { region?: string | undefined; status?: string | undefined; json: boolean; help: boolean };
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        region: { type: 'string' },
+        status: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    console.error(`livewatch tasks: ${describeError(error)}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  exitQuietlyOnClosedPipe();
+  if (values.region !== undefined && !(LIVE_REGIONS as readonly string[]).includes(values.region)) {
+    console.error(`livewatch tasks: --region must be one of ${LIVE_REGIONS.join(', ')}`);
+    return 2;
+  }
+  const wanted = parseStates(values.status);
+  if (wanted instanceof Error) {
+    console.error(`livewatch tasks: ${wanted.message}\n\n${USAGE}`);
+    return 2;
+  }
+
+  const config = loadConfig();
+  const credentials = requireCredentials(config);
+  const clock = systemClock;
+  const client = createAliyunClient({
+    config,
+    credentials,
+    ...(config.LIVEWATCH_ACCOUNT_ID ? { accountId: config.LIVEWATCH_ACCOUNT_ID } : {}),
+    // One process makes every call here: the in-process limiter is exact.
+    limiter: createMemoryRateLimiter({ ...rateLimitOf(config), clock }),
+    clock,
+    log: createLogger({ level: config.LIVEWATCH_LOG_LEVEL }),
+  });
+  const regions = values.region === undefined ? config.LIVEWATCH_LIVE_REGIONS : [values.region];
+  const progress = process.stderr.isTTY
+    ? (text: string) => process.stderr.write(`\r\x1b[K${text}`)
+    : undefined;
+
+  const tasks: RelayTask[] = [];
+  for (const region of regions) {
+    let seen = 0;
+    for await (const page of client.listRelayTaskPages({ region })) {
+      seen += page.items.length;
+      const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
+      progress?.(`${region}: page ${page.pageNumber}/${pages} (${seen}/${page.total} tasks)`);
+      for (const task of page.items) if (wanted === undefined || wanted.has(task.state)) tasks.push(task);
+    }
+  }
+  progress?.('');
+
+  if (values.json) {
+    console.log(JSON.stringify(redactDeep(tasks), null, 2));
+    return 0;
+  }
+  const rows = tasks.map((task) => [
+    task.taskId,
+    task.name ?? '',
+    task.state,
+    task.invalidReason ?? task.exitReason ?? '',
+    sourceHostOf(task.sourceUrls[0]),
+    task.region,
+  ]);
+  console.log(renderTable(['TASK ID', 'NAME', 'STATE', 'REASON', 'SOURCE', 'REGION'], rows));
+  console.log(`\n${tasks.length} task${tasks.length === 1 ? '' : 's'}${countsByState(tasks)}`);
+  return 0;
+}
+
+/** `running,3,-1` → {running, offline, exited}; undefined when no filter; an Error for a bad value. */
+function parseStates(value: string | undefined): Set<RelayState> | undefined | Error {
+  if (value === undefined) return undefined;
+  const states = new Set<RelayState>();
+  for (const part of value.split(',').map((item) => item.trim().toLowerCase())) {
+    if ((STATES as readonly string[]).includes(part)) states.add(part as RelayState);
+    else if (/^-?\d+$/.test(part) && ['0', '1', '2', '3', '-1'].includes(part))
+      states.add(relayStateOf(Number(part)));
+    else return new Error(`--status: '${part}' is not one of ${STATES.join(', ')} or 0, 1, 2, 3, -1`);
+  }
+  return states;
+}
+
+function countsByState(tasks: readonly RelayTask[]): string {
+  if (tasks.length === 0) return '';
+  const counts = new Map<string, number>();
+  for (const task of tasks) counts.set(task.state, (counts.get(task.state) ?? 0) + 1);
+  return ` (${[...counts].map(([state, count]) => `${count} ${state}`).join(', ')})`;
+}
+
+/** `livewatch tasks | head` closes stdout early: stop quietly instead of crashing on EPIPE. */
+function exitQuietlyOnClosedPipe(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
