@@ -75,14 +75,15 @@ function waitForReady(child: ChildProcess): Promise<void> {
 }
 
 /**
- * Starts redis-server on a free loopback port with persistence off and waits until it answers PING.
+ * Starts redis-server on a free loopback port (or `options.port`, e.g. to restart one) with persistence
+ * off, and waits until it answers PING.
  * @example const redis = await startRedisServer(); … await redis.stop();
  */
-export async function startRedisServer(): Promise<RedisServer> {
+export async function startRedisServer(options: { port?: number } = {}): Promise<RedisServer> {
   // A port freed by another process can be taken between our probe and redis-server binding it; retry.
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt += 1) {
-    const port = await findFreePort();
+    const port = options.port ?? (await findFreePort());
     const child = spawn(
       BINARY,
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],

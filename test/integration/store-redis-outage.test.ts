@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StoreUnavailableError } from '../../lib/errors.js';
+import { createStore } from '../../lib/store/create-store.js';
+import type { Store } from '../../lib/store/store.js';
+import { type RedisServer, redisServerMissingReason, startRedisServer } from '../support/redis-server.js';
+
+const missing = process.env.CI ? undefined : redisServerMissingReason();
+
+async function failureOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
+
+describe('redis store outage', () => {
+  if (missing !== undefined) {
+    it(`did NOT run: ${missing}`, () => {
+      console.warn(`[store-redis-outage] not run: ${missing}`);
+      expect(process.env.CI).toBeFalsy();
+    });
+    return;
+  }
+
+  let server: RedisServer;
+  let store: Store;
+  beforeAll(async () => {
+    server = await startRedisServer();
+    store = await createStore(server.url, { redisPrefix: 'outage:' });
+  });
+  afterAll(async () => {
+    await store.close();
+    await server.stop();
+  });
+
+  it('rejects operations with StoreUnavailableError while Redis is down, and recovers when it is back', async () => {
+    expect(await store.claim('before', 60_000, Date.now())).toBe(true);
+    await server.stop();
+
+    for (const [operation, call] of [
+      ['claim', () => store.claim('during', 60_000, Date.now())],
+      ['ledgers.put', () => store.ledgers.put('k', { lineage: [] } as never, null)],
+      ['takeDueOutbox', () => store.takeDueOutbox(Date.now(), 10, 30_000)],
+      ['acquireRate', () => store.acquireRate('k', 10, 1_000, Date.now())],
+      ['ping', () => store.ping()],
+    ] as const) {
+      const error = await failureOf(call());
+      expect(error, operation).toBeInstanceOf(StoreUnavailableError);
+      expect((error as StoreUnavailableError).operation).toBe(operation);
+      expect((error as StoreUnavailableError).cause).toBeInstanceOf(Error);
+    }
+
+    // Same port, empty data: the client reconnects in the background and the store works again.
+    server = await startRedisServer({ port: server.port });
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      lastError = await failureOf(store.ping());
+      if (lastError === undefined) break;
+      // Polling the real condition (the client's reconnect loop); bounded to about 10 s.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(lastError).toBeUndefined();
+    expect(await store.claim('after', 60_000, Date.now())).toBe(true);
+  });
+
+  it('fails to open with StoreUnavailableError when nothing listens', async () => {
+    const probe = await startRedisServer();
+    const url = probe.url;
+    await probe.stop();
+    const error = await failureOf(createStore(url));
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as StoreUnavailableError).operation).toBe('open');
+  });
+});
