@@ -9,7 +9,7 @@ import { type Resource, type ResourceKind, refOf, resourceKey, type TaskState } 
 import type { EventTrigger, TaskEvent } from '../events/task-event.js';
 import type { Invoker } from '../fc/invoker.js';
 import type { Logger } from '../log.js';
-import type { Store, SweepCursor } from '../store/store.js';
+import type { Store, StoredSnapshot, SweepCursor, VersionedCollection } from '../store/store.js';
 import type { StuckPolicy } from './detect-stuck.js';
 import { diffSnapshot } from './diff-snapshot.js';
 import { emitEvents } from './emit-events.js';
@@ -44,6 +44,11 @@ export interface SweepOptions {
   /** Stop after this many pages (a deterministic budget, for tests and small ticks). */
   readonly budgetPages?: number;
   readonly onProgress?: (progress: SweepProgress) => void;
+  /**
+   * List and diff only: write nothing (snapshots, cursor, heartbeat, forwards, history), invoke
+   * nothing, enrol nothing. The report's events are what a real sweep would emit (the CLI's default).
+   */
+  readonly dryRun?: boolean;
 }
 
 /** The lease that keeps two overlapping timer runs from sweeping (and reporting) twice. */
@@ -77,6 +82,7 @@ export async function runSweep(deps: SweepDeps, options: SweepOptions = {}): Pro
   const { config, store, clock } = deps;
   const startedAt = clock.now();
   const budgetMs = options.budgetMs ?? config.LIVEWATCH_SWEEP_BUDGET_MS;
+  if (options.dryRun === true) return sweep(deps, options, startedAt, budgetMs);
   const holder = randomUUID();
   if (!(await store.acquireLease(SWEEP_LEASE, holder, budgetMs + LEASE_MARGIN_MS, startedAt))) {
     deps.log.warn('sweep skipped: another sweep is running');
@@ -102,7 +108,9 @@ async function sweep(
     idleStartSlackS: config.LIVEWATCH_IDLE_START_SLACK_S,
     recordPausedGraceS: config.LIVEWATCH_RECORD_PAUSED_GRACE_S,
   };
-  const enrolPolicy = enrolPolicyOf(config);
+  const dryRun = options.dryRun === true;
+  const snapshots = dryRun ? readOnlySnapshots(store.snapshots) : store.snapshots;
+  const enrolPolicy = enrolPolicyOf(config, dryRun);
 
   let pagesUsed = 0;
   // Listing stops on either budget; confirmations and enrolments only on time (a page budget is a
@@ -183,6 +191,10 @@ async function sweep(
       events.push(...outcome.events);
     }
     if (events.length === 0) return;
+    if (dryRun) {
+      delivered.push(...events);
+      return;
+    }
     const emitted = await emitEvents(deps.invoker, config.LIVEWATCH_ALERT_FUNCTION, events);
     batches += emitted.batches;
     delivered.push(...emitted.delivered);
@@ -194,7 +206,7 @@ async function sweep(
         const write = writes.get(key);
         if (write === undefined || undone.has(key)) continue;
         undone.add(key);
-        await revertSnapshot(store.snapshots, write);
+        await revertSnapshot(snapshots, write);
       }
     }
   };
@@ -233,7 +245,7 @@ async function sweep(
         const outcomes = await Promise.all(
           page.items.map((item) => {
             const key = resourceKey(refOf(item));
-            return reconcileSnapshot(store.snapshots, key, (previous) =>
+            return reconcileSnapshot(snapshots, key, (previous) =>
               diffSnapshot(previous, item, observedAt, policy),
             );
           }),
@@ -279,7 +291,7 @@ async function sweep(
     if (listed && seenComplete) {
       const found = await findDisappeared(
         {
-          snapshots: store.snapshots,
+          snapshots,
           client,
           now: () => clock.now(),
           policy,
@@ -333,7 +345,7 @@ async function sweep(
   await Promise.all(enrolPending);
   if (enrolFailures.length > 0) throw enrolFailures[0];
 
-  await store.putSweepCursor(nextCursor);
+  if (!dryRun) await store.putSweepCursor(nextCursor);
 
   const finishedAt = clock.now();
   const apiCalls = statsDelta(statsBefore, client.stats());
@@ -347,6 +359,7 @@ async function sweep(
     startedAt,
     finishedAt,
     durationMs: finishedAt - startedAt,
+    dryRun,
     complete:
       continuedFrom === undefined &&
       leftAt === undefined &&
@@ -367,7 +380,7 @@ async function sweep(
     apiCalls,
     errors,
   };
-  await writeHeartbeat(store, report, anyListed || order.length === 0);
+  if (!dryRun) await writeHeartbeat(store, report, anyListed || order.length === 0);
   log.info('sweep finished', {
     durationMs: report.durationMs,
     complete: report.complete,
@@ -392,9 +405,9 @@ function pagesOf(client: AliyunClient, scope: SweepScope, fromPage: number): Asy
   }
 }
 
-function enrolPolicyOf(config: Config): EnrolPolicy {
+function enrolPolicyOf(config: Config, dryRun: boolean): EnrolPolicy {
   const baseUrl = config.LIVEWATCH_CALLBACK_BASE_URL;
-  const enabled = baseUrl !== undefined && config.LIVEWATCH_CALLBACK_TOKENS.length > 0;
+  const enabled = !dryRun && baseUrl !== undefined && config.LIVEWATCH_CALLBACK_TOKENS.length > 0;
   return {
     mode: enabled ? config.LIVEWATCH_ENROL : 'off',
     baseUrl,
@@ -432,6 +445,21 @@ async function writeHeartbeat(store: Store, report: SweepReport, succeeded: bool
   });
 }
 
+/**
+ * The snapshots as a dry run sees them: reads go to the store, writes are accepted and dropped, so
+ * the diff and the disappearance logic run unchanged without changing anything.
+ */
+function readOnlySnapshots(
+  snapshots: VersionedCollection<StoredSnapshot>,
+): VersionedCollection<StoredSnapshot> {
+  return {
+    get: (key) => snapshots.get(key),
+    list: (prefix) => snapshots.list(prefix),
+    put: async (_key, _value, expectedVersion) => ({ ok: true, version: (expectedVersion ?? 0) + 1 }),
+    delete: async () => true,
+  };
+}
+
 function statsDelta(before: ApiCallStats, after: ApiCallStats): ApiCallStats {
   const byAction: Record<string, number> = {};
   for (const [action, count] of Object.entries(after.byAction)) {
@@ -457,6 +485,7 @@ function emptyReport(
     startedAt,
     finishedAt,
     durationMs: finishedAt - startedAt,
+    dryRun: false,
     skipped,
     complete: false,
     scopes: [],

@@ -39,6 +39,8 @@ export interface SweepReport {
   readonly startedAt: number;
   readonly finishedAt: number;
   readonly durationMs: number;
+  /** A dry run: nothing was written, invoked or enrolled; `events` are what would have been emitted. */
+  readonly dryRun: boolean;
   /** Set when the sweep did not run (another sweep holds the lease). */
   readonly skipped?: string;
   /** Every scope was listed end to end in this one sweep, without errors. */

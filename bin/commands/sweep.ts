@@ -1,0 +1,172 @@
+/**
+ * `livewatch sweep [--json] [--invoke] [--budget-ms N]`: one sweep with the settings, printed.
+ * By default a dry run: lists and diffs against the store, and prints what a sweep would report,
+ * writing and invoking nothing (so running it by hand never swallows a transition the poller should
+ * hand to the alert function). `--invoke` runs a real sweep, exactly as the poller function does:
+ * snapshots, cursor and heartbeat are written, enrolment runs, events go to the alert function.
+ */
+import { parseArgs } from 'node:util';
+import { credentialsFromConfig } from '../../lib/aliyun/credentials-from-config.js';
+import { loadConfig } from '../../lib/config/config.js';
+import { describeError } from '../../lib/errors.js';
+import { createLogger } from '../../lib/log.js';
+import { runSweep } from '../../lib/monitor/run-sweep.js';
+import type { SweepProgress, SweepReport } from '../../lib/monitor/sweep-report.js';
+import { redact } from '../../lib/redact.js';
+import { createRuntime } from '../../lib/runtime.js';
+
+export const summary = 'run one sweep: list every task and job, diff with the store, print what changed';
+
+const USAGE = `usage: livewatch sweep [--json] [--invoke] [--budget-ms N]
+
+  --json         print the full report as JSON
+  --invoke       a real sweep: write the store, enrol callback URLs and invoke
+                 LIVEWATCH_ALERT_FUNCTION with the events (default: a dry run that changes nothing)
+  --budget-ms N  stop after N ms and leave a cursor (default LIVEWATCH_SWEEP_BUDGET_MS)
+
+Settings come from the environment (LIVEWATCH_STORE_URL, ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET,
+LIVEWATCH_LIVE_REGIONS, LIVEWATCH_ICE_REGIONS, …). Exit codes: 0 swept, 1 failed, 2 usage,
+3 swept with errors (an API failure, an invoke failure).`;
+
+export async function run(argv: string[]): Promise<number> {
+  let options: { json: boolean; invoke: boolean; budgetMs: number | undefined };
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        json: { type: 'boolean', default: false },
+        invoke: { type: 'boolean', default: false },
+        'budget-ms': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    const budget = values['budget-ms'];
+    const budgetMs = budget === undefined ? undefined : Number(budget);
+    if (budgetMs !== undefined && (!Number.isInteger(budgetMs) || budgetMs < 1)) {
+      throw new Error(`--budget-ms must be a positive integer, got ${JSON.stringify(budget)}`);
+    }
+    options = { json: values.json, invoke: values.invoke, budgetMs };
+  } catch (error) {
+    console.error(`livewatch sweep: ${describeError(error)}\n\n${USAGE}`);
+    return 2;
+  }
+
+  const config = loadConfig();
+  const log = createLogger({ level: config.LIVEWATCH_LOG_LEVEL === 'debug' ? 'debug' : 'warn' });
+  // The CLI has no FC context: the settings' AccessKey signs both the API calls and the invocation.
+  const credentials = credentialsFromConfig(config);
+  const runtime = await createRuntime({
+    config,
+    log,
+    context: credentials === undefined ? {} : { credentials },
+  });
+  try {
+    const progress = process.stderr.isTTY ? showProgress : undefined;
+    const report = await runSweep(
+      {
+        config,
+        store: runtime.store,
+        client: runtime.client(),
+        invoker: runtime.invoker,
+        clock: runtime.clock,
+        log,
+      },
+      {
+        dryRun: !options.invoke,
+        ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
+        ...(progress === undefined ? {} : { onProgress: progress }),
+      },
+    );
+    if (progress) process.stderr.write('\r\x1b[K');
+    console.log(options.json ? redact(JSON.stringify(report, null, 2)) : renderSweep(report));
+    return report.errors.length > 0 ? 3 : 0;
+  } finally {
+    await runtime.close();
+  }
+}
+
+function showProgress(progress: SweepProgress): void {
+  process.stderr.write(
+    `\r\x1b[K${progress.scope} page ${progress.page}/${progress.pages} · ${progress.items} listed · ${progress.events} events · ${(progress.elapsedMs / 1000).toFixed(1)} s`,
+  );
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length))) ?? [];
+  return rows
+    .map((row) =>
+      row
+        .map((cell, col) => cell.padEnd(widths[col] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** The human-readable report: tasks by state, changes, enrolments, API calls, duration. Secret-free. */
+export function renderSweep(report: SweepReport): string {
+  const lines: string[] = [];
+  const mode = report.dryRun ? 'dry run (nothing written or invoked; --invoke for a real sweep)' : 'sweep';
+  const extent = report.complete
+    ? 'complete'
+    : [
+        report.continuedFrom
+          ? `continued from ${report.continuedFrom.scope} page ${report.continuedFrom.page}`
+          : '',
+        report.leftAt ? `stopped at ${report.leftAt.scope} page ${report.leftAt.page} (budget)` : '',
+      ]
+        .filter((part) => part !== '')
+        .join(', ') || 'incomplete';
+  lines.push(`${mode}: ${extent}, ${(report.durationMs / 1000).toFixed(1)} s`);
+  if (report.skipped) lines.push(`skipped: ${report.skipped}`);
+
+  const counts: string[][] = [['kind', 'state', 'count']];
+  for (const [kind, states] of Object.entries(report.tasks)) {
+    for (const [state, count] of Object.entries(states)) counts.push([kind, state, String(count ?? 0)]);
+  }
+  lines.push('', counts.length > 1 ? table(counts) : 'no tasks or jobs listed');
+
+  lines.push('', `${report.events.length} event(s), ${report.changes} change(s)`);
+  if (report.events.length > 0) {
+    const rows = [['kind', 'id', 'region', 'trigger', 'from', 'to', 'reason']];
+    for (const event of report.events) {
+      rows.push([
+        event.resource.kind,
+        event.resource.id,
+        event.resource.region,
+        event.trigger,
+        event.previousState ?? '-',
+        event.state,
+        event.reason ?? '',
+      ]);
+    }
+    lines.push(table(rows));
+  }
+
+  if (report.enrolments.length > 0 || report.enrolmentsDeferred > 0) {
+    const ok = report.enrolments.filter((enrolment) => enrolment.ok);
+    lines.push(
+      '',
+      `enrolment: ${ok.length} enrolled (${ok.filter((enrolment) => enrolment.action === 'takeover').length} taken over), ${report.enrolments.length - ok.length} failed, ${report.enrolmentsDeferred} left for later sweeps`,
+    );
+  }
+
+  const byAction = Object.entries(report.apiCalls.byAction)
+    .map(([action, count]) => `${action} ${count}`)
+    .join(', ');
+  lines.push(
+    '',
+    `API calls: ${report.apiCalls.requests} (${byAction || 'none'}); retries ${report.apiCalls.retries}, throttled ${report.apiCalls.throttled}`,
+  );
+  if (report.errors.length > 0) {
+    lines.push('', 'errors:');
+    for (const error of report.errors) {
+      lines.push(`  ${[error.operation, error.scope, error.id].filter(Boolean).join(' ')}: ${error.message}`);
+    }
+  }
+  return redact(lines.join('\n'));
+}
