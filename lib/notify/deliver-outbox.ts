@@ -102,18 +102,21 @@ async function deliverChannel(
     }
     const [first, ...rest] = queue;
     if (first === undefined) break;
-    if (rest.length === 0) {
-      if (!(await acquireSlot(deps, channel, false))) break;
-      await sendOne(deps, channel, first, counts);
+    let outcome: SendOutcome['outcome'];
+    // The last message may take the last slot; others leave it for a digest.
+    if (await acquireSlot(deps, channel, rest.length > 0)) {
+      outcome = await sendOne(deps, channel, first, counts);
+      queue = rest;
+    } else if (rest.length > 0 && (await acquireSlot(deps, channel, false))) {
+      const digest = await sendDigest(deps, channel, queue, counts);
+      outcome = digest.outcome;
+      queue = digest.left;
+    } else {
       break;
     }
-    if (await acquireSlot(deps, channel, true)) {
-      await sendOne(deps, channel, first, counts);
-      queue = rest;
-      continue;
-    }
-    if (!(await acquireSlot(deps, channel, false))) break;
-    queue = await sendDigest(deps, channel, queue, counts);
+    // The channel is throttled or failing (e.g. DingTalk 130101, Slack 429, 5xx, network): stop here
+    // rather than spend an attempt of every other message on it; they stay queued.
+    if (outcome === 'retry') break;
   }
   if (queue.length > 0) {
     deps.log.debug('notifications wait for a rate slot', { channel: channel.name, waiting: queue.length });
@@ -160,7 +163,7 @@ async function sendDigest(
   channel: Channel,
   queue: readonly Pending[],
   counts: DeliveryCounts,
-): Promise<Pending[]> {
+): Promise<{ left: Pending[]; outcome: SendOutcome['outcome'] }> {
   const now = deps.clock.now();
   const budget = channel.maxBytes * 0.85;
   const folded: Pending[] = [];
@@ -178,8 +181,8 @@ async function sendDigest(
   if (folded.length === 1) {
     // Only one fits: no digest needed, the rest follow.
     const [only] = folded;
-    if (only) await sendOne(deps, channel, only, counts);
-    return left;
+    const outcome = only ? await sendOne(deps, channel, only, counts) : 'sent';
+    return { left, outcome };
   }
   const content: MessageContent = {
     // Most severe first, so a truncated digest still leads with what matters.
@@ -209,8 +212,8 @@ async function sendDigest(
     pendingGroups: content.pendingGroups,
   });
   const message: OutboxMessage = { id, channel: channel.name, payload, dueAt: now, createdAt, attempts: 0 };
-  await sendOne(deps, channel, { message, payload }, counts);
-  return left;
+  const outcome = await sendOne(deps, channel, { message, payload }, counts);
+  return { left, outcome };
 }
 
 async function sendOne(
@@ -218,7 +221,7 @@ async function sendOne(
   channel: Channel,
   item: Pending,
   counts: DeliveryCounts,
-): Promise<void> {
+): Promise<SendOutcome['outcome']> {
   const { message } = item;
   let outcome: SendOutcome;
   try {
@@ -239,13 +242,13 @@ async function sendOne(
       await deps.store.markOutboxSent(message.id, now);
       counts.sent += 1;
       deps.log.info('notification sent', fields);
-      return;
+      return 'sent';
     case 'permanent':
       await markDead(deps, message, outcome.reason, counts);
-      return;
+      return 'permanent';
     case 'too-large':
       await shrinkAndRequeue(deps, channel, item, outcome.reason, counts);
-      return;
+      return 'too-large';
     case 'retry': {
       const attempts = message.attempts + 1;
       const backoff = outcome.backoff ? BACKOFF_BASE_MS * 2 ** (attempts - 1) : 0;
@@ -253,13 +256,13 @@ async function sendOne(
       const retryAt = now + delay;
       if (attempts >= deps.maxAttempts || retryAt - message.createdAt > deps.maxAgeMs) {
         await markDead(deps, message, `gave up after ${attempts} attempts: ${outcome.reason}`, counts);
-        return;
+        return 'permanent';
       }
       const reason = redact(outcome.reason);
       await deps.store.markOutboxFailed(message.id, retryAt, reason);
       counts.retried += 1;
       deps.log.warn('notification will be retried', { ...fields, retryInMs: delay, reason });
-      return;
+      return 'retry';
     }
   }
 }

@@ -95,6 +95,23 @@ describe('notification delivery (chat sinks over loopback, SQLite outbox, manual
     expect(sinks.received.dingtalk[0]?.raw).toContain('relay thr offline');
   });
 
+  it('stops sending to a throttled robot for the rest of the flush, then delivers everything', async () => {
+    harness = await startSinkHarness({ channels: ['dingtalk'] });
+    const { notifier, clock, sinks } = harness;
+    sinks.failNext('dingtalk', 1, {
+      body: { errcode: 130101, errmsg: 'send too fast, exceed 20 times per minute' },
+    });
+    for (let i = 0; i < 3; i += 1) {
+      await notifier.notify(relayNotice({ task: `held-${i}`, severity: 'critical', reason: `R${i}` }));
+    }
+    expect(await notifier.flush()).toMatchObject({ sent: 0, retried: 1 });
+    expect(sinks.replies).toHaveLength(1);
+    clock.advance(61_000);
+    await notifier.flush();
+    const all = rawOf(sinks.received.dingtalk);
+    for (let i = 0; i < 3; i += 1) expect(all).toContain(`relay held-${i} offline`);
+  });
+
   it('signs DingTalk requests so the sink accepts them', async () => {
     harness = await startSinkHarness({
       channels: ['dingtalk'],
