@@ -186,7 +186,12 @@ export function isOptedOut(task: Pick<RelayTask, 'taskId' | 'name'>, policy: Rem
  */
 function isUserStop(input: DecideInput): boolean {
   const { task, ledger } = input;
-  if (task.invalidReason === 'TriggerByUser' || task.exitReason === 'TriggerByUser') return true;
+  if (task.exitReason === 'TriggerByUser') return true;
+  if (task.invalidReason === 'TriggerByUser') {
+    // livewatch Stops a retrying VOD/url task before moving its position; if the Restart after that
+    // failed, the task shows TriggerByUser from OUR Stop until it is seen running again.
+    return !(task.state === 'offline' && ledger?.pendingRestartAt !== undefined);
+  }
   if (input.eventReason !== 'TriggerByUser') return false;
   const pending = ledger?.pendingRestartAt;
   const own =

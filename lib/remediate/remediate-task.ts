@@ -298,7 +298,10 @@ async function onRestart(
       return outcome(c, 'gone', 'task no longer exists');
     }
     if (!(error instanceof RemediationError)) throw error;
-    const next = await writeLedger(deps, c, (l) => applyRestartDone(l, now, policy, { ok: false }));
+    // Our own Stop went through but the Restart did not: keep the mark, so the TriggerByUser that Stop
+    // left on the task is not taken for a person's stop on the next try.
+    const stoppedByUs = decision.stopFirst && error.action === 'RestartLivePullToPush';
+    const next = await writeLedger(deps, c, (l) => applyRestartDone(l, now, policy, { ok: stoppedByUs }));
     const reason = `restart failed: ${describeError(cause)}`;
     await deps.notifier.notify(failingNotice(task, now, reason));
     await remember('restart-failed', reason, data);

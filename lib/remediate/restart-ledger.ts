@@ -71,7 +71,10 @@ export function applyRestartPending(ledger: RestartLedger, now: number): Restart
   return { ...ledger, pendingRestartAt: now };
 }
 
-/** A restart was issued (successfully or not, it counts against the budget and drives the backoff). */
+/**
+ * A restart was issued (successfully or not, it counts against the budget and drives the backoff).
+ * `ok`: livewatch's calls changed the task (keep `pendingRestartAt`, so the events they cause are ours).
+ */
 export function applyRestartDone(
   ledger: RestartLedger,
   now: number,

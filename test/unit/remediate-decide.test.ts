@@ -78,6 +78,14 @@ describe('decide', () => {
     expect(decision.kind).toBe('restart');
   });
 
+  it('does not take the TriggerByUser left by its own Stop (VOD resume) for a user stop', () => {
+    const ledger = { ...createLedger('task-1', 'cn-shanghai'), pendingRestartAt: clock.now() - 60_000 };
+    const stopped = task({ invalidReason: 'TriggerByUser' });
+    expect(decide({ ...base, ledger, task: stopped, now: clock.now() }).kind).toBe('restart');
+    // Without a pending restart of ours, the same task state is a person's stop.
+    expect(decide({ ...base, task: stopped, now: clock.now() })).toMatchObject({ reason: 'user-stop' });
+  });
+
   it.each([
     ['before its StartTime', { startTime: '2026-01-11T00:00:00Z' }, 'before-start'],
     ['after its EndTime', { endTime: '2026-01-10T11:00:00Z' }, 'after-end'],
