@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { RequestAuthenticator } from '../../local/emulator/authenticate.js';
 import {
   canonicalQueryString,
   EMPTY_BODY_SHA256,
@@ -151,5 +152,86 @@ describe('UTC times', () => {
     expect(parseUtcSeconds('2024-08-26T10:30:00+08:00')).toBeUndefined();
     expect(parseUtcSeconds('2024-02-30T10:30:00Z')).toBeUndefined();
     expect(formatUtcSeconds(Date.UTC(2024, 7, 26, 10, 30, 0, 999))).toBe('2024-08-26T10:30:00Z');
+  });
+});
+
+/** The API error code a verification throws, or undefined if it passes. */
+function codeOf(run: () => unknown): string | undefined {
+  try {
+    run();
+    return undefined;
+  } catch (error) {
+    return (error as { code?: string }).code;
+  }
+}
+
+describe('RequestAuthenticator on the published vectors', () => {
+  const keys = [
+    { id: 'testid', secret: 'testsecret' },
+    { id: 'YourAccessKeyId', secret: 'YourAccessKeySecret' },
+  ];
+
+  it('verifies the classic V1 request, then refuses its nonce a second time', () => {
+    const auth = new RequestAuthenticator(keys);
+    const request = {
+      method: 'GET',
+      path: '/',
+      headers: {},
+      query: [...CLASSIC, ['Signature', 'OLeaidS1JvxuMvnyHOwuJ+uX5qY='] as [string, string]],
+      form: [],
+      body: new Uint8Array(),
+    };
+    const now = Date.UTC(2016, 1, 23, 12, 50, 0);
+    expect(auth.authenticate(request, now)).toEqual({ accessKeyId: 'testid', scheme: 'v1' });
+    expect(codeOf(() => auth.authenticate(request, now))).toBe('SignatureNonceUsed');
+  });
+
+  it('verifies the V3 vector and rejects it 16 minutes later or with one header changed', () => {
+    const headers = {
+      host: 'ecs.cn-shanghai.aliyuncs.com',
+      'x-acs-action': 'RunInstances',
+      'x-acs-version': '2014-05-26',
+      'x-acs-date': '2023-10-26T10:22:32Z',
+      'x-acs-signature-nonce': '3156853299f313e23d1673dc12e1703d',
+      'x-acs-content-sha256': EMPTY_BODY_SHA256,
+      authorization:
+        'ACS3-HMAC-SHA256 Credential=YourAccessKeyId,SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0',
+    };
+    const request = {
+      method: 'POST',
+      path: '/',
+      headers,
+      query: parseQueryPairs(
+        'ImageId=win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd&RegionId=cn-shanghai',
+      ),
+      form: [],
+      body: new Uint8Array(),
+    };
+    const signedAt = Date.UTC(2023, 9, 26, 10, 22, 32);
+    expect(codeOf(() => new RequestAuthenticator(keys).authenticate(request, signedAt + 16 * 60_000))).toBe(
+      'InvalidTimeStamp.Expired',
+    );
+    expect(
+      codeOf(() =>
+        new RequestAuthenticator(keys).authenticate(
+          { ...request, headers: { ...headers, 'x-acs-action': 'StopInstances' } },
+          signedAt,
+        ),
+      ),
+    ).toBe('SignatureDoesNotMatch');
+    expect(
+      codeOf(() =>
+        new RequestAuthenticator(keys).authenticate({ ...request, body: new Uint8Array([1]) }, signedAt),
+      ),
+    ).toBe('SignatureDoesNotMatch');
+    expect(
+      codeOf(() =>
+        new RequestAuthenticator([keys[0] ?? { id: '', secret: '' }]).authenticate(request, signedAt),
+      ),
+    ).toBe('InvalidAccessKeyId.NotFound');
+    expect(new RequestAuthenticator(keys).authenticate(request, signedAt)).toEqual({
+      accessKeyId: 'YourAccessKeyId',
+      scheme: 'v3',
+    });
   });
 });
