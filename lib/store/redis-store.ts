@@ -60,9 +60,17 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
     // Keep reconnecting in the background (a function instance outlives a Redis failover), never faster than 5/s.
     retryStrategy: (times: number) => Math.min(200 * times, 2_000),
   });
-  // Without a listener an 'error' event would crash the process; connection errors also reach callers.
+  // Without a listener an 'error' event would crash the process. Callers see each failure as a
+  // StoreUnavailableError; the log gets one line when the connection is lost and one when it is back,
+  // not one per reconnect attempt.
+  let connected = false;
+  redis.on('ready', () => {
+    if (!connected) options.log?.info('redis store connected');
+    connected = true;
+  });
   redis.on('error', (error: unknown) => {
-    options.log?.warn('redis store connection error', { error: describeError(error) });
+    if (connected) options.log?.warn('redis store connection lost', { error: describeError(error) });
+    connected = false;
   });
   try {
     await redis.connect();

@@ -77,6 +77,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     const file = memory ? options.path : resolve(options.path);
     if (!memory) mkdirSync(dirname(file), { recursive: true });
     const db = new Database(file);
+    cacheStatements(db);
     try {
       db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5_000)}`);
       if (!memory) db.pragma('journal_mode = WAL');
@@ -89,6 +90,24 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     options.log?.debug('sqlite store opened', { path: file });
     return new SqliteStore(db, options.sentRetentionMs ?? DEFAULT_SENT_RETENTION_MS);
   });
+}
+
+/**
+ * Makes `db.prepare` return one compiled statement per SQL text. The adapter writes its SQL inline
+ * where it is used (easier to read) and this keeps that from re-compiling on every call. Safe because
+ * statements are only used with run/get/all, never left mid-iteration.
+ */
+function cacheStatements(db: BetterSqlite3.Database): void {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  db.prepare = ((sql: string) => {
+    let statement = cache.get(sql);
+    if (statement === undefined) {
+      statement = prepare(sql);
+      cache.set(sql, statement);
+    }
+    return statement;
+  }) as typeof db.prepare;
 }
 
 class SqliteStore implements Store {
@@ -342,18 +361,23 @@ class SqliteStore implements Store {
             now - windowMs * RATE_LOG_RETENTION_WINDOWS,
           );
           // Entries "from the future" (a caller whose clock runs ahead) count too: never over-grant.
-          const inWindow = db
-            .prepare<[string, number], { at: number }>(
-              'SELECT at FROM rate_log WHERE key = ? AND at > ? ORDER BY at',
-            )
-            .all(key, now - windowMs);
-          if (inWindow.length < limit) {
+          const count =
+            db
+              .prepare<[string, number], { n: number }>(
+                'SELECT COUNT(*) AS n FROM rate_log WHERE key = ? AND at > ?',
+              )
+              .get(key, now - windowMs)?.n ?? 0;
+          if (count < limit) {
             db.prepare('INSERT INTO rate_log (key, at) VALUES (?, ?)').run(key, now);
             return 0;
           }
           // The slot frees when the entry that must leave for the count to drop below `limit` ages out.
-          const blocking = inWindow[inWindow.length - limit]?.at ?? now;
-          return Math.max(1, blocking + windowMs - now);
+          const blocking = db
+            .prepare<[string, number, number], { at: number }>(
+              'SELECT at FROM rate_log WHERE key = ? AND at > ? ORDER BY at LIMIT 1 OFFSET ?',
+            )
+            .get(key, now - windowMs, count - limit);
+          return Math.max(1, (blocking?.at ?? now) + windowMs - now);
         })
         .immediate();
     });

@@ -88,3 +88,27 @@ describe('sqlite migrations', () => {
     expect(String((error as StoreUnavailableError).cause)).toMatch(/newer than this livewatch build/);
   });
 });
+
+describe('sqlite store under lock contention', () => {
+  it('reports SQLITE_BUSY beyond the busy timeout as StoreUnavailableError', async () => {
+    const file = join(dir, 'busy.db');
+    const store = await openSqliteStore({ path: file, busyTimeoutMs: 20 });
+    // Another connection (as another process would) holds the write lock.
+    const other = new Database(file);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const error = await store.claim('k', 1_000, 0).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect((error as StoreUnavailableError).operation).toBe('claim');
+      expect((error as StoreUnavailableError & { cause: { code?: string } }).cause.code).toBe('SQLITE_BUSY');
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(await store.claim('k', 1_000, 0)).toBe(true);
+    await store.close();
+  });
+});
