@@ -2,6 +2,7 @@ import type { Clock } from '../../lib/clock.js';
 import { describeError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import type { FaultState } from './faults.js';
+import { createJsonPoster } from './post-json.js';
 import type { TaskTransition } from './relay-engine.js';
 import { taskInfoOf } from './relay-task.js';
 
@@ -58,7 +59,7 @@ const CONCURRENCY = 16;
  */
 export class CallbackDispatcher {
   readonly log: CallbackLogEntry[] = [];
-  readonly #queue: Pending[] = [];
+  #queue: Pending[] = [];
   readonly #clock: Clock;
   readonly #faults: FaultState;
   readonly #draw: () => number;
@@ -67,6 +68,7 @@ export class CallbackDispatcher {
   readonly #retries: number;
   readonly #retryDelayMs: number;
   readonly #runningEvent: string;
+  readonly #poster = createJsonPoster();
   #held: Pending | undefined;
   #pump: Promise<void> | undefined;
   #closed = false;
@@ -185,18 +187,25 @@ export class CallbackDispatcher {
 
   close(): void {
     this.#closed = true;
-    this.#queue.length = 0;
+    this.#queue = [];
+    this.#poster.close();
   }
 
   async #deliverDue(): Promise<void> {
     while (!this.#closed) {
       const now = this.#clock.now();
-      const due = this.#queue.filter((item) => item.dueAt <= now);
+      const due: Pending[] = [];
+      const later: Pending[] = [];
+      for (const item of this.#queue) (item.dueAt <= now ? due : later).push(item);
       if (due.length === 0) return;
-      for (const item of due) this.#queue.splice(this.#queue.indexOf(item), 1);
+      this.#queue = later;
       // Per task in order; tasks in parallel, at most CONCURRENCY at a time.
       const byTask = new Map<string, Pending[]>();
-      for (const item of due) byTask.set(item.taskId, [...(byTask.get(item.taskId) ?? []), item]);
+      for (const item of due) {
+        const lane = byTask.get(item.taskId);
+        if (lane === undefined) byTask.set(item.taskId, [item]);
+        else lane.push(item);
+      }
       const lanes = [...byTask.values()];
       const workers = Array.from({ length: Math.min(CONCURRENCY, lanes.length) }, async () => {
         for (let lane = lanes.shift(); lane !== undefined; lane = lanes.shift()) {
@@ -214,15 +223,7 @@ export class CallbackDispatcher {
     let status: number | undefined;
     let error: string | undefined;
     try {
-      const response = await fetch(item.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(item.body),
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-      status = response.status;
-      // Drain the body so the connection can be reused.
-      await response.arrayBuffer();
+      status = await this.#poster.post(item.url, item.body, this.#timeoutMs);
     } catch (caught) {
       error = describeError(caught);
     }
