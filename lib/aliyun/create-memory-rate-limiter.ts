@@ -58,18 +58,21 @@ export function createMemoryRateLimiter(options: RateLimit & { readonly clock: C
       }
       // Wait until the oldest completed call leaves the window, or until an in-flight one completes.
       const completed = state.entries.filter((entry) => !entry.inFlight).map((entry) => entry.at);
+      // `stop` ends this round's waits: aborted by the caller's signal, or in `finally`, so no
+      // listener or clock sleeper outlives the round.
       const stop = new AbortController();
       const onAbort = (): void => stop.abort();
       signal?.addEventListener('abort', onAbort, { once: true });
       try {
-        const waits: Array<Promise<unknown>> = [state.released];
+        const waits: Array<Promise<unknown>> = [
+          state.released,
+          new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true })),
+        ];
         if (completed.length > 0) {
           waits.push(
             clock.sleep(Math.min(...completed) + windowMs - now, stop.signal).catch(() => undefined),
           );
         }
-        if (signal)
-          waits.push(new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true })));
         await Promise.race(waits);
       } finally {
         signal?.removeEventListener('abort', onAbort);
