@@ -146,10 +146,13 @@ for _, id in ipairs(expired) do
 end
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
 local out = {}
-for i, id in ipairs(ids) do
+for _, id in ipairs(ids) do
   redis.call('ZREM', KEYS[1], id)
-  redis.call('ZADD', KEYS[2], ARGV[3], id)
-  out[i] = redis.call('HMGET', ARGV[4] .. id, 'id', 'channel', 'payload', 'dueAt', 'createdAt', 'attempts', 'lastError')
+  -- An index entry without its message (deleted by hand) is dropped rather than poisoning every take.
+  if redis.call('EXISTS', ARGV[4] .. id) == 1 then
+    redis.call('ZADD', KEYS[2], ARGV[3], id)
+    out[#out + 1] = redis.call('HMGET', ARGV[4] .. id, 'id', 'channel', 'payload', 'dueAt', 'createdAt', 'attempts', 'lastError')
+  end
 end
 return out
 `);
