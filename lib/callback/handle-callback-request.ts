@@ -136,7 +136,11 @@ async function processClaimed(
 ): Promise<void> {
   const { store, config } = deps;
   const current = await store.snapshots.get(key);
-  const previous = current?.value.resource.state;
+  // The snapshot's state is "previous" only for a callback newer than it (an out-of-order one is not).
+  const previous =
+    current !== undefined && parsed.event.observedAt > current.value.observedAt
+      ? current.value.resource.state
+      : undefined;
   const event: TaskEvent =
     previous !== undefined && parsed.stateKnown && previous !== parsed.event.state
       ? { ...parsed.event, previousState: previous }

@@ -304,6 +304,8 @@ describe('callback function: snapshots and ordering', () => {
     expect(snapshot?.version).toBe(1);
     expect(await h.store.getHistory(key)).toHaveLength(2);
     expect(h.invocations()).toHaveLength(2);
+    expect(h.invocations()[1]?.[0]).toMatchObject({ state: 'offline' });
+    expect(h.invocations()[1]?.[0]).not.toHaveProperty('previousState');
   });
 
   it('leaves the snapshot alone for a status-less hint', async () => {
