@@ -16,6 +16,9 @@ import { runTick } from '../../lib/remediate/run-tick.js';
 import { type AlertSummary, summarizeEvents, summarizeTick } from '../../lib/remediate/summarize-alert.js';
 import { getRuntime } from '../../lib/runtime.js';
 
+/** Time kept back from the function timeout for writing ledgers and answering FC. */
+const TIMEOUT_RESERVE_MS = 15_000;
+
 export const handler = async (event: Buffer, context: FcContext): Promise<AlertSummary> => {
   const body = parseJson(event);
   const credentials = credentialsOf(context);
@@ -28,9 +31,14 @@ export const handler = async (event: Buffer, context: FcContext): Promise<AlertS
     clock: runtime.clock,
     log: runtime.log.child({ requestId: context.requestId }),
   };
-  if (Array.isArray(body)) return summarizeEvents(await handleEvents(deps, parseEventBatch(body)));
+  // Tasks not reached before the timeout are left to the next tick (their ledger says so), never dropped.
+  const timeoutMs = (context.function?.timeout ?? 0) * 1000;
+  const options = timeoutMs > TIMEOUT_RESERVE_MS ? { budgetMs: timeoutMs - TIMEOUT_RESERVE_MS } : {};
+  if (Array.isArray(body)) return summarizeEvents(await handleEvents(deps, parseEventBatch(body), options));
   const timer = decodeTimerEvent(event);
-  return summarizeTick(await runTick({ ...deps, log: deps.log.child({ trigger: timer.triggerName }) }));
+  return summarizeTick(
+    await runTick({ ...deps, log: deps.log.child({ trigger: timer.triggerName }) }, options),
+  );
 };
 
 function parseJson(event: Buffer): unknown {

@@ -46,21 +46,31 @@ const TASK_CONCURRENCY = 16;
 export async function handleEvents(
   deps: RemediationDeps,
   events: readonly TaskEvent[],
+  options: RemediationOptions = {},
 ): Promise<HandleReport> {
   const policy = policyFromConfig(deps.config);
   const now = deps.clock.now();
+  const deadline = options.budgetMs === undefined ? undefined : now + options.budgetMs;
   const ttlMs = deps.config.LIVEWATCH_DEDUPE_TTL_S * 1000;
   const fresh: TaskEvent[] = [];
   for (const event of events) {
     if (await deps.store.claim(claimKey(event), ttlMs, now)) fresh.push(event);
   }
   try {
-    return await handleClaimed(deps, policy, fresh, events.length);
+    return await handleClaimed(deps, policy, fresh, events.length, deadline);
   } catch (error) {
     // The whole batch will be retried by FC: let the retry process these events again.
     await Promise.allSettled(fresh.map((event) => deps.store.release(claimKey(event))));
     throw error;
   }
+}
+
+export interface RemediationOptions {
+  /**
+   * Time this invocation may spend (below the function timeout). Tasks not reached in time are not
+   * dropped: their ledger schedules an immediate re-check, so the next tick continues with them.
+   */
+  readonly budgetMs?: number;
 }
 
 function claimKey(event: TaskEvent): string {
@@ -72,6 +82,7 @@ async function handleClaimed(
   policy: RemediationPolicy,
   fresh: readonly TaskEvent[],
   received: number,
+  deadline: number | undefined,
 ): Promise<HandleReport> {
   let jobEvents = 0;
   const relays = new Map<string, TaskEvent[]>();
@@ -105,6 +116,7 @@ async function handleClaimed(
       ref: { region: event.resource.region, taskId: event.resource.id },
       hint: event,
     })),
+    deadline,
   );
   for (const failure of failures) {
     for (const event of relays.get(failure.key) ?? []) await deps.store.release(claimKey(event));
@@ -127,6 +139,7 @@ export async function remediateVerified(
   deps: RemediationDeps,
   policy: RemediationPolicy,
   candidates: readonly Candidate[],
+  deadline?: number,
 ): Promise<{ outcomes: TaskOutcome[]; failures: EventFailure[] }> {
   const failures: EventFailure[] = [];
   if (candidates.length === 0) return { outcomes: [], failures };
@@ -143,7 +156,7 @@ export async function remediateVerified(
     const verifiedAt = deps.clock.now();
     if (result.kind === 'error') {
       failures.push({ key: candidate.key, taskId: candidate.ref.taskId, error: describeError(result.error) });
-      await scheduleRetry(deps, candidate);
+      await scheduleRetry(deps, candidate, deps.config.LIVEWATCH_TICK_INTERVAL_S * 1000);
       continue;
     }
     const hint = candidate.hint;
@@ -202,7 +215,24 @@ export async function remediateVerified(
   const holder = `alert-${randomUUID()}`;
   const limit = pLimit(TASK_CONCURRENCY);
   const settled = await Promise.allSettled(
-    cases.map((c) => limit(() => remediateTask(deps, policy, c, holder))),
+    cases.map((c) =>
+      limit(async (): Promise<TaskOutcome> => {
+        if (deadline !== undefined && deps.clock.now() >= deadline) {
+          // Counted toward the breakers already (phase 1): mark the episode so the tick does not count it again.
+          const failing =
+            c.verified !== 'gone' && (c.verified.state === 'offline' || c.verified.state === 'recovering');
+          await scheduleRetry(deps, c, 0, failing);
+          return {
+            key: c.key,
+            taskId: c.ref.taskId,
+            region: c.ref.region,
+            action: 'deferred',
+            reason: 'out of time in this invocation; the next tick continues',
+          };
+        }
+        return remediateTask(deps, policy, c, holder);
+      }),
+    ),
   );
   const outcomes: TaskOutcome[] = [];
   let storeError: unknown;
@@ -222,7 +252,7 @@ export async function remediateVerified(
     }
     deps.log.error('remediation failed', { key: c.key, error: result.reason });
     failures.push({ key: c.key, taskId: c.ref.taskId, error: describeError(result.reason) });
-    await scheduleRetry(deps, c);
+    await scheduleRetry(deps, c, deps.config.LIVEWATCH_TICK_INTERVAL_S * 1000);
   }
   if (storeError !== undefined) throw storeError;
   return { outcomes, failures };
@@ -232,12 +262,15 @@ export async function remediateVerified(
 async function scheduleRetry(
   deps: RemediationDeps,
   candidate: Pick<Candidate, 'key' | 'ref'>,
+  delayMs: number,
+  failing = false,
 ): Promise<void> {
-  const at = deps.clock.now() + deps.config.LIVEWATCH_TICK_INTERVAL_S * 1000;
+  const now = deps.clock.now();
   await updateDocument(deps.store.ledgers, candidate.key, (current) => {
     const ledger = current ?? createLedger(candidate.ref.taskId, candidate.ref.region);
     if (ledger.needsPerson) return undefined;
-    return applyRecheck(ledger, at);
+    const marked = failing ? { ...ledger, unhealthySince: ledger.unhealthySince ?? now } : ledger;
+    return applyRecheck(marked, now + delayMs);
   });
 }
 

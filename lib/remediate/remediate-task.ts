@@ -56,7 +56,9 @@ export type OutcomeAction =
   | 'healthy'
   | 'busy'
   | 'gone'
-  | 'failed';
+  | 'failed'
+  /** Not reached within the invocation's time budget; the next tick continues with it. */
+  | 'deferred';
 
 export interface TaskOutcome {
   readonly key: string;

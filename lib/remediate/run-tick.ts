@@ -4,7 +4,12 @@ import { parseResourceKey } from '../events/resources.js';
 import type { FlushReport } from '../notify/notice.js';
 import { checkHeartbeat, type HeartbeatStatus } from './check-heartbeat.js';
 import { gateOf } from './circuit-breaker.js';
-import { type Candidate, type EventFailure, remediateVerified } from './handle-events.js';
+import {
+  type Candidate,
+  type EventFailure,
+  type RemediationOptions,
+  remediateVerified,
+} from './handle-events.js';
 import { breakerKeysOf, PROBE_HOLD_MS, settleProbe } from './mass-failure-breakers.js';
 import { recordVerifiedSnapshot } from './record-verified-snapshot.js';
 import type { TaskOutcome } from './remediate-task.js';
@@ -34,8 +39,9 @@ export interface TickReport {
  *
  * @example const report = await runTick({ config, store, client, notifier, clock, log });
  */
-export async function runTick(deps: RemediationDeps): Promise<TickReport> {
+export async function runTick(deps: RemediationDeps, options: RemediationOptions = {}): Promise<TickReport> {
   const policy = policyFromConfig(deps.config);
+  const deadline = options.budgetMs === undefined ? undefined : deps.clock.now() + options.budgetMs;
   const heartbeat = await checkHeartbeat(deps);
   const probesSettled = await settleProbes(deps, policy);
 
@@ -55,7 +61,7 @@ export async function runTick(deps: RemediationDeps): Promise<TickReport> {
     }
     candidates.push({ key: doc.key, ref: { region: parsed.region, taskId: parsed.id } });
   }
-  const { outcomes, failures } = await remediateVerified(deps, policy, candidates);
+  const { outcomes, failures } = await remediateVerified(deps, policy, candidates, deadline);
   const flush = await deps.notifier.flush();
   deps.log.info('alert tick done', {
     heartbeat: heartbeat.kind,

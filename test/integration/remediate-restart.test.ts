@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { handleEvents } from '../../lib/remediate/handle-events.js';
+import { runTick } from '../../lib/remediate/run-tick.js';
 import { type RemediateHarness, startRemediateHarness } from '../support/remediate-harness.js';
 
 const HOUR = 3_600_000;
@@ -178,5 +179,25 @@ describe('alert remediation against the emulator', () => {
     expect(h.calls('DescribeLivePullToPushList').length).toBeGreaterThan(0);
     expect(report.outcomes.filter((o) => o.action === 'restarted')).toHaveLength(8);
     expect(h.calls('RestartLivePullToPush')).toHaveLength(8);
+  });
+
+  it('leaves tasks it cannot reach within the time budget to the next tick, losing none', async () => {
+    h = await startRemediateHarness({ env: { LIVEWATCH_BREAKER_THRESHOLD: '100' } });
+    const ids = ['late-1', 'late-2', 'late-3'];
+    for (const id of ids) {
+      addRunningTask(id);
+      h.emulator.setTaskStatus(id, 3, 'PullStreamFailed');
+    }
+    const report = await handleEvents(
+      h.deps,
+      ids.map((id) => h.eventFor(id, 'offline')),
+      { budgetMs: 0 },
+    );
+    expect(report.outcomes.map((o) => o.action)).toEqual(['deferred', 'deferred', 'deferred']);
+    expect(h.calls('RestartLivePullToPush')).toHaveLength(0);
+
+    const tick = await runTick(h.deps);
+    expect(tick.outcomes.map((o) => o.action).sort()).toEqual(['restarted', 'restarted', 'restarted']);
+    expect(h.calls('RestartLivePullToPush')).toHaveLength(3);
   });
 });
