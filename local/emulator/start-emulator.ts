@@ -180,8 +180,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     options.timestampClock ??
     (options.clock !== undefined || (options.speed ?? 1) === 1 ? clock : systemClock);
   const scenario = parseScenario(options.scenario ?? {});
-  const random = createRandom(options.seed ?? scenario.seed ?? 1);
-  const faultRandom = createRandom(((options.seed ?? scenario.seed ?? 1) ^ 0x5bd1e995) >>> 0);
+  const seed = options.seed ?? scenario.seed ?? 1;
+  const random = createRandom(seed);
+  // Separate streams, so e.g. the latency draws never shift which calls an API fault hits.
+  const apiFaultRandom = createRandom((seed ^ 0x5bd1e995) >>> 0);
+  const callbackRandom = createRandom((seed ^ 0x1b873593) >>> 0);
+  const latencyRandom = createRandom((seed ^ 0xcc9e2d51) >>> 0);
   const accessKeys = options.accessKeys?.length ? [...options.accessKeys] : [generateKeyPair()];
   const [accessKey] = accessKeys;
   if (accessKey === undefined) throw new RangeError('at least one AccessKey pair is required');
@@ -194,7 +198,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const callbacks = new CallbackDispatcher({
     clock,
     faults,
-    draw: () => faultRandom.next(),
+    draw: () => callbackRandom.next(),
     log,
     options: options.callback,
   });
@@ -284,7 +288,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const sleepLatency = async (): Promise<void> => {
     const latency = faults.latency;
     const ms =
-      typeof latency === 'number' ? latency : latency[0] + faultRandom.next() * (latency[1] - latency[0]);
+      typeof latency === 'number' ? latency : latency[0] + latencyRandom.next() * (latency[1] - latency[0]);
     if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
   };
 
@@ -347,7 +351,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         if (stats !== undefined) stats.throttled += 1;
         throw apiErrors.throttled();
       }
-      const fault = faults.apiFaultFor(action, () => faultRandom.next());
+      const fault = faults.apiFaultFor(action, () => apiFaultRandom.next());
       if (fault !== undefined && stats !== undefined) stats.faulted += 1;
       if (fault === 'timeout') {
         // Hang past the client's timeout: never answer; the socket closes with the client or close().
