@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../lib/clock.js';
 import { StoreUnavailableError, ValidationError } from '../../lib/errors.js';
-import type { RestartLedger, Store, StoredSnapshot } from '../../lib/store/store.js';
+import type { NotificationGroup, RestartLedger, Store, StoredSnapshot } from '../../lib/store/store.js';
 import { openStore, type StoreAdapterCase, storeAdapterCases } from '../support/store-adapters.js';
 
 function ledger(taskId: string, overrides: Partial<RestartLedger> = {}): RestartLedger {
@@ -13,6 +13,17 @@ function ledger(taskId: string, overrides: Partial<RestartLedger> = {}): Restart
     needsPerson: false,
     lineage: [],
     ...overrides,
+  };
+}
+
+function group(nextFlushAt: number): NotificationGroup {
+  return {
+    key: 'g',
+    channel: 'slack',
+    severity: 'critical',
+    labels: { region: 'cn-shanghai' },
+    alerts: {},
+    nextFlushAt,
   };
 }
 
@@ -108,9 +119,9 @@ describe.each(storeAdapterCases())('$name store (contract)', (adapter: StoreAdap
     });
 
     it('lets exactly one of several concurrent writers with the same expected version win', async () => {
-      await store.groups.put('g', { n: 0 } as never, null);
+      await store.groups.put('g', group(0), null);
       const results = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => store.groups.put('g', { n: i + 1 } as never, 1)),
+        Array.from({ length: 10 }, (_, i) => store.groups.put('g', group(i + 1), 1)),
       );
       expect(results.filter((r) => r.ok)).toHaveLength(1);
       expect((await store.groups.get('g'))?.version).toBe(2);

@@ -1,8 +1,17 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStore } from '../../lib/store/create-store.js';
-import type { Store } from '../../lib/store/store.js';
+import type { RestartLedger, Store } from '../../lib/store/store.js';
 import { type RedisServer, redisServerMissingReason, startRedisServer } from '../support/redis-server.js';
+
+const ledger: RestartLedger = {
+  taskId: 'a',
+  region: 'cn-shanghai',
+  restarts: [],
+  consecutive: 0,
+  needsPerson: false,
+  lineage: [],
+};
 
 const missing = process.env.CI ? undefined : redisServerMissingReason();
 
@@ -34,7 +43,7 @@ describe('redis store key layout', () => {
     await store.claim('cb:1', 60_000, now);
     await store.acquireLease('task:a', 'me', 30_000, now);
     await store.acquireRate('acct:Describe', 10, 1_000, now);
-    await store.ledgers.put('relay:r:a', { lineage: [] } as never, null);
+    await store.ledgers.put('relay:r:a', ledger, null);
     await store.appendHistory('relay:r:a', { at: now, type: 'event', message: 'x' });
     await store.enqueueOutbox({ id: 'm1', channel: 'slack', payload: {}, dueAt: now, createdAt: now });
     await store.putHeartbeat({ lastSuccessAt: now, durationMs: 1, complete: true, counts: {}, apiCalls: 0 });
@@ -56,7 +65,9 @@ describe('redis store key layout', () => {
     for (const key of ['{lw-a}:doc:ledgers', '{lw-a}:history:relay:r:a', '{lw-a}:outbox:msg:m1']) {
       expect(await redis.pttl(key), key).toBe(-1);
     }
-    expect(await redis.hget('{lw-a}:doc:ledgers', 'relay:r:a')).toBe('{"version":1,"v":{"lineage":[]}}');
+    expect(await redis.hget('{lw-a}:doc:ledgers', 'relay:r:a')).toBe(
+      `{"version":1,"v":${JSON.stringify(ledger)}}`,
+    );
   });
 
   it('drops an outbox index entry whose message was deleted, and still hands out the others', async () => {

@@ -1,8 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../lib/errors.js';
 import { createStore } from '../../lib/store/create-store.js';
-import type { Store } from '../../lib/store/store.js';
+import type { RestartLedger, Store } from '../../lib/store/store.js';
 import { type RedisServer, redisServerMissingReason, startRedisServer } from '../support/redis-server.js';
+
+const ledger: RestartLedger = {
+  taskId: 'a',
+  region: 'cn-shanghai',
+  restarts: [],
+  consecutive: 0,
+  needsPerson: false,
+  lineage: [],
+};
 
 const missing = process.env.CI ? undefined : redisServerMissingReason();
 
@@ -39,7 +48,7 @@ describe('redis store outage', () => {
 
     for (const [operation, call] of [
       ['claim', () => store.claim('during', 60_000, Date.now())],
-      ['ledgers.put', () => store.ledgers.put('k', { lineage: [] } as never, null)],
+      ['ledgers.put', () => store.ledgers.put('k', ledger, null)],
       ['takeDueOutbox', () => store.takeDueOutbox(Date.now(), 10, 30_000)],
       ['acquireRate', () => store.acquireRate('k', 10, 1_000, Date.now())],
       ['ping', () => store.ping()],
