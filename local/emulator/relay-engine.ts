@@ -195,7 +195,15 @@ export class RelayEngine {
         if (task.endAt <= task.startAt) return { at: task.endAt, apply: () => this.#exit(task, task.endAt) };
         const at = Math.max(task.startAt, task.createdAt);
         if (at >= task.endAt) return { at: task.endAt, apply: () => this.#exit(task, task.endAt) };
-        return { at, apply: () => this.#start(task, at) };
+        return {
+          at,
+          apply: () => {
+            // The first start plays from the configured FileIndex/Offset (Update may change them before it).
+            task.currentFileIndex = task.fileIndex ?? 0;
+            task.currentOffset = task.offset ?? 0;
+            this.#start(task, at);
+          },
+        };
       }
       case 1: {
         const fault = this.#deps.faults.healthOf(targetOf(task));

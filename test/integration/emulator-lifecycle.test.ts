@@ -242,3 +242,30 @@ describe('playback of vod and url lists', () => {
     }
   });
 });
+
+describe('the first start', () => {
+  it('plays from the FileIndex/Offset configured by Create or changed by Update before the start', async () => {
+    const now = h.clock.now();
+    const { TaskId } = await h.live(
+      'CreateLivePullToPush',
+      {
+        Region: REGION,
+        StartTime: utc(now + MIN),
+        EndTime: utc(now + HOUR),
+        SourceType: 'vod',
+        SourceUrls: '["m-1","m-2","m-3"]',
+        DstUrl: 'rtmp://push.example.com/r/vod',
+        FileIndex: '1',
+      },
+      { method: 'POST' },
+    );
+    const ref = { Region: REGION, TaskId: String(TaskId) };
+    await h.live('UpdateLivePullToPush', { ...ref, FileIndex: '2', Offset: '5' });
+    h.clock.advance(MIN);
+    expect(await h.live('DescribeLivePullToPush', ref)).toMatchObject({
+      TaskStatus: 1,
+      CurrentFileIndex: 2,
+      CurrentOffset: 5,
+    });
+  });
+});
