@@ -65,6 +65,9 @@ export async function handleCallbackRequest(deps: CallbackDeps, request: HttpReq
 
   // Authenticate before anything else looks at the request (habit 3; callbacks.md §9 rule 5).
   if (segments.length > 2 || !verifyToken(segments[1] ?? '', deps.config.LIVEWATCH_CALLBACK_TOKENS)) {
+    if (deps.config.LIVEWATCH_CALLBACK_TOKENS.length === 0) {
+      deps.log.warn('LIVEWATCH_CALLBACK_TOKENS is empty: every callback is rejected with 401');
+    }
     throw new AuthError('missing or wrong callback token');
   }
   if (request.method !== 'POST') throw new MethodNotAllowedError(request.method, ['POST']);

@@ -136,6 +136,17 @@ describe('callback function: hostile input', () => {
     await expectNothingChanged(ids);
   });
 
+  it('rejects every callback, and says why in the log, when no token is configured', async () => {
+    const bare = await startCallbackHarness({ env: { LIVEWATCH_CALLBACK_TOKENS: '' } });
+    try {
+      expect((await bare.send({ body: sample() })).statusCode).toBe(401);
+      expect(bare.logLines.some((line) => line.includes('LIVEWATCH_CALLBACK_TOKENS is empty'))).toBe(true);
+      expect(bare.fcRequests).toHaveLength(0);
+    } finally {
+      await bare.close();
+    }
+  });
+
   it.each(['GET', 'PUT', 'DELETE', 'HEAD', 'OPTIONS'])('answers 405 with Allow for %s', async (method) => {
     const response = await h.send({ method, body: sample() });
     expect(response.statusCode).toBe(405);
