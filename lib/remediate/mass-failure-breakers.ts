@@ -156,3 +156,42 @@ export async function settleProbe(
   }
   return changed;
 }
+
+/**
+ * Closes open breakers (past their cool-down, no probe running) whose group has no failing task left —
+ * e.g. the origin came back and the platform's own retries brought every task back — so a breaker and
+ * its alert never stay open with nothing to probe. Tasks waiting for a person do not hold a breaker open.
+ */
+export async function closeIdleBreakers(
+  deps: Deps,
+  policy: RemediationPolicy,
+  now: number,
+): Promise<string[]> {
+  const cooled = (await deps.store.breakers.list()).filter(
+    ({ value }) => value.state === 'open' && now >= (value.openedAt ?? now) + policy.breakerCooldownMs,
+  );
+  if (cooled.length === 0) return [];
+  const stillFailing = new Set<string>();
+  for (const { key, value } of await deps.store.ledgers.list('relay:')) {
+    if (value.unhealthySince === undefined || value.needsPerson) continue;
+    const snapshot = (await deps.store.snapshots.get(key))?.value.resource;
+    if (snapshot?.kind === 'relay')
+      for (const breakerKey of breakerKeysOf(snapshot)) stillFailing.add(breakerKey);
+  }
+  const closed: string[] = [];
+  for (const { key } of cooled) {
+    if (stillFailing.has(key)) continue;
+    let didClose = false;
+    await updateDocument(deps.store.breakers, key, (current) => {
+      didClose = current?.state === 'open';
+      return didClose && current ? closeBreaker(current) : undefined;
+    });
+    if (!didClose) continue;
+    closed.push(key);
+    const region = key.startsWith('region:') ? key.slice('region:'.length) : 'all';
+    const message = 'closed: no task of the group is failing any more';
+    await deps.store.appendHistory(`breaker:${key}`, { at: now, type: 'breaker', message });
+    await deps.notifier.notify(breakerNotice(key, region, 'resolved', now, message));
+  }
+  return closed;
+}

@@ -10,7 +10,7 @@ import {
   type RemediationOptions,
   remediateVerified,
 } from './handle-events.js';
-import { breakerKeysOf, PROBE_HOLD_MS, settleProbe } from './mass-failure-breakers.js';
+import { breakerKeysOf, closeIdleBreakers, PROBE_HOLD_MS, settleProbe } from './mass-failure-breakers.js';
 import { recordVerifiedSnapshot } from './record-verified-snapshot.js';
 import type { TaskOutcome } from './remediate-task.js';
 import type { RemediationDeps } from './remediation-deps.js';
@@ -23,6 +23,8 @@ export interface TickReport {
   readonly heartbeat: HeartbeatStatus;
   /** Half-open breakers whose probe was settled (closed or re-opened). */
   readonly probesSettled: readonly string[];
+  /** Open breakers closed because no task of their group is failing any more. */
+  readonly breakersClosedIdle: readonly string[];
   /** Tasks whose re-check was due. */
   readonly due: number;
   /** Due tasks left for later because their breaker is open (no API call spent on them). */
@@ -44,6 +46,7 @@ export async function runTick(deps: RemediationDeps, options: RemediationOptions
   const deadline = options.budgetMs === undefined ? undefined : deps.clock.now() + options.budgetMs;
   const heartbeat = await checkHeartbeat(deps);
   const probesSettled = await settleProbes(deps, policy);
+  const breakersClosedIdle = await closeIdleBreakers(deps, policy, deps.clock.now());
 
   const now = deps.clock.now();
   const candidates: Candidate[] = [];
@@ -71,7 +74,7 @@ export async function runTick(deps: RemediationDeps, options: RemediationOptions
     failures: failures.length,
     sent: flush.sent,
   });
-  return { heartbeat, probesSettled, due, deferred, outcomes, failures, flush };
+  return { heartbeat, probesSettled, breakersClosedIdle, due, deferred, outcomes, failures, flush };
 }
 
 /** Whether an open breaker (in its cool-down, or waiting for another task's probe) holds this task. */

@@ -89,4 +89,34 @@ describe('mass-failure circuit breaker', () => {
     expect(h.notifier.of('MassFailure')).toHaveLength(1);
     expect(h.notifier.of('MassFailure', 'resolved')).toHaveLength(1);
   });
+
+  it('closes the breaker and resolves its alert when the group recovers without a probe', async () => {
+    h = await startRemediateHarness({
+      env: { LIVEWATCH_BREAKER_THRESHOLD: '3', LIVEWATCH_BREAKER_COOLDOWN_S: '300' },
+    });
+    const shared = ['blip-0', 'blip-1', 'blip-2'];
+    for (const id of shared) addRunningTask(id, HOST);
+    h.emulator.faults.failSource({ host: HOST });
+    await h.advance(1_000);
+    await handleEvents(
+      h.deps,
+      shared.map((id) => h.eventFor(id, 'recovering')),
+    );
+    expect((await h.store.breakers.get(`host:${HOST}`))?.value.state).toBe('open');
+
+    // The origin is back within the platform's retry window: its retries bring every task back.
+    h.emulator.faults.recoverSource({ host: HOST });
+    await h.advance(60_000);
+    await handleEvents(
+      h.deps,
+      shared.map((id) => h.eventFor(id, 'running')),
+    );
+    await h.advance(240_000);
+    const tick = await runTick(h.deps);
+
+    expect(tick.breakersClosedIdle).toEqual([`host:${HOST}`]);
+    expect((await h.store.breakers.get(`host:${HOST}`))?.value.state).toBe('closed');
+    expect(h.notifier.of('MassFailure', 'resolved')).toHaveLength(1);
+    expect(h.calls('RestartLivePullToPush')).toHaveLength(0);
+  });
 });
