@@ -3,6 +3,7 @@
  * through its control API.
  */
 import { parseArgs } from 'node:util';
+import { LIVE_REGIONS } from '../../lib/config/config.js';
 import { describeError, LivewatchError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/log.js';
 import {
@@ -106,6 +107,18 @@ function latencyOption(value: string, name: string): number | [number, number] {
   }
 }
 
+function regionsOption(value: string): string[] {
+  const regions = value
+    .split(',')
+    .map((region) => region.trim())
+    .filter((region) => region !== '');
+  const unknown = regions.filter((region) => !(LIVE_REGIONS as readonly string[]).includes(region));
+  if (regions.length === 0 || unknown.length > 0) {
+    throw new UsageError(`--regions takes live centers among ${LIVE_REGIONS.join(', ')}`);
+  }
+  return regions;
+}
+
 async function serve(argv: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -149,7 +162,7 @@ async function serve(argv: string[], io: CommandIo): Promise<number> {
     restartNewTaskId: values['restart-new-task-id'] ?? false,
     log: createLogger({ level: 'warn' }),
     ...(scenario === undefined ? {} : { scenario }),
-    ...(values.regions === undefined ? {} : { regions: values.regions.split(',').map((r) => r.trim()) }),
+    ...(values.regions === undefined ? {} : { regions: regionsOption(values.regions) }),
     ...(values['callback-url'] === undefined ? {} : { callbackUrl: values['callback-url'] }),
     ...(values['access-key-id'] && values['access-key-secret']
       ? { accessKeys: [{ id: values['access-key-id'], secret: values['access-key-secret'] }] }

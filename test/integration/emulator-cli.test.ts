@@ -81,10 +81,16 @@ describe('livewatch emulator (serve)', () => {
     expect(exitCode).toBe(0);
   });
 
-  it('rejects a bad flag with exit code 2', async () => {
-    const result = await cli(['--latency-ms', 'fast']);
+  it.each([
+    [['--latency-ms', 'fast'], /--latency-ms/],
+    [['--regions', 'cn-shanghai,mars-1'], /--regions/],
+    [['--access-key-id', 'LTAIx'], /go together/],
+    [['--port', '-1'], /Unknown option|--port/],
+    [['serve-now'], /unknown subcommand/],
+  ])('rejects %j with exit code 2', async (argv, message) => {
+    const result = await cli(argv);
     expect(result.code).toBe(2);
-    expect(result.err).toMatch(/--latency-ms/);
+    expect(result.err).toMatch(message);
   });
 });
 
