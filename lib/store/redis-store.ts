@@ -27,7 +27,7 @@ import {
   DEFAULT_SENT_RETENTION_MS,
   RATE_LOG_RETENTION_WINDOWS,
 } from './store-defaults.js';
-import { guardStoreCall } from './to-store-error.js';
+import { guardStoreCall, toStoreError } from './to-store-error.js';
 
 export interface RedisStoreOptions {
   /** `redis://[user:pass@]host:port[/db]` or `rediss://…` (TLS). */
@@ -75,10 +75,9 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
   try {
     await redis.connect();
   } catch (error) {
+    // Stop the background reconnect loop of a client nobody will use.
     redis.disconnect();
-    return guardStoreCall('open', () => {
-      throw error;
-    });
+    throw toStoreError('open', error);
   }
   return new RedisStore(
     redis,

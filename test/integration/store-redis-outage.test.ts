@@ -72,6 +72,21 @@ describe('redis store outage', () => {
     expect(await store.claim('after', 60_000, Date.now())).toBe(true);
   });
 
+  it('rejects with StoreUnavailableError when Redis hangs, instead of waiting forever', async () => {
+    const pid = server.pid;
+    if (pid === undefined) throw new Error('redis-server has no pid');
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const error = await failureOf(store.acquireLease('task:a', 'me', 30_000, Date.now()));
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect((error as StoreUnavailableError).operation).toBe('acquireLease');
+      expect(String((error as StoreUnavailableError).cause)).toMatch(/timed out/i);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    expect(await store.acquireLease('task:b', 'me', 30_000, Date.now())).toBe(true);
+  });
+
   it('fails to open with StoreUnavailableError when nothing listens', async () => {
     const probe = await startRedisServer();
     const url = probe.url;

@@ -9,6 +9,8 @@ import { createConnection, createServer } from 'node:net';
 export interface RedisServer {
   readonly url: string;
   readonly port: number;
+  /** The redis-server process id (e.g. to SIGSTOP it and simulate a hung server). */
+  readonly pid: number | undefined;
   /** Stops the server (SIGTERM, then SIGKILL if it lingers) and resolves once it has exited. */
   stop(): Promise<void>;
 }
@@ -103,6 +105,7 @@ export async function startRedisServer(options: { port?: number } = {}): Promise
     return {
       url: `redis://127.0.0.1:${port}`,
       port,
+      pid: child.pid,
       stop: async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;
         const exited = once(child, 'exit');
