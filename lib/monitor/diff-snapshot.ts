@@ -11,11 +11,13 @@ export interface DiffResult {
 }
 
 /**
- * A VOD/url task's playback offset moves every second; the alert function reads the exact position
- * from the API before it resumes, so the stored offset is a fallback and a minute of precision is
- * enough. Without this, every playing VOD task would be rewritten on every sweep.
+ * A VOD/url task's playback offset moves every second. The exact position where a task stopped is
+ * written with its state change, and the alert function reads it from the API before it resumes, so
+ * while a task plays the stored offset is only a fallback: five minutes of precision (replaying a
+ * little rather than starting over) bounds the writes to one per task every five minutes. With a
+ * one-minute step every playing VOD task would be rewritten on every sweep.
  */
-export const OFFSET_WRITE_STEP_S = 60;
+export const OFFSET_WRITE_STEP_S = 300;
 
 /**
  * Compares what a listing shows (`current`, observed at `now`) with the stored snapshot and says

@@ -68,3 +68,18 @@ export async function revertSnapshot(
   const result = await snapshots.put(write.key, write.previous.value, write.version);
   return result.ok;
 }
+
+/**
+ * The snapshots as a dry run sees them: reads go to the store, writes are accepted and dropped, so
+ * the diff and the disappearance logic run unchanged without changing anything.
+ */
+export function readOnlySnapshots(
+  snapshots: VersionedCollection<StoredSnapshot>,
+): VersionedCollection<StoredSnapshot> {
+  return {
+    get: (key) => snapshots.get(key),
+    list: (prefix) => snapshots.list(prefix),
+    put: async (_key, _value, expectedVersion) => ({ ok: true, version: (expectedVersion ?? 0) + 1 }),
+    delete: async () => true,
+  };
+}

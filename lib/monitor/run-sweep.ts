@@ -1,33 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import pLimit from 'p-limit';
-import type { AliyunClient, ApiCallStats, Page } from '../aliyun/api.js';
+import type { AliyunClient, ApiCallStats } from '../aliyun/api.js';
 import { buildCallbackUrl } from '../callback/callback-url.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
-import { AliyunApiError, describeError, ValidationError } from '../errors.js';
-import { type Resource, type ResourceKind, refOf, resourceKey, type TaskState } from '../events/resources.js';
+import { type ResourceKind, refOf, resourceKey, type TaskState } from '../events/resources.js';
 import type { EventTrigger, TaskEvent } from '../events/task-event.js';
 import type { Invoker } from '../fc/invoker.js';
 import type { Logger } from '../log.js';
-import type { Store, StoredSnapshot, SweepCursor, VersionedCollection } from '../store/store.js';
+import type { Store, SweepCursor } from '../store/store.js';
+import { createEnrolmentQueue } from './create-enrolment-queue.js';
 import type { StuckPolicy } from './detect-stuck.js';
 import { diffSnapshot } from './diff-snapshot.js';
 import { emitEvents } from './emit-events.js';
-import {
-  type EnrolmentResult,
-  type EnrolPolicy,
-  enrolActionFor,
-  enrolRelayTask,
-} from './enrol-relay-task.js';
+import type { EnrolPolicy } from './enrol-relay-task.js';
 import { findDisappeared } from './find-disappeared.js';
+import { listScopePages } from './list-scope-pages.js';
 import {
   type ReconcileOutcome,
+  readOnlySnapshots,
   reconcileSnapshot,
   revertSnapshot,
   type SnapshotWrite,
 } from './reconcile-snapshot.js';
 import type { ScopeReport, SweepError, SweepPosition, SweepProgress, SweepReport } from './sweep-report.js';
-import { orderScopes, planScopes, type SweepScope } from './sweep-scopes.js';
+import { orderScopes, planScopes } from './sweep-scopes.js';
+import { writeHeartbeat } from './write-heartbeat.js';
 
 export interface SweepDeps {
   readonly config: Config;
@@ -41,7 +38,7 @@ export interface SweepDeps {
 export interface SweepOptions {
   /** Time the sweep may take before it stops and leaves a cursor (default LIVEWATCH_SWEEP_BUDGET_MS). */
   readonly budgetMs?: number;
-  /** Stop after this many pages (a deterministic budget, for tests and small ticks). */
+  /** Stop listing after this many pages (a deterministic budget, for tests and small ticks). */
   readonly budgetPages?: number;
   readonly onProgress?: (progress: SweepProgress) => void;
   /**
@@ -55,12 +52,7 @@ export interface SweepOptions {
 export const SWEEP_LEASE = 'poller:sweep';
 /** The lease outlives the budget by this much: listing, confirming and emitting finish after it. */
 const LEASE_MARGIN_MS = 60_000;
-/** Largest page the APIs allow: fewest calls per sweep. */
-const PAGE_SIZE = 100;
-/** Enrolment updates in flight at once (the limiter paces them; this bounds memory and sockets). */
-const ENROL_CONCURRENCY = 4;
 
-const KINDS: readonly ResourceKind[] = ['relay', 'record', 'transcode'];
 const TRIGGERS: readonly EventTrigger[] = ['transition', 'stuck', 'disappeared'];
 
 /**
@@ -79,14 +71,14 @@ const TRIGGERS: readonly EventTrigger[] = ['transition', 'stuck', 'disappeared']
  * console.log(report.changes, report.apiCalls.requests, report.complete);
  */
 export async function runSweep(deps: SweepDeps, options: SweepOptions = {}): Promise<SweepReport> {
-  const { config, store, clock } = deps;
+  const { store, clock } = deps;
   const startedAt = clock.now();
-  const budgetMs = options.budgetMs ?? config.LIVEWATCH_SWEEP_BUDGET_MS;
+  const budgetMs = options.budgetMs ?? deps.config.LIVEWATCH_SWEEP_BUDGET_MS;
   if (options.dryRun === true) return sweep(deps, options, startedAt, budgetMs);
   const holder = randomUUID();
   if (!(await store.acquireLease(SWEEP_LEASE, holder, budgetMs + LEASE_MARGIN_MS, startedAt))) {
     deps.log.warn('sweep skipped: another sweep is running');
-    return emptyReport(startedAt, clock.now(), 'another sweep holds the lease', deps.client.stats());
+    return skippedReport(startedAt, clock.now(), 'another sweep holds the lease');
   }
   try {
     return await sweep(deps, options, startedAt, budgetMs);
@@ -103,14 +95,13 @@ async function sweep(
 ): Promise<SweepReport> {
   const { config, store, client, clock, log } = deps;
   const statsBefore = client.stats();
+  const dryRun = options.dryRun === true;
+  const snapshots = dryRun ? readOnlySnapshots(store.snapshots) : store.snapshots;
   const policy: StuckPolicy = {
     recoveringGraceS: config.LIVEWATCH_RECOVERING_GRACE_S,
     idleStartSlackS: config.LIVEWATCH_IDLE_START_SLACK_S,
     recordPausedGraceS: config.LIVEWATCH_RECORD_PAUSED_GRACE_S,
   };
-  const dryRun = options.dryRun === true;
-  const snapshots = dryRun ? readOnlySnapshots(store.snapshots) : store.snapshots;
-  const enrolPolicy = enrolPolicyOf(config, dryRun);
 
   let pagesUsed = 0;
   // Listing stops on either budget; confirmations and enrolments only on time (a page budget is a
@@ -119,10 +110,14 @@ async function sweep(
   const withinBudget = (): boolean =>
     withinTime() && (options.budgetPages === undefined || pagesUsed < options.budgetPages);
 
-  const tasks = Object.fromEntries(KINDS.map((kind) => [kind, {}])) as Record<
-    ResourceKind,
-    Partial<Record<TaskState, number>>
-  >;
+  const tasks: Record<ResourceKind, Partial<Record<TaskState, number>>> = {
+    relay: {},
+    record: {},
+    transcode: {},
+  };
+  const count = (kind: ResourceKind, state: TaskState): void => {
+    tasks[kind][state] = (tasks[kind][state] ?? 0) + 1;
+  };
   const delivered: TaskEvent[] = [];
   const errors: SweepError[] = [];
   const scopes: ScopeReport[] = [];
@@ -130,48 +125,16 @@ async function sweep(
   let snapshotWrites = 0;
   let conflicts = 0;
 
-  // ---- enrolment runs beside the listing (its Update calls have their own rate limit) ----
-  const enrolments: EnrolmentResult[] = [];
-  const enrolFailures: unknown[] = [];
-  const enrolLimit = pLimit(ENROL_CONCURRENCY);
-  const enrolPending: Array<Promise<void>> = [];
-  const enrolScheduled = new Set<string>();
-  let enrolmentsDeferred = 0;
-  const scheduleEnrolment = (task: Resource): void => {
-    if (task.kind !== 'relay') return;
-    const action = enrolActionFor(task, enrolPolicy);
-    if (action === 'none' || enrolScheduled.has(task.taskId)) return;
-    if (enrolScheduled.size >= config.LIVEWATCH_ENROL_MAX_PER_SWEEP) {
-      enrolmentsDeferred += 1;
-      return;
-    }
-    enrolScheduled.add(task.taskId);
-    const job = enrolLimit(async () => {
-      if (!withinTime()) {
-        enrolmentsDeferred += 1;
-        return;
-      }
-      const result = await enrolRelayTask(
-        { client, store, now: () => clock.now() },
-        task,
-        action,
-        enrolPolicy,
-      );
-      enrolments.push(result);
-      if (!result.ok) {
-        errors.push({
-          scope: `relay:${task.region}`,
-          id: task.taskId,
-          operation: 'enrol',
-          message: result.error ?? '',
-        });
-      }
-    });
-    // Store outages inside an enrolment are fatal, but only once the sweep awaits them.
-    enrolPending.push(job.catch((error: unknown) => void enrolFailures.push(error)));
-  };
+  const enrolment = createEnrolmentQueue({
+    client,
+    store,
+    now: () => clock.now(),
+    policy: enrolPolicyOf(config, dryRun),
+    maxPerSweep: config.LIVEWATCH_ENROL_MAX_PER_SWEEP,
+    withinTime,
+  });
 
-  // ---- apply reconciled snapshots: emit their events, undo writes whose events were not delivered ----
+  /** Emits the events of reconciled snapshots; undoes the writes whose events were not delivered. */
   const settle = async (outcomes: readonly ReconcileOutcome[], scope: string): Promise<void> => {
     const writes = new Map<string, SnapshotWrite>();
     const events: TaskEvent[] = [];
@@ -181,7 +144,7 @@ async function sweep(
         errors.push({
           scope,
           operation: 'write',
-          message: 'snapshot kept changing (compare-and-set conflicts); retried next sweep',
+          message: 'snapshot kept changing (compare-and-set); next sweep',
         });
       }
       if (outcome.write) {
@@ -200,13 +163,9 @@ async function sweep(
     delivered.push(...emitted.delivered);
     for (const failure of emitted.failed) {
       errors.push({ scope, operation: 'invoke', message: failure.error });
-      const undone = new Set<string>();
-      for (const event of failure.batch.events) {
-        const key = resourceKey(event.resource);
+      for (const key of new Set(failure.batch.events.map((event) => resourceKey(event.resource)))) {
         const write = writes.get(key);
-        if (write === undefined || undone.has(key)) continue;
-        undone.add(key);
-        await revertSnapshot(snapshots, write);
+        if (write !== undefined) await revertSnapshot(snapshots, write);
       }
     }
   };
@@ -219,100 +178,75 @@ async function sweep(
   let nextCursor: SweepCursor | undefined;
 
   for (const [index, scope] of order.entries()) {
-    const continuing = index === 0 && start !== undefined && start.page > 1 && cursor !== undefined;
     const fromPage = index === 0 && start !== undefined ? start.page : 1;
+    // The pass over the first scope began on an earlier tick: its earlier pages' ids are in the cursor.
+    const earlier = index === 0 && fromPage > 1 ? cursor : undefined;
     if (!withinBudget()) {
       leftAt = { scope: scope.id, page: fromPage };
-      nextCursor =
-        continuing && cursor !== undefined
-          ? cursor
-          : { scope: scope.id, page: fromPage, startedAt: clock.now() };
+      nextCursor = earlier ?? { scope: scope.id, page: fromPage, startedAt: clock.now() };
       break;
     }
-    const seen = new Set<string>(continuing ? (cursor?.seen ?? []) : []);
-    // An older cursor without `seen` cannot vouch for the pages before it: no disappearances this pass.
-    const seenComplete = !continuing || cursor?.seen !== undefined;
-    const passStartedAt = continuing && cursor !== undefined ? cursor.startedAt : clock.now();
+    const seen = new Set<string>(earlier?.seen ?? []);
+    // A cursor without `seen` (written before it existed) cannot vouch for its earlier pages.
+    const seenComplete = earlier === undefined || earlier.seen !== undefined;
+    const passStartedAt = earlier?.startedAt ?? clock.now();
 
-    let pages = 0;
-    let items = 0;
-    let listed = false;
-    let stoppedAtPage: number | undefined;
-    let listError: string | undefined;
-    try {
-      for await (const page of pagesOf(client, scope, fromPage)) {
+    const listing = await listScopePages(
+      client,
+      scope,
+      fromPage,
+      async (page, lastPage) => {
         const observedAt = clock.now();
         const outcomes = await Promise.all(
-          page.items.map((item) => {
-            const key = resourceKey(refOf(item));
-            return reconcileSnapshot(snapshots, key, (previous) =>
+          page.items.map((item) =>
+            reconcileSnapshot(snapshots, resourceKey(refOf(item)), (previous) =>
               diffSnapshot(previous, item, observedAt, policy),
-            );
-          }),
+            ),
+          ),
         );
         for (const item of page.items) {
           seen.add(refOf(item).id);
-          const counts = tasks[item.kind];
-          counts[item.state] = (counts[item.state] ?? 0) + 1;
-          scheduleEnrolment(item);
+          count(item.kind, item.state);
+          enrolment.offer(item);
         }
         await settle(outcomes, scope.id);
-        pages += 1;
         pagesUsed += 1;
-        items += page.items.length;
-        const lastPage = Math.max(1, Math.ceil(page.total / Math.max(1, page.pageSize)));
         options.onProgress?.({
           scope: scope.id,
           page: page.pageNumber,
           pages: lastPage,
-          items,
+          items: seen.size,
           events: delivered.length,
           elapsedMs: clock.now() - startedAt,
         });
-        const isLast = page.pageNumber >= lastPage || page.items.length < page.pageSize;
-        if (!isLast && !withinBudget()) {
-          stoppedAtPage = page.pageNumber + 1;
-          break;
-        }
-      }
-      listed = stoppedAtPage === undefined;
-    } catch (error) {
-      // The client gave up on a page (retries exhausted) or refused a request: this scope's pass is
-      // void — no disappearance is concluded from it — and the sweep goes on with the other scopes.
-      if (!(error instanceof AliyunApiError || error instanceof ValidationError)) throw error;
-      listError = describeError(error);
-      errors.push({ scope: scope.id, operation: 'list', message: listError });
-      log.warn('listing failed; no disappearance concluded for this scope', { scope: scope.id, error });
+      },
+      withinBudget,
+    );
+    if (listing.error !== undefined) {
+      errors.push({ scope: scope.id, operation: 'list', message: listing.error });
+      log.warn('listing failed; no disappearance concluded for this scope', {
+        scope: scope.id,
+        error: listing.error,
+      });
     }
 
-    let concluded = false;
     let disappeared = 0;
     let deferredConfirmations = 0;
-    if (listed && seenComplete) {
+    const concluded = listing.listed && seenComplete;
+    if (concluded) {
       const found = await findDisappeared(
-        {
-          snapshots,
-          client,
-          now: () => clock.now(),
-          policy,
-          withinBudget: withinTime,
-        },
+        { snapshots, client, now: () => clock.now(), policy, withinBudget: withinTime },
         scope,
         seen,
       );
-      concluded = true;
       deferredConfirmations = found.deferred;
-      disappeared = found.outcomes.reduce(
-        (sum, outcome) => sum + outcome.events.filter((event) => event.trigger === 'disappeared').length,
-        0,
-      );
-      for (const error of found.errors)
+      for (const error of found.errors) {
         errors.push({ scope: scope.id, id: error.id, operation: 'confirm', message: error.message });
-      for (const outcome of found.outcomes) {
-        for (const event of outcome.events) {
-          const counts = tasks[event.resource.kind];
-          if (event.trigger === 'disappeared') counts[event.state] = (counts[event.state] ?? 0) + 1;
-        }
+      }
+      for (const event of found.outcomes.flatMap((outcome) => outcome.events)) {
+        if (event.trigger !== 'disappeared') continue;
+        disappeared += 1;
+        count(event.resource.kind, event.state);
       }
       await settle(found.outcomes, scope.id);
     }
@@ -320,21 +254,21 @@ async function sweep(
     scopes.push({
       scope: scope.id,
       fromPage,
-      pages,
-      items,
-      listed,
+      pages: listing.pages,
+      items: listing.items,
+      listed: listing.listed,
       concluded,
-      ...(stoppedAtPage === undefined ? {} : { stoppedAtPage }),
+      ...(listing.stoppedAtPage === undefined ? {} : { stoppedAtPage: listing.stoppedAtPage }),
       disappeared,
       deferredConfirmations,
-      ...(listError === undefined ? {} : { error: listError }),
+      ...(listing.error === undefined ? {} : { error: listing.error }),
     });
 
-    if (stoppedAtPage !== undefined) {
-      leftAt = { scope: scope.id, page: stoppedAtPage };
+    if (listing.stoppedAtPage !== undefined) {
+      leftAt = { scope: scope.id, page: listing.stoppedAtPage };
       nextCursor = {
         scope: scope.id,
-        page: stoppedAtPage,
+        page: listing.stoppedAtPage,
         startedAt: passStartedAt,
         ...(seenComplete ? { seen: [...seen] } : {}),
       };
@@ -342,9 +276,16 @@ async function sweep(
     }
   }
 
-  await Promise.all(enrolPending);
-  if (enrolFailures.length > 0) throw enrolFailures[0];
-
+  const enrolled = await enrolment.finish();
+  for (const result of enrolled.results) {
+    if (result.ok) continue;
+    errors.push({
+      scope: `relay:${result.region}`,
+      id: result.taskId,
+      operation: 'enrol',
+      message: result.error ?? '',
+    });
+  }
   if (!dryRun) await store.putSweepCursor(nextCursor);
 
   const finishedAt = clock.now();
@@ -354,7 +295,6 @@ async function sweep(
     number
   >;
   for (const event of delivered) eventsByTrigger[event.trigger] += 1;
-  const anyListed = scopes.some((scope) => scope.error === undefined && scope.pages > 0);
   const report: SweepReport = {
     startedAt,
     finishedAt,
@@ -375,12 +315,15 @@ async function sweep(
     batches,
     snapshotWrites,
     conflicts,
-    enrolments,
-    enrolmentsDeferred,
+    enrolments: enrolled.results,
+    enrolmentsDeferred: enrolled.deferred,
     apiCalls,
     errors,
   };
-  if (!dryRun) await writeHeartbeat(store, report, anyListed || order.length === 0);
+  if (!dryRun) {
+    const anyListed = scopes.some((scope) => scope.error === undefined && scope.pages > 0);
+    await writeHeartbeat(store, report, anyListed || order.length === 0);
+  }
   log.info('sweep finished', {
     durationMs: report.durationMs,
     complete: report.complete,
@@ -391,18 +334,6 @@ async function sweep(
     ...(leftAt === undefined ? {} : { leftAt }),
   });
   return report;
-}
-
-function pagesOf(client: AliyunClient, scope: SweepScope, fromPage: number): AsyncIterable<Page<Resource>> {
-  const params = { region: scope.region, fromPage, pageSize: PAGE_SIZE };
-  switch (scope.kind) {
-    case 'relay':
-      return client.listRelayTaskPages(params);
-    case 'record':
-      return client.listRecordJobPages(params);
-    case 'transcode':
-      return client.listTranscodeJobPages(params);
-  }
 }
 
 function enrolPolicyOf(config: Config, dryRun: boolean): EnrolPolicy {
@@ -417,53 +348,10 @@ function enrolPolicyOf(config: Config, dryRun: boolean): EnrolPolicy {
   };
 }
 
-/**
- * The heartbeat says when livewatch last saw the accounts. A sweep in which no listing succeeded
- * (API down, wrong credentials) keeps the previous lastSuccessAt, so the alert tick's "monitor
- * unhealthy" check fires, and records why in lastError.
- */
-async function writeHeartbeat(store: Store, report: SweepReport, succeeded: boolean): Promise<void> {
-  const previous = succeeded ? undefined : await store.getHeartbeat();
-  const counts: Record<string, number> = {};
-  for (const kind of KINDS) {
-    for (const [state, count] of Object.entries(report.tasks[kind])) counts[`${kind}.${state}`] = count ?? 0;
-  }
-  counts.events = report.events.length;
-  counts.changes = report.changes;
-  counts.enrolled = report.enrolments.filter((enrolment) => enrolment.ok).length;
-  counts.errors = report.errors.length;
-  const lastError = report.errors[0];
-  await store.putHeartbeat({
-    lastSuccessAt: succeeded ? report.finishedAt : (previous?.lastSuccessAt ?? 0),
-    durationMs: report.durationMs,
-    complete: report.complete,
-    counts,
-    apiCalls: report.apiCalls.requests,
-    ...(lastError === undefined
-      ? {}
-      : { lastError: `${lastError.operation} ${lastError.scope ?? ''}: ${lastError.message}`.trim() }),
-  });
-}
-
-/**
- * The snapshots as a dry run sees them: reads go to the store, writes are accepted and dropped, so
- * the diff and the disappearance logic run unchanged without changing anything.
- */
-function readOnlySnapshots(
-  snapshots: VersionedCollection<StoredSnapshot>,
-): VersionedCollection<StoredSnapshot> {
-  return {
-    get: (key) => snapshots.get(key),
-    list: (prefix) => snapshots.list(prefix),
-    put: async (_key, _value, expectedVersion) => ({ ok: true, version: (expectedVersion ?? 0) + 1 }),
-    delete: async () => true,
-  };
-}
-
 function statsDelta(before: ApiCallStats, after: ApiCallStats): ApiCallStats {
   const byAction: Record<string, number> = {};
-  for (const [action, count] of Object.entries(after.byAction)) {
-    const delta = count - (before.byAction[action] ?? 0);
+  for (const [action, calls] of Object.entries(after.byAction)) {
+    const delta = calls - (before.byAction[action] ?? 0);
     if (delta > 0) byAction[action] = delta;
   }
   return {
@@ -475,12 +363,7 @@ function statsDelta(before: ApiCallStats, after: ApiCallStats): ApiCallStats {
   };
 }
 
-function emptyReport(
-  startedAt: number,
-  finishedAt: number,
-  skipped: string,
-  stats: ApiCallStats,
-): SweepReport {
+function skippedReport(startedAt: number, finishedAt: number, skipped: string): SweepReport {
   return {
     startedAt,
     finishedAt,
@@ -498,7 +381,7 @@ function emptyReport(
     conflicts: 0,
     enrolments: [],
     enrolmentsDeferred: 0,
-    apiCalls: statsDelta(stats, stats),
+    apiCalls: { requests: 0, retries: 0, throttled: 0, failures: 0, byAction: {} },
     errors: [],
   };
 }

@@ -94,8 +94,8 @@ describe('diffSnapshot', () => {
       currentOffset: 10,
     });
     const previous = stored({ resource: task });
-    expect(diffSnapshot(previous, { ...task, currentOffset: 40 }, T0 + 30_000, policy).next).toBeUndefined();
-    expect(diffSnapshot(previous, { ...task, currentOffset: 70 }, T0 + 60_000, policy).next).toBeDefined();
+    expect(diffSnapshot(previous, { ...task, currentOffset: 250 }, T0 + 240_000, policy).next).toBeUndefined();
+    expect(diffSnapshot(previous, { ...task, currentOffset: 310 }, T0 + 300_000, policy).next).toBeDefined();
     expect(
       diffSnapshot(previous, { ...task, currentFileIndex: 1, currentOffset: 0 }, T0 + 60_000, policy).next
         ?.resource,
