@@ -88,6 +88,34 @@ describe('requests signed by the official clients', () => {
   });
 });
 
+describe('JSON request bodies', () => {
+  it('takes parameters from a V3-signed JSON body', async () => {
+    const emu = await start();
+    const { body } = await callApi(
+      emu,
+      'v3',
+      'SubmitLiveTranscodeJob',
+      {},
+      {
+        method: 'POST',
+        version: '2020-11-09',
+        reqBodyType: 'json',
+        body: {
+          Name: 'json ladder',
+          StartMode: '0',
+          StreamInput: JSON.stringify({ Type: 'rtmp', InputUrl: 'rtmp://origin.example.com/live/j' }),
+          TemplateId: 'tpl',
+          TranscodeOutput: JSON.stringify({ Type: 'LiveCenter', DomainName: 'play.example.com' }),
+        },
+      },
+    );
+    expect(emu.transcodeJobs().find((job) => job.jobId === body.JobId)).toMatchObject({
+      name: 'json ladder',
+      status: 1,
+    });
+  });
+});
+
 describe('rejected signatures', () => {
   it.each(SIGNERS)('rejects a wrong secret with SignatureDoesNotMatch (%s)', async (signer) => {
     const emu = await start();

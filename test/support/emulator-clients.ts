@@ -24,6 +24,8 @@ export interface CallOptions {
   readonly version?: string;
   /** Parameters sent in a form body instead of the query (ICE SubmitLiveRecordJob). */
   readonly body?: Record<string, string>;
+  /** How openapi-client encodes `body`: a form (the SDKs' choice) or JSON. */
+  readonly reqBodyType?: 'formData' | 'json';
   readonly accessKey?: { id: string; secret: string };
   readonly readTimeoutMs?: number;
   /** Extra query parameters / headers that override what the client generates (e.g. a fixed nonce). */
@@ -90,7 +92,7 @@ export async function callApi(
     method,
     authType: 'AK',
     style: 'RPC',
-    reqBodyType: 'formData',
+    reqBodyType: options.reqBodyType ?? 'formData',
     bodyType: 'json',
   });
   const request = new OpenApiRequest({
