@@ -81,6 +81,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     try {
       db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5_000)}`);
       if (!memory) db.pragma('journal_mode = WAL');
+      // After a checkpoint, shrink a WAL that grew under a long reader back to 64 MiB at most.
+      db.pragma('journal_size_limit = 67108864');
       db.pragma(`synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
       migrateSqlite(db);
     } catch (error) {
