@@ -59,11 +59,18 @@ export interface MonitorHarness {
 
 /**
  * The poller's real parts over real wires: the emulator on loopback (latency 0, a high QPS on both
- * sides unless told otherwise), the real client with an in-process limiter, SQLite in a temp dir,
+ * sides unless told otherwise), the real client with an in-process limiter, SQLite in a temp dir
+ * (or the store given),
  * and a ManualClock shared by the emulator's task life cycle and the sweep.
  */
 export async function startMonitorHarness(
-  options: { env?: Record<string, string>; emulator?: EmulatorOptions; qps?: number } = {},
+  options: {
+    env?: Record<string, string>;
+    emulator?: EmulatorOptions;
+    qps?: number;
+    /** Another store (e.g. Redis: `{ url: 'redis://…', redisPrefix }`); default SQLite in the temp dir. */
+    store?: { url: string; redisPrefix?: string };
+  } = {},
 ): Promise<MonitorHarness> {
   const qps = options.qps ?? 500;
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
@@ -77,7 +84,10 @@ export async function startMonitorHarness(
   });
   const dir = await mkdtemp(join(tmpdir(), 'livewatch-monitor-'));
   const config = loadConfig({
-    LIVEWATCH_STORE_URL: `sqlite:${join(dir, 'state.db')}`,
+    LIVEWATCH_STORE_URL: options.store?.url ?? `sqlite:${join(dir, 'state.db')}`,
+    ...(options.store?.redisPrefix === undefined
+      ? {}
+      : { LIVEWATCH_REDIS_PREFIX: options.store.redisPrefix }),
     LIVEWATCH_LIVE_ENDPOINT: emulator.endpoint,
     LIVEWATCH_ICE_ENDPOINT: emulator.endpoint,
     LIVEWATCH_API_PROTOCOL: 'http',
@@ -88,7 +98,7 @@ export async function startMonitorHarness(
     LIVEWATCH_API_QPS: String(qps),
     ...options.env,
   });
-  const store = await createStore(config.LIVEWATCH_STORE_URL);
+  const store = await createStore(config.LIVEWATCH_STORE_URL, { redisPrefix: config.LIVEWATCH_REDIS_PREFIX });
   const client = createAliyunClient({
     config,
     credentials: { accessKeyId: emulator.accessKey.id, accessKeySecret: emulator.accessKey.secret },
