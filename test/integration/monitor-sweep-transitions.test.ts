@@ -75,7 +75,7 @@ describe('runSweep against the emulator: every transition exactly once', () => {
     expect(events[0]?.reason).toBe('OverEndTime');
   });
 
-  it('follows record jobs started → paused → gone and transcode jobs running → stopped → gone', async () => {
+  it('follows record jobs started → paused (→ stuck) → gone and transcode jobs running → stopped → gone', async () => {
     const record = h.emulator.addRecordJob({
       status: 'started',
       name: 'rec-a',
@@ -91,6 +91,11 @@ describe('runSweep against the emulator: every transition exactly once', () => {
     transcode.status = 2;
     await runSweep(h.deps);
     await runSweep(h.deps);
+    // Still paused past LIVEWATCH_RECORD_PAUSED_GRACE_S (300 s): reported stuck, once.
+    await h.advance(5 * MINUTE);
+    await runSweep(h.deps);
+    await h.advance(5 * MINUTE);
+    await runSweep(h.deps);
     expect(h.emulator.removeJob(record.jobId)).toBe(true);
     expect(h.emulator.removeJob(transcode.jobId)).toBe(true);
     await runSweep(h.deps);
@@ -98,7 +103,11 @@ describe('runSweep against the emulator: every transition exactly once', () => {
 
     const of = (id: string): string[] =>
       transitions(h.invoker.events().filter((event) => event.resource.id === id));
-    expect(of(record.jobId)).toEqual(['transition:started>paused', 'disappeared:paused>gone']);
+    expect(of(record.jobId)).toEqual([
+      'transition:started>paused',
+      'stuck:->paused',
+      'disappeared:paused>gone',
+    ]);
     expect(of(transcode.jobId)).toEqual(['transition:running>stopped', 'disappeared:stopped>gone']);
   });
 
