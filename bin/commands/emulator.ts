@@ -36,6 +36,7 @@ serve options:
   --speed X                virtual time speed factor (default 1)
   --scenario FILE          scenario JSON (see docs/readme/emulator.md)
   --restart-new-task-id    RestartLivePullToPush returns a new TaskId
+  --dst-conflicts          two tasks pushing to one DstUrl both fail (PushStreamFailed)
   --access-key-id ID --access-key-secret SECRET   fixed key pair (default: generated)
 
 fault kinds (all take --url, default $LIVEWATCH_EMULATOR_URL or ${DEFAULT_URL}):
@@ -137,6 +138,7 @@ async function serve(argv: string[], io: CommandIo): Promise<number> {
       speed: { type: 'string' },
       scenario: { type: 'string' },
       'restart-new-task-id': { type: 'boolean' },
+      'dst-conflicts': { type: 'boolean' },
       'access-key-id': { type: 'string' },
       'access-key-secret': { type: 'string' },
     },
@@ -160,6 +162,7 @@ async function serve(argv: string[], io: CommandIo): Promise<number> {
       values['latency-ms'] === undefined ? [50, 100] : latencyOption(values['latency-ms'], '--latency-ms'),
     speed: numberOption(values.speed, '--speed', 0.001, 100_000) ?? 1,
     restartNewTaskId: values['restart-new-task-id'] ?? false,
+    dstConflicts: values['dst-conflicts'] ?? false,
     log: createLogger({ level: 'warn' }),
     ...(scenario === undefined ? {} : { scenario }),
     ...(values.regions === undefined ? {} : { regions: regionsOption(values.regions) }),

@@ -28,6 +28,8 @@ export interface RelayEngineDeps {
   readonly restartNewTaskId: () => boolean;
   /** How long an exited task (past EndTime) stays visible with status -1 before it is removed. */
   readonly exitedRetentionMs: number;
+  /** Two tasks pushing to the same DstUrl both fail (PushStreamFailed), as the Create docs say. */
+  readonly dstConflicts?: boolean;
 }
 
 export interface TaskInit {
@@ -77,6 +79,8 @@ const HOUR = 3_600_000;
  */
 export class RelayEngine {
   readonly #tasks = new Map<string, MutableTask>();
+  /** Tasks by DstUrl, kept only when `dstConflicts` is on. */
+  readonly #byDst = new Map<string, Set<MutableTask>>();
   readonly #deps: RelayEngineDeps;
 
   constructor(deps: RelayEngineDeps) {
@@ -146,6 +150,11 @@ export class RelayEngine {
       throw apiErrors.invalidParameter(`The task ${task.taskId} already exists.`);
     }
     this.#tasks.set(task.taskId, task);
+    if (this.#deps.dstConflicts) {
+      const same = this.#byDst.get(task.dstUrl) ?? new Set<MutableTask>();
+      same.add(task);
+      this.#byDst.set(task.dstUrl, same);
+    }
     if (status === 1) this.#movePlayback(task, now);
     return task;
   }
@@ -231,7 +240,7 @@ export class RelayEngine {
         return { at: task.endAt, apply: () => this.#exit(task, task.endAt) };
       case -1: {
         const at = (task.exitAt ?? task.endAt) + this.#deps.exitedRetentionMs;
-        return { at, apply: () => this.#tasks.delete(task.taskId) };
+        return { at, apply: () => this.#remove(task) };
       }
     }
   }
@@ -246,13 +255,35 @@ export class RelayEngine {
     this.#deps.onTransition({ task, status, at, callbackUrl: task.callbackUrl });
   }
 
+  #remove(task: MutableTask): void {
+    this.#tasks.delete(task.taskId);
+    this.#byDst.get(task.dstUrl)?.delete(task);
+  }
+
+  /** Other tasks pushing to this task's DstUrl right now (running or retrying). */
+  #rivals(task: MutableTask): MutableTask[] {
+    if (!this.#deps.dstConflicts) return [];
+    return [...(this.#byDst.get(task.dstUrl) ?? [])].filter(
+      (other) => other !== task && (other.status === 1 || other.status === 2),
+    );
+  }
+
   /** Starts (or restarts) playback at `at`: running if source and destination are healthy, else retrying. */
   #start(task: MutableTask, at: number): void {
     task.positionAt = at;
     task.retriesDone = 0;
     task.abnormalSince = undefined;
     const fault = this.#deps.faults.healthOf(targetOf(task));
-    if (fault === undefined) {
+    const rivals = fault === undefined ? this.#rivals(task) : [];
+    if (rivals.length > 0) {
+      // Both pushes to one destination fail: the running rival drops into retrying too.
+      for (const rival of rivals.filter((other) => other.status === 1)) {
+        this.#movePlayback(rival, at);
+        this.#becomeAbnormal(rival, 'PushStreamFailed', at);
+        this.#touch(rival);
+      }
+      this.#becomeAbnormal(task, 'PushStreamFailed', at);
+    } else if (fault === undefined) {
       task.status = 1;
       task.invalidReason = undefined;
       this.#emit(task, 1, at);
@@ -271,7 +302,7 @@ export class RelayEngine {
 
   /** One platform retry: back to running if the fault is gone, else count it. */
   #retry(task: MutableTask, at: number): void {
-    if (this.#deps.faults.healthOf(targetOf(task)) === undefined) {
+    if (this.#deps.faults.healthOf(targetOf(task)) === undefined && this.#rivals(task).length === 0) {
       task.status = 1;
       task.invalidReason = undefined;
       task.abnormalSince = undefined;
@@ -391,7 +422,7 @@ export class RelayEngine {
 
   /** Deleted tasks are gone at once (CodeTaskNotExist afterwards); an exit callback is sent. */
   delete(task: MutableTask, now: number): void {
-    this.#tasks.delete(task.taskId);
+    this.#remove(task);
     if (task.status === -1) return;
     task.status = -1;
     task.exitReason = 'TriggerByUser';

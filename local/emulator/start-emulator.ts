@@ -82,6 +82,11 @@ export interface EmulatorOptions {
   /** How long a task past its EndTime stays listed with status -1. Default 1 h of task time. */
   readonly exitedRetentionMs?: number;
   /**
+   * Model "two tasks pushing to the same DstUrl both fail" (PushStreamFailed until one of them
+   * stops). Default false: many tests add tasks with the same default DstUrl.
+   */
+  readonly dstConflicts?: boolean;
+  /**
    * The clock signature timestamps are checked against. Default: the task clock when it runs at
    * speed 1 (so a ManualClock test can expire a timestamp), else the system clock, since real
    * clients sign with real time.
@@ -208,6 +213,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     onTransition: (transition) => callbacks.enqueue(transition),
     restartNewTaskId: () => restartNewTaskId,
     exitedRetentionMs: options.exitedRetentionMs ?? 3_600_000,
+    dstConflicts: options.dstConflicts ?? false,
   });
   const ice = new IceJobs(faults);
 

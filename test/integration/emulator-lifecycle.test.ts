@@ -269,3 +269,39 @@ describe('the first start', () => {
     });
   });
 });
+
+describe('two tasks pushing to one destination (dstConflicts)', () => {
+  it('fails both with PushStreamFailed; the survivor recovers once the other stops', async () => {
+    await h.close();
+    h = await startHarness({ dstConflicts: true, callback: { retryDelayMs: 0 } });
+    const dstUrl = 'rtmp://push.example.com/relay/shared';
+    const a = h.emulator.addTask({ dstUrl, callbackUrl: receiver.url });
+    const now = h.clock.now();
+    const { TaskId } = await h.live(
+      'CreateLivePullToPush',
+      {
+        Region: REGION,
+        StartTime: utc(now),
+        EndTime: utc(now + HOUR),
+        SourceType: 'live',
+        SourceUrls: '["rtmp://origin-b.example.com/live/b"]',
+        DstUrl: dstUrl,
+      },
+      { method: 'POST' },
+    );
+    const b = String(TaskId);
+    expect(h.emulator.task(a.taskId)).toMatchObject({ status: 2, invalidReason: 'PushStreamFailed' });
+    expect(h.emulator.task(b)).toMatchObject({ status: 2, invalidReason: 'PushStreamFailed' });
+    await h.live('StopLivePullToPush', { Region: REGION, TaskId: b });
+    h.clock.advance(MIN);
+    expect(h.emulator.task(a.taskId)?.status).toBe(1);
+    await h.emulator.advance();
+    expect(events().map(([status]) => status)).toEqual([2, 1]);
+  });
+
+  it('leaves tasks with the same DstUrl alone by default', () => {
+    const a = h.emulator.addTask({});
+    const b = h.emulator.addTask({});
+    expect([h.emulator.task(a.taskId)?.status, h.emulator.task(b.taskId)?.status]).toEqual([1, 1]);
+  });
+});
