@@ -35,6 +35,7 @@ import {
   type WireParams,
 } from './request-schemas.js';
 import {
+  mapRelayTask,
   RecordListResponseSchema,
   RelayDescribeResponseSchema,
   RelayListResponseSchema,
@@ -43,7 +44,6 @@ import {
   TranscodeListResponseSchema,
   toRecordPage,
   toRelayPage,
-  toRelayTask,
   toTranscodePage,
 } from './response-schemas.js';
 import { isThrottlingCode, translateSdkError } from './translate-sdk-error.js';
@@ -333,10 +333,8 @@ export function createAliyunClient(deps: AliyunClientDeps): AliyunClient {
         RelayDescribeResponseSchema,
         await call(spec, buildTaskRefRequest(spec.action, params), params.region),
       );
-      const task = toRelayTask({ ...body, TaskId: body.TaskId ?? params.taskId }, params.region);
-      // toRelayTask only returns undefined without a TaskId, which we just supplied.
-      if (!task) throw new Error('unreachable: describe response without TaskId');
-      return task;
+      // The task asked for, even if the body leaves its TaskId out.
+      return mapRelayTask(body, params.region, body.TaskId ?? body.TaskInfo?.TaskId ?? params.taskId);
     },
 
     async updateRelayTask(params: UpdateRelayTaskParams): Promise<void> {

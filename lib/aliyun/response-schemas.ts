@@ -142,11 +142,24 @@ function defined<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], u
   return out as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
-/** Maps one task (list item or describe body). Returns undefined when it carries no TaskId at all. */
-export function toRelayTask(wire: RelayTaskWire, region: string): RelayTask | undefined {
+/**
+ * Maps one task (list item or describe body). The id is the item's `TaskId`, else `TaskInfo.TaskId`,
+ * else `fallbackTaskId` (Describe: the id asked for); undefined when there is none at all.
+ */
+export function toRelayTask(
+  wire: RelayTaskWire,
+  region: string,
+  fallbackTaskId?: string,
+): RelayTask | undefined {
   const info = wire.TaskInfo;
-  const taskId = wire.TaskId ?? info?.TaskId;
+  const taskId = wire.TaskId ?? info?.TaskId ?? fallbackTaskId;
   if (taskId === undefined) return undefined;
+  return mapRelayTask(wire, region, taskId);
+}
+
+/** Maps one task whose id is known. */
+export function mapRelayTask(wire: RelayTaskWire, region: string, taskId: string): RelayTask {
+  const info = wire.TaskInfo;
   const state = relayStateOf(wire.TaskStatus);
   // The documented sample fills the reasons and exit time on a task that is not running or exited:
   // trust TaskStatus and keep each only where it can be true.

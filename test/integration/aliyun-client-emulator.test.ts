@@ -179,7 +179,9 @@ describe('every action against the emulator', () => {
           dstUrl: 'rtmp://d/e/f',
         }),
       ),
-      failureOf(client.updateRelayTask({ region: 'cn-shanghai', taskId: 't', retryInterval: 5 } as never)),
+      failureOf(
+        client.updateRelayTask({ region: 'cn-shanghai', taskId: 't', endTime: '2020-01-01T00:00:00Z' }),
+      ),
       failureOf(
         collect(
           client.listRecordJobs({
