@@ -33,10 +33,11 @@ export const OFFSET_WRITE_STEP_S = 300;
  */
 export function diffSnapshot(
   previous: StoredSnapshot | undefined,
-  current: Resource,
+  listed: Resource,
   now: number,
   policy: StuckPolicy,
 ): DiffResult {
+  const current = withLastKnownPosition(listed, previous?.resource);
   const key = resourceKey(refOf(current));
   if (previous === undefined) {
     const events: TaskEvent[] = [];
@@ -113,6 +114,21 @@ export function disappearanceOf(
     reason === undefined ? { previousState: before } : { previousState: before, reason },
   );
   return { next: snapshotOf(resource, now, now, []), events: [event] };
+}
+
+/**
+ * A stopped task may not report its playback position; keep the last one seen, so VOD resume still
+ * knows where it stopped.
+ */
+function withLastKnownPosition(listed: Resource, previous: Resource | undefined): Resource {
+  if (listed.kind !== 'relay' || previous?.kind !== 'relay') return listed;
+  const fileIndex = listed.currentFileIndex ?? previous.currentFileIndex;
+  const offset = listed.currentOffset ?? previous.currentOffset;
+  return {
+    ...listed,
+    ...(fileIndex === undefined ? {} : { currentFileIndex: fileIndex }),
+    ...(offset === undefined ? {} : { currentOffset: offset }),
+  };
 }
 
 /** The last known resource in its final state: a relay task exited (TaskStatus −1), a job gone. */

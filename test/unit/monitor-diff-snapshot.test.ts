@@ -94,12 +94,36 @@ describe('diffSnapshot', () => {
       currentOffset: 10,
     });
     const previous = stored({ resource: task });
-    expect(diffSnapshot(previous, { ...task, currentOffset: 250 }, T0 + 240_000, policy).next).toBeUndefined();
+    expect(
+      diffSnapshot(previous, { ...task, currentOffset: 250 }, T0 + 240_000, policy).next,
+    ).toBeUndefined();
     expect(diffSnapshot(previous, { ...task, currentOffset: 310 }, T0 + 300_000, policy).next).toBeDefined();
     expect(
       diffSnapshot(previous, { ...task, currentFileIndex: 1, currentOffset: 0 }, T0 + 60_000, policy).next
         ?.resource,
     ).toMatchObject({ currentFileIndex: 1 });
+  });
+
+  it('keeps the last known playback position when a stopped task no longer reports it', () => {
+    const playing = relayTask({
+      taskId: 'v1',
+      status: 1,
+      sourceType: 'vod',
+      currentFileIndex: 4,
+      currentOffset: 95,
+    });
+    const {
+      currentFileIndex: _index,
+      currentOffset: _offset,
+      ...stoppedWithout
+    } = relayTask({
+      taskId: 'v1',
+      status: 3,
+      sourceType: 'vod',
+    });
+    const result = diffSnapshot(stored({ resource: playing }), stoppedWithout, T0 + 60_000, policy);
+    expect(result.next?.resource).toMatchObject({ state: 'offline', currentFileIndex: 4, currentOffset: 95 });
+    expect(result.events[0]?.snapshot).toMatchObject({ currentFileIndex: 4, currentOffset: 95 });
   });
 
   it('ignores an observation older than the stored snapshot (a callback already wrote newer state)', () => {
