@@ -115,15 +115,17 @@ export function createAliyunClient(deps: AliyunClientDeps): AliyunClient {
     spec: ActionSpec,
     deadline: number,
     lastError: AliyunApiError | undefined,
+    attempts: number,
   ): Promise<RatePermit> => {
     const remaining = deadline - clock.now();
+    // After a failed attempt the deadline is not the cause: report the failure that kept us retrying.
     const expired = (): AliyunApiError =>
-      new AliyunApiError(`${spec.action}: deadline of ${config.LIVEWATCH_API_DEADLINE_MS} ms passed`, {
-        action: spec.action,
-        code: DEADLINE_CODE,
-        retryable: true,
-        cause: lastError,
-      });
+      lastError
+        ? gaveUp(lastError, attempts)
+        : new AliyunApiError(
+            `${spec.action}: the rate limiter could not admit the call within the ${config.LIVEWATCH_API_DEADLINE_MS} ms deadline`,
+            { action: spec.action, code: DEADLINE_CODE, retryable: true },
+          );
     if (remaining <= 0) throw expired();
     const timer = new AbortController();
     const cancelTimer = new AbortController();
@@ -164,7 +166,13 @@ export function createAliyunClient(deps: AliyunClientDeps): AliyunClient {
     const deadline = clock.now() + config.LIVEWATCH_API_DEADLINE_MS;
     let lastError: AliyunApiError | undefined;
     for (let attempt = 0; ; attempt += 1) {
-      const permit = await acquireBefore(spec, deadline, lastError);
+      let permit: RatePermit;
+      try {
+        permit = await acquireBefore(spec, deadline, lastError, attempt);
+      } catch (error) {
+        counters.failures += 1;
+        throw error;
+      }
       const timeoutMs = Math.max(1, Math.min(config.LIVEWATCH_API_TIMEOUT_MS, deadline - clock.now()));
       // Our own nonce lets observe-responses.ts find this request's status and headers.
       const nonce = randomUUID().replaceAll('-', '');
@@ -204,14 +212,7 @@ export function createAliyunClient(deps: AliyunClientDeps): AliyunClient {
       const delay = Math.max(computeBackoffMs(attempt, backoff, random), retryAfterMs);
       if (clock.now() + delay >= deadline) {
         counters.failures += 1;
-        throw new AliyunApiError(`${error.message} (gave up after ${attempt + 1} attempts)`, {
-          action: error.action,
-          code: error.code,
-          requestId: error.requestId,
-          httpStatus: error.httpStatus,
-          retryable: true,
-          cause: error.cause,
-        });
+        throw gaveUp(error, attempt + 1);
       }
       counters.retries += 1;
       log.warn('aliyun call failed, retrying', {
@@ -390,6 +391,18 @@ export function createAliyunClient(deps: AliyunClientDeps): AliyunClient {
       return { ...counters, byAction: { ...byAction } };
     },
   };
+}
+
+/** The last retryable failure, reported as final once the deadline leaves no room for another attempt. */
+function gaveUp(error: AliyunApiError, attempts: number): AliyunApiError {
+  return new AliyunApiError(`${error.message} (gave up after ${attempts} attempts)`, {
+    action: error.action,
+    code: error.code,
+    requestId: error.requestId,
+    httpStatus: error.httpStatus,
+    retryable: true,
+    cause: error.cause,
+  });
 }
 
 /**

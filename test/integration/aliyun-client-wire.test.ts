@@ -331,6 +331,7 @@ describe('retries', () => {
     await until(() => clock.pendingSleepers === 2);
     clock.advance(5_000);
     expect(await second).toMatchObject({ code: 'DeadlineExceeded', retryable: true });
+    expect(client.stats()).toMatchObject({ requests: 1, failures: 1 });
     expect(server.seen).toHaveLength(1);
   });
 });
