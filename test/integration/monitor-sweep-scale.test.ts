@@ -9,19 +9,13 @@ describe('runSweep at scale', () => {
     h = await startMonitorHarness({
       qps: 500,
       emulator: { tasks: 10_000, regions: ['cn-shanghai'], seed: 7 },
-      // 20 pages in flight against a slow emulator must not time out and retry.
-      env: { LIVEWATCH_API_TIMEOUT_MS: '60000', LIVEWATCH_API_DEADLINE_MS: '120000' },
     });
   });
   afterAll(async () => {
     await h.close();
   });
 
-  // Generous timeout: the emulator re-evaluates every task's life cycle on every request (~300 ms per
-  // page at 10,000 tasks), which dominates; the sweep itself adds little (bench/sweep.ts).
-  it('sweeps 10,000 tasks with no throttled call, then rewrites nothing on the next sweep', {
-    timeout: 180_000,
-  }, async () => {
+  it('sweeps 10,000 tasks with no throttled call, then rewrites nothing on the next sweep', async () => {
     const first = await runSweep(h.deps);
     const listed = Object.values(first.tasks.relay).reduce((sum, count) => sum + (count ?? 0), 0);
     expect(listed).toBe(10_000);
