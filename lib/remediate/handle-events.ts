@@ -161,7 +161,7 @@ export async function remediateVerified(
     }
     const hint = candidate.hint;
     const hintFields = hint
-      ? { hint: { reason: hint.reason, observedAt: hint.observedAt, source: hint.source } }
+      ? { hint: { state: hint.state, reason: hint.reason, observedAt: hint.observedAt, source: hint.source } }
       : {};
     if (result.kind === 'gone') {
       cases.push({

@@ -41,7 +41,13 @@ export interface TaskCase {
   readonly lastKnown?: Pick<RelayTask, 'currentFileIndex' | 'currentOffset'> | undefined;
   /** The event that led here; absent for the tick's re-checks. */
   readonly hint?:
-    | { readonly reason?: string | undefined; readonly observedAt: number; readonly source: EventSource }
+    | {
+        /** The state the event claimed (a hint; the verified task decides). */
+        readonly state?: string | undefined;
+        readonly reason?: string | undefined;
+        readonly observedAt: number;
+        readonly source: EventSource;
+      }
     | undefined;
   readonly manual?: { readonly force: boolean } | undefined;
 }
@@ -214,6 +220,13 @@ async function onHealthy(
     ledger === undefined ||
     (ledger.unhealthySince === undefined && !ledger.needsPerson && ledger.nextAttemptAt === undefined)
   ) {
+    if (c.hint?.state !== undefined && c.hint.state !== 'running') {
+      // A callback is only a hint (and unauthenticated): say why it led to nothing.
+      await remember('verify', `event said ${c.hint.state}; the API says running: no action`, {
+        eventState: c.hint.state,
+        state: task.state,
+      });
+    }
     return outcome(c, 'healthy', 'running');
   }
   if (ledger.unhealthySince === undefined && !ledger.needsPerson) {

@@ -18,6 +18,7 @@ export type AlertSummary =
       readonly due: number;
       readonly deferred: number;
       readonly probesSettled: number;
+      readonly breakersClosedIdle: number;
       readonly actions: Partial<Record<OutcomeAction, number>>;
       readonly failures: ReadonlyArray<{ readonly taskId: string; readonly error: string }>;
       readonly notifications: { readonly sent: number; readonly retried: number; readonly dead: number };
@@ -49,6 +50,7 @@ export function summarizeTick(report: TickReport): AlertSummary {
     due: report.due,
     deferred: report.deferred,
     probesSettled: report.probesSettled.length,
+    breakersClosedIdle: report.breakersClosedIdle.length,
     actions: countActions(report.outcomes),
     failures: report.failures.map(({ taskId, error }) => ({ taskId, error })),
     notifications: { sent: report.flush.sent, retried: report.flush.retried, dead: report.flush.dead },

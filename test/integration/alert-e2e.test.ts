@@ -31,13 +31,15 @@ afterEach(async () => {
 
 describe('end to end: a callback leads to one verified restart', () => {
   it('restarts a task whose offline callback travels emulator → local FC host → callback fn → alert fn', async () => {
-    const clock = new ManualClock(Date.UTC(2026, 0, 10, 12));
+    // The emulator's task clock is manual (callback delivery is deterministic); the functions run on
+    // real time, as in FC — the store-shared API limiter paces calls by sleeping on the runtime's clock.
+    const clock = new ManualClock(Date.now());
     emulator = await startEmulator({ clock, latencyMs: 0, qps: 500, timestampClock: systemClock });
     host = await startLocalHost({
       handlers: { callback: callbackHandler, alert: alertHandler },
       pollIntervalMs: 0,
       tickIntervalMs: 0,
-      clock,
+      clock: systemClock,
     });
     dir = await mkdtemp(join(tmpdir(), 'livewatch-alert-e2e-'));
     const config = loadConfig({
@@ -52,7 +54,13 @@ describe('end to end: a callback leads to one verified restart', () => {
       LIVEWATCH_CALLBACK_BASE_URL: host.url,
     });
     const store = await createStore(config.LIVEWATCH_STORE_URL);
-    runtime = await createRuntime({ config, clock, log: silentLogger, store, invoker: host.invoker });
+    runtime = await createRuntime({
+      config,
+      clock: systemClock,
+      log: silentLogger,
+      store,
+      invoker: host.invoker,
+    });
     installRuntime(runtime);
     emulator.addTask({
       taskId: 'e2e-1',

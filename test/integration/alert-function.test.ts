@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/alert/index.js';
+import { systemClock } from '../../lib/clock.js';
 import { ValidationError } from '../../lib/errors.js';
 import { createLogger, silentLogger } from '../../lib/log.js';
 import { MONITOR_HISTORY_KEY } from '../../lib/remediate/check-heartbeat.js';
@@ -17,9 +18,10 @@ afterEach(async () => {
 });
 
 async function install(): Promise<void> {
+  // The functions run on real time, as in FC (the store-shared API limiter sleeps on this clock).
   const runtime = await createRuntime({
     config: h.config,
-    clock: h.clock,
+    clock: systemClock,
     log: silentLogger,
     store: h.store,
     notifier: h.notifier,
@@ -32,9 +34,12 @@ const context = fakeFcContext({
   function: { name: 'livewatch-alert', handler: 'alert.handler', timeout: 60 },
 });
 
+/** A harness whose task clock starts at the real now, so real-time functions and emulator tasks agree. */
+const realTimeHarness = () => startRemediateHarness({ start: Date.now() });
+
 describe('the alert function (FC glue)', () => {
   it('handles an async invocation carrying a batch of TaskEvents', async () => {
-    h = await startRemediateHarness();
+    h = await realTimeHarness();
     await install();
     h.emulator.addTask({
       taskId: 'fn-1',
@@ -57,7 +62,7 @@ describe('the alert function (FC glue)', () => {
   });
 
   it('runs the tick on a timer trigger event', async () => {
-    h = await startRemediateHarness();
+    h = await realTimeHarness();
     await install();
     const summary = await handler(fixtureBuffer('fc/timer-trigger.json'), context);
     expect(summary).toMatchObject({ kind: 'tick', due: 0, heartbeat: 'missing' });
@@ -65,7 +70,7 @@ describe('the alert function (FC glue)', () => {
   });
 
   it('rejects a malformed batch at the edge without calling the API', async () => {
-    h = await startRemediateHarness();
+    h = await realTimeHarness();
     await install();
     const bad = [{ resource: { kind: 'relay', id: 'x', region: 'cn-shanghai' }, state: 'on-fire' }];
     await expect(handler(Buffer.from(JSON.stringify(bad)), context)).rejects.toBeInstanceOf(ValidationError);
@@ -74,7 +79,7 @@ describe('the alert function (FC glue)', () => {
   });
 
   it('propagates a store outage so FC retries the invocation', async () => {
-    h = await startRemediateHarness();
+    h = await realTimeHarness();
     await install();
     await h.store.close();
     const batch = [h.eventFor('any-1', 'offline')];

@@ -64,6 +64,8 @@ describe('alert remediation against the emulator', () => {
     expect(report.outcomes[0]?.action).toBe('healthy');
     expect(h.calls('DescribeLivePullToPush')).toHaveLength(1);
     expect(h.emulator.requests.filter((r) => MUTATING.includes(r.action))).toHaveLength(0);
+    const [entry] = await h.store.getHistory(h.key('forged-1'), 1);
+    expect(entry).toMatchObject({ type: 'verify', data: { eventState: 'offline', state: 'running' } });
     const snapshot = await h.store.snapshots.get(h.key('forged-1'));
     expect(snapshot?.value.resource.kind === 'relay' && snapshot.value.resource.state).toBe('running');
   });
