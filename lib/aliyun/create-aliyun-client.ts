@@ -205,7 +205,7 @@ export function createAliyunClient(deps: AliyunClientDeps): AliyunClient {
       }
       if (isThrottlingCode(error.code)) counters.throttled += 1;
       lastError = error;
-      if (!error.retryable) {
+      if (!error.retryable || (!spec.idempotent && !surelyNotActedOn(error))) {
         counters.failures += 1;
         throw error;
       }
@@ -391,6 +391,11 @@ export function createAliyunClient(deps: AliyunClientDeps): AliyunClient {
       return { ...counters, byAction: { ...byAction } };
     },
   };
+}
+
+/** Throttled or never connected: the server did not act on the request, so even Create may be resent. */
+function surelyNotActedOn(error: AliyunApiError): boolean {
+  return isThrottlingCode(error.code) || error.code === 'ECONNREFUSED';
 }
 
 /** The last retryable failure, reported as final once the deadline leaves no room for another attempt. */

@@ -283,6 +283,30 @@ describe('retries', () => {
     expect(client.stats()).toMatchObject({ requests: 1, retries: 0, failures: 1 });
   });
 
+  it('does not resend a Create after a 5xx or a reset (a duplicate task would break both), but does after throttling', async () => {
+    const create = (client: ReturnType<typeof clientFor>) =>
+      client.createRelayTask({
+        region: 'cn-shanghai',
+        startTime: '2030-01-01T00:00:00Z',
+        endTime: '2030-01-02T00:00:00Z',
+        sourceType: 'live',
+        sourceUrls: ['rtmp://origin.example.com/app/s'],
+        dstUrl: 'rtmp://push.example.com/app/s',
+      });
+    for (const failure of [apiError(500, 'InternalError'), resetSocket]) {
+      const server = await scriptedServer([failure, json(200, { RequestId: 'r', TaskId: 'dup' })]);
+      const error = await rejectionOf(create(clientFor(server.endpoint)));
+      expect(error.retryable).toBe(true);
+      expect(server.seen).toHaveLength(1);
+    }
+    const throttled = await scriptedServer([
+      apiError(400, 'Throttling.User'),
+      json(200, { RequestId: 'r', TaskId: 'created-once' }),
+    ]);
+    expect(await create(clientFor(throttled.endpoint))).toEqual({ taskId: 'created-once' });
+    expect(throttled.seen).toHaveLength(2);
+  });
+
   it('surfaces CodeTaskNotExist from Describe without retrying', async () => {
     const server = await scriptedServer([apiError(400, 'CodeTaskNotExist')]);
     const error = await rejectionOf(
