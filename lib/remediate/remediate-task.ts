@@ -173,7 +173,8 @@ async function remediateLeased(
         decision.reason === 'after-end'
       ) {
         await endEpisode(deps, c, ledger, task, now, decision.detail);
-      } else if (decision.reason === 'needs-person' && ledger?.nextAttemptAt !== undefined) {
+      } else if (ledger?.nextAttemptAt !== undefined) {
+        // Nothing to re-check for a task left alone (needs a person, idle, before its start).
         await writeLedger(deps, c, clearRecheck);
       }
       await remember('skip', decision.detail, { ...data, reason: decision.reason });
