@@ -188,16 +188,25 @@ export function createAliyunClient(deps: AliyunClientDeps): AliyunClient {
       watchResponse(nonce);
       let error: AliyunApiError;
       let retryAfterMs = 0;
+      const sentAt = clock.now();
       try {
         const result = await api.callApi(sdkParams, request, {
           readTimeout: timeoutMs,
           connectTimeout: timeoutMs,
         } as Parameters<typeof api.callApi>[2]);
         takeResponse(nonce);
+        log.debug('aliyun call', { action: spec.action, attempt: attempt + 1, ms: clock.now() - sentAt });
         return (result as { body?: unknown }).body;
       } catch (thrown) {
         const observed = takeResponse(nonce);
         error = translateSdkError(spec.action, thrown, observed);
+        log.debug('aliyun call failed', {
+          action: spec.action,
+          attempt: attempt + 1,
+          ms: clock.now() - sentAt,
+          code: error.code,
+          httpStatus: error.httpStatus,
+        });
         // Honour the server's x-acs-retry-after when it sent one (it is at least as long as our backoff).
         retryAfterMs = observed?.retryAfterMs ?? 0;
       } finally {
