@@ -301,7 +301,8 @@ async function sweep(
     durationMs: finishedAt - startedAt,
     dryRun,
     complete:
-      continuedFrom === undefined &&
+      // Continuing at a scope's first page still lists every scope in full, only in rotated order.
+      (continuedFrom === undefined || continuedFrom.page === 1) &&
       leftAt === undefined &&
       scopes.length === order.length &&
       scopes.every((scope) => scope.listed),

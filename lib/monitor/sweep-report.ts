@@ -43,7 +43,7 @@ export interface SweepReport {
   readonly dryRun: boolean;
   /** Set when the sweep did not run (another sweep holds the lease). */
   readonly skipped?: string;
-  /** Every scope was listed end to end in this one sweep, without errors. */
+  /** Every scope was listed end to end in this one sweep (in any rotation), without errors. */
   readonly complete: boolean;
   /** The sweep continued an unfinished one from this position. */
   readonly continuedFrom?: SweepPosition;

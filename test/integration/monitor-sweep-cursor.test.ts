@@ -45,8 +45,24 @@ describe('runSweep within a budget: continuation from the cursor', () => {
     expect(second.leftAt).toEqual({ scope: 'transcode:cn-shanghai', page: 1 });
 
     const third = await runSweep(h.deps, { budgetPages: 2 });
+    expect(third.continuedFrom).toEqual({ scope: 'transcode:cn-shanghai', page: 1 });
+    expect(third.complete).toBe(false);
     expect(third.scopes.map((scope) => scope.scope)).toEqual(['transcode:cn-shanghai', 'relay:cn-shanghai']);
     expect(third.leftAt).toEqual({ scope: 'relay:cn-shanghai', page: 2 });
+
+    // A sweep continuing at a scope's first page that gets through everything is complete.
+    expect((await runSweep(h.deps, { budgetPages: 2 })).leftAt).toEqual({
+      scope: 'record:cn-shanghai',
+      page: 1,
+    });
+    const whole = await runSweep(h.deps);
+    expect(whole.continuedFrom).toEqual({ scope: 'record:cn-shanghai', page: 1 });
+    expect(whole.scopes.map((scope) => scope.scope)).toEqual([
+      'record:cn-shanghai',
+      'transcode:cn-shanghai',
+      'relay:cn-shanghai',
+    ]);
+    expect(whole.complete).toBe(true);
 
     // Every task was seen once per pass: 250 first-sight snapshots, no events (all healthy).
     expect(await h.store.snapshots.list('relay:cn-shanghai:')).toHaveLength(250);
