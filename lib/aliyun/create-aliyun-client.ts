@@ -190,6 +190,7 @@ export function createAliyunClient(deps: AliyunClientDeps): AliyunClient {
       let retryAfterMs = 0;
       const sentAt = clock.now();
       try {
+        // The SDK types RuntimeOptions as a model class but only reads these plain fields (reference §5.1).
         const result = await api.callApi(sdkParams, request, {
           readTimeout: timeoutMs,
           connectTimeout: timeoutMs,

@@ -8,11 +8,7 @@ import { type Emulator, startEmulator } from '../../local/emulator/index.js';
 
 /** The client against the Live/ICE emulator over loopback: every action, both signatures, faults. */
 
-function clientFor(
-  emulator: Emulator,
-  overrides: Partial<AliyunClientSettings> = {},
-  options: { restartedLimiter?: boolean } = {},
-): AliyunClient {
+function clientFor(emulator: Emulator, overrides: Partial<AliyunClientSettings> = {}): AliyunClient {
   const config: AliyunClientSettings = {
     LIVEWATCH_LIVE_ENDPOINT: emulator.endpoint,
     LIVEWATCH_ICE_ENDPOINT: emulator.endpoint,
@@ -23,7 +19,6 @@ function clientFor(
     LIVEWATCH_API_QPS: 10,
     ...overrides,
   };
-  void options;
   return createAliyunClient({
     config,
     credentials: { accessKeyId: emulator.accessKey.id, accessKeySecret: emulator.accessKey.secret },
