@@ -22,7 +22,9 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
   const prefetch = Math.max(1, options.prefetch ?? concurrency * 2);
 
   const first = await fetchPage(fromPage);
-  const lastPage = Math.ceil(first.total / pageSize);
+  // If the server applied a smaller page size than asked (and says so), count pages with its size.
+  const served = first.pageSize > 0 && first.pageSize < pageSize ? first.pageSize : pageSize;
+  const lastPage = Math.ceil(first.total / served);
   const limit = pLimit(concurrency);
   const ahead: Array<Promise<Page<T>>> = [];
   let next = fromPage + 1;

@@ -61,6 +61,24 @@ describe('paginate', () => {
     expect(pages).toEqual([4, 5]);
   });
 
+  it('counts pages with the smaller page size the server reports having applied', async () => {
+    const source = numberedSource(120, 50);
+    const pages: number[] = [];
+    const items: number[] = [];
+    // Asks for 100 per page; the source serves (and reports) 50.
+    for await (const page of paginate({
+      fromPage: 1,
+      pageSize: 100,
+      concurrency: 2,
+      fetchPage: source.fetchPage,
+    })) {
+      pages.push(page.pageNumber);
+      items.push(...page.items);
+    }
+    expect(pages).toEqual([1, 2, 3]);
+    expect(items).toHaveLength(120);
+  });
+
   it('stops fetching when the consumer stops', async () => {
     const source = numberedSource(10_000, 100);
     for await (const page of paginate({
