@@ -70,10 +70,12 @@ export async function startMonitorHarness(
     qps?: number;
     /** Another store (e.g. Redis: `{ url: 'redis://…', redisPrefix }`); default SQLite in the temp dir. */
     store?: { url: string; redisPrefix?: string };
+    /** Where the ManualClock starts (default 2026-01-01); `Date.now()` when parts run on real time. */
+    clockStart?: number;
   } = {},
 ): Promise<MonitorHarness> {
   const qps = options.qps ?? 500;
-  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  const clock = new ManualClock(options.clockStart ?? Date.UTC(2026, 0, 1));
   const emulator = await startEmulator({
     clock,
     latencyMs: 0,
