@@ -252,3 +252,17 @@ describe('disappearanceOf', () => {
     expect(goneResourceOf(relayTask({ taskId: 't1', status: 1 })).kind).toBe('relay');
   });
 });
+
+describe('detectStuck edge cases', () => {
+  it('never calls an idle task stuck when its StartTime cannot be read', () => {
+    const task = relayTask({ taskId: 't1', status: 0, startTime: 'not a time' });
+    expect(diffSnapshot(undefined, task, T0 + 86_400_000, policy).events).toEqual([]);
+  });
+
+  it('never calls a running task or a started record job stuck', () => {
+    const running = relayTask({ taskId: 't1', status: 1 });
+    expect(diffSnapshot(stored({ resource: running }), running, T0 + 86_400_000, policy).events).toEqual([]);
+    const started = recordJob({ jobId: 'r1', status: 'started' });
+    expect(diffSnapshot(stored({ resource: started }), started, T0 + 86_400_000, policy).events).toEqual([]);
+  });
+});
