@@ -1,3 +1,4 @@
+import { redact } from '../redact.js';
 import type { Store } from '../store/store.js';
 import type { SweepReport } from './sweep-report.js';
 
@@ -23,12 +24,12 @@ export async function writeHeartbeat(store: Store, report: SweepReport, succeede
     complete: report.complete,
     counts,
     apiCalls: report.apiCalls.requests,
-    ...(lastError === undefined
-      ? {}
-      : {
-          lastError:
-            [lastError.operation, lastError.scope, lastError.id].filter(Boolean).join(' ') +
-            `: ${lastError.message}`,
-        }),
+    // It reaches the "monitor unhealthy" notice: never a secret (e.g. an auth key in a URL of an error).
+    ...(lastError === undefined ? {} : { lastError: redact(describeSweepError(lastError)) }),
   });
+}
+
+function describeSweepError(error: SweepReport['errors'][number]): string {
+  const where = [error.operation, error.scope, error.id].filter((part) => part !== undefined).join(' ');
+  return `${where}: ${error.message}`;
 }
