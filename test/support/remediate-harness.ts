@@ -95,7 +95,7 @@ export async function startRemediateHarness(
     ...options.env,
   };
   const config = loadConfig(env);
-  const store = await createStore(config.LIVEWATCH_STORE_URL);
+  const store = await createStore(config.LIVEWATCH_STORE_URL, { redisPrefix: config.LIVEWATCH_REDIS_PREFIX });
   const client = createAliyunClient({
     config,
     credentials: { accessKeyId: emulator.accessKey.id, accessKeySecret: emulator.accessKey.secret },
