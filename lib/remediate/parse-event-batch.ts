@@ -31,6 +31,8 @@ export function parseEventBatch(raw: unknown): TaskEvent[] {
         .map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
     );
   }
+  // zod types its optional fields `T | undefined`; JSON never carries an explicit undefined, so the
+  // parsed events are TaskEvents under exactOptionalPropertyTypes.
   return parsed.data.map(({ snapshot, ...event }) => {
     const relay = RelaySnapshotSchema.safeParse(snapshot);
     // Checked above for every field the remediation reads; the remaining RelayTask fields are optional.
