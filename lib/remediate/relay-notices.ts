@@ -177,3 +177,24 @@ export function monitorNotice(status: Status, at: number, detail: string): Notic
     at,
   };
 }
+
+export function notStartedNotice(
+  task: Pick<RelayTask, 'taskId' | 'region' | 'name' | 'startTime'>,
+  status: Status,
+  at: number,
+  detail: string,
+): Notice {
+  const key = resourceKey({ kind: 'relay', region: task.region, id: task.taskId });
+  return relayNotice(task, {
+    id: `${key}:not-started`,
+    status,
+    severity: 'warning',
+    reason: 'NotStarted',
+    title:
+      status === 'firing'
+        ? `relay ${label(task)} has not started (StartTime ${task.startTime ?? 'unknown'})`
+        : `relay ${label(task)} started`,
+    text: detail,
+    at,
+  });
+}

@@ -8,6 +8,7 @@ import { type Decision, decide } from './decide.js';
 import { gateRestart, settleProbe } from './mass-failure-breakers.js';
 import {
   gaveUpNotice,
+  notStartedNotice,
   offlineNotice,
   recoveredNotice,
   recoveringNotice,
@@ -173,6 +174,11 @@ async function remediateLeased(
         decision.reason === 'after-end'
       ) {
         await endEpisode(deps, c, ledger, task, now, decision.detail);
+      } else if (decision.reason === 'idle') {
+        // Past its StartTime and still not started (the poller's "stuck" report): nothing to restart
+        // (the platform starts tasks), but someone should know. Resolved when it runs.
+        await writeLedger(deps, c, (l) => clearRecheck(applyFailureSeen(l, now, policy).ledger));
+        await deps.notifier.notify(notStartedNotice(task, 'firing', now, decision.detail));
       } else if (ledger?.nextAttemptAt !== undefined) {
         // Nothing to re-check for a task left alone (needs a person, idle, before its start).
         await writeLedger(deps, c, clearRecheck);
@@ -245,6 +251,7 @@ async function onHealthy(
   if (ledger.unhealthySince !== undefined) {
     await deps.notifier.notify(offlineNotice(task, 'resolved', now, message));
     await deps.notifier.notify(recoveringNotice(task, 'resolved', now, message));
+    await deps.notifier.notify(notStartedNotice(task, 'resolved', now, message));
     if (!byRestart) await deps.notifier.notify(recoveredNotice(task, now, downMs, false));
   }
   if (ledger.needsPerson) {
@@ -399,6 +406,7 @@ async function endEpisode(
   if (ledger.unhealthySince !== undefined) {
     await deps.notifier.notify(offlineNotice(task, 'resolved', now, detail));
     await deps.notifier.notify(recoveringNotice(task, 'resolved', now, detail));
+    await deps.notifier.notify(notStartedNotice(task, 'resolved', now, detail));
   }
 }
 
