@@ -202,4 +202,30 @@ describe('alert remediation against the emulator', () => {
     expect(tick.outcomes.map((o) => o.action).sort()).toEqual(['restarted', 'restarted', 'restarted']);
     expect(h.calls('RestartLivePullToPush')).toHaveLength(3);
   });
+
+  it('alerts on record and transcode jobs without calling the API', async () => {
+    h = await startRemediateHarness();
+    const base = { trigger: 'transition' as const, observedAt: h.clock.now(), source: 'poll' as const };
+    const report = await handleEvents(h.deps, [
+      {
+        ...base,
+        resource: { kind: 'record', id: 'rec-1', region: 'cn-shanghai' },
+        state: 'paused',
+        key: 'ev_rec_1',
+      },
+      {
+        ...base,
+        resource: { kind: 'transcode', id: 'tc-1', region: 'cn-shanghai' },
+        state: 'gone',
+        trigger: 'disappeared',
+        key: 'ev_tc_1',
+      },
+    ]);
+
+    expect(report).toMatchObject({ jobEvents: 2, outcomes: [] });
+    expect(h.emulator.requests).toHaveLength(0);
+    expect(h.notifier.of('RecordPaused')).toHaveLength(1);
+    expect(h.notifier.of('Disappeared')).toHaveLength(1);
+    expect((await h.store.getHistory('record:cn-shanghai:rec-1'))[0]).toMatchObject({ type: 'alert' });
+  });
 });
