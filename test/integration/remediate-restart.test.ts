@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { handleEvents } from '../../lib/remediate/handle-events.js';
+import { remediateTask } from '../../lib/remediate/remediate-task.js';
+import { policyFromConfig } from '../../lib/remediate/remediation-policy.js';
 import { runTick } from '../../lib/remediate/run-tick.js';
 import { type RemediateHarness, startRemediateHarness } from '../support/remediate-harness.js';
 
@@ -227,5 +229,47 @@ describe('alert remediation against the emulator', () => {
     expect(h.notifier.of('RecordPaused')).toHaveLength(1);
     expect(h.notifier.of('Disappeared')).toHaveLength(1);
     expect((await h.store.getHistory('record:cn-shanghai:rec-1'))[0]).toMatchObject({ type: 'alert' });
+  });
+
+  it("warns about a task still idle past its StartTime (the poller's stuck report) and resolves it when it runs", async () => {
+    h = await startRemediateHarness();
+    const policy = policyFromConfig(h.config);
+    const now = h.clock.now();
+    // The emulator starts tasks on time, so the stuck platform state is given as the verified task.
+    const idle = {
+      kind: 'relay' as const,
+      taskId: 'late-start-1',
+      region: 'cn-shanghai',
+      status: 0,
+      state: 'idle' as const,
+      startTime: new Date(now - 10 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      endTime: new Date(now + HOUR).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      sourceUrls: ['rtmp://origin.example.com/live/x'],
+    };
+    const base = {
+      key: h.key('late-start-1'),
+      ref: { region: 'cn-shanghai', taskId: 'late-start-1' },
+      verifiedAt: now,
+      stateSince: now,
+    };
+    const stuck = await remediateTask(
+      h.deps,
+      policy,
+      { ...base, verified: idle, hint: { state: 'idle', observedAt: now, source: 'poll' } },
+      'test',
+    );
+    expect(stuck).toMatchObject({ action: 'skipped' });
+    expect(h.notifier.of('NotStarted')).toHaveLength(1);
+    expect(h.notifier.of('NotStarted')[0]).toMatchObject({ severity: 'warning' });
+
+    h.clock.advance(60_000);
+    const started = await remediateTask(
+      h.deps,
+      policy,
+      { ...base, verified: { ...idle, status: 1, state: 'running' } },
+      'test',
+    );
+    expect(started).toMatchObject({ action: 'healthy' });
+    expect(h.notifier.of('NotStarted', 'resolved')).toHaveLength(1);
   });
 });
