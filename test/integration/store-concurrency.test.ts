@@ -42,12 +42,21 @@ describe.each(storeAdapterCases())('$name store across processes', (adapter: Sto
     ];
     await Promise.all(workers.map((worker) => worker.waitForLine('ready')));
     for (const worker of workers) worker.go();
-    const grants = await Promise.all(
-      workers.map(async (worker) => JSON.parse((await worker.waitForLine('grants ')).slice(7)) as number[]),
+    const results = await Promise.all(
+      workers.map(
+        async (worker) =>
+          JSON.parse((await worker.waitForLine('grants ')).slice(7)) as {
+            grants: number[];
+            firstAttempt: number;
+            lastAttempt: number;
+          },
+      ),
     );
-    const merged = grants.flat();
-    // Both processes really competed for the one log…
-    for (const own of grants) expect(own.length).toBeGreaterThan(0);
+    const merged = results.flatMap((result) => result.grants);
+    // Both processes really competed for the one log: their attempts overlapped in time (which of
+    // them wins each slot is not fair under load, and need not be)…
+    const [a, b] = results;
+    expect(a && b && a.firstAttempt < b.lastAttempt && b.firstAttempt < a.lastAttempt).toBe(true);
     expect(merged.length).toBeGreaterThanOrEqual(5);
     // …and no window of 400 ms ever saw more than 5 grants between them.
     expect(maxInAnyWindow(merged, 400)).toBeLessThanOrEqual(5);

@@ -2,7 +2,8 @@
  * A child process for the store's multi-process tests: `node --import tsx test/support/store-worker.ts '<json>'`.
  * It opens the store at the given location, prints `ready`, waits for `go` on stdin (so every worker
  * starts together), then:
- * - `rate`: hammers acquireRate with real time for `durationMs`, then prints `grants <json ms[]>`;
+ * - `rate`: hammers acquireRate with real time for `durationMs`, then prints
+ *   `grants {"grants": ms[], "firstAttempt": ms, "lastAttempt": ms}`;
  * - `claim`: opens `claimers` connections that claim one key at once, prints `wins <n>`;
  * - `commit`: puts numbered documents forever, printing `committed <n>` after each resolves
  *   (the durability test SIGKILLs it mid-loop).
@@ -59,16 +60,19 @@ async function main(): Promise<void> {
     process.stdout.write('ready\n');
     await waitForGo();
     const grants: number[] = [];
+    const firstAttempt = Date.now();
+    let lastAttempt = firstAttempt;
     const end = Date.now() + job.durationMs;
     while (Date.now() < end) {
       const now = Date.now();
+      lastAttempt = now;
       const wait = await store.acquireRate(job.key, job.limit, job.windowMs, now);
       if (wait === 0) grants.push(now);
       // Waiting out the window is the behaviour under test (the rate limiter's own back-off).
       else await delay(Math.min(wait, Math.max(0, end - Date.now())));
     }
     await store.close();
-    process.stdout.write(`grants ${JSON.stringify(grants)}\n`);
+    process.stdout.write(`grants ${JSON.stringify({ grants, firstAttempt, lastAttempt })}\n`);
   } else if (job.mode === 'claim') {
     const stores = await Promise.all(Array.from({ length: job.claimers }, () => open(job)));
     process.stdout.write('ready\n');
