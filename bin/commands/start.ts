@@ -85,7 +85,7 @@ export async function run(argv: string[]): Promise<number> {
     const dingtalkSecret = `SEC${randomBytes(16).toString('hex')}`;
     sinks = await startChatSinks({
       dingtalkSecret,
-      onMessage: (message) => say(`  [${message.channel}] ${summarizeSinkMessage(message)}`),
+      onMessage: (message) => say(`  ${summarizeSinkMessage(message)}`),
     });
     closers.push(() => sinks?.close() ?? Promise.resolve());
     Object.assign(env, {
@@ -132,7 +132,10 @@ export async function run(argv: string[]): Promise<number> {
   );
   if (emulator) {
     say(`  emulator      ${emulator.url} (${emulator.tasks().length} relay tasks, speed ×${values.speed})`);
-    say('  try:          npx livewatch emulator fault fail-source --host <source host>   # a 3 a.m. outage');
+    const hosts = sourceHosts(emulator);
+    say(`  source hosts  ${hosts.map(([host, count]) => `${host} (${count} tasks)`).join(', ')}`);
+    say(`  try:          npx livewatch emulator fault fail-source --host ${hosts[0]?.[0] ?? '<host>'}`);
+    say('                npx livewatch emulator fault recover');
     say('                npx livewatch status');
   }
   if (sinks) say('  notifications are printed below (local DingTalk and Slack sinks)');
@@ -145,6 +148,18 @@ export async function run(argv: string[]): Promise<number> {
   installRuntime(undefined);
   for (const close of closers) await close();
   return 0;
+}
+
+/** Source hosts of the emulator's relay tasks, most used first: what `fault fail-source --host` takes. */
+function sourceHosts(emulator: Emulator): Array<[host: string, tasks: number]> {
+  const counts = new Map<string, number>();
+  for (const task of emulator.tasks()) {
+    for (const url of task.sourceUrls) {
+      const host = URL.canParse(url) ? new URL(url).hostname : undefined;
+      if (host) counts.set(host, (counts.get(host) ?? 0) + 1);
+    }
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]);
 }
 
 function positiveInt(value: string | undefined, flag: string, allowZero = false): number {
