@@ -3,7 +3,6 @@
  * transcode jobs of the configured ICE regions (or one), as an aligned table or JSON. Stream URLs
  * are never printed whole: the table shows the source host, JSON is redacted.
  */
-import { parseArgs } from 'node:util';
 import type { AliyunClient, Page } from '../../lib/aliyun/api.js';
 import { createAliyunClient } from '../../lib/aliyun/create-aliyun-client.js';
 import { createMemoryRateLimiter } from '../../lib/aliyun/create-memory-rate-limiter.js';
@@ -12,9 +11,9 @@ import { rateLimitOf } from '../../lib/aliyun/rate-limiter.js';
 import { redactDeep, renderTable, sourceHostOf } from '../../lib/aliyun/render-resource-table.js';
 import { systemClock } from '../../lib/clock.js';
 import { ICE_REGIONS, loadConfig } from '../../lib/config/config.js';
-import { describeError } from '../../lib/errors.js';
 import type { RecordJob, TranscodeJob } from '../../lib/events/resources.js';
 import { createLogger } from '../../lib/log.js';
+import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 
 export const summary = 'list ICE live record and transcode jobs (table or --json)';
 
@@ -31,31 +30,21 @@ Credentials: ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET. Agai
 LIVEWATCH_ICE_ENDPOINT=127.0.0.1:PORT and LIVEWATCH_API_PROTOCOL=http.`;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: { kind?: string | undefined; region?: string | undefined; json: boolean; help: boolean };
-  try {
-    values = parseArgs({
-      args: argv,
-      options: {
-        kind: { type: 'string' },
-        region: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (error) {
-    console.error(`livewatch jobs: ${describeError(error)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs('jobs', USAGE, argv, {
+    options: {
+      kind: { type: 'string' },
+      region: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   exitQuietlyOnClosedPipe();
   if (values.kind !== undefined && !(KINDS as readonly string[]).includes(values.kind)) {
-    console.error(`livewatch jobs: --kind must be record or transcode\n\n${USAGE}`);
-    return 2;
+    return printUsageError('jobs', USAGE, '--kind must be record or transcode');
   }
   if (values.region !== undefined && !(ICE_REGIONS as readonly string[]).includes(values.region)) {
     console.error(`livewatch jobs: --region must be one of ${ICE_REGIONS.join(', ')}`);

@@ -7,19 +7,18 @@
  * Exit codes: 0 restarted (or would restart in dry-run); 3 declined by a policy (the reason is
  * printed); 1 failed; 2 usage.
  */
-import { parseArgs } from 'node:util';
 import { createAliyunClient } from '../../lib/aliyun/create-aliyun-client.js';
 import { createStoreRateLimiter } from '../../lib/aliyun/create-store-rate-limiter.js';
 import { requireCredentials } from '../../lib/aliyun/credentials-from-config.js';
 import { rateLimitOf } from '../../lib/aliyun/rate-limiter.js';
 import { systemClock } from '../../lib/clock.js';
 import { LIVE_REGIONS, loadConfig } from '../../lib/config/config.js';
-import { describeError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/log.js';
 import { createNotifier } from '../../lib/notify/create-notifier.js';
 import type { TaskOutcome } from '../../lib/remediate/remediate-task.js';
 import { restartOnRequest } from '../../lib/remediate/restart-on-request.js';
 import { createStore } from '../../lib/store/create-store.js';
+import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 
 export const summary = 'restart a relay task through the guarded path (verify, policies, lease, ledger)';
 
@@ -33,22 +32,20 @@ const USAGE = `usage: livewatch restart <taskId> [--region R] [--force] [--json]
 exit codes: 0 restarted (or would restart in dry-run), 3 declined by a policy, 1 failed, 2 usage`;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseOptions>;
-  try {
-    parsed = parseOptions(argv);
-  } catch (error) {
-    console.error(`livewatch restart: ${describeError(error)}\n\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs('restart', USAGE, argv, {
+    allowPositionals: true,
+    options: {
+      region: { type: 'string' },
+      force: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
   const [taskId, ...extra] = positionals;
   if (taskId === undefined || extra.length > 0) {
-    console.error(`livewatch restart: exactly one task id is required\n\n${USAGE}`);
-    return 2;
+    return printUsageError('restart', USAGE, 'exactly one task id is required');
   }
   const config = loadConfig();
   const region = values.region ?? config.LIVEWATCH_LIVE_REGIONS[0] ?? 'cn-shanghai';
@@ -90,19 +87,6 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await store.close();
   }
-}
-
-function parseOptions(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      region: { type: 'string' },
-      force: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
 }
 
 export function exitCodeOf(outcome: TaskOutcome): number {

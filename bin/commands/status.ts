@@ -4,14 +4,14 @@
  * circuit breakers that are not closed, the poller heartbeat's age, the notification outbox.
  * Exit code 0 when all is well, 3 when something needs attention (handy for scripts), 2 on usage.
  */
-import { parseArgs } from 'node:util';
 import { systemClock } from '../../lib/clock.js';
 import { loadConfig } from '../../lib/config/config.js';
-import { describeError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/log.js';
 import { redact } from '../../lib/redact.js';
 import { readStatus, type StatusReport } from '../../lib/remediate/read-status.js';
 import { createStore } from '../../lib/store/create-store.js';
+import { parseCommandArgs } from '../parse-command-args.js';
+import { renderColumns } from '../render-columns.js';
 
 export const summary = 'show tasks needing attention, restart ledgers, breakers, heartbeat and outbox';
 
@@ -21,24 +21,14 @@ Reads the store named by LIVEWATCH_STORE_URL (no API call).
 exit codes: 0 all well, 3 something needs attention, 2 usage`;
 
 export async function run(argv: string[]): Promise<number> {
-  let json = false;
-  try {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
-    json = values.json;
-  } catch (error) {
-    console.error(`livewatch status: ${describeError(error)}\n\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs('status', USAGE, argv, {
+    options: {
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { json } = parsed.values;
   const config = loadConfig();
   const log = createLogger({ level: config.LIVEWATCH_LOG_LEVEL });
   const store = await createStore(config.LIVEWATCH_STORE_URL, {
@@ -61,18 +51,6 @@ export async function run(argv: string[]): Promise<number> {
 function ago(now: number, at: number): string {
   const s = Math.max(0, Math.round((now - at) / 1000));
   return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length))) ?? [];
-  return rows
-    .map((row) =>
-      row
-        .map((cell, col) => cell.padEnd(widths[col] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }
 
 export function renderStatus(report: StatusReport): string {
@@ -109,7 +87,7 @@ export function renderStatus(report: StatusReport): string {
         item.needsPerson ? 'YES' : '',
       ]);
     }
-    lines.push(table(rows));
+    lines.push(renderColumns(rows));
   }
   lines.push('');
   if (report.breakers.length === 0) {
@@ -125,7 +103,7 @@ export function renderStatus(report: StatusReport): string {
         b.probeTaskKey ?? '',
       ]);
     }
-    lines.push(table(rows));
+    lines.push(renderColumns(rows));
   }
   // Task names and error texts come from outside: never print a secret that slipped into one.
   return redact(lines.join('\n'));

@@ -5,15 +5,15 @@
  * hand to the alert function). `--invoke` runs a real sweep, exactly as the poller function does:
  * snapshots, cursor and heartbeat are written, enrolment runs, events go to the alert function.
  */
-import { parseArgs } from 'node:util';
 import { credentialsFromConfig } from '../../lib/aliyun/credentials-from-config.js';
 import { loadConfig } from '../../lib/config/config.js';
-import { describeError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/log.js';
 import { runSweep } from '../../lib/monitor/run-sweep.js';
 import type { SweepProgress, SweepReport } from '../../lib/monitor/sweep-report.js';
 import { redact } from '../../lib/redact.js';
 import { createRuntime } from '../../lib/runtime.js';
+import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
+import { renderColumns } from '../render-columns.js';
 
 export const summary = 'run one sweep: list every task and job, diff with the store, print what changed';
 
@@ -29,31 +29,26 @@ LIVEWATCH_LIVE_REGIONS, LIVEWATCH_ICE_REGIONS, …). Exit codes: 0 swept, 1 fail
 3 swept with errors (an API failure, an invoke failure).`;
 
 export async function run(argv: string[]): Promise<number> {
-  let options: { json: boolean; invoke: boolean; budgetMs: number | undefined };
-  try {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        json: { type: 'boolean', default: false },
-        invoke: { type: 'boolean', default: false },
-        'budget-ms': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
-    const budget = values['budget-ms'];
-    const budgetMs = budget === undefined ? undefined : Number(budget);
-    if (budgetMs !== undefined && (!Number.isInteger(budgetMs) || budgetMs < 1)) {
-      throw new Error(`--budget-ms must be a positive integer, got ${JSON.stringify(budget)}`);
-    }
-    options = { json: values.json, invoke: values.invoke, budgetMs };
-  } catch (error) {
-    console.error(`livewatch sweep: ${describeError(error)}\n\n${USAGE}`);
-    return 2;
+  const parsed = parseCommandArgs('sweep', USAGE, argv, {
+    options: {
+      json: { type: 'boolean', default: false },
+      invoke: { type: 'boolean', default: false },
+      'budget-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
+  const budget = values['budget-ms'];
+  const budgetMs = budget === undefined ? undefined : Number(budget);
+  if (budgetMs !== undefined && (!Number.isInteger(budgetMs) || budgetMs < 1)) {
+    return printUsageError(
+      'sweep',
+      USAGE,
+      new Error(`--budget-ms must be a positive integer, got ${JSON.stringify(budget)}`),
+    );
   }
+  const options = { json: values.json, invoke: values.invoke, budgetMs };
 
   const config = loadConfig();
   const log = createLogger({ level: config.LIVEWATCH_LOG_LEVEL === 'debug' ? 'debug' : 'warn' });
@@ -95,18 +90,6 @@ function showProgress(progress: SweepProgress): void {
   );
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length))) ?? [];
-  return rows
-    .map((row) =>
-      row
-        .map((cell, col) => cell.padEnd(widths[col] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
-
 /** The human-readable report: tasks by state, changes, enrolments, API calls, duration. Secret-free. */
 export function renderSweep(report: SweepReport): string {
   const lines: string[] = [];
@@ -128,7 +111,7 @@ export function renderSweep(report: SweepReport): string {
   for (const [kind, states] of Object.entries(report.tasks)) {
     for (const [state, count] of Object.entries(states)) counts.push([kind, state, String(count ?? 0)]);
   }
-  lines.push('', counts.length > 1 ? table(counts) : 'no tasks or jobs listed');
+  lines.push('', counts.length > 1 ? renderColumns(counts) : 'no tasks or jobs listed');
 
   lines.push('', `${report.events.length} event(s), ${report.changes} change(s)`);
   if (report.events.length > 0) {
@@ -144,7 +127,7 @@ export function renderSweep(report: SweepReport): string {
         event.reason ?? '',
       ]);
     }
-    lines.push(table(rows));
+    lines.push(renderColumns(rows));
   }
 
   if (report.enrolments.length > 0 || report.enrolmentsDeferred > 0) {

@@ -3,7 +3,6 @@
  * configured live centers (or one), through the rate-limited client, as an aligned table or JSON.
  * Stream URLs are never printed whole: the table shows the source host, JSON is redacted.
  */
-import { parseArgs } from 'node:util';
 import { createAliyunClient } from '../../lib/aliyun/create-aliyun-client.js';
 import { createMemoryRateLimiter } from '../../lib/aliyun/create-memory-rate-limiter.js';
 import { requireCredentials } from '../../lib/aliyun/credentials-from-config.js';
@@ -11,10 +10,10 @@ import { rateLimitOf } from '../../lib/aliyun/rate-limiter.js';
 import { redactDeep, renderTable, sourceHostOf } from '../../lib/aliyun/render-resource-table.js';
 import { systemClock } from '../../lib/clock.js';
 import { LIVE_REGIONS, loadConfig } from '../../lib/config/config.js';
-import { describeError } from '../../lib/errors.js';
 import type { RelayState, RelayTask } from '../../lib/events/resources.js';
 import { relayStateOf } from '../../lib/events/states.js';
 import { createLogger } from '../../lib/log.js';
+import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 
 export const summary = 'list relay tasks (table or --json), optionally by region and state';
 
@@ -30,27 +29,18 @@ Credentials: ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET. Agai
 LIVEWATCH_LIVE_ENDPOINT=127.0.0.1:PORT and LIVEWATCH_API_PROTOCOL=http.`;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: { region?: string | undefined; status?: string | undefined; json: boolean; help: boolean };
-  try {
-    values = parseArgs({
-      args: argv,
-      options: {
-        region: { type: 'string' },
-        status: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (error) {
-    console.error(`livewatch tasks: ${describeError(error)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs('tasks', USAGE, argv, {
+    options: {
+      region: { type: 'string' },
+      status: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   exitQuietlyOnClosedPipe();
   if (values.region !== undefined && !(LIVE_REGIONS as readonly string[]).includes(values.region)) {
     console.error(`livewatch tasks: --region must be one of ${LIVE_REGIONS.join(', ')}`);
@@ -58,8 +48,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const wanted = parseStates(values.status);
   if (wanted instanceof Error) {
-    console.error(`livewatch tasks: ${wanted.message}\n\n${USAGE}`);
-    return 2;
+    return printUsageError('tasks', USAGE, wanted.message);
   }
 
   const config = loadConfig();
