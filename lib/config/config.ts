@@ -81,8 +81,11 @@ const ConfigSchema = z.object({
   /** Safety margin added to the 1 s window, so N calls spread over 1 s + margin. */
   LIVEWATCH_API_WINDOW_MARGIN_MS: int(100, 0, 10_000),
   LIVEWATCH_API_TIMEOUT_MS: int(5_000, 100, 120_000),
-  /** Overall deadline for one call including its retries. */
-  LIVEWATCH_API_DEADLINE_MS: int(30_000, 100, 600_000),
+  /**
+   * Overall deadline for one call including its retries. The functions stop starting work 15 s
+   * before their FC timeout, so a call in flight must fit in that reserve: keep this below 15 s there.
+   */
+  LIVEWATCH_API_DEADLINE_MS: int(10_000, 100, 600_000),
 
   // --- callback receiver ---
   /** Secret tokens accepted in `/callback/<token>`; several for rotation. The first is given to tasks. */
@@ -103,6 +106,11 @@ const ConfigSchema = z.object({
   LIVEWATCH_IDLE_START_SLACK_S: seconds(120),
   /** A record job paused this long is reported as stuck (once); ICE itself retries a lost stream for 3 min. */
   LIVEWATCH_RECORD_PAUSED_GRACE_S: seconds(300),
+  /**
+   * A relay task offline (not stopped by a user) this long is reported again, once, so a restart cut
+   * off mid-way is retried. Longer than the restart backoff cap, so it never races the backoff.
+   */
+  LIVEWATCH_OFFLINE_RECHECK_S: seconds(600, 60),
   /** At most this many UpdateLivePullToPush enrolments per sweep, leaving the Update quota to remediation. */
   LIVEWATCH_ENROL_MAX_PER_SWEEP: int(100, 0, 100_000),
 

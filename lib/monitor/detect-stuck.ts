@@ -8,6 +8,13 @@ export const STUCK_REASONS = {
   idlePastStartTime: 'IdlePastStartTime',
   /** A record job paused longer than ICE's own retry of a lost stream (plus margin). */
   recordPausedTooLong: 'RecordPausedTooLong',
+  /**
+   * A relay task offline (not stopped by a user) for longer than livewatch's own backoff allows.
+   * The safety net for a remediation cut off mid-way (an instance killed between writing the
+   * verified snapshot and restarting): the snapshot already says offline, so no transition would
+   * ever be reported again and the task would stay dead.
+   */
+  offlineUnattended: 'OfflineUnattended',
 } as const;
 
 export type StuckReason = (typeof STUCK_REASONS)[keyof typeof STUCK_REASONS];
@@ -19,6 +26,8 @@ export interface StuckPolicy {
   readonly idleStartSlackS: number;
   /** LIVEWATCH_RECORD_PAUSED_GRACE_S. */
   readonly recordPausedGraceS: number;
+  /** LIVEWATCH_OFFLINE_RECHECK_S. */
+  readonly offlineRecheckS: number;
 }
 
 /** The platform's documented defaults when a task does not report its retry settings. */
@@ -51,6 +60,13 @@ export function detectStuck(
   if (resource.kind === 'relay') {
     if (resource.state === 'recovering' && inState >= recoveringGraceMs(resource, policy)) {
       return STUCK_REASONS.recoveringBeyondGrace;
+    }
+    if (
+      resource.state === 'offline' &&
+      resource.invalidReason !== 'TriggerByUser' &&
+      inState >= policy.offlineRecheckS * 1000
+    ) {
+      return STUCK_REASONS.offlineUnattended;
     }
     if (resource.state === 'idle' && resource.startTime !== undefined) {
       const start = Date.parse(resource.startTime);

@@ -101,6 +101,7 @@ async function sweep(
     recoveringGraceS: config.LIVEWATCH_RECOVERING_GRACE_S,
     idleStartSlackS: config.LIVEWATCH_IDLE_START_SLACK_S,
     recordPausedGraceS: config.LIVEWATCH_RECORD_PAUSED_GRACE_S,
+    offlineRecheckS: config.LIVEWATCH_OFFLINE_RECHECK_S,
   };
 
   let pagesUsed = 0;

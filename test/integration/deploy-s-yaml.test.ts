@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../lib/config/config.js';
 
 /**
  * `s deploy` only logs schema failures at debug level and never fails, and `s verify` needs the
@@ -102,9 +103,16 @@ describe('s.yaml', () => {
     // x-fc-async-task-id deduplication needs asyncTask on the target.
     expect(alert?.props.asyncInvokeConfig?.asyncTask).toBe(true);
     expect(alert?.props.environmentVariables.LIVEWATCH_ALERT_FUNCTION).toBe(alert?.props.functionName);
-    // The sweep budget (40 s default) must fit inside the poller's timeout and its 1-minute period.
-    expect(poller?.props.timeout).toBeGreaterThan(40);
-    expect(poller?.props.timeout).toBeLessThan(60);
+    // A sweep stops starting pages at its budget, but a call in flight may run to the API deadline:
+    // both must fit inside the poller's timeout, which must fit inside its 1-minute period.
+    const defaults = loadConfig({});
+    const pollerTimeoutMs = (poller?.props.timeout ?? 0) * 1000;
+    expect(defaults.LIVEWATCH_SWEEP_BUDGET_MS + defaults.LIVEWATCH_API_DEADLINE_MS).toBeLessThan(
+      pollerTimeoutMs,
+    );
+    expect(pollerTimeoutMs).toBeLessThan(60_000);
+    // The alert and poller functions keep 15 s of their timeout for calls in flight.
+    expect(defaults.LIVEWATCH_API_DEADLINE_MS).toBeLessThan(15_000);
     expect(poller?.props.concurrencyConfig?.reservedConcurrency).toBe(1);
     expect(callback?.props.timeout).toBeLessThanOrEqual(10);
   });

@@ -11,7 +11,7 @@ import type { StoredSnapshot } from '../../lib/store/store.js';
 import { recordJob, relayTask, transcodeJob } from '../support/monitor-resources.js';
 
 const T0 = Date.UTC(2026, 0, 1);
-const policy: StuckPolicy = { idleStartSlackS: 120, recordPausedGraceS: 300 };
+const policy: StuckPolicy = { idleStartSlackS: 120, recordPausedGraceS: 300, offlineRecheckS: 600 };
 
 /** A snapshot as a sweep at T0 wrote it. */
 function stored(snapshot: Partial<StoredSnapshot> & Pick<StoredSnapshot, 'resource'>): StoredSnapshot {
@@ -170,6 +170,29 @@ describe('diffSnapshot', () => {
     const next = result.next;
     if (next === undefined) throw new Error('expected a snapshot to write');
     expect(diffSnapshot(next, task, T0 + 600_000, policy)).toEqual({ next: undefined, events: [] });
+  });
+
+  it('reports a relay still offline after the re-check period once, so a cut-off restart is retried', () => {
+    const task = relayTask({ taskId: 't1', status: 3, invalidReason: 'PullStreamFailed' });
+    const previous = stored({ resource: task, stateSince: T0 });
+    expect(diffSnapshot(previous, task, T0 + 599_000, policy).events).toEqual([]);
+    const result = diffSnapshot(previous, task, T0 + 600_000, policy);
+    expect(result.events).toEqual([
+      expect.objectContaining({
+        trigger: 'stuck',
+        state: 'offline',
+        reason: STUCK_REASONS.offlineUnattended,
+      }),
+    ]);
+    const next = result.next;
+    if (next === undefined) throw new Error('expected a snapshot to write');
+    expect(diffSnapshot(next, task, T0 + 3_600_000, policy)).toEqual({ next: undefined, events: [] });
+  });
+
+  it('never re-reports a task a user stopped', () => {
+    const task = relayTask({ taskId: 't1', status: 3, invalidReason: 'TriggerByUser' });
+    const previous = stored({ resource: task, stateSince: T0 });
+    expect(diffSnapshot(previous, task, T0 + 86_400_000, policy).events).toEqual([]);
   });
 
   it('uses LIVEWATCH_RECOVERING_GRACE_S over the task retry settings', () => {
