@@ -11,16 +11,18 @@ export type PostResult =
   | { readonly ok: true; readonly reply: HttpReply }
   | { readonly ok: false; readonly reason: string };
 
+export interface PostBodyOptions {
+  readonly headers?: Record<string, string>;
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal | undefined;
+}
+
 /**
  * POSTs a JSON body and reads the reply as text. Transport failures (refused, reset, timeout) come
  * back as `{ ok: false }` with a secret-free reason: the URL is never part of it, because fetch's
  * own messages can quote the URL, which carries the webhook token.
  */
-export async function postBody(
-  url: string,
-  body: string,
-  options: { headers?: Record<string, string>; timeoutMs: number; signal?: AbortSignal | undefined },
-): Promise<PostResult> {
+export async function postBody(url: string, body: string, options: PostBodyOptions): Promise<PostResult> {
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   try {

@@ -2,7 +2,8 @@ import type { Clock } from '../../clock.js';
 import { redact } from '../../redact.js';
 import type { Channel, MessageContent, SendOutcome } from '../channel.js';
 import { BACKOFF_BASE_MS, classifyByStatus } from '../classify-http.js';
-import { type HttpReply, parseJsonObject, postBody } from '../post-body.js';
+import { postAndClassify } from '../post-and-classify.js';
+import { type HttpReply, parseJsonObject } from '../post-body.js';
 import { rateKeyOf } from '../rate-key.js';
 import { fitLines, jsonBytes, outlineOf, truncateTo } from '../render-outline.js';
 import { signDingtalkUrl } from '../sign-dingtalk.js';
@@ -46,19 +47,13 @@ export function createDingtalkChannel(options: DingtalkChannelOptions): Channel 
     async send(body, context) {
       const now = options.clock.now();
       const url = options.secret ? signDingtalkUrl(options.url, options.secret, now) : options.url;
-      const result = await postBody(url, JSON.stringify(body), {
-        timeoutMs: options.timeoutMs ?? 10_000,
-        signal: context.signal,
-      });
-      if (!result.ok) {
-        return {
-          outcome: 'retry',
-          afterMs: BACKOFF_BASE_MS,
-          backoff: true,
-          reason: `dingtalk: ${result.reason}`,
-        };
-      }
-      return classifyDingtalkReply(result.reply, now);
+      return postAndClassify(
+        'dingtalk',
+        url,
+        JSON.stringify(body),
+        { timeoutMs: options.timeoutMs ?? 10_000, signal: context.signal },
+        (reply) => classifyDingtalkReply(reply, now),
+      );
     },
   };
 }

@@ -1,7 +1,8 @@
 import type { Clock } from '../../clock.js';
 import type { Channel, MessageContent, SendOutcome } from '../channel.js';
 import { BACKOFF_BASE_MS, classifyByStatus } from '../classify-http.js';
-import { type HttpReply, parseJsonObject, postBody } from '../post-body.js';
+import { postAndClassify } from '../post-and-classify.js';
+import { type HttpReply, parseJsonObject } from '../post-body.js';
 import { rateKeyOf } from '../rate-key.js';
 import { fitLines, jsonBytes, outlineOf, truncateTo } from '../render-outline.js';
 import { signFeishu } from '../sign-feishu.js';
@@ -49,19 +50,13 @@ export function createFeishuChannel(options: FeishuChannelOptions): Channel {
         // Added here, not at render time: the outbox never holds a signature.
         signed = { timestamp: String(timestamp), sign: signFeishu(options.secret, timestamp), ...body };
       }
-      const result = await postBody(options.url, JSON.stringify(signed), {
-        timeoutMs: options.timeoutMs ?? 10_000,
-        signal: context.signal,
-      });
-      if (!result.ok) {
-        return {
-          outcome: 'retry',
-          afterMs: BACKOFF_BASE_MS,
-          backoff: true,
-          reason: `feishu: ${result.reason}`,
-        };
-      }
-      return classifyFeishuReply(result.reply, now);
+      return postAndClassify(
+        'feishu',
+        options.url,
+        JSON.stringify(signed),
+        { timeoutMs: options.timeoutMs ?? 10_000, signal: context.signal },
+        (reply) => classifyFeishuReply(reply, now),
+      );
     },
   };
 }

@@ -1,7 +1,8 @@
 import type { Clock } from '../../clock.js';
 import type { Channel, MessageContent, SendOutcome } from '../channel.js';
-import { BACKOFF_BASE_MS, classifyByStatus } from '../classify-http.js';
-import { type HttpReply, postBody } from '../post-body.js';
+import { classifyByStatus } from '../classify-http.js';
+import { postAndClassify } from '../post-and-classify.js';
+import type { HttpReply } from '../post-body.js';
 import { rateKeyOf } from '../rate-key.js';
 import { fitLines, outlineOf, truncateTo } from '../render-outline.js';
 
@@ -39,19 +40,13 @@ export function createSlackChannel(options: SlackChannelOptions): Channel {
     maxBytes: SLACK_MAX_CHARS,
     render: (content, budget) => renderSlack(content, budget),
     async send(body, context) {
-      const result = await postBody(options.url, JSON.stringify(body), {
-        timeoutMs: options.timeoutMs ?? 10_000,
-        signal: context.signal,
-      });
-      if (!result.ok) {
-        return {
-          outcome: 'retry',
-          afterMs: BACKOFF_BASE_MS,
-          backoff: true,
-          reason: `slack: ${result.reason}`,
-        };
-      }
-      return classifySlackReply(result.reply, options.clock.now());
+      return postAndClassify(
+        'slack',
+        options.url,
+        JSON.stringify(body),
+        { timeoutMs: options.timeoutMs ?? 10_000, signal: context.signal },
+        (reply) => classifySlackReply(reply, options.clock.now()),
+      );
     },
   };
 }

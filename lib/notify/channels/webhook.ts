@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import type { Channel, GroupSummary, MessageContent, SendOutcome } from '../channel.js';
-import { BACKOFF_BASE_MS, classifyByStatus } from '../classify-http.js';
-import { type HttpReply, postBody } from '../post-body.js';
+import { classifyByStatus } from '../classify-http.js';
+import { postAndClassify } from '../post-and-classify.js';
+import type { HttpReply } from '../post-body.js';
 import { rateKeyOf } from '../rate-key.js';
 import { outlineOf, utf8Bytes } from '../render-outline.js';
 import { signStandardWebhook } from '../sign-standard-webhook.js';
@@ -65,20 +66,13 @@ export function createWebhookChannel(options: WebhookChannelOptions): Channel {
           text,
         );
       }
-      const result = await postBody(options.url, text, {
-        headers,
-        timeoutMs: options.timeoutMs ?? 15_000,
-        signal: context.signal,
-      });
-      if (!result.ok) {
-        return {
-          outcome: 'retry',
-          afterMs: BACKOFF_BASE_MS,
-          backoff: true,
-          reason: `webhook: ${result.reason}`,
-        };
-      }
-      return classifyWebhookReply(result.reply, now);
+      return postAndClassify(
+        'webhook',
+        options.url,
+        text,
+        { headers, timeoutMs: options.timeoutMs ?? 15_000, signal: context.signal },
+        (reply) => classifyWebhookReply(reply, now),
+      );
     },
   };
 }

@@ -1,7 +1,8 @@
 import type { Clock } from '../../clock.js';
 import type { Channel, MessageContent, SendOutcome } from '../channel.js';
 import { BACKOFF_BASE_MS, classifyByStatus } from '../classify-http.js';
-import { type HttpReply, parseJsonObject, postBody } from '../post-body.js';
+import { postAndClassify } from '../post-and-classify.js';
+import { type HttpReply, parseJsonObject } from '../post-body.js';
 import { rateKeyOf } from '../rate-key.js';
 import { fitLines, outlineOf, utf8Bytes } from '../render-outline.js';
 
@@ -29,19 +30,13 @@ export function createWecomChannel(options: WecomChannelOptions): Channel {
     maxBytes: WECOM_MAX_BYTES,
     render: (content, budget) => renderWecom(content, budget),
     async send(body, context) {
-      const result = await postBody(options.url, JSON.stringify(body), {
-        timeoutMs: options.timeoutMs ?? 10_000,
-        signal: context.signal,
-      });
-      if (!result.ok) {
-        return {
-          outcome: 'retry',
-          afterMs: BACKOFF_BASE_MS,
-          backoff: true,
-          reason: `wecom: ${result.reason}`,
-        };
-      }
-      return classifyWecomReply(result.reply, options.clock.now());
+      return postAndClassify(
+        'wecom',
+        options.url,
+        JSON.stringify(body),
+        { timeoutMs: options.timeoutMs ?? 10_000, signal: context.signal },
+        (reply) => classifyWecomReply(reply, options.clock.now()),
+      );
     },
   };
 }
