@@ -28,8 +28,10 @@ import { createRuntime, installRuntime, type Runtime } from '../lib/runtime.js';
 import { createStore } from '../lib/store/create-store.js';
 import { type Emulator, startEmulator } from '../local/emulator/index.js';
 import { startLocalHost } from '../local/host/index.js';
+import { emulatorEnv } from '../test/support/emulator-stack.js';
 
 const HOUR = 3_600_000;
+/** The one region emulatorEnv configures for Live and ICE. */
 const REGION = 'cn-shanghai';
 const TOKEN = 'bench-callback-token-0123456789';
 
@@ -117,14 +119,7 @@ async function measureLatency(
   let runtime: Runtime | undefined;
   try {
     const config = loadConfig({
-      LIVEWATCH_STORE_URL: `sqlite:${join(dir, 'state.db')}`,
-      LIVEWATCH_LIVE_ENDPOINT: emulator.endpoint,
-      LIVEWATCH_ICE_ENDPOINT: emulator.endpoint,
-      LIVEWATCH_API_PROTOCOL: 'http',
-      ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.accessKey.id,
-      ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.accessKey.secret,
-      LIVEWATCH_LIVE_REGIONS: REGION,
-      LIVEWATCH_ICE_REGIONS: REGION,
+      ...emulatorEnv(emulator, dir),
       LIVEWATCH_CALLBACK_TOKENS: TOKEN,
       LIVEWATCH_CALLBACK_BASE_URL: host.url,
       LIVEWATCH_ENROL: 'off',
@@ -204,13 +199,7 @@ async function measureStorm(tasks: number): Promise<StormFigures> {
   let runtime: Runtime | undefined;
   try {
     const config = loadConfig({
-      LIVEWATCH_STORE_URL: `sqlite:${join(dir, 'state.db')}`,
-      LIVEWATCH_LIVE_ENDPOINT: emulator.endpoint,
-      LIVEWATCH_ICE_ENDPOINT: emulator.endpoint,
-      LIVEWATCH_API_PROTOCOL: 'http',
-      ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.accessKey.id,
-      ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.accessKey.secret,
-      LIVEWATCH_LIVE_REGIONS: REGION,
+      ...emulatorEnv(emulator, dir),
       // The storm measures restart throughput: the mass-failure breaker would (rightly) pause it.
       LIVEWATCH_BREAKER_THRESHOLD: '100000',
       // A 1,000-restart batch takes ~110 s at 10 QPS; the per-call deadline must allow queueing.

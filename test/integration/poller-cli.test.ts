@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SweepReport } from '../../lib/monitor/sweep-report.js';
 import { createStore } from '../../lib/store/create-store.js';
 import { type Emulator, startEmulator } from '../../local/emulator/index.js';
+import { emulatorEnv } from '../support/emulator-stack.js';
 import { startFcApiServer } from '../support/fc-api-server.js';
 
 function runCli(
@@ -42,17 +43,7 @@ describe('livewatch sweep (CLI, spawned against the emulator)', () => {
     offlineId = emulator.addTask({ taskName: 'broken', status: 3, invalidReason: 'PullStreamFailed' }).taskId;
     emulator.addRecordJob({ status: 'started' });
     dir = await mkdtemp(join(tmpdir(), 'livewatch-sweep-cli-'));
-    env = {
-      LIVEWATCH_STORE_URL: `sqlite:${join(dir, 'state.db')}`,
-      LIVEWATCH_LIVE_ENDPOINT: emulator.endpoint,
-      LIVEWATCH_ICE_ENDPOINT: emulator.endpoint,
-      LIVEWATCH_API_PROTOCOL: 'http',
-      ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.accessKey.id,
-      ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.accessKey.secret,
-      LIVEWATCH_LIVE_REGIONS: 'cn-shanghai',
-      LIVEWATCH_ICE_REGIONS: 'cn-shanghai',
-      LIVEWATCH_ACCOUNT_ID: '1234567890',
-    };
+    env = { ...emulatorEnv(emulator, dir), LIVEWATCH_ACCOUNT_ID: '1234567890' };
   });
   afterAll(async () => {
     await emulator.close();

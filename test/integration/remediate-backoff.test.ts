@@ -3,25 +3,11 @@ import { handleEvents } from '../../lib/remediate/handle-events.js';
 import { runTick } from '../../lib/remediate/run-tick.js';
 import { type RemediateHarness, startRemediateHarness } from '../support/remediate-harness.js';
 
-const HOUR = 3_600_000;
 let h: RemediateHarness;
 
 afterEach(async () => {
   await h?.close();
 });
-
-function addRunningTask(taskId: string, extra: Record<string, unknown> = {}) {
-  return h.emulator.addTask({
-    taskId,
-    region: 'cn-shanghai',
-    taskName: `match-${taskId}`,
-    sourceUrls: [`rtmp://origin-${taskId}.example.com/live/${taskId}`],
-    dstUrl: `rtmp://push.example.com/live/${taskId}`,
-    startAt: h.clock.now() - HOUR,
-    endAt: h.clock.now() + 24 * HOUR,
-    ...extra,
-  });
-}
 
 async function nextAttemptAt(taskId: string): Promise<number> {
   const ledger = await h.store.ledgers.get(h.key(taskId));
@@ -31,7 +17,7 @@ async function nextAttemptAt(taskId: string): Promise<number> {
 describe('restart backoff, budget and the recovering grace (ManualClock)', () => {
   it('backs off between restarts of a failing task and resets after 10 min healthy', async () => {
     h = await startRemediateHarness();
-    addRunningTask('flap-1');
+    h.addRunningTask('flap-1');
     const t0 = h.clock.now();
     h.emulator.setTaskStatus('flap-1', 3, 'PullStreamFailed');
     expect((await handleEvents(h.deps, [h.eventFor('flap-1', 'offline')])).outcomes[0]?.action).toBe(
@@ -76,7 +62,7 @@ describe('restart backoff, budget and the recovering grace (ManualClock)', () =>
 
   it('escalates exactly once when the restart budget is spent, and resumes when the task runs again', async () => {
     h = await startRemediateHarness();
-    addRunningTask('budget-1');
+    h.addRunningTask('budget-1');
     for (let attempt = 1; attempt <= 5; attempt += 1) {
       h.emulator.setTaskStatus('budget-1', 3, 'PullStreamFailed');
       await h.advance(Math.max(0, (await nextAttemptAt('budget-1')) - h.clock.now()));
@@ -116,8 +102,8 @@ describe('restart backoff, budget and the recovering grace (ManualClock)', () =>
   it('leaves a recovering task to the platform within its grace, and restarts it only beyond', async () => {
     h = await startRemediateHarness({ env: { LIVEWATCH_RECOVERING_GRACE_S: '120' } });
     // The platform would retry for 5 × 60 s; livewatch's grace is 120 s.
-    addRunningTask('heals-1', { retryCount: 5, retryInterval: 60 });
-    addRunningTask('stuck-1', { retryCount: 5, retryInterval: 60 });
+    h.addRunningTask('heals-1', { retryCount: 5, retryInterval: 60 });
+    h.addRunningTask('stuck-1', { retryCount: 5, retryInterval: 60 });
     h.emulator.faults.failSource({ taskId: 'heals-1' });
     h.emulator.faults.failSource({ taskId: 'stuck-1' });
     await h.advance(1_000);

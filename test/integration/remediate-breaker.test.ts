@@ -3,7 +3,6 @@ import { handleEvents } from '../../lib/remediate/handle-events.js';
 import { runTick } from '../../lib/remediate/run-tick.js';
 import { type RemediateHarness, startRemediateHarness } from '../support/remediate-harness.js';
 
-const HOUR = 3_600_000;
 const HOST = 'shared.example.com';
 let h: RemediateHarness;
 
@@ -12,15 +11,7 @@ afterEach(async () => {
 });
 
 function addRunningTask(taskId: string, host: string) {
-  return h.emulator.addTask({
-    taskId,
-    region: 'cn-shanghai',
-    taskName: `match-${taskId}`,
-    sourceUrls: [`rtmp://${host}/live/${taskId}`],
-    dstUrl: `rtmp://push.example.com/live/${taskId}`,
-    startAt: h.clock.now() - HOUR,
-    endAt: h.clock.now() + 24 * HOUR,
-  });
+  return h.addRunningTask(taskId, { sourceUrls: [`rtmp://${host}/live/${taskId}`] });
 }
 
 function restartsOf(ids: readonly string[]): number {

@@ -12,19 +12,6 @@ afterEach(async () => {
   await h?.close();
 });
 
-function addRunningTask(taskId: string, extra: Record<string, unknown> = {}) {
-  return h.emulator.addTask({
-    taskId,
-    region: 'cn-shanghai',
-    taskName: `match-${taskId}`,
-    sourceUrls: [`rtmp://origin-${taskId}.example.com/live/${taskId}`],
-    dstUrl: `rtmp://push.example.com/live/${taskId}`,
-    startAt: h.clock.now() - HOUR,
-    endAt: h.clock.now() + 24 * HOUR,
-    ...extra,
-  });
-}
-
 const MUTATING = [
   'RestartLivePullToPush',
   'UpdateLivePullToPush',
@@ -35,7 +22,7 @@ const MUTATING = [
 describe('alert remediation against the emulator', () => {
   it('restarts once for duplicate and concurrent deliveries of an offline task', async () => {
     h = await startRemediateHarness();
-    addRunningTask('dup-1');
+    h.addRunningTask('dup-1');
     h.emulator.setTaskStatus('dup-1', 3, 'PullStreamFailed');
     const fromCallback = h.eventFor('dup-1', 'offline', { reason: 'PullStreamFailed' });
     const fromPoll = h.eventFor('dup-1', 'offline', { source: 'poll' });
@@ -58,7 +45,7 @@ describe('alert remediation against the emulator', () => {
 
   it('does not restart a running task on a forged offline event, and records the verified state', async () => {
     h = await startRemediateHarness();
-    addRunningTask('forged-1');
+    h.addRunningTask('forged-1');
     const report = await handleEvents(h.deps, [
       h.eventFor('forged-1', 'offline', { reason: 'PullStreamFailed' }),
     ]);
@@ -74,7 +61,7 @@ describe('alert remediation against the emulator', () => {
 
   it('never restarts a task a user stopped through the API', async () => {
     h = await startRemediateHarness();
-    addRunningTask('user-1');
+    h.addRunningTask('user-1');
     await h.client.stopRelayTask({ region: 'cn-shanghai', taskId: 'user-1' });
     // The poller's event carries no reason: the verified TaskInvalidReason (TriggerByUser) decides.
     const report = await handleEvents(h.deps, [h.eventFor('user-1', 'offline', { source: 'poll' })]);
@@ -87,7 +74,7 @@ describe('alert remediation against the emulator', () => {
 
   it('resumes a VOD task at the file and offset where it stopped', async () => {
     h = await startRemediateHarness();
-    addRunningTask('vod-1', {
+    h.addRunningTask('vod-1', {
       sourceType: 'vod',
       sourceUrls: [
         'https://vod.example.com/a.mp4',
@@ -126,7 +113,7 @@ describe('alert remediation against the emulator', () => {
 
   it('follows a new TaskId returned by Restart, moving ledger and history and keeping the lineage', async () => {
     h = await startRemediateHarness({ emulator: { restartNewTaskId: true } });
-    addRunningTask('old-1');
+    h.addRunningTask('old-1');
     h.emulator.setTaskStatus('old-1', 3, 'PushStreamFailed');
     await handleEvents(h.deps, [h.eventFor('old-1', 'offline', { reason: 'PushStreamFailed' })]);
     const history = await h.store.getHistory(h.key('old-1'));
@@ -150,7 +137,7 @@ describe('alert remediation against the emulator', () => {
 
   it('calls no mutating action in dry-run, but decides and notifies "would restart"', async () => {
     h = await startRemediateHarness({ env: { LIVEWATCH_DRY_RUN: 'true' } });
-    addRunningTask('dry-1', {
+    h.addRunningTask('dry-1', {
       sourceType: 'url',
       sourceUrls: ['https://files.example.com/a.mp4'],
       currentOffset: 30,
@@ -171,7 +158,7 @@ describe('alert remediation against the emulator', () => {
     });
     const ids = Array.from({ length: 8 }, (_, i) => `bulk-${i}`);
     for (const id of ids) {
-      addRunningTask(id);
+      h.addRunningTask(id);
       h.emulator.setTaskStatus(id, 3, 'PullStreamFailed');
     }
     const report = await handleEvents(
@@ -189,7 +176,7 @@ describe('alert remediation against the emulator', () => {
     h = await startRemediateHarness({ env: { LIVEWATCH_BREAKER_THRESHOLD: '100' } });
     const ids = ['late-1', 'late-2', 'late-3'];
     for (const id of ids) {
-      addRunningTask(id);
+      h.addRunningTask(id);
       h.emulator.setTaskStatus(id, 3, 'PullStreamFailed');
     }
     const report = await handleEvents(

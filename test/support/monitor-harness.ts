@@ -1,20 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AliyunClient } from '../../lib/aliyun/api.js';
-import { createAliyunClient } from '../../lib/aliyun/create-aliyun-client.js';
-import { createMemoryRateLimiter } from '../../lib/aliyun/create-memory-rate-limiter.js';
-import { rateLimitOf } from '../../lib/aliyun/rate-limiter.js';
-import { ManualClock, systemClock } from '../../lib/clock.js';
-import { type Config, loadConfig } from '../../lib/config/config.js';
+import type { ManualClock } from '../../lib/clock.js';
+import type { Config } from '../../lib/config/config.js';
 import { InvokeError } from '../../lib/errors.js';
 import { type TaskEvent, TaskEventBatchSchema } from '../../lib/events/task-event.js';
 import type { Invoker } from '../../lib/fc/invoker.js';
 import { silentLogger } from '../../lib/log.js';
 import type { SweepDeps } from '../../lib/monitor/run-sweep.js';
-import { createStore } from '../../lib/store/create-store.js';
 import type { Store } from '../../lib/store/store.js';
-import { type Emulator, type EmulatorOptions, startEmulator } from '../../local/emulator/index.js';
+import type { Emulator, EmulatorOptions } from '../../local/emulator/index.js';
+import { startEmulatorStack } from './emulator-stack.js';
 
 /**
  * An Invoker that keeps what it is handed (the alert function's side of the async invocation) and
@@ -74,39 +68,20 @@ export async function startMonitorHarness(
     clockStart?: number;
   } = {},
 ): Promise<MonitorHarness> {
-  const qps = options.qps ?? 500;
-  const clock = new ManualClock(options.clockStart ?? Date.UTC(2026, 0, 1));
-  const emulator = await startEmulator({
-    clock,
-    latencyMs: 0,
-    qps,
-    // Real clients sign with real time; the task clock jumps minutes ahead in these tests.
-    timestampClock: systemClock,
-    ...options.emulator,
+  const stack = await startEmulatorStack({
+    clockStart: options.clockStart ?? Date.UTC(2026, 0, 1),
+    dirPrefix: 'livewatch-monitor-',
+    qps: options.qps,
+    emulator: options.emulator,
+    env: {
+      ...(options.store === undefined ? {} : { LIVEWATCH_STORE_URL: options.store.url }),
+      ...(options.store?.redisPrefix === undefined
+        ? {}
+        : { LIVEWATCH_REDIS_PREFIX: options.store.redisPrefix }),
+      ...options.env,
+    },
   });
-  const dir = await mkdtemp(join(tmpdir(), 'livewatch-monitor-'));
-  const config = loadConfig({
-    LIVEWATCH_STORE_URL: options.store?.url ?? `sqlite:${join(dir, 'state.db')}`,
-    ...(options.store?.redisPrefix === undefined
-      ? {}
-      : { LIVEWATCH_REDIS_PREFIX: options.store.redisPrefix }),
-    LIVEWATCH_LIVE_ENDPOINT: emulator.endpoint,
-    LIVEWATCH_ICE_ENDPOINT: emulator.endpoint,
-    LIVEWATCH_API_PROTOCOL: 'http',
-    ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.accessKey.id,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.accessKey.secret,
-    LIVEWATCH_LIVE_REGIONS: 'cn-shanghai',
-    LIVEWATCH_ICE_REGIONS: 'cn-shanghai',
-    LIVEWATCH_API_QPS: String(qps),
-    ...options.env,
-  });
-  const store = await createStore(config.LIVEWATCH_STORE_URL, { redisPrefix: config.LIVEWATCH_REDIS_PREFIX });
-  const client = createAliyunClient({
-    config,
-    credentials: { accessKeyId: emulator.accessKey.id, accessKeySecret: emulator.accessKey.secret },
-    limiter: createMemoryRateLimiter({ ...rateLimitOf(config), clock: systemClock }),
-    clock: systemClock,
-  });
+  const { emulator, clock, config, store, client, dir } = stack;
   const invoker = new RecordingInvoker();
   return {
     emulator,
@@ -117,14 +92,7 @@ export async function startMonitorHarness(
     invoker,
     deps: { config, store, client, invoker, clock, log: silentLogger },
     dir,
-    async advance(ms) {
-      clock.advance(ms);
-      await emulator.advance();
-    },
-    async close() {
-      await emulator.close();
-      await store.close();
-      await rm(dir, { recursive: true, force: true });
-    },
+    advance: stack.advance,
+    close: stack.close,
   };
 }

@@ -1,12 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AliyunClient } from '../../lib/aliyun/api.js';
-import { createAliyunClient } from '../../lib/aliyun/create-aliyun-client.js';
-import { createMemoryRateLimiter } from '../../lib/aliyun/create-memory-rate-limiter.js';
-import { rateLimitOf } from '../../lib/aliyun/rate-limiter.js';
-import { ManualClock, systemClock } from '../../lib/clock.js';
-import { type Config, loadConfig } from '../../lib/config/config.js';
+import type { ManualClock } from '../../lib/clock.js';
+import type { Config } from '../../lib/config/config.js';
 import type { RelayState } from '../../lib/events/resources.js';
 import { resourceKey } from '../../lib/events/resources.js';
 import { type EventSource, eventKey, type TaskEvent } from '../../lib/events/task-event.js';
@@ -14,9 +8,11 @@ import { silentLogger } from '../../lib/log.js';
 import { createNotifier } from '../../lib/notify/create-notifier.js';
 import type { FlushReport, Notice, Notifier } from '../../lib/notify/notice.js';
 import type { RemediationDeps } from '../../lib/remediate/remediation-deps.js';
-import { createStore } from '../../lib/store/create-store.js';
 import type { Store } from '../../lib/store/store.js';
-import { type Emulator, type EmulatorOptions, startEmulator } from '../../local/emulator/index.js';
+import type { EmulatedTask, Emulator, EmulatorOptions, TaskInit } from '../../local/emulator/index.js';
+import { startEmulatorStack } from './emulator-stack.js';
+
+const HOUR = 3_600_000;
 
 /**
  * The real notifier, with every notice it is handed kept for assertions (a decorator, not a fake:
@@ -53,6 +49,11 @@ export interface RemediateHarness {
   readonly env: Record<string, string>;
   /** Moves time forward and lets the emulator apply its life cycle. */
   advance(ms: number): Promise<void>;
+  /**
+   * Adds a running relay task `match-<taskId>` with a source host of its own, well inside its
+   * StartTime/EndTime window (an hour ago to a day ahead); `extra` overrides any of it.
+   */
+  addRunningTask(taskId: string, extra?: TaskInit): EmulatedTask;
   /** A TaskEvent for an emulator task, as the callback receiver or the poller would send it. */
   eventFor(taskId: string, state: RelayState, options?: { reason?: string; source?: EventSource }): TaskEvent;
   /** Successful-or-not calls of one action the emulator received. */
@@ -70,38 +71,13 @@ export interface RemediateHarness {
 export async function startRemediateHarness(
   options: { env?: Record<string, string>; emulator?: EmulatorOptions; start?: number } = {},
 ): Promise<RemediateHarness> {
-  const qps = 500;
-  const clock = new ManualClock(options.start ?? Date.UTC(2026, 0, 10, 12));
-  const emulator = await startEmulator({
-    clock,
-    latencyMs: 0,
-    qps,
-    // Real clients sign with real time; the task clock jumps minutes ahead in these tests.
-    timestampClock: systemClock,
-    ...options.emulator,
+  const stack = await startEmulatorStack({
+    clockStart: options.start ?? Date.UTC(2026, 0, 10, 12),
+    dirPrefix: 'livewatch-remediate-',
+    emulator: options.emulator,
+    env: { LIVEWATCH_API_DEADLINE_MS: '5000', ...options.env },
   });
-  const dir = await mkdtemp(join(tmpdir(), 'livewatch-remediate-'));
-  const env: Record<string, string> = {
-    LIVEWATCH_STORE_URL: `sqlite:${join(dir, 'state.db')}`,
-    LIVEWATCH_LIVE_ENDPOINT: emulator.endpoint,
-    LIVEWATCH_ICE_ENDPOINT: emulator.endpoint,
-    LIVEWATCH_API_PROTOCOL: 'http',
-    ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.accessKey.id,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.accessKey.secret,
-    LIVEWATCH_LIVE_REGIONS: 'cn-shanghai',
-    LIVEWATCH_ICE_REGIONS: 'cn-shanghai',
-    LIVEWATCH_API_QPS: String(qps),
-    LIVEWATCH_API_DEADLINE_MS: '5000',
-    ...options.env,
-  };
-  const config = loadConfig(env);
-  const store = await createStore(config.LIVEWATCH_STORE_URL, { redisPrefix: config.LIVEWATCH_REDIS_PREFIX });
-  const client = createAliyunClient({
-    config,
-    credentials: { accessKeyId: emulator.accessKey.id, accessKeySecret: emulator.accessKey.secret },
-    limiter: createMemoryRateLimiter({ ...rateLimitOf(config), clock: systemClock }),
-    clock: systemClock,
-  });
+  const { emulator, clock, config, store, client, env } = stack;
   const notifier = new RecordingNotifier(createNotifier({ config, store, clock, log: silentLogger }));
   let sequence = 0;
   return {
@@ -113,9 +89,18 @@ export async function startRemediateHarness(
     notifier,
     deps: { config, store, client, notifier, clock, log: silentLogger },
     env,
-    async advance(ms) {
-      clock.advance(ms);
-      await emulator.advance();
+    advance: stack.advance,
+    addRunningTask(taskId, extra = {}) {
+      return emulator.addTask({
+        taskId,
+        region: 'cn-shanghai',
+        taskName: `match-${taskId}`,
+        sourceUrls: [`rtmp://origin-${taskId}.example.com/live/${taskId}`],
+        dstUrl: `rtmp://push.example.com/live/${taskId}`,
+        startAt: clock.now() - HOUR,
+        endAt: clock.now() + 24 * HOUR,
+        ...extra,
+      });
     },
     eventFor(taskId, state, opts = {}) {
       const task = emulator.task(taskId);
@@ -139,10 +124,6 @@ export async function startRemediateHarness(
     key(taskId) {
       return resourceKey({ kind: 'relay', region: 'cn-shanghai', id: taskId });
     },
-    async close() {
-      await emulator.close();
-      await store.close();
-      await rm(dir, { recursive: true, force: true });
-    },
+    close: stack.close,
   };
 }
