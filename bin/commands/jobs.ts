@@ -4,15 +4,11 @@
  * are never printed whole: the table shows the source host, JSON is redacted.
  */
 import type { AliyunClient, Page } from '../../lib/aliyun/api.js';
-import { createAliyunClient } from '../../lib/aliyun/create-aliyun-client.js';
-import { createMemoryRateLimiter } from '../../lib/aliyun/create-memory-rate-limiter.js';
-import { requireCredentials } from '../../lib/aliyun/credentials-from-config.js';
-import { rateLimitOf } from '../../lib/aliyun/rate-limiter.js';
 import { redactDeep, renderTable, sourceHostOf } from '../../lib/aliyun/render-resource-table.js';
-import { systemClock } from '../../lib/clock.js';
 import { ICE_REGIONS, loadConfig } from '../../lib/config/config.js';
 import type { RecordJob, TranscodeJob } from '../../lib/events/resources.js';
-import { createLogger } from '../../lib/log.js';
+import { createListingClient } from '../create-listing-client.js';
+import { exitQuietlyOnClosedPipe } from '../exit-quietly-on-closed-pipe.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 
 export const summary = 'list ICE live record and transcode jobs (table or --json)';
@@ -52,17 +48,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const config = loadConfig();
-  const credentials = requireCredentials(config);
-  const clock = systemClock;
-  const client = createAliyunClient({
-    config,
-    credentials,
-    ...(config.LIVEWATCH_ACCOUNT_ID ? { accountId: config.LIVEWATCH_ACCOUNT_ID } : {}),
-    // One process makes every call here: the in-process limiter is exact.
-    limiter: createMemoryRateLimiter({ ...rateLimitOf(config), clock }),
-    clock,
-    log: createLogger({ level: config.LIVEWATCH_LOG_LEVEL }),
-  });
+  const client = createListingClient(config);
   const regions = values.region === undefined ? config.LIVEWATCH_ICE_REGIONS : [values.region];
   const kinds: readonly Kind[] = values.kind === undefined ? KINDS : [values.kind as Kind];
   const progress = process.stderr.isTTY
@@ -108,12 +94,4 @@ function pagesOf(
   region: string,
 ): AsyncIterable<Page<RecordJob>> | AsyncIterable<Page<TranscodeJob>> {
   return kind === 'record' ? client.listRecordJobPages({ region }) : client.listTranscodeJobPages({ region });
-}
-
-/** `livewatch jobs | head` closes stdout early: stop quietly instead of crashing on EPIPE. */
-function exitQuietlyOnClosedPipe(): void {
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(0);
-    throw error;
-  });
 }

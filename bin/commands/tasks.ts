@@ -3,16 +3,12 @@
  * configured live centers (or one), through the rate-limited client, as an aligned table or JSON.
  * Stream URLs are never printed whole: the table shows the source host, JSON is redacted.
  */
-import { createAliyunClient } from '../../lib/aliyun/create-aliyun-client.js';
-import { createMemoryRateLimiter } from '../../lib/aliyun/create-memory-rate-limiter.js';
-import { requireCredentials } from '../../lib/aliyun/credentials-from-config.js';
-import { rateLimitOf } from '../../lib/aliyun/rate-limiter.js';
 import { redactDeep, renderTable, sourceHostOf } from '../../lib/aliyun/render-resource-table.js';
-import { systemClock } from '../../lib/clock.js';
 import { LIVE_REGIONS, loadConfig } from '../../lib/config/config.js';
 import type { RelayState, RelayTask } from '../../lib/events/resources.js';
 import { relayStateOf } from '../../lib/events/states.js';
-import { createLogger } from '../../lib/log.js';
+import { createListingClient } from '../create-listing-client.js';
+import { exitQuietlyOnClosedPipe } from '../exit-quietly-on-closed-pipe.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 
 export const summary = 'list relay tasks (table or --json), optionally by region and state';
@@ -52,17 +48,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const config = loadConfig();
-  const credentials = requireCredentials(config);
-  const clock = systemClock;
-  const client = createAliyunClient({
-    config,
-    credentials,
-    ...(config.LIVEWATCH_ACCOUNT_ID ? { accountId: config.LIVEWATCH_ACCOUNT_ID } : {}),
-    // One process makes every call here: the in-process limiter is exact.
-    limiter: createMemoryRateLimiter({ ...rateLimitOf(config), clock }),
-    clock,
-    log: createLogger({ level: config.LIVEWATCH_LOG_LEVEL }),
-  });
+  const client = createListingClient(config);
   const regions = values.region === undefined ? config.LIVEWATCH_LIVE_REGIONS : [values.region];
   const progress = process.stderr.isTTY
     ? (text: string) => process.stderr.write(`\r\x1b[K${text}`)
@@ -115,12 +101,4 @@ function countsByState(tasks: readonly RelayTask[]): string {
   const counts = new Map<string, number>();
   for (const task of tasks) counts.set(task.state, (counts.get(task.state) ?? 0) + 1);
   return ` (${[...counts].map(([state, count]) => `${count} ${state}`).join(', ')})`;
-}
-
-/** `livewatch tasks | head` closes stdout early: stop quietly instead of crashing on EPIPE. */
-function exitQuietlyOnClosedPipe(): void {
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(0);
-    throw error;
-  });
 }
