@@ -1,14 +1,10 @@
-import type { AliyunClient } from '../../lib/aliyun/api.js';
-import type { ManualClock } from '../../lib/clock.js';
-import type { Config } from '../../lib/config/config.js';
 import { InvokeError } from '../../lib/errors.js';
 import { type TaskEvent, TaskEventBatchSchema } from '../../lib/events/task-event.js';
 import type { Invoker } from '../../lib/fc/invoker.js';
 import { silentLogger } from '../../lib/log.js';
 import type { SweepDeps } from '../../lib/monitor/run-sweep.js';
-import type { Store } from '../../lib/store/store.js';
-import type { Emulator, EmulatorOptions } from '../../local/emulator/index.js';
-import { startEmulatorStack } from './emulator-stack.js';
+import type { EmulatorOptions } from '../../local/emulator/index.js';
+import { type EmulatorStack, startEmulatorStack } from './emulator-stack.js';
 
 /**
  * An Invoker that keeps what it is handed (the alert function's side of the async invocation) and
@@ -36,19 +32,10 @@ export class RecordingInvoker implements Invoker {
   }
 }
 
-export interface MonitorHarness {
-  readonly emulator: Emulator;
-  /** Drives the emulator's task time and the sweep's clock together. */
-  readonly clock: ManualClock;
-  readonly config: Config;
-  readonly store: Store;
-  readonly client: AliyunClient;
+/** The emulator stack (emulator, clock, store, client, temp dir) with the sweep's invoker and deps. */
+export interface MonitorHarness extends EmulatorStack {
   readonly invoker: RecordingInvoker;
   readonly deps: SweepDeps;
-  readonly dir: string;
-  /** Moves time forward and lets the emulator apply its life cycle (and deliver callbacks). */
-  advance(ms: number): Promise<void>;
-  close(): Promise<void>;
 }
 
 /**
@@ -81,18 +68,7 @@ export async function startMonitorHarness(
       ...options.env,
     },
   });
-  const { emulator, clock, config, store, client, dir } = stack;
+  const { config, store, client, clock } = stack;
   const invoker = new RecordingInvoker();
-  return {
-    emulator,
-    clock,
-    config,
-    store,
-    client,
-    invoker,
-    deps: { config, store, client, invoker, clock, log: silentLogger },
-    dir,
-    advance: stack.advance,
-    close: stack.close,
-  };
+  return { ...stack, invoker, deps: { config, store, client, invoker, clock, log: silentLogger } };
 }

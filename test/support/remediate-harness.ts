@@ -1,6 +1,3 @@
-import type { AliyunClient } from '../../lib/aliyun/api.js';
-import type { ManualClock } from '../../lib/clock.js';
-import type { Config } from '../../lib/config/config.js';
 import type { RelayState } from '../../lib/events/resources.js';
 import { resourceKey } from '../../lib/events/resources.js';
 import { type EventSource, eventKey, type TaskEvent } from '../../lib/events/task-event.js';
@@ -8,9 +5,8 @@ import { silentLogger } from '../../lib/log.js';
 import { createNotifier } from '../../lib/notify/create-notifier.js';
 import type { FlushReport, Notice, Notifier } from '../../lib/notify/notice.js';
 import type { RemediationDeps } from '../../lib/remediate/remediation-deps.js';
-import type { Store } from '../../lib/store/store.js';
-import type { EmulatedTask, Emulator, EmulatorOptions, TaskInit } from '../../local/emulator/index.js';
-import { startEmulatorStack } from './emulator-stack.js';
+import type { EmulatedTask, EmulatorOptions, TaskInit } from '../../local/emulator/index.js';
+import { type EmulatorStack, startEmulatorStack } from './emulator-stack.js';
 
 const HOUR = 3_600_000;
 
@@ -36,19 +32,13 @@ export class RecordingNotifier implements Notifier {
   }
 }
 
-export interface RemediateHarness {
-  readonly emulator: Emulator;
-  /** Drives the emulator's task time and the alert function's clock together. */
-  readonly clock: ManualClock;
-  readonly config: Config;
-  readonly store: Store;
-  readonly client: AliyunClient;
+/**
+ * The emulator stack (emulator, clock, store, client, CLI env) with the alert function's notifier
+ * and deps, and short-hands for its tests.
+ */
+export interface RemediateHarness extends EmulatorStack {
   readonly notifier: RecordingNotifier;
   readonly deps: RemediationDeps;
-  /** The settings as environment variables (for spawning the CLI against the same emulator and store). */
-  readonly env: Record<string, string>;
-  /** Moves time forward and lets the emulator apply its life cycle. */
-  advance(ms: number): Promise<void>;
   /**
    * Adds a running relay task `match-<taskId>` with a source host of its own, well inside its
    * StartTime/EndTime window (an hour ago to a day ahead); `extra` overrides any of it.
@@ -59,7 +49,6 @@ export interface RemediateHarness {
   /** Successful-or-not calls of one action the emulator received. */
   calls(action: string): Array<{ params: Readonly<Record<string, string>>; status: number }>;
   key(taskId: string): string;
-  close(): Promise<void>;
 }
 
 /**
@@ -77,19 +66,13 @@ export async function startRemediateHarness(
     emulator: options.emulator,
     env: { LIVEWATCH_API_DEADLINE_MS: '5000', ...options.env },
   });
-  const { emulator, clock, config, store, client, env } = stack;
+  const { emulator, clock, config, store, client } = stack;
   const notifier = new RecordingNotifier(createNotifier({ config, store, clock, log: silentLogger }));
   let sequence = 0;
   return {
-    emulator,
-    clock,
-    config,
-    store,
-    client,
+    ...stack,
     notifier,
     deps: { config, store, client, notifier, clock, log: silentLogger },
-    env,
-    advance: stack.advance,
     addRunningTask(taskId, extra = {}) {
       return emulator.addTask({
         taskId,
@@ -124,6 +107,5 @@ export async function startRemediateHarness(
     key(taskId) {
       return resourceKey({ kind: 'relay', region: 'cn-shanghai', id: taskId });
     },
-    close: stack.close,
   };
 }
