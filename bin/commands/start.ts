@@ -95,10 +95,13 @@ export async function run(argv: string[]): Promise<number> {
     });
   }
 
-  // Demo-friendly timing unless set: sweep every 10 s, tick every 5 s, first messages after 5 s.
+  // Demo-friendly timing unless set: sweep every 10 s, tick every 5 s, first messages after 5 s,
+  // group updates (and resolved messages) every 30 s, a tripped breaker probes after 30 s.
   env.LIVEWATCH_POLL_INTERVAL_S ??= '10';
   env.LIVEWATCH_TICK_INTERVAL_S ??= '5';
   env.LIVEWATCH_GROUP_WAIT_S ??= '5';
+  env.LIVEWATCH_GROUP_INTERVAL_S ??= '30';
+  env.LIVEWATCH_BREAKER_COOLDOWN_S ??= '30';
   env.LIVEWATCH_CALLBACK_TOKENS ??= randomBytes(18).toString('base64url');
 
   // Validate everything before binding the port, so bad settings fail with their own message.
@@ -152,14 +155,18 @@ export async function run(argv: string[]): Promise<number> {
 
 /** Source hosts of the emulator's relay tasks, most used first: what `fault fail-source --host` takes. */
 function sourceHosts(emulator: Emulator): Array<[host: string, tasks: number]> {
-  const counts = new Map<string, number>();
+  const tasksByHost = new Map<string, Set<string>>();
   for (const task of emulator.tasks()) {
     for (const url of task.sourceUrls) {
-      const host = URL.canParse(url) ? new URL(url).hostname : undefined;
-      if (host) counts.set(host, (counts.get(host) ?? 0) + 1);
+      // vod sources are media ids, not URLs; url playlists may list one host several times.
+      if (!URL.canParse(url)) continue;
+      const host = new URL(url).hostname;
+      tasksByHost.set(host, (tasksByHost.get(host) ?? new Set()).add(task.taskId));
     }
   }
-  return [...counts].sort((a, b) => b[1] - a[1]);
+  return [...tasksByHost]
+    .map(([host, ids]): [string, number] => [host, ids.size])
+    .sort((a, b) => b[1] - a[1]);
 }
 
 function positiveInt(value: string | undefined, flag: string, allowZero = false): number {
