@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AliyunClient } from '../../lib/aliyun/api.js';
 import { createAliyunClient } from '../../lib/aliyun/create-aliyun-client.js';
 import { createMemoryRateLimiter } from '../../lib/aliyun/create-memory-rate-limiter.js';
@@ -122,11 +122,12 @@ describe('store-backed pacing', () => {
 });
 
 describe('two function instances against the emulator', () => {
+  // A fresh emulator per test: each starts from an empty server-side rate log.
   let emulator: Emulator;
-  beforeAll(async () => {
+  beforeEach(async () => {
     emulator = await startEmulator({ latencyMs: 0, qps: 40, tasks: 20, regions: ['cn-shanghai'] });
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await emulator.close();
   });
 
@@ -174,8 +175,6 @@ describe('two function instances against the emulator', () => {
   }, 60_000);
 
   it('exceeds it with separate in-process limiters (why the store is needed)', async () => {
-    // Wait out the previous test's window so this one starts from an empty server log.
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
     const clients = [0, 1].map(() =>
       instance(createMemoryRateLimiter({ limit: 40, windowMs: 1_100, clock: systemClock })),
     );
