@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TaskEvent } from '../../lib/events/task-event.js';
+import type { Invoker } from '../../lib/fc/invoker.js';
+import { silentLogger } from '../../lib/log.js';
+import { runSweep } from '../../lib/monitor/run-sweep.js';
+import { handleEvents } from '../../lib/remediate/handle-events.js';
+import { parseEventBatch } from '../../lib/remediate/parse-event-batch.js';
+import { runTick } from '../../lib/remediate/run-tick.js';
+import { type RemediateHarness, startRemediateHarness } from '../support/remediate-harness.js';
+
+/** Collects the batches the poller hands to the alert function. */
+class CollectingInvoker implements Invoker {
+  readonly batches: unknown[] = [];
+  async invokeAsync(_functionName: string, payload: string): Promise<void> {
+    this.batches.push(JSON.parse(payload));
+  }
+  events(): TaskEvent[] {
+    return this.batches.flatMap((batch) => parseEventBatch(batch));
+  }
+}
+
+let h: RemediateHarness;
+
+afterEach(async () => {
+  await h?.close();
+});
+
+async function sweep(invoker: Invoker): Promise<void> {
+  const { config, store, client, clock } = h;
+  const report = await runSweep({ config, store, client, invoker, clock, log: silentLogger });
+  expect(report.errors).toEqual([]);
+}
+
+describe('an offline task whose remediation was cut off', () => {
+  it('is reported once more after LIVEWATCH_OFFLINE_RECHECK_S and restarted then', async () => {
+    h = await startRemediateHarness({ env: { LIVEWATCH_OFFLINE_RECHECK_S: '600' } });
+    h.addRunningTask('lost-1');
+    await sweep(new CollectingInvoker());
+
+    // It goes offline. The sweep writes the snapshot and hands the event on — and the alert
+    // invocation that got it dies before restarting (FC killed the instance): the event is gone.
+    h.emulator.setTaskStatus('lost-1', 3, 'PullStreamFailed');
+    await h.advance(1_000);
+    const lost = new CollectingInvoker();
+    await sweep(lost);
+    expect(lost.events()).toEqual([expect.objectContaining({ trigger: 'transition', state: 'offline' })]);
+
+    // Nothing else would ever bring it up: the snapshot already says offline and no ledger has a re-check.
+    const quiet = new CollectingInvoker();
+    await h.advance(599_000 - 1_000);
+    await sweep(quiet);
+    await runTick(h.deps);
+    expect(quiet.events()).toEqual([]);
+    expect(h.calls('RestartLivePullToPush')).toEqual([]);
+
+    // After the re-check period the sweep reports it once more, and the alert function restarts it.
+    await h.advance(2_000);
+    const recheck = new CollectingInvoker();
+    await sweep(recheck);
+    const events = recheck.events();
+    expect(events).toEqual([
+      expect.objectContaining({ trigger: 'stuck', state: 'offline', reason: 'OfflineUnattended' }),
+    ]);
+    const report = await handleEvents(h.deps, events);
+    expect(report.outcomes[0]).toMatchObject({ action: 'restarted' });
+    expect(h.calls('RestartLivePullToPush')).toHaveLength(1);
+
+    // Reported once per offline period: a later sweep of the same state adds nothing.
+    const later = new CollectingInvoker();
+    await h.advance(3_600_000);
+    await sweep(later);
+    expect(later.events().filter((event) => event.reason === 'OfflineUnattended')).toEqual([]);
+  });
+
+  it('never re-reports a task a user stopped', async () => {
+    h = await startRemediateHarness({ env: { LIVEWATCH_OFFLINE_RECHECK_S: '600' } });
+    h.addRunningTask('stopped-1');
+    await sweep(new CollectingInvoker());
+    h.emulator.setTaskStatus('stopped-1', 3, 'TriggerByUser');
+    await h.advance(1_000);
+    await sweep(new CollectingInvoker());
+    const later = new CollectingInvoker();
+    await h.advance(6 * 3_600_000);
+    await sweep(later);
+    expect(later.events()).toEqual([]);
+  });
+});
