@@ -34,7 +34,7 @@ serve options:
   --qps N                  calls per second per AccessKey per action (default 10)
   --latency-ms L|MIN-MAX   per-call latency (default 50-100; 0 allowed)
   --speed X                virtual time speed factor (default 1)
-  --scenario FILE          scenario JSON (see docs/readme/emulator.md)
+  --scenario FILE          scenario JSON (see docs/emulator.md)
   --restart-new-task-id    RestartLivePullToPush returns a new TaskId
   --dst-conflicts          two tasks pushing to one DstUrl both fail (PushStreamFailed)
   --access-key-id ID --access-key-secret SECRET   fixed key pair (default: generated)
