@@ -34,8 +34,12 @@ const taskId = z
   .regex(/^[A-Za-z0-9_-]*$/, 'may contain only letters, digits, _ and -');
 const utcTime = z
   .string()
-  .regex(UTC_TIME, 'must be UTC yyyy-MM-ddTHH:mm:ssZ, e.g. 2024-08-26T10:30:00Z')
-  .refine((value) => !Number.isNaN(Date.parse(value)), 'is not a valid date');
+  .regex(UTC_TIME, { message: 'must be UTC yyyy-MM-ddTHH:mm:ssZ, e.g. 2024-08-26T10:30:00Z', abort: true })
+  // Date.parse rolls 2024-02-30 over to March 1st: a real calendar time formats back to itself.
+  .refine((value) => {
+    const ms = Date.parse(value);
+    return !Number.isNaN(ms) && `${new Date(ms).toISOString().slice(0, 19)}Z` === value;
+  }, 'is not a real calendar date and time');
 const intIn = (min: number, max: number, what = `an integer between ${min} and ${max}`) =>
   z
     .number({ error: `must be ${what}` })

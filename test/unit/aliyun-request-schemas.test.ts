@@ -203,6 +203,15 @@ describe('ICE list requests', () => {
     ).toEqual(['StartTime']);
   });
 
+  it.each(['2026-02-30T00:00:00Z', '2026-04-31T10:00:00Z', '2026-01-01T24:00:00Z'])(
+    'rejects %s, which is not a real calendar time (the API refuses it too)',
+    (time) => {
+      expect(
+        issuesOf(() => buildListRecordJobsRequest({ region: 'cn-shanghai', startTime: time }, 1)),
+      ).toEqual([{ path: 'StartTime', message: 'is not a real calendar date and time' }]);
+    },
+  );
+
   it('ListLiveRecordJobs accepts exactly 30 days', () => {
     expect(
       buildListRecordJobsRequest(
