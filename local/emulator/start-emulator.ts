@@ -43,6 +43,11 @@ import { SlidingWindowLimiter } from './sliding-window.js';
 export interface AccessKeyPair {
   readonly id: string;
   readonly secret: string;
+  /**
+   * The account the key belongs to: flow control counts per account, so keys of one account (a
+   * long-lived key and the STS keys of its functions' roles) share one budget. Default: the key id.
+   */
+  readonly accountId?: string;
 }
 
 export interface EmulatorOptions {
@@ -200,6 +205,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let restartNewTaskId = options.restartNewTaskId ?? false;
   const limiter = new SlidingWindowLimiter(options.qps ?? 10);
   const authenticator = new RequestAuthenticator(accessKeys);
+  const accountOf = new Map(accessKeys.map((key) => [key.id, key.accountId ?? key.id]));
   const callbacks = new CallbackDispatcher({
     clock,
     faults,
@@ -353,7 +359,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (action === '') throw apiErrors.missingParameter('Action');
       const handler = resolveHandler(action, version);
       if (handler === undefined) throw apiErrors.apiNotFound(action, version);
-      if (!limiter.tryAcquire(`${auth.accessKeyId}|${action}`)) {
+      if (!limiter.tryAcquire(`${accountOf.get(auth.accessKeyId) ?? auth.accessKeyId}|${action}`)) {
         if (stats !== undefined) stats.throttled += 1;
         throw apiErrors.throttled();
       }

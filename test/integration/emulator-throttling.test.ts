@@ -51,6 +51,18 @@ describe('flow control (10 calls per second per account per action, real time)',
     expect(await burst(emulator, 1)).toHaveLength(1);
   });
 
+  it('counts the keys of one account (a long-lived key and an STS key) against one budget', async () => {
+    const stsKey = { id: 'STS.one', secret: 'sts-secret-0001', accountId: '1234' };
+    emulator = await startEmulator({
+      latencyMs: 0,
+      accessKeys: [{ id: 'LTAIone', secret: 'one-secret-0001', accountId: '1234' }, stsKey],
+    });
+    expect(await burst(emulator, 10)).toEqual([]);
+    expect(await burst(emulator, 1, 'DescribeLivePullToPushList', stsKey)).toEqual([
+      '400 Throttling.User msg',
+    ]);
+  });
+
   it('admits calls again once the one-second window has slid past', async () => {
     emulator = await startEmulator({ latencyMs: 0, qps: 3 });
     expect(await burst(emulator, 4)).toHaveLength(1);
