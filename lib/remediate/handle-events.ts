@@ -53,10 +53,12 @@ export async function handleEvents(
   const deadline = options.budgetMs === undefined ? undefined : now + options.budgetMs;
   const ttlMs = deps.config.LIVEWATCH_DEDUPE_TTL_S * 1000;
   const fresh: TaskEvent[] = [];
-  for (const event of events) {
-    if (await deps.store.claim(claimKey(event), ttlMs, now)) fresh.push(event);
-  }
   try {
+    // Inside the try: a store failure on the third claim must give back the first two, or FC's
+    // retry of this batch would take them for duplicates and lose them.
+    for (const event of events) {
+      if (await deps.store.claim(claimKey(event), ttlMs, now)) fresh.push(event);
+    }
     return await handleClaimed(deps, policy, fresh, events.length, deadline);
   } catch (error) {
     // The whole batch will be retried by FC: let the retry process these events again.
