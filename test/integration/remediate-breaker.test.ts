@@ -111,3 +111,26 @@ describe('mass-failure circuit breaker', () => {
     expect(h.calls('RestartLivePullToPush')).toHaveLength(0);
   });
 });
+
+describe('mass-failure circuit breaker per region', () => {
+  it('trips once for a region whose tasks of different sources fail together, and pauses their restarts', async () => {
+    h = await startRemediateHarness({
+      env: { LIVEWATCH_BREAKER_THRESHOLD: '5', LIVEWATCH_BREAKER_WINDOW_S: '120' },
+    });
+    const ids = Array.from({ length: 5 }, (_, i) => `region-${i}`);
+    for (const id of ids) {
+      addRunningTask(id, `origin-${id}.example.com`);
+      h.emulator.setTaskStatus(id, 3, 'PushStreamFailed');
+    }
+
+    const report = await handleEvents(
+      h.deps,
+      ids.map((id) => h.eventFor(id, 'offline', { reason: 'PushStreamFailed' })),
+    );
+
+    expect((await h.store.breakers.get('region:cn-shanghai'))?.value.state).toBe('open');
+    expect(report.outcomes.map((o) => o.action)).toEqual(ids.map(() => 'paused'));
+    expect(restartsOf(ids)).toBe(0);
+    expect(h.notifier.of('MassFailure')).toHaveLength(1);
+  });
+});
