@@ -33,6 +33,7 @@ export const handler = async (event: Buffer, context: FcContext): Promise<SweepS
       store: runtime.store,
       client: runtime.client(credentials, context.accountId),
       invoker: runtime.invoker,
+      notifier: runtime.notifier,
       clock: runtime.clock,
       log,
     },

@@ -7,12 +7,14 @@ import { type ResourceKind, refOf, resourceKey, type TaskState } from '../events
 import type { EventTrigger, TaskEvent } from '../events/task-event.js';
 import type { Invoker } from '../fc/invoker.js';
 import type { Logger } from '../log.js';
+import type { Notifier } from '../notify/notice.js';
 import type { Store, SweepCursor } from '../store/store.js';
 import { createEnrolmentQueue } from './create-enrolment-queue.js';
 import type { StuckPolicy } from './detect-stuck.js';
 import { diffSnapshot } from './diff-snapshot.js';
 import { emitEvents } from './emit-events.js';
 import type { EnrolPolicy } from './enrol-relay-task.js';
+import { enrolledNotice } from './enrolled-notice.js';
 import { findDisappeared } from './find-disappeared.js';
 import { listScopePages } from './list-scope-pages.js';
 import {
@@ -33,6 +35,8 @@ export interface SweepDeps {
   readonly invoker: Invoker;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Told about every enrolment (an info notice); without it enrolments are only in the report and history. */
+  readonly notifier?: Notifier;
 }
 
 export interface SweepOptions {
@@ -279,7 +283,10 @@ async function sweep(
 
   const enrolled = await enrolment.finish();
   for (const result of enrolled.results) {
-    if (result.ok) continue;
+    if (result.ok) {
+      await deps.notifier?.notify(enrolledNotice(result, clock.now()));
+      continue;
+    }
     errors.push({
       scope: `relay:${result.region}`,
       id: result.taskId,

@@ -1,8 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildCallbackUrl } from '../../lib/callback/callback-url.js';
 import { resourceKey } from '../../lib/events/resources.js';
+import { silentLogger } from '../../lib/log.js';
 import { runSweep } from '../../lib/monitor/run-sweep.js';
+import { createNotifier } from '../../lib/notify/create-notifier.js';
 import { type MonitorHarness, startMonitorHarness } from '../support/monitor-harness.js';
+import { RecordingNotifier } from '../support/remediate-harness.js';
 
 const BASE = 'https://livewatch.cn-shanghai.fcapp.run';
 const CURRENT = 'current-token-0123456789';
@@ -89,6 +92,34 @@ describe('enrolment of callback URLs during a sweep', () => {
     expect(JSON.stringify(entry)).not.toContain('owner-secret-value');
     expect(updates().map((request) => request.params.TaskId)).not.toContain(tasks.ours.taskId);
     expect(updates().map((request) => request.params.TaskId)).not.toContain(tasks.exited.taskId);
+  });
+
+  it('hands the notifier one info notice per enrolment, naming no URL', async () => {
+    const tasks = await setup('takeover');
+    const { config, store, clock } = h;
+    const notifier = new RecordingNotifier(createNotifier({ config, store, clock, log: silentLogger }));
+    await runSweep({ ...h.deps, notifier });
+
+    expect(notifier.notices.map((notice) => [notice.resource?.id, notice.reason]).sort()).toEqual(
+      [
+        [tasks.none.taskId, 'Enrolled'],
+        [tasks.stale.taskId, 'Enrolled'],
+        [tasks.foreign.taskId, 'TakenOver'],
+      ].sort(),
+    );
+    for (const notice of notifier.notices) {
+      expect(notice).toMatchObject({
+        severity: 'info',
+        status: 'firing',
+        kind: 'relay',
+        region: 'cn-shanghai',
+      });
+      expect(JSON.stringify(notice)).not.toMatch(/current-token|owner-secret|https?:/);
+    }
+
+    // Nothing new to enrol on the next sweep: nothing new to tell.
+    await runSweep({ ...h.deps, notifier });
+    expect(notifier.notices).toHaveLength(3);
   });
 
   it('changes nothing when enrolment is off', async () => {
