@@ -165,6 +165,8 @@ export function createAliyunClient(deps: AliyunClientDeps): AliyunClient {
     });
     const deadline = clock.now() + config.LIVEWATCH_API_DEADLINE_MS;
     let lastError: AliyunApiError | undefined;
+    // A failed attempt the server may still have carried out (5xx, timeout, reset).
+    let mayHaveActed: AliyunApiError | undefined;
     for (let attempt = 0; ; attempt += 1) {
       let permit: RatePermit;
       try {
@@ -214,6 +216,27 @@ export function createAliyunClient(deps: AliyunClientDeps): AliyunClient {
         permit.release();
       }
       if (isThrottlingCode(error.code)) counters.throttled += 1;
+      if (
+        mayHaveActed !== undefined &&
+        spec === ACTIONS.restartRelayTask &&
+        error.code === 'CodeTaskNotExist'
+      ) {
+        // The earlier attempt most likely restarted the task under a new TaskId, which we never saw:
+        // "no such task" would be a false "gone". Report the earlier failure, with the outcome unknown.
+        counters.failures += 1;
+        throw new AliyunApiError(
+          `${spec.action}: outcome unknown: an attempt failed (${mayHaveActed.code}) and the retry answered CodeTaskNotExist, so the task may have been restarted under a new TaskId`,
+          {
+            action: spec.action,
+            code: mayHaveActed.code,
+            requestId: error.requestId,
+            httpStatus: mayHaveActed.httpStatus,
+            retryable: true,
+            cause: error,
+          },
+        );
+      }
+      if (error.retryable && !surelyNotActedOn(error)) mayHaveActed = error;
       lastError = error;
       if (!error.retryable || (!spec.idempotent && !surelyNotActedOn(error))) {
         counters.failures += 1;

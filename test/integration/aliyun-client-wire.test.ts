@@ -307,6 +307,22 @@ describe('retries', () => {
     expect(throttled.seen).toHaveLength(2);
   });
 
+  it('does not report a re-keyed Restart as a missing task when the retry answers CodeTaskNotExist', async () => {
+    const ref = { region: 'cn-shanghai', taskId: 'old-id' };
+    // The first Restart is carried out (under a new TaskId) but its answer is lost.
+    const lost = await scriptedServer([resetSocket, apiError(400, 'CodeTaskNotExist')]);
+    const error = await rejectionOf(clientFor(lost.endpoint).restartRelayTask(ref));
+    expect(error).toMatchObject({ action: 'RestartLivePullToPush', code: 'ECONNRESET', retryable: true });
+    expect(error.message).toContain('outcome unknown');
+    expect(lost.seen).toHaveLength(2);
+    // Without an earlier doubtful attempt, CodeTaskNotExist is the answer.
+    const missing = await scriptedServer([apiError(400, 'CodeTaskNotExist')]);
+    expect(await rejectionOf(clientFor(missing.endpoint).restartRelayTask(ref))).toMatchObject({
+      code: 'CodeTaskNotExist',
+      retryable: false,
+    });
+  });
+
   it('surfaces CodeTaskNotExist from Describe without retrying', async () => {
     const server = await scriptedServer([apiError(400, 'CodeTaskNotExist')]);
     const error = await rejectionOf(
