@@ -403,6 +403,30 @@ describe('ICE record and transcode jobs', () => {
     ).toBe('InvalidParameter');
   });
 
+  it('gets a record job and a transcode job by JobId, deletes the transcode job, and answers an unknown id', async () => {
+    const record = h.emulator.addRecordJob({ name: 'kept record', status: 'started' });
+    const transcode = h.emulator.addTranscodeJob({ name: 'doomed ladder', status: 1 });
+    expect((await h.ice('GetLiveRecordJob', { JobId: record.jobId })).RecordJob).toMatchObject({
+      JobId: record.jobId,
+      Name: 'kept record',
+      Status: 'started',
+    });
+    const ref = { JobId: transcode.jobId };
+    expect((await h.ice('GetLiveTranscodeJob', ref, { method: 'POST' })).Job).toMatchObject({
+      JobId: transcode.jobId,
+      Status: 1,
+    });
+    await h.ice('DeleteLiveTranscodeJob', ref, { method: 'POST' });
+    expect(h.emulator.transcodeJobs()).toHaveLength(0);
+    expect(await h.iceError('GetLiveTranscodeJob', ref, { method: 'POST' })).toBe(
+      'InvalidParameter.ResourceNotFound',
+    );
+    expect(await h.iceError('GetLiveRecordJob', { JobId: 'no-such-job' })).toBe(
+      'InvalidParameter.ResourceNotFound',
+    );
+    expect(await h.iceError('GetLiveRecordJob', {})).toBe('MissingParameter');
+  });
+
   it('starts a scheduled transcode job at TimedConfig.StartTime and stops it at EndTime', async () => {
     const now = h.clock.now();
     await h.ice(
