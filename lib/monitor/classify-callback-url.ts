@@ -2,8 +2,9 @@
  * How a relay task's CallbackUrl relates to livewatch:
  * - `missing`: none, so the task sends no callbacks (enrol it);
  * - `ours`: livewatch's receiver with an accepted token (leave it alone);
- * - `ours-stale`: livewatch's receiver with a token no longer accepted (rotated out; re-enrol, never
- *   "forward" to ourselves);
+ * - `ours-stale`: livewatch's receiver with a token no longer accepted (rotated out), or naming another
+ *   region than the task's in `?region=` (its callbacks would be verified, and snapshotted, in the wrong
+ *   region); re-enrol, never "forward" to ourselves;
  * - `foreign`: someone else's receiver (take over only when LIVEWATCH_ENROL=takeover).
  */
 export type CallbackUrlClass = 'missing' | 'ours' | 'ours-stale' | 'foreign';
@@ -12,6 +13,7 @@ export function classifyCallbackUrl(
   url: string | undefined,
   baseUrl: string,
   acceptedTokens: readonly string[],
+  taskRegion?: string,
 ): CallbackUrlClass {
   if (url === undefined || url.trim() === '') return 'missing';
   let target: URL;
@@ -26,7 +28,9 @@ export function classifyCallbackUrl(
   const prefix = `${base.pathname.replace(/\/+$/, '')}/callback/`;
   if (target.origin !== base.origin || !target.pathname.startsWith(prefix)) return 'foreign';
   const token = target.pathname.slice(prefix.length).split('/')[0] ?? '';
-  return acceptedTokens.includes(decodeSegment(token)) ? 'ours' : 'ours-stale';
+  if (!acceptedTokens.includes(decodeSegment(token))) return 'ours-stale';
+  const region = target.searchParams.get('region');
+  return taskRegion !== undefined && region !== null && region !== taskRegion ? 'ours-stale' : 'ours';
 }
 
 function decodeSegment(segment: string): string {

@@ -20,13 +20,13 @@ export type EnrolAction = 'enrol' | 'takeover' | 'none';
 
 /**
  * What enrolment would do with a task: give livewatch's URL to a task without one (or with a
- * rotated-out livewatch token), take over another receiver's URL only in `takeover` mode, and
+ * rotated-out livewatch token, or livewatch's URL for another region), take over another receiver's URL only in `takeover` mode, and
  * leave alone tasks already reporting to livewatch and exited tasks (Update is pointless there).
  */
 export function enrolActionFor(task: RelayTask, policy: EnrolPolicy): EnrolAction {
   if (policy.mode === 'off' || policy.baseUrl === undefined || policy.tokens.length === 0) return 'none';
   if (task.state === 'exited') return 'none';
-  switch (classifyCallbackUrl(task.callbackUrl, policy.baseUrl, policy.tokens)) {
+  switch (classifyCallbackUrl(task.callbackUrl, policy.baseUrl, policy.tokens, task.region)) {
     case 'ours':
       return 'none';
     case 'missing':

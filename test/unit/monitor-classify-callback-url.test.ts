@@ -17,6 +17,13 @@ describe('classifyCallbackUrl', () => {
     expect(classifyCallbackUrl(`${base}/callback/${tokens[1]}`, base, tokens)).toBe('ours');
   });
 
+  it('calls livewatch with another region than the task’s stale, and a URL without a region ours', () => {
+    const url = `${base}/callback/${tokens[0]}?region=cn-shanghai`;
+    expect(classifyCallbackUrl(url, base, tokens, 'cn-shanghai')).toBe('ours');
+    expect(classifyCallbackUrl(url, base, tokens, 'cn-beijing')).toBe('ours-stale');
+    expect(classifyCallbackUrl(`${base}/callback/${tokens[0]}`, base, tokens, 'cn-beijing')).toBe('ours');
+  });
+
   it('calls livewatch with a rotated-out token stale', () => {
     expect(classifyCallbackUrl(`${base}/callback/old-token-0123456789`, base, tokens)).toBe('ours-stale');
   });

@@ -38,6 +38,18 @@ describe('enrolActionFor', () => {
     expect(enrolActionFor(none, policy('missing', { tokens: [] }))).toBe('none');
   });
 
+  it('re-enrols a task whose livewatch URL names another region, so its callbacks are verified where it lives', () => {
+    const elsewhere = relayTask({
+      taskId: 't7',
+      status: 1,
+      callbackUrl: `${base}/callback/token-a-0123456789abcdef?region=cn-beijing`,
+    });
+    expect(elsewhere.region).not.toBe('cn-beijing');
+    expect(enrolActionFor(elsewhere, policy('missing'))).toBe('enrol');
+    const home = relayTask({ ...elsewhere, callbackUrl: policy('missing').callbackUrlFor(elsewhere.region) });
+    expect(enrolActionFor(home, policy('missing'))).toBe('none');
+  });
+
   it('enrols stopped and not-yet-started tasks too (Update is allowed there)', () => {
     expect(enrolActionFor(relayTask({ taskId: 't5', status: 3 }), policy('missing'))).toBe('enrol');
     expect(enrolActionFor(relayTask({ taskId: 't6', status: 0 }), policy('missing'))).toBe('enrol');
