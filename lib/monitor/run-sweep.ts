@@ -347,7 +347,12 @@ async function sweep(
 
 function enrolPolicyOf(config: Config, dryRun: boolean): EnrolPolicy {
   const baseUrl = config.LIVEWATCH_CALLBACK_BASE_URL;
-  const enabled = !dryRun && baseUrl !== undefined && config.LIVEWATCH_CALLBACK_TOKENS.length > 0;
+  // LIVEWATCH_DRY_RUN promises no mutating API call at all, and enrolment is an UpdateLivePullToPush.
+  const enabled =
+    !dryRun &&
+    !config.LIVEWATCH_DRY_RUN &&
+    baseUrl !== undefined &&
+    config.LIVEWATCH_CALLBACK_TOKENS.length > 0;
   return {
     mode: enabled ? config.LIVEWATCH_ENROL : 'off',
     baseUrl,

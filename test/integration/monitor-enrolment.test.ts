@@ -129,6 +129,17 @@ describe('enrolment of callback URLs during a sweep', () => {
     expect(report.enrolments).toEqual([]);
   });
 
+  it('enrols nothing under LIVEWATCH_DRY_RUN, which promises no mutating call', async () => {
+    h = await startMonitorHarness({ env: { ...enrolEnv('takeover'), LIVEWATCH_DRY_RUN: 'true' } });
+    const task = h.emulator.addTask({ callbackUrl: FOREIGN });
+    h.emulator.addTask({});
+    const report = await runSweep(h.deps);
+    expect(updates()).toEqual([]);
+    expect(report.enrolments).toEqual([]);
+    expect(h.emulator.task(task.taskId)?.callbackUrl).toBe(FOREIGN);
+    expect(await h.store.forwards.list()).toEqual([]);
+  });
+
   it('enrols at most LIVEWATCH_ENROL_MAX_PER_SWEEP tasks per sweep and the rest on later sweeps', async () => {
     h = await startMonitorHarness({ env: { ...enrolEnv('missing'), LIVEWATCH_ENROL_MAX_PER_SWEEP: '3' } });
     for (let index = 0; index < 7; index += 1) h.emulator.addTask({});
