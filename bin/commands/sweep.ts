@@ -67,6 +67,7 @@ export async function run(argv: string[]): Promise<number> {
         store: runtime.store,
         client: runtime.client(),
         invoker: runtime.invoker,
+        notifier: runtime.notifier,
         clock: runtime.clock,
         log,
       },
