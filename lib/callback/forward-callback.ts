@@ -1,6 +1,5 @@
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { redact } from '../redact.js';
 
 /** Posts a callback body to another receiver; resolves in every case (failures are logged, never thrown). */
 export type ForwardCallback = (url: string, body: Buffer, contentType: string | undefined) => Promise<void>;
@@ -23,15 +22,28 @@ export function createForwarder(options: { timeoutMs: number; log: Logger }): Fo
       await response.arrayBuffer();
       if (!response.ok) {
         options.log.warn('forwarding a callback to the original receiver got a non-2xx answer', {
-          url: redact(url),
+          host: hostOf(url),
           status: response.status,
         });
       }
     } catch (error) {
       options.log.warn('forwarding a callback to the original receiver failed', {
-        url: redact(url),
+        host: hostOf(url),
         error: describeError(error),
       });
     }
   };
+}
+
+/**
+ * Only the host of the owner's URL is logged: its path or query may carry the owner's own secret in a
+ * parameter livewatch's redaction does not know (`?secret=…`).
+ */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    // Not parseable: say so rather than echo something that might be a secret.
+    return 'unparseable URL';
+  }
 }

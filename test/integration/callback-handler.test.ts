@@ -372,6 +372,19 @@ describe('callback function: forwarding taken-over tasks', () => {
     expect(h.logLines.some((line) => line.includes('forwarding a callback'))).toBe(true);
   });
 
+  it("logs only the host of the owner's URL when forwarding fails, never its secret", async () => {
+    const failing = await startReceiver(500);
+    const originalUrl = `${failing.url}?secret=owner-secret-value`;
+    await h.store.forwards.put(relayKey('task-stopped-1'), { originalUrl, since: 0 }, null);
+    expect((await h.send({ body: fixtureBuffer('callbacks/offline-by-user.json') })).statusCode).toBe(200);
+    await failing.close();
+
+    const lines = h.logLines.filter((line) => line.includes('forwarding a callback'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(new URL(failing.url).host);
+    expect(h.logLines.join('\n')).not.toContain('owner-secret-value');
+  });
+
   it('does not forward duplicates', async () => {
     const receiver = await startReceiver(200);
     await h.store.forwards.put(relayKey('task-stopped-1'), { originalUrl: receiver.url, since: 0 }, null);
