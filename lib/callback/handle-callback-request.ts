@@ -54,7 +54,7 @@ const FORWARD_TIMEOUT_MS = 2_000;
  * const response = await handleCallbackRequest({ config, store, invoker, clock, log }, request);
  */
 export async function handleCallbackRequest(deps: CallbackDeps, request: HttpRequest): Promise<HttpResponse> {
-  const segments = request.path.split('/').slice(1);
+  const segments = withoutBasePath(request.path, deps.config.LIVEWATCH_CALLBACK_BASE_URL).split('/').slice(1);
   if (segments[0] === 'healthz' && segments.length <= 2 && (segments[1] ?? '') === '') {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       throw new MethodNotAllowedError(request.method, ['GET', 'HEAD']);
@@ -76,6 +76,16 @@ export async function handleCallbackRequest(deps: CallbackDeps, request: HttpReq
     throw new RequestRejectedError(413, `body of ${request.body.length} bytes exceeds ${maxBytes} bytes`);
   }
   return receiveCallback(deps, request, regionOf(request));
+}
+
+/**
+ * Enrolled URLs keep the base URL's path (`https://gw.example.com/livewatch/callback/<token>`); a custom
+ * domain routing that prefix to the function passes it on, so it is taken off before routing.
+ */
+function withoutBasePath(path: string, baseUrl: string | undefined): string {
+  if (baseUrl === undefined) return path;
+  const prefix = new URL(baseUrl).pathname.replace(/\/+$/, '');
+  return prefix !== '' && path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : path;
 }
 
 function regionOf(request: HttpRequest): string | undefined {

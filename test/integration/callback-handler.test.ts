@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildCallbackUrl } from '../../lib/callback/callback-url.js';
 import { resourceKey } from '../../lib/events/resources.js';
 import { OLD_TOKEN, startCallbackHarness, TOKEN } from '../support/fc-callback-harness.js';
 import { fixtureBuffer, fixtureJson } from '../support/fc-context.js';
@@ -81,6 +82,24 @@ describe('callback function: accepted callbacks', () => {
     await h.send({ body: fixtureBuffer('callbacks/offline-by-user.json'), query: { region: 'cn-beijing' } });
     expect(h.invocations()[0]?.[0]?.resource.region).toBe('cn-beijing');
     expect(await h.store.getHistory(relayKey('task-stopped-1', 'cn-beijing'))).toHaveLength(1);
+  });
+
+  it('accepts callbacks under the path of a base URL that has one, as enrolled URLs carry it', async () => {
+    const prefixed = await startCallbackHarness({
+      env: { LIVEWATCH_CALLBACK_BASE_URL: 'https://gw.example.com/livewatch/' },
+    });
+    try {
+      const url = new URL(buildCallbackUrl(prefixed.config, 'cn-shanghai') ?? '');
+      expect(url.pathname).toBe(`/livewatch/callback/${TOKEN}`);
+      expect((await prefixed.send({ path: url.pathname, body: sample() })).statusCode).toBe(200);
+      expect((await prefixed.send({ path: '/livewatch/callback/wrong-token-0123456789' })).statusCode).toBe(
+        401,
+      );
+      expect((await prefixed.send({ path: '/livewatch/healthz', method: 'GET' })).statusCode).toBe(200);
+      expect(prefixed.invocations()).toHaveLength(1);
+    } finally {
+      await prefixed.close();
+    }
   });
 
   it('logs an unrecognised event name but accepts it', async () => {
