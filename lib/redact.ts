@@ -3,7 +3,7 @@
  * through `redact`: it masks registered secrets (AccessKey secrets, webhook tokens, callback
  * tokens) wherever they appear, and the secret-bearing parts of URLs we know about: Live auth
  * keys (`auth_key=`), DingTalk `access_token=`/`sign=`, WeCom `key=`, Feishu and Slack hook paths,
- * and livewatch's own `/callback/<token>` path.
+ * livewatch's own `/callback/<token>` path, and passwords in URLs (`redis://:pw@host`).
  */
 const registered = new Set<string>();
 
@@ -21,6 +21,10 @@ const URL_SECRET_PATTERNS: ReadonlyArray<[RegExp, string]> = [
   [/(\/open-apis\/bot\/v2\/hook\/)[^\s"'?#]+/gi, '$1***'],
   [/(\/callback\/)[^\s"'?#/]+/g, '$1***'],
   [/(Signature=|Credential=)[^,\s"']+/g, '$1***'],
+  // user:password@ in any URL (LIVEWATCH_STORE_URL=redis://:pw@host:6379): keep the user, mask the password.
+  [/(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@"']*:)[^@\s/"']+@/gi, '$1***@'],
+  // An STS token inside a percent-encoded V1 string-to-sign, as the API echoes it in SignatureDoesNotMatch.
+  [/(SecurityToken%3D)[^%&\s"']+/g, '$1***'],
 ];
 
 export function redact(text: string): string {

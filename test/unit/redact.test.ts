@@ -33,6 +33,24 @@ describe('redact', () => {
     expect(out).toContain('?region=cn-shanghai');
   });
 
+  it('masks passwords in URLs, keeping the user and host', () => {
+    expect(redact('store redis://:hunter2secretpw@127.0.0.1:6459/0')).toBe(
+      'store redis://:***@127.0.0.1:6459/0',
+    );
+    expect(redact('rediss://default:p%40ss@r-bp1.redis.rds.aliyuncs.com:6379')).toBe(
+      'rediss://default:***@r-bp1.redis.rds.aliyuncs.com:6379',
+    );
+    expect(redact('redis://127.0.0.1:6379 and https://example.com:8443/x')).toBe(
+      'redis://127.0.0.1:6379 and https://example.com:8443/x',
+    );
+  });
+
+  it('masks an STS token echoed inside a percent-encoded string to sign', () => {
+    const echoed =
+      'GET&%2F&AccessKeyId%3DSTS.abc%26SecurityToken%3DCAIS9gF1q6Ft5B2yfSjIr5b%26Timestamp%3D2026';
+    expect(redact(echoed)).toBe('GET&%2F&AccessKeyId%3DSTS.abc%26SecurityToken%3D***%26Timestamp%3D2026');
+  });
+
   it('is applied to every log line', () => {
     const lines: string[] = [];
     registerSecrets('webhook-secret-123');
