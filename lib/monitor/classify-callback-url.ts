@@ -2,9 +2,10 @@
  * How a relay task's CallbackUrl relates to livewatch:
  * - `missing`: none, so the task sends no callbacks (enrol it);
  * - `ours`: livewatch's receiver with an accepted token (leave it alone);
- * - `ours-stale`: livewatch's receiver with a token no longer accepted (rotated out), or naming another
- *   region than the task's in `?region=` (its callbacks would be verified, and snapshotted, in the wrong
- *   region); re-enrol, never "forward" to ourselves;
+ * - `ours-stale`: livewatch's receiver with a token no longer accepted (rotated out), or for another
+ *   region than the task's — by its `?region=`, or, without one, by the receiver's default region
+ *   (its callbacks would be verified, and snapshotted, in the wrong region); re-enrol, never
+ *   "forward" to ourselves;
  * - `foreign`: someone else's receiver (take over only when LIVEWATCH_ENROL=takeover).
  */
 export type CallbackUrlClass = 'missing' | 'ours' | 'ours-stale' | 'foreign';
@@ -14,6 +15,8 @@ export function classifyCallbackUrl(
   baseUrl: string,
   acceptedTokens: readonly string[],
   taskRegion?: string,
+  /** The region the receiver files a callback under when its URL has no `?region=` (and no TaskInfo.Region). */
+  defaultRegion?: string,
 ): CallbackUrlClass {
   if (url === undefined || url.trim() === '') return 'missing';
   let target: URL;
@@ -29,8 +32,8 @@ export function classifyCallbackUrl(
   if (target.origin !== base.origin || !target.pathname.startsWith(prefix)) return 'foreign';
   const token = target.pathname.slice(prefix.length).split('/')[0] ?? '';
   if (!acceptedTokens.includes(decodeSegment(token))) return 'ours-stale';
-  const region = target.searchParams.get('region');
-  return taskRegion !== undefined && region !== null && region !== taskRegion ? 'ours-stale' : 'ours';
+  const region = target.searchParams.get('region') ?? defaultRegion;
+  return taskRegion !== undefined && region !== undefined && region !== taskRegion ? 'ours-stale' : 'ours';
 }
 
 function decodeSegment(segment: string): string {

@@ -14,6 +14,11 @@ export interface EnrolPolicy {
   readonly tokens: readonly string[];
   /** livewatch's callback URL for a task of this region. */
   readonly callbackUrlFor: (region: string) => string;
+  /**
+   * Where the receiver files a callback whose URL has no `?region=` (the first LIVEWATCH_LIVE_REGIONS
+   * entry): such a URL on a task of another region is re-enrolled with the task's region.
+   */
+  readonly defaultRegion?: string | undefined;
 }
 
 export type EnrolAction = 'enrol' | 'takeover' | 'none';
@@ -26,7 +31,9 @@ export type EnrolAction = 'enrol' | 'takeover' | 'none';
 export function enrolActionFor(task: RelayTask, policy: EnrolPolicy): EnrolAction {
   if (policy.mode === 'off' || policy.baseUrl === undefined || policy.tokens.length === 0) return 'none';
   if (task.state === 'exited') return 'none';
-  switch (classifyCallbackUrl(task.callbackUrl, policy.baseUrl, policy.tokens, task.region)) {
+  switch (
+    classifyCallbackUrl(task.callbackUrl, policy.baseUrl, policy.tokens, task.region, policy.defaultRegion)
+  ) {
     case 'ours':
       return 'none';
     case 'missing':

@@ -359,6 +359,7 @@ function enrolPolicyOf(config: Config, dryRun: boolean): EnrolPolicy {
     tokens: config.LIVEWATCH_CALLBACK_TOKENS,
     // Defined whenever enrolment is enabled (base URL and a token are set), checked just above.
     callbackUrlFor: (region) => buildCallbackUrl(config, region) ?? '',
+    defaultRegion: config.LIVEWATCH_LIVE_REGIONS[0],
   };
 }
 

@@ -129,6 +129,21 @@ describe('enrolment of callback URLs during a sweep', () => {
     expect(report.enrolments).toEqual([]);
   });
 
+  it('re-enrols a region-less livewatch URL on a task outside the default region, with its region', async () => {
+    h = await startMonitorHarness({
+      env: { ...enrolEnv('missing'), LIVEWATCH_LIVE_REGIONS: 'cn-shanghai,cn-beijing' },
+    });
+    const bare = `${BASE}/callback/${CURRENT}`;
+    const home = h.emulator.addTask({ region: 'cn-shanghai', callbackUrl: bare });
+    const away = h.emulator.addTask({ region: 'cn-beijing', callbackUrl: bare });
+
+    await runSweep(h.deps);
+
+    expect(updates().map((request) => request.params.TaskId)).toEqual([away.taskId]);
+    expect(h.emulator.task(away.taskId)?.callbackUrl).toBe(buildCallbackUrl(h.config, 'cn-beijing'));
+    expect(h.emulator.task(home.taskId)?.callbackUrl).toBe(bare);
+  });
+
   it('enrols nothing under LIVEWATCH_DRY_RUN, which promises no mutating call', async () => {
     h = await startMonitorHarness({ env: { ...enrolEnv('takeover'), LIVEWATCH_DRY_RUN: 'true' } });
     const task = h.emulator.addTask({ callbackUrl: FOREIGN });

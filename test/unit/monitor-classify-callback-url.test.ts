@@ -24,6 +24,15 @@ describe('classifyCallbackUrl', () => {
     expect(classifyCallbackUrl(`${base}/callback/${tokens[0]}`, base, tokens, 'cn-beijing')).toBe('ours');
   });
 
+  it('calls a URL without a region stale for a task outside the receiver’s default region', () => {
+    const url = `${base}/callback/${tokens[0]}`;
+    expect(classifyCallbackUrl(url, base, tokens, 'cn-shanghai', 'cn-shanghai')).toBe('ours');
+    expect(classifyCallbackUrl(url, base, tokens, 'cn-beijing', 'cn-shanghai')).toBe('ours-stale');
+    expect(classifyCallbackUrl(`${url}?region=cn-beijing`, base, tokens, 'cn-beijing', 'cn-shanghai')).toBe(
+      'ours',
+    );
+  });
+
   it('calls livewatch with a rotated-out token stale', () => {
     expect(classifyCallbackUrl(`${base}/callback/old-token-0123456789`, base, tokens)).toBe('ours-stale');
   });
