@@ -29,24 +29,38 @@ function relayNotice(
   return { ...fields, kind: 'relay', region: task.region, resource: relayRefOf(task) };
 }
 
+/** A relay alert that fires and later resolves under one id (`<resource key>:<suffix>`). */
+function relayAlert(
+  task: Pick<RelayTask, 'taskId' | 'region' | 'name'>,
+  status: Status,
+  at: number,
+  detail: string,
+  alert: { suffix: string; severity: Notice['severity']; reason: string; firing: string; resolved: string },
+): Notice {
+  const key = resourceKey({ kind: 'relay', region: task.region, id: task.taskId });
+  return relayNotice(task, {
+    id: `${key}:${alert.suffix}`,
+    status,
+    severity: alert.severity,
+    reason: alert.reason,
+    title: `relay ${label(task)} ${status === 'firing' ? alert.firing : alert.resolved}`,
+    text: detail,
+    at,
+  });
+}
+
 export function offlineNotice(
   task: Pick<RelayTask, 'taskId' | 'region' | 'name' | 'invalidReason'>,
   status: Status,
   at: number,
   detail: string,
 ): Notice {
-  const key = resourceKey({ kind: 'relay', region: task.region, id: task.taskId });
-  return relayNotice(task, {
-    id: `${key}:offline`,
-    status,
+  return relayAlert(task, status, at, detail, {
+    suffix: 'offline',
     severity: 'critical',
     reason: 'Offline',
-    title:
-      status === 'firing'
-        ? `relay ${label(task)} offline (${task.invalidReason ?? 'no reason given'})`
-        : `relay ${label(task)} running again`,
-    text: detail,
-    at,
+    firing: `offline (${task.invalidReason ?? 'no reason given'})`,
+    resolved: 'running again',
   });
 }
 
@@ -56,18 +70,12 @@ export function recoveringNotice(
   at: number,
   detail: string,
 ): Notice {
-  const key = resourceKey({ kind: 'relay', region: task.region, id: task.taskId });
-  return relayNotice(task, {
-    id: `${key}:recovering`,
-    status,
+  return relayAlert(task, status, at, detail, {
+    suffix: 'recovering',
     severity: 'warning',
     reason: 'Recovering',
-    title:
-      status === 'firing'
-        ? `relay ${label(task)} recovering (${task.invalidReason ?? 'platform retrying'})`
-        : `relay ${label(task)} no longer recovering`,
-    text: detail,
-    at,
+    firing: `recovering (${task.invalidReason ?? 'platform retrying'})`,
+    resolved: 'no longer recovering',
   });
 }
 
@@ -184,17 +192,11 @@ export function notStartedNotice(
   at: number,
   detail: string,
 ): Notice {
-  const key = resourceKey({ kind: 'relay', region: task.region, id: task.taskId });
-  return relayNotice(task, {
-    id: `${key}:not-started`,
-    status,
+  return relayAlert(task, status, at, detail, {
+    suffix: 'not-started',
     severity: 'warning',
     reason: 'NotStarted',
-    title:
-      status === 'firing'
-        ? `relay ${label(task)} has not started (StartTime ${task.startTime ?? 'unknown'})`
-        : `relay ${label(task)} started`,
-    text: detail,
-    at,
+    firing: `has not started (StartTime ${task.startTime ?? 'unknown'})`,
+    resolved: 'started',
   });
 }
