@@ -1,7 +1,7 @@
 import type { AliyunClient } from '../aliyun/api.js';
 import { AliyunApiError, describeError, ValidationError } from '../errors.js';
 import { parseResourceKey, type Resource } from '../events/resources.js';
-import type { StoredSnapshot, VersionedCollection } from '../store/store.js';
+import type { ForwardTarget, StoredSnapshot, VersionedCollection } from '../store/store.js';
 import type { StuckPolicy } from './detect-stuck.js';
 import { type DiffResult, diffSnapshot, disappearanceOf, goneResourceOf } from './diff-snapshot.js';
 import { type ReconcileOutcome, reconcileSnapshot } from './reconcile-snapshot.js';
@@ -12,6 +12,8 @@ export const FINAL_SNAPSHOT_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
 export interface DisappearanceDeps {
   readonly snapshots: VersionedCollection<StoredSnapshot>;
+  /** A taken-over task's original callback URL goes with its final snapshot. */
+  readonly forwards: VersionedCollection<ForwardTarget>;
   readonly client: AliyunClient;
   readonly now: () => number;
   readonly policy: StuckPolicy;
@@ -53,7 +55,10 @@ export async function findDisappeared(
     const state = doc.value.resource.state;
     if (state === 'exited' || state === 'gone') {
       if (doc.value.observedAt < deps.now() - FINAL_SNAPSHOT_RETENTION_MS) {
-        if (await deps.snapshots.delete(doc.key, doc.version)) pruned += 1;
+        if (await deps.snapshots.delete(doc.key, doc.version)) {
+          await deps.forwards.delete(doc.key, null);
+          pruned += 1;
+        }
       }
       continue;
     }

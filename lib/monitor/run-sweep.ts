@@ -240,7 +240,14 @@ async function sweep(
     const concluded = listing.listed && seenComplete;
     if (concluded) {
       const found = await findDisappeared(
-        { snapshots, client, now: () => clock.now(), policy, withinBudget: withinTime },
+        {
+          snapshots,
+          forwards: store.forwards,
+          client,
+          now: () => clock.now(),
+          policy,
+          withinBudget: withinTime,
+        },
         scope,
         seen,
       );

@@ -94,6 +94,26 @@ describe('enrolment of callback URLs during a sweep', () => {
     expect(updates().map((request) => request.params.TaskId)).not.toContain(tasks.exited.taskId);
   });
 
+  it('drops a taken-over task’s original URL with its final snapshot, a week after it exited', async () => {
+    const tasks = await setup('takeover');
+    await runSweep(h.deps);
+    const key = resourceKey({ kind: 'relay', region: 'cn-shanghai', id: tasks.foreign.taskId });
+    expect(await h.store.forwards.get(key)).toBeDefined();
+
+    await h.client.deleteRelayTask({ region: 'cn-shanghai', taskId: tasks.foreign.taskId });
+    await h.advance(1_000);
+    await runSweep(h.deps);
+    expect((await h.store.snapshots.get(key))?.value.resource.state).toBe('exited');
+    // Callbacks of a task that just exited may still arrive: the original keeps receiving them.
+    expect(await h.store.forwards.get(key)).toBeDefined();
+
+    await h.advance(7 * 24 * 3_600_000 + 60_000);
+    const later = await runSweep(h.deps);
+    expect(later.errors).toEqual([]);
+    expect(await h.store.snapshots.get(key)).toBeUndefined();
+    expect(await h.store.forwards.get(key)).toBeUndefined();
+  });
+
   it('hands the notifier one info notice per enrolment, naming no URL', async () => {
     const tasks = await setup('takeover');
     const { config, store, clock } = h;
