@@ -6,7 +6,12 @@ import { createNotifier } from '../../lib/notify/create-notifier.js';
 import type { Store } from '../../lib/store/store.js';
 import { type ChatSinks, startChatSinks } from '../../local/sinks/start-chat-sinks.js';
 import { relayNotice } from '../support/sink-harness.js';
-import { openStore, type StoreAdapterCase, storeAdapterCases } from '../support/store-adapters.js';
+import {
+  openStore,
+  reportLegNotRun,
+  type StoreAdapterCase,
+  storeAdapterCases,
+} from '../support/store-adapters.js';
 
 /**
  * Two alert-function instances (two notifiers, two store connections) sharing one store: the
@@ -16,14 +21,7 @@ import { openStore, type StoreAdapterCase, storeAdapterCases } from '../support/
 describe.each(storeAdapterCases())(
   'notifier instances sharing a $name store',
   (adapter: StoreAdapterCase) => {
-    if (adapter.missing !== undefined) {
-      it(`did NOT run the ${adapter.name} leg: ${adapter.missing}`, () => {
-        // Outside CI a missing redis-server is reported here, loudly; under CI this leg must run.
-        console.warn(`[notify-shared-store] ${adapter.name} leg not run: ${adapter.missing}`);
-        expect(process.env.CI).toBeFalsy();
-      });
-      return;
-    }
+    if (reportLegNotRun('notify-shared-store', adapter)) return;
 
     let sinks: ChatSinks | undefined;
     const stores: Store[] = [];

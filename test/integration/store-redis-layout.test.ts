@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStore } from '../../lib/store/create-store.js';
 import type { RestartLedger, Store } from '../../lib/store/store.js';
 import { type RedisServer, redisServerMissingReason, startRedisServer } from '../support/redis-server.js';
+import { reportLegNotRun } from '../support/store-adapters.js';
 
 const ledger: RestartLedger = {
   taskId: 'a',
@@ -13,16 +14,10 @@ const ledger: RestartLedger = {
   lineage: [],
 };
 
-const missing = process.env.CI ? undefined : redisServerMissingReason();
+const redisLeg = { name: 'redis', missing: process.env.CI ? undefined : redisServerMissingReason() } as const;
 
 describe('redis store key layout', () => {
-  if (missing !== undefined) {
-    it(`did NOT run: ${missing}`, () => {
-      console.warn(`[store-redis-layout] not run: ${missing}`);
-      expect(process.env.CI).toBeFalsy();
-    });
-    return;
-  }
+  if (reportLegNotRun('store-redis-layout', redisLeg)) return;
 
   let server: RedisServer;
   let store: Store;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect, it } from 'vitest';
 import { createStore } from '../../lib/store/create-store.js';
 import type { Store } from '../../lib/store/store.js';
 import { type RedisServer, redisServerMissingReason, startRedisServer } from './redis-server.js';
@@ -74,6 +75,21 @@ export function redisCase(): StoreAdapterCase {
       return { url: server.url, redisPrefix: `lwtest:${randomUUID()}:` };
     },
   };
+}
+
+/**
+ * Registers, in place of a leg that cannot run here, one test that says so loudly (and fails under
+ * CI, where every leg must run). Returns true when the caller should register nothing else.
+ * @example if (reportLegNotRun('store-contract', adapter)) return;
+ */
+export function reportLegNotRun(suite: string, adapter: Pick<StoreAdapterCase, 'name' | 'missing'>): boolean {
+  const { missing } = adapter;
+  if (missing === undefined) return false;
+  it(`did NOT run the ${adapter.name} leg: ${missing}`, () => {
+    console.warn(`[${suite}] ${adapter.name} leg not run: ${missing}`);
+    expect(process.env.CI).toBeFalsy();
+  });
+  return true;
 }
 
 export function storeAdapterCases(): StoreAdapterCase[] {
