@@ -17,6 +17,19 @@ export function fakeFcContext(overrides: Partial<FcContext> = {}): FcContext {
 }
 
 /** Reads a fixture file (relative to test/fixtures) as a Buffer. */
+/** Every callback fixture under test/fixtures/callbacks/: one per documented variant. */
+export const CALLBACK_FIXTURES = [
+  'running-doc-sample',
+  'running-correct-spelling-number-time',
+  'recovering-status-string',
+  'offline-retries-exhausted',
+  'offline-by-user',
+  'exit-over-end-time',
+  'extra-fields',
+  'unknown-event-name',
+  'no-event-time',
+] as const;
+
 export function fixtureBuffer(relativePath: string): Buffer {
   return readFileSync(join(FIXTURES, relativePath));
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../lib/errors.js';
 import { parseCallback } from '../../lib/events/parse-callback.js';
 import { TaskEventSchema } from '../../lib/events/task-event.js';
-import { fixtureBuffer, fixtureJson } from '../support/fc-context.js';
+import { CALLBACK_FIXTURES, fixtureBuffer, fixtureJson } from '../support/fc-context.js';
 
 const RECEIVED_AT = Date.UTC(2026, 0, 1, 12, 0, 0);
 const options = { receivedAt: RECEIVED_AT, defaultRegion: 'cn-shanghai' };
@@ -166,17 +166,7 @@ describe('parseCallback', () => {
   });
 
   it('always yields events the alert function accepts', () => {
-    for (const name of [
-      'running-doc-sample',
-      'running-correct-spelling-number-time',
-      'recovering-status-string',
-      'offline-retries-exhausted',
-      'offline-by-user',
-      'exit-over-end-time',
-      'extra-fields',
-      'unknown-event-name',
-      'no-event-time',
-    ]) {
+    for (const name of CALLBACK_FIXTURES) {
       expect(TaskEventSchema.safeParse(parseFixture(name).event).success, name).toBe(true);
     }
   });
