@@ -171,13 +171,38 @@ const ConfigSchema = z.object({
   LIVEWATCH_NOTIFY_MAX_ATTEMPTS: int(10, 1, 100),
   /** A notification still undelivered this long after it was queued is marked dead. */
   LIVEWATCH_NOTIFY_MAX_AGE_S: seconds(86_400, 60),
+  /** Language of messages (and of the status page); a route may override it. */
+  LIVEWATCH_LANGUAGE: z.enum(['en', 'zh-CN']).default('en'),
+  /** IANA time zone of times in messages; when unset, Asia/Shanghai for zh-CN, else UTC (see loadConfig). */
+  LIVEWATCH_TIME_ZONE: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z
+      .string()
+      .refine(isValidTimeZone, {
+        error: (issue) =>
+          `${JSON.stringify(issue.input)} is not an IANA time zone name (e.g. Asia/Shanghai, UTC)`,
+      })
+      .optional(),
+  ),
+  /** Public URL of livewatch's status page, ending in /status; a task's page is <url>/tasks/<id>. */
+  LIVEWATCH_STATUS_URL: z.preprocess(
+    (value) => (typeof value === 'string' ? value.replace(/\/+$/, '') || undefined : value),
+    z
+      .url({ protocol: /^https?$/ })
+      .refine((value) => new URL(value).pathname.endsWith('/status'), {
+        error: (issue) => `${JSON.stringify(issue.input)} must end in /status`,
+      })
+      .optional(),
+  ),
 
   // --- local host (npm start) ---
   LIVEWATCH_PORT: int(8787, 0, 65_535),
   LIVEWATCH_FC_ENDPOINT: optionalString,
 });
 
-export type Config = z.infer<typeof ConfigSchema>;
+type ParsedConfig = z.infer<typeof ConfigSchema>;
+/** The settings after loadConfig: the time zone is always resolved (its default depends on the language). */
+export type Config = Omit<ParsedConfig, 'LIVEWATCH_TIME_ZONE'> & { LIVEWATCH_TIME_ZONE: string };
 
 /** Every setting's name (the README's Settings section documents each; a test keeps the two in step). */
 export const SETTING_NAMES: readonly string[] = Object.keys(ConfigSchema.shape);
@@ -195,7 +220,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }));
     throw new ConfigError(issues);
   }
-  const config = result.data;
+  const config: Config = {
+    ...result.data,
+    LIVEWATCH_TIME_ZONE: result.data.LIVEWATCH_TIME_ZONE ?? defaultTimeZone(result.data.LIVEWATCH_LANGUAGE),
+  };
   const cross: SettingIssue[] = [];
   if (Boolean(config.ALIBABA_CLOUD_ACCESS_KEY_ID) !== Boolean(config.ALIBABA_CLOUD_ACCESS_KEY_SECRET)) {
     cross.push({
@@ -234,6 +262,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...config.LIVEWATCH_CALLBACK_TOKENS,
   );
   return config;
+}
+
+/** Chinese teams read Beijing time; everyone else gets UTC unless they say otherwise. */
+function defaultTimeZone(language: ParsedConfig['LIVEWATCH_LANGUAGE']): string {
+  return language === 'zh-CN' ? 'Asia/Shanghai' : 'UTC';
+}
+
+function isValidTimeZone(name: string): boolean {
+  try {
+    // Intl knows the IANA database of the runtime; an unknown name throws a RangeError.
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isValidRegExp(source: string): boolean {

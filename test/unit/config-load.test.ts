@@ -79,4 +79,28 @@ describe('loadConfig', () => {
     const error = configError({ LIVEWATCH_LIVE_ENDPOINT: 'http://127.0.0.1:8080' });
     expect(error.message).toContain('without a scheme');
   });
+
+  it('defaults the time zone from the language and validates both', () => {
+    expect(loadConfig({}).LIVEWATCH_LANGUAGE).toBe('en');
+    expect(loadConfig({}).LIVEWATCH_TIME_ZONE).toBe('UTC');
+    expect(loadConfig({ LIVEWATCH_LANGUAGE: 'zh-CN' }).LIVEWATCH_TIME_ZONE).toBe('Asia/Shanghai');
+    const chosen = loadConfig({ LIVEWATCH_LANGUAGE: 'zh-CN', LIVEWATCH_TIME_ZONE: 'Europe/Berlin' });
+    expect(chosen.LIVEWATCH_TIME_ZONE).toBe('Europe/Berlin');
+    expect(configError({ LIVEWATCH_LANGUAGE: 'fr' }).issues[0]?.variable).toBe('LIVEWATCH_LANGUAGE');
+    const zone = configError({ LIVEWATCH_TIME_ZONE: 'Mars/Olympus' });
+    expect(zone.issues[0]?.variable).toBe('LIVEWATCH_TIME_ZONE');
+    expect(zone.message).toContain('"Mars/Olympus" is not an IANA time zone');
+  });
+
+  it('takes a status page URL ending in /status', () => {
+    const config = loadConfig({ LIVEWATCH_STATUS_URL: 'https://ops.example.com/livewatch/status/' });
+    expect(config.LIVEWATCH_STATUS_URL).toBe('https://ops.example.com/livewatch/status');
+    expect(loadConfig({}).LIVEWATCH_STATUS_URL).toBeUndefined();
+    const wrong = configError({ LIVEWATCH_STATUS_URL: 'https://ops.example.com/dashboard' });
+    expect(wrong.issues[0]?.variable).toBe('LIVEWATCH_STATUS_URL');
+    expect(wrong.message).toContain('must end in /status');
+    expect(configError({ LIVEWATCH_STATUS_URL: 'ftp://x/status' }).issues[0]?.variable).toBe(
+      'LIVEWATCH_STATUS_URL',
+    );
+  });
 });
