@@ -23,10 +23,10 @@ import { createStoreRateLimiter } from '../lib/aliyun/create-store-rate-limiter.
 import { rateLimitOf } from '../lib/aliyun/rate-limiter.js';
 import { systemClock } from '../lib/clock.js';
 import { loadConfig } from '../lib/config/config.js';
-import type { Invoker } from '../lib/fc/invoker.js';
 import { silentLogger } from '../lib/log.js';
 import { runSweep } from '../lib/monitor/run-sweep.js';
 import type { SweepReport } from '../lib/monitor/sweep-report.js';
+import type { Invoker } from '../lib/ports/invoker.js';
 import { createStore } from '../lib/store/create-store.js';
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 10_000);

@@ -1,4 +1,4 @@
-import type { AliyunClient, Credentials } from './aliyun/api.js';
+import type { AliyunClient } from './aliyun/api.js';
 import { createAliyunClient } from './aliyun/create-aliyun-client.js';
 import { createStoreRateLimiter } from './aliyun/create-store-rate-limiter.js';
 import { requireCredentials } from './aliyun/credentials-from-config.js';
@@ -6,10 +6,11 @@ import { rateLimitOf } from './aliyun/rate-limiter.js';
 import { type Clock, systemClock } from './clock.js';
 import { type Config, loadConfig } from './config/config.js';
 import { createFcInvoker } from './fc/create-fc-invoker.js';
-import type { Invoker } from './fc/invoker.js';
 import { createLogger, type Logger } from './log.js';
 import { createNotifier } from './notify/create-notifier.js';
 import type { Notifier } from './notify/notice.js';
+import type { Credentials } from './ports/credentials.js';
+import type { Invoker } from './ports/invoker.js';
 import { createStore } from './store/create-store.js';
 import type { Store } from './store/store.js';
 

@@ -7,13 +7,14 @@
  * Unexpected errors (store down, a malformed batch) propagate, so FC's async retries and the
  * on-failure destination apply; per-task failures are reported in the result instead.
  */
+
+import { handleEvents } from '../../lib/alert/handle-events.js';
+import { parseEventBatch } from '../../lib/alert/parse-event-batch.js';
+import { runTick } from '../../lib/alert/run-tick.js';
+import { type AlertSummary, summarizeEvents, summarizeTick } from '../../lib/alert/summarize-alert.js';
 import { ValidationError } from '../../lib/errors.js';
 import { decodeTimerEvent } from '../../lib/fc/decode-timer-event.js';
 import { credentialsOf, type FcContext } from '../../lib/fc/fc-context.js';
-import { handleEvents } from '../../lib/remediate/handle-events.js';
-import { parseEventBatch } from '../../lib/remediate/parse-event-batch.js';
-import { runTick } from '../../lib/remediate/run-tick.js';
-import { type AlertSummary, summarizeEvents, summarizeTick } from '../../lib/remediate/summarize-alert.js';
 import { getRuntime } from '../../lib/runtime.js';
 
 /** Time kept back from the function timeout for writing ledgers and answering FC. */

@@ -6,12 +6,12 @@ import type { Config } from '../config/config.js';
 import { AliyunApiError } from '../errors.js';
 import type { RecordJob, RelayTask, TranscodeJob } from '../events/resources.js';
 import { type Logger, silentLogger } from '../log.js';
+import type { Credentials } from '../ports/credentials.js';
 import { ACTIONS, type ActionSpec } from './actions.js';
 import type {
   AliyunClient,
   ApiCallStats,
   CreateRelayTaskParams,
-  Credentials,
   ListRecordJobsParams,
   ListRelayTasksParams,
   ListTranscodeJobsParams,

@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
 import { ConfigError } from '../errors.js';
-import type { Credentials } from './api.js';
+import type { Credentials } from '../ports/credentials.js';
 
 /** The AccessKey pair (and STS token) from the settings, or undefined when none is configured. */
 export function credentialsFromConfig(

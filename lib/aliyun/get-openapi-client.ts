@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as OpenApiSdk from '@alicloud/openapi-client';
-import type { Credentials } from './api.js';
+import type { Credentials } from '../ports/credentials.js';
 
 type OpenApiClass = typeof OpenApiSdk.default.default;
 export type OpenApiClient = InstanceType<OpenApiClass>;

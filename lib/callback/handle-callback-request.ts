@@ -5,11 +5,11 @@ import { AuthError, describeError, RequestRejectedError, ValidationError } from 
 import { type ParsedCallback, parseCallback } from '../events/parse-callback.js';
 import { resourceKey } from '../events/resources.js';
 import type { TaskEvent } from '../events/task-event.js';
-import type { HttpRequest } from '../fc/decode-http-event.js';
-import { type HttpResponse, jsonResponse } from '../fc/encode-http-response.js';
-import type { Invoker } from '../fc/invoker.js';
-import { MethodNotAllowedError } from '../fc/method-not-allowed-error.js';
 import type { Logger } from '../log.js';
+import type { HttpRequest } from '../ports/http-request.js';
+import { type HttpResponse, jsonResponse } from '../ports/http-response.js';
+import type { Invoker } from '../ports/invoker.js';
+import { MethodNotAllowedError } from '../ports/method-not-allowed-error.js';
 import { redact } from '../redact.js';
 import type { Store } from '../store/store.js';
 import { isOwnCallbackUrl } from './callback-url.js';

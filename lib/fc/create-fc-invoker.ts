@@ -1,12 +1,10 @@
 import FcClient from '@alicloud/fc2';
-import type { Credentials } from '../aliyun/api.js';
 import { InvokeError } from '../errors.js';
-import type { Invoker } from './invoker.js';
+import type { Credentials } from '../ports/credentials.js';
+import { type Invoker, MAX_ASYNC_PAYLOAD_BYTES } from '../ports/invoker.js';
 
 /** FC's rule for `x-fc-async-task-id` (function-compute.md §4). */
 const TASK_ID = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
-/** Async invocation payload limit (FC3 limits). */
-export const MAX_ASYNC_PAYLOAD_BYTES = 128 * 1024;
 
 export interface FcInvokerOptions {
   readonly accountId: string;

@@ -1,20 +1,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
-import { zodIssues } from './zod-issues.js';
-
-/** The small typed request the core sees: no FC shapes beyond this point. */
-export interface HttpRequest {
-  /** Upper-case HTTP method, e.g. `POST`. */
-  readonly method: string;
-  /** The URL-encoded path as FC gives it in `rawPath`, without the query string (e.g. `/callback/abc`). */
-  readonly path: string;
-  /** Header names lower-cased; repeated values arrive comma-joined (FC's behaviour). */
-  readonly headers: Readonly<Record<string, string>>;
-  /** Query parameters; repeated values arrive comma-joined. */
-  readonly query: Readonly<Record<string, string>>;
-  /** The raw body bytes (base64 already decoded). */
-  readonly body: Buffer;
-}
+import type { HttpRequest } from '../ports/http-request.js';
+import { zodIssues } from '../zod-issues.js';
 
 // FC documents string → string maps; tolerate arrays (joined like FC joins repeated values) and null.
 const StringMap = z

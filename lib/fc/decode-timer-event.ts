@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
-import { zodIssues } from './zod-issues.js';
+import { zodIssues } from '../zod-issues.js';
 
 /** An FC 3.0 timer-trigger invocation (https://help.aliyun.com/document_detail/2513615.html). */
 export interface TimerEvent {

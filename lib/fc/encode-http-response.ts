@@ -1,9 +1,4 @@
-/** What the core answers: a status, headers and a text body (JSON for livewatch). */
-export interface HttpResponse {
-  readonly statusCode: number;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly body: string;
-}
+import type { HttpResponse } from '../ports/http-response.js';
 
 /** The full FC 3.0 HTTP-trigger response shape (always returned in full: FC's fallbacks are unconfirmed). */
 export interface FcHttpResponse {
@@ -23,18 +18,5 @@ export function encodeHttpResponse(response: HttpResponse): FcHttpResponse {
     headers: { 'Content-Type': 'application/json; charset=utf-8', ...response.headers },
     isBase64Encoded: false,
     body: response.body,
-  };
-}
-
-/** A JSON response. */
-export function jsonResponse(
-  statusCode: number,
-  value: unknown,
-  headers: Readonly<Record<string, string>> = {},
-): HttpResponse {
-  return {
-    statusCode,
-    headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers },
-    body: JSON.stringify(value),
   };
 }

@@ -1,4 +1,4 @@
-import type { Credentials } from '../aliyun/api.js';
+import type { Credentials } from '../ports/credentials.js';
 
 /**
  * The FC 3.0 `context` object handed to every handler, typed to the fields livewatch reads.

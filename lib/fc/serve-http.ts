@@ -1,6 +1,8 @@
 import type { Logger } from '../log.js';
-import { decodeHttpEvent, type HttpRequest } from './decode-http-event.js';
-import { encodeHttpResponse, type FcHttpResponse, type HttpResponse } from './encode-http-response.js';
+import type { HttpRequest } from '../ports/http-request.js';
+import type { HttpResponse } from '../ports/http-response.js';
+import { decodeHttpEvent } from './decode-http-event.js';
+import { encodeHttpResponse, type FcHttpResponse } from './encode-http-response.js';
 import { toHttpResponse } from './to-http-response.js';
 
 /**

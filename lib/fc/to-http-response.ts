@@ -7,9 +7,9 @@ import {
   ValidationError,
 } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
+import { type HttpResponse, jsonResponse } from '../ports/http-response.js';
+import { MethodNotAllowedError } from '../ports/method-not-allowed-error.js';
 import { redact } from '../redact.js';
-import { type HttpResponse, jsonResponse } from './encode-http-response.js';
-import { MethodNotAllowedError } from './method-not-allowed-error.js';
 
 const fallbackLog = createLogger();
 

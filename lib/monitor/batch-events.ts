@@ -1,8 +1,6 @@
 import { LivewatchError } from '../errors.js';
 import { eventKey, type TaskEvent } from '../events/task-event.js';
-
-/** FC 3.0 limit on an asynchronous invocation's payload (function-compute.md §4 and §11). */
-export const MAX_ASYNC_PAYLOAD_BYTES = 128 * 1024;
+import { MAX_ASYNC_PAYLOAD_BYTES } from '../ports/invoker.js';
 
 export interface EventBatch {
   readonly events: readonly TaskEvent[];

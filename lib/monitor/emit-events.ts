@@ -1,7 +1,7 @@
 import { describeError } from '../errors.js';
 import type { TaskEvent } from '../events/task-event.js';
-import type { Invoker } from '../fc/invoker.js';
-import { batchEvents, type EventBatch, MAX_ASYNC_PAYLOAD_BYTES } from './batch-events.js';
+import { type Invoker, MAX_ASYNC_PAYLOAD_BYTES } from '../ports/invoker.js';
+import { batchEvents, type EventBatch } from './batch-events.js';
 
 export interface EmitOutcome {
   readonly batches: number;

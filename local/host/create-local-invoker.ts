@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describeError, InvokeError } from '../../lib/errors.js';
-import { MAX_ASYNC_PAYLOAD_BYTES } from '../../lib/fc/create-fc-invoker.js';
 import type { FcContext } from '../../lib/fc/fc-context.js';
-import type { Invoker } from '../../lib/fc/invoker.js';
 import type { Logger } from '../../lib/log.js';
+import { type Invoker, MAX_ASYNC_PAYLOAD_BYTES } from '../../lib/ports/invoker.js';
 import type { FcHandler } from './fc-handler.js';
 
 export interface LocalInvocation {

@@ -5,8 +5,8 @@ import { type Clock, systemClock } from '../../lib/clock.js';
 import type { Config } from '../../lib/config/config.js';
 import { describeError } from '../../lib/errors.js';
 import type { FcContext } from '../../lib/fc/fc-context.js';
-import type { Invoker } from '../../lib/fc/invoker.js';
 import { type Logger, silentLogger } from '../../lib/log.js';
+import type { Invoker } from '../../lib/ports/invoker.js';
 import { createLocalInvoker, type LocalInvocation } from './create-local-invoker.js';
 import type { FcHandler } from './fc-handler.js';
 

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/alert/index.js';
+import { MONITOR_HISTORY_KEY } from '../../lib/alert/check-heartbeat.js';
+import { runTick } from '../../lib/alert/run-tick.js';
 import { systemClock } from '../../lib/clock.js';
 import { ValidationError } from '../../lib/errors.js';
 import { createLogger, silentLogger } from '../../lib/log.js';
-import { MONITOR_HISTORY_KEY } from '../../lib/remediate/check-heartbeat.js';
-import { runTick } from '../../lib/remediate/run-tick.js';
 import { createRuntime, installRuntime } from '../../lib/runtime.js';
 import { fakeFcContext, fixtureBuffer } from '../support/fc-context.js';
 import { type RemediateHarness, startRemediateHarness } from '../support/remediate-harness.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { resourceKey } from '../../lib/events/resources.js';
-import { MAX_ASYNC_PAYLOAD_BYTES } from '../../lib/monitor/batch-events.js';
 import { runSweep } from '../../lib/monitor/run-sweep.js';
+import { MAX_ASYNC_PAYLOAD_BYTES } from '../../lib/ports/invoker.js';
 import { type MonitorHarness, startMonitorHarness } from '../support/monitor-harness.js';
 
 /** Retries give up fast, so an injected fault at rate 1 exhausts them within the test. */

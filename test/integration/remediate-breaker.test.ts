@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { handleEvents } from '../../lib/remediate/handle-events.js';
-import { runTick } from '../../lib/remediate/run-tick.js';
+import { handleEvents } from '../../lib/alert/handle-events.js';
+import { runTick } from '../../lib/alert/run-tick.js';
 import { type RemediateHarness, startRemediateHarness } from '../support/remediate-harness.js';
 
 const HOST = 'shared.example.com';

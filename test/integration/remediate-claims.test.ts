@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { handleEvents } from '../../lib/alert/handle-events.js';
 import { StoreUnavailableError } from '../../lib/errors.js';
-import { handleEvents } from '../../lib/remediate/handle-events.js';
 import type { Store } from '../../lib/store/store.js';
 import { type RemediateHarness, startRemediateHarness } from '../support/remediate-harness.js';
 

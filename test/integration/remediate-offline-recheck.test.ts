@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { handleEvents } from '../../lib/alert/handle-events.js';
+import { parseEventBatch } from '../../lib/alert/parse-event-batch.js';
+import { runTick } from '../../lib/alert/run-tick.js';
 import type { TaskEvent } from '../../lib/events/task-event.js';
-import type { Invoker } from '../../lib/fc/invoker.js';
 import { silentLogger } from '../../lib/log.js';
 import { runSweep } from '../../lib/monitor/run-sweep.js';
-import { handleEvents } from '../../lib/remediate/handle-events.js';
-import { parseEventBatch } from '../../lib/remediate/parse-event-batch.js';
-import { runTick } from '../../lib/remediate/run-tick.js';
+import type { Invoker } from '../../lib/ports/invoker.js';
 import { type RemediateHarness, startRemediateHarness } from '../support/remediate-harness.js';
 
 /** Collects the batches the poller hands to the alert function. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { handleEvents } from '../../lib/remediate/handle-events.js';
+import { handleEvents } from '../../lib/alert/handle-events.js';
 import { type RedisServer, redisServerMissingReason, startRedisServer } from '../support/redis-server.js';
 import { type RemediateHarness, startRemediateHarness } from '../support/remediate-harness.js';
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { handleEvents } from '../../lib/remediate/handle-events.js';
+import { handleEvents } from '../../lib/alert/handle-events.js';
+import { runTick } from '../../lib/alert/run-tick.js';
 import { remediateTask } from '../../lib/remediate/remediate-task.js';
 import { policyFromConfig } from '../../lib/remediate/remediation-policy.js';
-import { runTick } from '../../lib/remediate/run-tick.js';
 import { type RemediateHarness, startRemediateHarness } from '../support/remediate-harness.js';
 
 const HOUR = 3_600_000;

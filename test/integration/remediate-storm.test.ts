@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { handleEvents } from '../../lib/remediate/handle-events.js';
+import { handleEvents } from '../../lib/alert/handle-events.js';
 import { type RemediateHarness, startRemediateHarness } from '../support/remediate-harness.js';
 
 const HOUR = 3_600_000;

@@ -1,8 +1,8 @@
 import { InvokeError } from '../../lib/errors.js';
 import { type TaskEvent, TaskEventBatchSchema } from '../../lib/events/task-event.js';
-import type { Invoker } from '../../lib/fc/invoker.js';
 import { silentLogger } from '../../lib/log.js';
 import type { SweepDeps } from '../../lib/monitor/run-sweep.js';
+import type { Invoker } from '../../lib/ports/invoker.js';
 import type { EmulatorOptions } from '../../local/emulator/index.js';
 import { type EmulatorStack, startEmulatorStack } from './emulator-stack.js';
 

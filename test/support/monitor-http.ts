@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { HttpRequest } from '../../lib/fc/decode-http-event.js';
-import type { HttpResponse } from '../../lib/fc/encode-http-response.js';
 import { toHttpResponse } from '../../lib/fc/to-http-response.js';
+import type { HttpRequest } from '../../lib/ports/http-request.js';
+import type { HttpResponse } from '../../lib/ports/http-response.js';
 
 export interface LoopbackServer {
   readonly url: string;

@@ -7,9 +7,9 @@ import {
   ValidationError,
 } from '../../lib/errors.js';
 import { encodeHttpResponse } from '../../lib/fc/encode-http-response.js';
-import { MethodNotAllowedError } from '../../lib/fc/method-not-allowed-error.js';
 import { toHttpResponse } from '../../lib/fc/to-http-response.js';
 import { createLogger } from '../../lib/log.js';
+import { MethodNotAllowedError } from '../../lib/ports/method-not-allowed-error.js';
 import { registerSecrets } from '../../lib/redact.js';
 
 function recordingLog() {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { eventKey, type TaskEvent, TaskEventBatchSchema } from '../../lib/events/task-event.js';
-import { batchEvents, MAX_ASYNC_PAYLOAD_BYTES } from '../../lib/monitor/batch-events.js';
+import { batchEvents } from '../../lib/monitor/batch-events.js';
+import { MAX_ASYNC_PAYLOAD_BYTES } from '../../lib/ports/invoker.js';
 import { relayTask } from '../support/monitor-resources.js';
 
 function eventFor(index: number, sourceUrls: readonly string[] = []): TaskEvent {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { jobNoticesOf } from '../../lib/alert/job-notices.js';
+import { parseEventBatch } from '../../lib/alert/parse-event-batch.js';
 import { ValidationError } from '../../lib/errors.js';
 import { eventKey, type TaskEvent } from '../../lib/events/task-event.js';
-import { jobNoticesOf } from '../../lib/remediate/job-notices.js';
-import { parseEventBatch } from '../../lib/remediate/parse-event-batch.js';
 import { offlineNotice, restartedNotice } from '../../lib/remediate/relay-notices.js';
 
 const at = Date.UTC(2026, 0, 10);

@@ -1,5 +1,5 @@
-import { monitorNotice } from './relay-notices.js';
-import type { RemediationDeps } from './remediation-deps.js';
+import { monitorNotice } from '../remediate/relay-notices.js';
+import type { RemediationDeps } from '../remediate/remediation-deps.js';
 
 export type HeartbeatStatus =
   | { readonly kind: 'ok'; readonly ageS: number }

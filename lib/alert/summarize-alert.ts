@@ -1,5 +1,5 @@
+import type { OutcomeAction } from '../remediate/remediate-task.js';
 import type { HandleReport } from './handle-events.js';
-import type { OutcomeAction } from './remediate-task.js';
 import type { TickReport } from './run-tick.js';
 
 /** What the alert function returns (and logs): counts, not task details. */

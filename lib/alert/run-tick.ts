@@ -2,22 +2,27 @@ import { describeError } from '../errors.js';
 import type { RelayTask } from '../events/resources.js';
 import { parseResourceKey } from '../events/resources.js';
 import type { FlushReport } from '../notify/notice.js';
-import { checkHeartbeat, type HeartbeatStatus } from './check-heartbeat.js';
-import { gateOf } from './circuit-breaker.js';
+import { gateOf } from '../remediate/circuit-breaker.js';
+import {
+  breakerKeysOf,
+  closeIdleBreakers,
+  PROBE_HOLD_MS,
+  settleProbe,
+} from '../remediate/mass-failure-breakers.js';
+import { recordVerifiedSnapshot } from '../remediate/record-verified-snapshot.js';
+import type { TaskOutcome } from '../remediate/remediate-task.js';
 import {
   type Candidate,
   type EventFailure,
   type RemediationOptions,
   remediateVerified,
-} from './handle-events.js';
-import { breakerKeysOf, closeIdleBreakers, PROBE_HOLD_MS, settleProbe } from './mass-failure-breakers.js';
-import { recordVerifiedSnapshot } from './record-verified-snapshot.js';
-import type { TaskOutcome } from './remediate-task.js';
-import type { RemediationDeps } from './remediation-deps.js';
-import { policyFromConfig, type RemediationPolicy } from './remediation-policy.js';
-import { isDue } from './restart-ledger.js';
-import { updateDocument } from './update-document.js';
-import { verifyRelayTasks } from './verify-relay-tasks.js';
+} from '../remediate/remediate-verified.js';
+import type { RemediationDeps } from '../remediate/remediation-deps.js';
+import { policyFromConfig, type RemediationPolicy } from '../remediate/remediation-policy.js';
+import { isDue } from '../remediate/restart-ledger.js';
+import { updateDocument } from '../remediate/update-document.js';
+import { verifyRelayTasks } from '../remediate/verify-relay-tasks.js';
+import { checkHeartbeat, type HeartbeatStatus } from './check-heartbeat.js';
 
 export interface TickReport {
   readonly heartbeat: HeartbeatStatus;

@@ -1,3 +1,6 @@
+/** FC 3.0's limit on an asynchronous invocation's payload; every Invoker enforces it. */
+export const MAX_ASYNC_PAYLOAD_BYTES = 128 * 1024;
+
 /**
  * How the callback and poller functions hand events to the alert function. In FC it is an
  * asynchronous InvokeFunction (`@alicloud/fc2` with the 2023-03-30 path, `x-fc-invocation-type:
