@@ -33,7 +33,7 @@ serve options:
   --callback-url URL       CallbackUrl given to about half of the seeded tasks
   --qps N                  calls per second per AccessKey per action (default 10)
   --latency-ms L|MIN-MAX   per-call latency (default 50-100; 0 allowed)
-  --speed X                virtual time speed factor (default 1)
+  --speed X                the platform's retries and VOD files pass X times faster (default 1; the clock stays real)
   --scenario FILE          scenario JSON (see docs/emulator.md)
   --restart-new-task-id    RestartLivePullToPush returns a new TaskId
   --dst-conflicts          two tasks pushing to one DstUrl both fail (PushStreamFailed)

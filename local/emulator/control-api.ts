@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { describeError } from '../../lib/errors.js';
+import type { Emulator } from './emulator-types.js';
 import { readBody, sendJson } from './http-io.js';
 import { formatUtcSeconds } from './signature.js';
-import type { Emulator } from './start-emulator.js';
 
 /**
  * The emulator's control API (JSON over HTTP under /_emulator/, no auth: loopback test tool).

@@ -41,7 +41,7 @@ export interface EmulatedTranscodeJob {
 }
 
 /** A record job whose stream cannot be pulled retries for 3 minutes, then stops recording. */
-export const RECORD_RETRY_MS = 180_000;
+const RECORD_RETRY_MS = 180_000;
 
 /**
  * The ICE jobs and their (simple) life cycle: a record job follows its stream's health (source
@@ -52,9 +52,12 @@ export class IceJobs {
   readonly records = new Map<string, EmulatedRecordJob>();
   readonly transcodes = new Map<string, EmulatedTranscodeJob>();
   readonly #faults: FaultState;
+  readonly #retryMs: number;
 
-  constructor(faults: FaultState) {
+  /** `speed` (demo factor, default 1) shortens the 3-minute retry to 3 min / speed. */
+  constructor(faults: FaultState, speed = 1) {
     this.#faults = faults;
+    this.#retryMs = RECORD_RETRY_MS / speed;
   }
 
   evaluate(now: number): void {
@@ -72,7 +75,7 @@ export class IceJobs {
         continue;
       }
       job.failingSince = job.failingSince ?? fault.since;
-      if (job.status === 'started' && now - job.failingSince >= RECORD_RETRY_MS) job.status = 'paused';
+      if (job.status === 'started' && now - job.failingSince >= this.#retryMs) job.status = 'paused';
     }
     for (const job of this.transcodes.values()) {
       if (job.status === 0 && job.timedStartAt !== undefined && now >= job.timedStartAt) job.status = 1;

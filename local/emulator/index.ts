@@ -8,19 +8,19 @@
  */
 export type { CallbackLogEntry, CallbackOptions, CallbackStats } from './callback-dispatcher.js';
 export { parseLatency } from './control-api.js';
+export type {
+  AccessKeyPair,
+  ActionStats,
+  Emulator,
+  EmulatorFaults,
+  EmulatorOptions,
+  EmulatorStats,
+  RecordedRequest,
+} from './emulator-types.js';
 export type { ApiFault, ApiFaultKind, CallbackFaults, FaultSelector, Latency } from './faults.js';
 export type { EmulatedRecordJob, EmulatedTranscodeJob, RecordStatus, TranscodeStatus } from './ice-jobs.js';
 export type { TaskInit, TaskTransition } from './relay-engine.js';
 export type { EmulatedTask, SourceType, TaskStatus } from './relay-task.js';
 export { defaultFileDuration } from './relay-task.js';
 export { loadScenarioFile, parseScenario, type Scenario, type TaskSpec } from './scenario.js';
-export {
-  type AccessKeyPair,
-  type ActionStats,
-  type Emulator,
-  type EmulatorFaults,
-  type EmulatorOptions,
-  type EmulatorStats,
-  type RecordedRequest,
-  startEmulator,
-} from './start-emulator.js';
+export { startEmulator } from './start-emulator.js';

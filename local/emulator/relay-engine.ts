@@ -30,6 +30,11 @@ export interface RelayEngineDeps {
   readonly exitedRetentionMs: number;
   /** Two tasks pushing to the same DstUrl both fail (PushStreamFailed), as the Create docs say. */
   readonly dstConflicts?: boolean;
+  /**
+   * Demo speed factor (default 1): the platform's retries come RetryInterval / speed apart and
+   * playback moves through the files `speed` times faster. Task times stay on the real clock.
+   */
+  readonly speed?: number;
 }
 
 export interface TaskInit {
@@ -82,9 +87,11 @@ export class RelayEngine {
   /** Tasks by DstUrl, kept only when `dstConflicts` is on. */
   readonly #byDst = new Map<string, Set<MutableTask>>();
   readonly #deps: RelayEngineDeps;
+  readonly #speed: number;
 
   constructor(deps: RelayEngineDeps) {
     this.#deps = deps;
+    this.#speed = deps.speed ?? 1;
   }
 
   get size(): number {
@@ -226,13 +233,13 @@ export class RelayEngine {
       case 2: {
         const since = task.abnormalSince ?? task.positionAt;
         if (task.retriesDone >= task.retryCount) {
-          const at = since + task.retryCount * task.retryInterval * 1000;
+          const at = since + (task.retryCount * task.retryInterval * 1000) / this.#speed;
           return {
             at: Math.min(at, task.endAt),
             apply: () => this.#goOffline(task, Math.min(at, task.endAt)),
           };
         }
-        const attemptAt = since + (task.retriesDone + 1) * task.retryInterval * 1000;
+        const attemptAt = since + ((task.retriesDone + 1) * task.retryInterval * 1000) / this.#speed;
         if (task.endAt <= attemptAt) return { at: task.endAt, apply: () => this.#exit(task, task.endAt) };
         return { at: attemptAt, apply: () => this.#retry(task, attemptAt) };
       }
@@ -247,7 +254,7 @@ export class RelayEngine {
 
   #movePlayback(task: MutableTask, to: number): void {
     if (to <= task.positionAt) return;
-    if (task.status === 1) advancePlayback(task, (to - task.positionAt) / 1000);
+    if (task.status === 1) advancePlayback(task, ((to - task.positionAt) / 1000) * this.#speed);
     task.positionAt = to;
   }
 

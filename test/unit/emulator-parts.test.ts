@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../lib/clock.js';
 import { FaultState } from '../../local/emulator/faults.js';
 import { advancePlayback, type MutableTask, taskViewOf } from '../../local/emulator/relay-task.js';
-import { createScaledClock } from '../../local/emulator/scaled-clock.js';
 import { createRandom, hashString } from '../../local/emulator/seeded-random.js';
 import { SlidingWindowLimiter } from '../../local/emulator/sliding-window.js';
 
@@ -32,31 +30,6 @@ describe('SlidingWindowLimiter', () => {
     }
     now = 1000;
     expect(limiter.tryAcquire('k')).toBe(true);
-  });
-});
-
-describe('scaled clock', () => {
-  it('runs virtual time `speed` times faster than its base and sleeps accordingly', async () => {
-    const base = new ManualClock(1_000_000);
-    const clock = createScaledClock(60, base);
-    base.advance(1000);
-    expect(clock.now()).toBe(1_000_000 + 60_000);
-    let woke = false;
-    const sleeping = clock.sleep(60_000).then(() => {
-      woke = true;
-    });
-    base.advance(999);
-    await Promise.resolve();
-    expect(woke).toBe(false);
-    base.advance(1);
-    await sleeping;
-    expect(woke).toBe(true);
-  });
-
-  it('is the base clock itself at speed 1 and refuses a non-positive speed', () => {
-    const base = new ManualClock();
-    expect(createScaledClock(1, base)).toBe(base);
-    expect(() => createScaledClock(0, base)).toThrow(RangeError);
   });
 });
 
