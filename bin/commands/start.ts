@@ -6,12 +6,15 @@
  * notification on the console.
  */
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../lib/config/config.js';
+import { ValidationError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/log.js';
 import { redact } from '../../lib/redact.js';
 import { createRuntime, installRuntime } from '../../lib/runtime.js';
-import { type Emulator, startEmulator } from '../../local/emulator/start-emulator.js';
+import { parseStoreUrl } from '../../lib/store/create-store.js';
+import { type Emulator, startEmulator } from '../../local/emulator/index.js';
 import { startLocalHost } from '../../local/host/start-local-host.js';
 import { type ChatSinks, startChatSinks, summarizeSinkMessage } from '../../local/sinks/start-chat-sinks.js';
 
@@ -28,7 +31,10 @@ options:
   --emulator-port N   emulator port (default 8788, what \`livewatch emulator fault …\` talks to)
   --tasks N           relay tasks to seed in the emulator (default 24)
   --seed S            emulator seed (default 1)
-  --speed X           emulator time speed factor (default 10: platform retries take seconds)
+  --speed X           emulator speed factor (default 10): the platform's retries and VOD files
+                      pass X times faster; the clock stays real, so the store never holds
+                      times in the future
+  --fresh             start from an empty store: delete the SQLite store first (the demo reset)
   --no-emulator       never start the emulator (use the endpoints and keys from the environment)
   -h, --help          this help`;
 
@@ -42,6 +48,7 @@ export async function run(argv: string[]): Promise<number> {
       seed: { type: 'string', default: '1' },
       speed: { type: 'string', default: '10' },
       'no-emulator': { type: 'boolean', default: false },
+      fresh: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -106,6 +113,7 @@ export async function run(argv: string[]): Promise<number> {
 
   // Validate everything before binding the port, so bad settings fail with their own message.
   const preliminary = loadConfig(env);
+  if (values.fresh) await removeSqliteStore(preliminary.LIVEWATCH_STORE_URL);
   const log = createLogger({ level: preliminary.LIVEWATCH_LOG_LEVEL });
   const [callback, poller, alert] = await Promise.all([
     import('../../functions/callback/index.js'),
@@ -129,7 +137,7 @@ export async function run(argv: string[]): Promise<number> {
 
   say(`livewatch running on ${host.url}`);
   say(`  callback URL  ${config.LIVEWATCH_CALLBACK_BASE_URL}/callback/<token>   health: ${host.url}/healthz`);
-  say(`  store         ${config.LIVEWATCH_STORE_URL}`);
+  say(`  store         ${config.LIVEWATCH_STORE_URL}${values.fresh ? ' (fresh: emptied at start)' : ''}`);
   say(
     `  sweeps every ${config.LIVEWATCH_POLL_INTERVAL_S} s, alert tick every ${config.LIVEWATCH_TICK_INTERVAL_S} s`,
   );
@@ -151,6 +159,24 @@ export async function run(argv: string[]): Promise<number> {
   installRuntime(undefined);
   for (const close of closers) await close();
   return 0;
+}
+
+/**
+ * `--fresh`: deletes the SQLite store and its WAL files, so the demo starts from nothing. Refused for
+ * Redis: a shared store is never wiped by a demo flag.
+ */
+async function removeSqliteStore(storeUrl: string): Promise<void> {
+  const location = parseStoreUrl(storeUrl);
+  if (location.kind !== 'sqlite') {
+    throw new ValidationError('livewatch start --fresh', [
+      {
+        path: 'LIVEWATCH_STORE_URL',
+        message: `--fresh only empties a sqlite: store, not ${redact(storeUrl)}`,
+      },
+    ]);
+  }
+  if (location.path === ':memory:') return;
+  for (const suffix of ['', '-wal', '-shm']) await rm(`${location.path}${suffix}`, { force: true });
 }
 
 /** Source hosts of the emulator's relay tasks, most used first: what `fault fail-source --host` takes. */

@@ -56,6 +56,7 @@ export interface LocalHost {
   /** Fires the poller's / the alert tick's timer trigger now and waits for the run to end. */
   runPoller(): Promise<void>;
   runTick(): Promise<void>;
+  /** Stops the timers, waits for a timer run in flight, then stops async delivery and the server. */
   close(): Promise<void>;
 }
 
@@ -206,6 +207,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     runTick: () => (alert ? fireTimer(alert, alertName, TICK_TRIGGER) : Promise.resolve()),
     async close(): Promise<void> {
       abort.abort(new Error('local host closed'));
+      // Let a sweep or tick in flight finish: cut off, it would keep its store lease (40 s + margin)
+      // and the next `npm start` on the same store would skip its sweeps until the lease ran out.
+      if (timerRuns > 0) await new Promise<void>((resolve) => timerWaiters.push(resolve));
       invoker.close();
       await new Promise<void>((resolve) => {
         server.closeAllConnections();
