@@ -1,13 +1,20 @@
 import type { Severity } from '../store/store.js';
 
+export type ChannelType = 'dingtalk' | 'slack' | 'feishu' | 'wecom' | 'webhook' | 'log';
+
 /**
  * The channel adapter port. An adapter renders neutral message content into its channel's body
  * (within the channel's size limits) and sends a stored body, adding the URL and any signature
  * only at send time, so neither ever reaches the outbox, logs or errors.
  */
 export interface Channel {
-  /** `dingtalk`, `slack`, `feishu`, `wecom`, `webhook` or `log`. */
+  /**
+   * The receiver's name: the key of its groups and outbox messages. The settings' default receivers
+   * are named after their type (`dingtalk`, …); receivers of a routing file carry their own names.
+   */
   readonly name: string;
+  /** `dingtalk`, `slack`, `feishu`, `wecom`, `webhook` or `log`. */
+  readonly type: ChannelType;
   /**
    * Key under which instances share this channel's rate budget (Store.acquireRate). Derived from
    * a hash of the webhook URL, never the URL itself, so two robots get two budgets.
@@ -37,6 +44,8 @@ export interface SendContext {
 /**
  * How a send ended. `retry` with `backoff` asks the outbox for exponential backoff of at least
  * `afterMs` (unknown codes, 5xx, network errors); without it `afterMs` is the vendor's wait.
+ * `throttled` marks the channel's rate limit or quota (DingTalk 130101, Slack 429, …): waiting is
+ * not failing, so it never counts toward LIVEWATCH_NOTIFY_MAX_ATTEMPTS; only the age limit ends it.
  * `too-large` asks for the content to be shrunk and sent again.
  */
 export type SendOutcome =
@@ -46,9 +55,16 @@ export type SendOutcome =
       readonly afterMs: number;
       readonly reason: string;
       readonly backoff?: boolean;
+      readonly throttled?: boolean;
     }
   | { readonly outcome: 'permanent'; readonly reason: string }
   | { readonly outcome: 'too-large'; readonly reason: string };
+
+/** A link shown with an alert: the task in the Alibaba Cloud console, or livewatch's status page. */
+export interface AlertLink {
+  readonly kind: 'console' | 'status';
+  readonly url: string;
+}
 
 /** One alert as it appears in a message. */
 export interface AlertLine {
@@ -56,6 +72,9 @@ export interface AlertLine {
   readonly status: 'firing' | 'resolved';
   readonly title: string;
   readonly text: string;
+  /** The wording in Chinese, used when the message's language is zh-CN. */
+  readonly zh?: { readonly title: string; readonly text: string } | undefined;
+  readonly links?: readonly AlertLink[] | undefined;
   readonly startsAt: number;
   readonly endsAt?: number | undefined;
 }
@@ -70,6 +89,8 @@ export interface GroupSummary {
   readonly resolved: readonly AlertLine[];
   /** An unchanged firing group sent again after repeat_interval. */
   readonly repeat: boolean;
+  /** Firing alerts never sent before in this group (only these may @-mention people). */
+  readonly fresh?: number | undefined;
 }
 
 /** Channel-neutral content of one message: one group, or several folded into a digest. */
@@ -81,4 +102,7 @@ export interface MessageContent {
   readonly pendingGroups?: number | undefined;
   /** How many times the content was shrunk after the channel said it was too large. */
   readonly shrink?: number | undefined;
+  /** Language and IANA time zone of the message (default en, UTC). */
+  readonly language?: 'en' | 'zh-CN' | undefined;
+  readonly timeZone?: string | undefined;
 }

@@ -14,7 +14,7 @@ export function classifyByStatus(reply: HttpReply, now: number, what: string): S
   const snippet = reply.text.slice(0, 200).trim();
   if (status === 429) {
     const afterMs = parseRetryAfter(reply.headers.get('retry-after'), now) ?? 60_000;
-    return { outcome: 'retry', afterMs, reason: `${what}: HTTP 429 rate limited` };
+    return { outcome: 'retry', afterMs, throttled: true, reason: `${what}: HTTP 429 rate limited` };
   }
   if (status === 413) return { outcome: 'too-large', reason: `${what}: HTTP 413 ${snippet}` };
   if (status >= 500 || (status >= 300 && status < 400)) {

@@ -20,7 +20,7 @@ export function createChannels(config: Config, clock: Clock, log: Logger): Chann
       createDingtalkChannel({
         url: config.LIVEWATCH_DINGTALK_WEBHOOK,
         secret: config.LIVEWATCH_DINGTALK_SECRET,
-        atMobiles: config.LIVEWATCH_DINGTALK_AT_MOBILES,
+        mentions: { atMobiles: config.LIVEWATCH_DINGTALK_AT_MOBILES },
         keyword: config.LIVEWATCH_DINGTALK_KEYWORD,
         clock,
       }),
@@ -44,6 +44,7 @@ export function createChannels(config: Config, clock: Clock, log: Logger): Chann
       createWebhookChannel({
         url: config.LIVEWATCH_WEBHOOK_URL,
         secret: config.LIVEWATCH_WEBHOOK_SECRET,
+        externalUrl: config.LIVEWATCH_STATUS_URL,
         clock,
       }),
     );

@@ -33,6 +33,12 @@ const NoticeSchema = z.object({
   // Long wording is cut when stored (plan-group.ts), never rejected: a notice must not be lost over length.
   title: z.string(),
   text: z.string(),
+  zh: z.object({ title: z.string(), text: z.string() }).optional(),
+  links: z
+    .array(z.object({ kind: z.enum(['console', 'status']), url: z.url() }))
+    .max(4)
+    .optional(),
+  inhibitedBy: z.array(z.string().min(1).max(300)).max(20).optional(),
   at: z.number().int().nonnegative(),
 });
 
@@ -84,10 +90,19 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     });
   }
 
+  /** Breakers that are open or probing: the alerts they explain are folded into theirs. */
+  async function openBreakerKeys(): Promise<Set<string>> {
+    const open = new Set<string>();
+    for (const { key, value } of await store.breakers.list()) if (value.state !== 'closed') open.add(key);
+    return open;
+  }
+
   async function flushGroups(): Promise<number> {
     let flushed = 0;
     const now = clock.now();
-    for (const listed of await store.groups.list()) {
+    const listedGroups = await store.groups.list();
+    const openBreakers = listedGroups.length > 0 ? await openBreakerKeys() : new Set<string>();
+    for (const listed of listedGroups) {
       let doc: Versioned<NotificationGroup> | undefined = listed;
       for (
         let attempt = 0;
@@ -95,7 +110,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         attempt += 1
       ) {
         const group = doc.value;
-        const plan = planGroupFlush(group, doc.version, timings, now);
+        const plan = planGroupFlush(group, doc.version, timings, now, openBreakers);
         if (plan.summary !== undefined && plan.messageId !== undefined) {
           const channel = byName.get(group.channel);
           if (channel === undefined) {
@@ -103,7 +118,12 @@ export function createNotifier(deps: NotifierDeps): Notifier {
               channel: group.channel,
             });
           } else {
-            const content: MessageContent = { groups: [plan.summary], at: now };
+            const content: MessageContent = {
+              groups: [plan.summary],
+              at: now,
+              language: config.LIVEWATCH_LANGUAGE,
+              timeZone: config.LIVEWATCH_TIME_ZONE,
+            };
             const payload: OutboxPayload = {
               body: redactDeep(channel.render(content, channel.maxBytes)),
               content,

@@ -189,6 +189,9 @@ async function sendDigest(
     groups: folded.flatMap((item) => item.payload.content.groups).sort(bySeverity),
     at: now,
     pendingGroups: left.reduce((sum, item) => sum + item.payload.content.groups.length, 0),
+    // One receiver has one language; the folded messages all carry it.
+    language: folded[0]?.payload.content.language,
+    timeZone: folded[0]?.payload.content.timeZone,
   };
   const ids = folded.map((item) => item.message.id).sort();
   const id = `d-${createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 32)}`;
@@ -250,16 +253,22 @@ async function sendOne(
       await shrinkAndRequeue(deps, channel, item, outcome.reason, counts);
       return 'too-large';
     case 'retry': {
-      const attempts = message.attempts + 1;
+      // A throttled send is not a failed attempt: only the age limit ends it (a DingTalk robot may
+      // block for 10 minutes; counting those waits as attempts dropped alerts, see docs/notify.md).
+      const counted = outcome.throttled !== true;
+      const attempts = message.attempts + (counted ? 1 : 0);
       const backoff = outcome.backoff ? BACKOFF_BASE_MS * 2 ** (attempts - 1) : 0;
       const delay = Math.max(outcome.afterMs, Math.min(backoff, MAX_BACKOFF_MS));
       const retryAt = now + delay;
-      if (attempts >= deps.maxAttempts || retryAt - message.createdAt > deps.maxAgeMs) {
-        await markDead(deps, message, `gave up after ${attempts} attempts: ${outcome.reason}`, counts);
+      if ((counted && attempts >= deps.maxAttempts) || retryAt - message.createdAt > deps.maxAgeMs) {
+        const why = counted
+          ? `gave up after ${attempts} attempts`
+          : `gave up: still throttled after ${Math.round((now - message.createdAt) / 1000)} s`;
+        await markDead(deps, message, `${why}: ${outcome.reason}`, counts);
         return 'permanent';
       }
       const reason = redact(outcome.reason);
-      await deps.store.markOutboxFailed(message.id, retryAt, reason);
+      await deps.store.markOutboxFailed(message.id, retryAt, reason, counted);
       counts.retried += 1;
       deps.log.warn('notification will be retried', { ...fields, retryInMs: delay, reason });
       return 'retry';

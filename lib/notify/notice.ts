@@ -1,5 +1,6 @@
 import type { ResourceKind, ResourceRef } from '../events/resources.js';
 import type { Severity } from '../store/store.js';
+import type { AlertLink } from './channel.js';
 
 /**
  * What the rest of livewatch hands to the notifier. The notifier routes each notice to every
@@ -20,6 +21,15 @@ export interface Notice {
   readonly title: string;
   /** Details in plain text (rendered per channel). Never contains secrets. */
   readonly text: string;
+  /** The same wording in Chinese, for messages in zh-CN (English is used when absent). */
+  readonly zh?: { readonly title: string; readonly text: string } | undefined;
+  /** Links shown with the alert (console page, livewatch's status page). */
+  readonly links?: readonly AlertLink[] | undefined;
+  /**
+   * Keys of Store.breakers (e.g. `host:origin.example.com`, `region:cn-shanghai`): while one of them
+   * is open, this alert is folded into that breaker's mass-failure alert instead of paging on its own.
+   */
+  readonly inhibitedBy?: readonly string[] | undefined;
   readonly resource?: ResourceRef;
   /** Epoch ms. */
   readonly at: number;

@@ -6,6 +6,8 @@ const AlertLineSchema = z.object({
   status: z.enum(['firing', 'resolved']),
   title: z.string(),
   text: z.string(),
+  zh: z.object({ title: z.string(), text: z.string() }).optional(),
+  links: z.array(z.object({ kind: z.enum(['console', 'status']), url: z.string() })).optional(),
   startsAt: z.number(),
   endsAt: z.number().optional(),
 });
@@ -17,6 +19,7 @@ const GroupSummarySchema = z.object({
   firing: z.array(AlertLineSchema),
   resolved: z.array(AlertLineSchema),
   repeat: z.boolean(),
+  fresh: z.number().int().optional(),
 });
 
 const MessageContentSchema = z.object({
@@ -24,6 +27,8 @@ const MessageContentSchema = z.object({
   at: z.number(),
   pendingGroups: z.number().int().optional(),
   shrink: z.number().int().optional(),
+  language: z.enum(['en', 'zh-CN']).optional(),
+  timeZone: z.string().optional(),
 });
 
 /**

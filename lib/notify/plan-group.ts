@@ -50,6 +50,18 @@ export function applyNotice(
   // Cut before storing: groups live in the store and every alert is re-rendered at each flush.
   const title = cutChars(redact(notice.title), MAX_TITLE_CHARS);
   const text = cutChars(redact(notice.text), MAX_TEXT_CHARS);
+  const extra = {
+    ...(notice.zh
+      ? {
+          zh: {
+            title: cutChars(redact(notice.zh.title), MAX_TITLE_CHARS),
+            text: cutChars(redact(notice.zh.text), MAX_TEXT_CHARS),
+          },
+        }
+      : {}),
+    ...(notice.links && notice.links.length > 0 ? { links: notice.links.map((link) => ({ ...link })) } : {}),
+    ...(notice.inhibitedBy && notice.inhibitedBy.length > 0 ? { inhibitedBy: [...notice.inhibitedBy] } : {}),
+  };
   let alert: GroupedAlert;
   let changed: boolean;
   if (notice.status === 'resolved' && !oneShot) {
@@ -60,13 +72,14 @@ export function applyNotice(
       status: 'resolved',
       title: title || existing.title,
       text: text || existing.text,
+      ...(notice.zh ? { zh: extra.zh } : {}),
       endsAt: notice.at,
       updatedAt: now,
     };
     changed = true;
   } else if (existing !== undefined && existing.status === 'firing' && !oneShot) {
     // Still firing: refresh the wording, which is not a change worth a message.
-    alert = { ...existing, title, text, updatedAt: now };
+    alert = { ...existing, title, text, ...extra, updatedAt: now };
     changed = false;
   } else {
     alert = {
@@ -74,6 +87,7 @@ export function applyNotice(
       status: oneShot ? notice.status : 'firing',
       title,
       text,
+      ...extra,
       startsAt: notice.at,
       ...(oneShot && notice.status === 'resolved' ? { endsAt: notice.at } : {}),
       updatedAt: now,
@@ -100,6 +114,10 @@ export function applyNotice(
   let nextFlushAt = current.nextFlushAt;
   if (changed && current.lastSentAt !== undefined) {
     nextFlushAt = Math.min(nextFlushAt, Math.max(now, current.lastSentAt + timings.groupIntervalMs));
+  } else if (changed) {
+    // Never sent (e.g. everything in it was folded into a breaker's alert): due after group_wait.
+    const wait = notice.severity === 'critical' ? timings.groupWaitCriticalMs : timings.groupWaitMs;
+    nextFlushAt = Math.min(nextFlushAt, now + wait);
   }
   return { ...current, alerts: { ...current.alerts, [notice.id]: alert }, nextFlushAt };
 }
@@ -148,6 +166,8 @@ function lineOf(alert: GroupedAlert): AlertLine {
     status: alert.status,
     title: alert.title,
     text: alert.text,
+    ...(alert.zh ? { zh: alert.zh } : {}),
+    ...(alert.links ? { links: alert.links } : {}),
     startsAt: alert.startsAt,
     ...(alert.endsAt === undefined ? {} : { endsAt: alert.endsAt }),
   };
@@ -157,8 +177,11 @@ const byStart = (a: GroupedAlert, b: GroupedAlert): number =>
   a.startsAt - b.startsAt || a.id.localeCompare(b.id);
 
 /**
- * Decides a due group's flush (Alertmanager's notification log, per group and channel):
+ * Decides a due group's flush (Alertmanager's notification log, per group and receiver):
  * - alerts that resolved without ever having been sent firing are dropped silently (flap damping);
+ * - inhibition: a firing alert not yet sent whose `inhibitedBy` names an open breaker (`openBreakers`)
+ *   is folded into that breaker's alert — kept while it fires, never sent on its own, dropped when
+ *   it resolves (the breaker's resolved message says what recovered);
  * - the first notification goes out when anything fires; later ones when a new alert fires or a sent
  *   one resolved (send_resolved), else an unchanged firing group is repeated after repeat_interval;
  * - resolved alerts leave the group once sent; a group with nothing firing is deleted;
@@ -169,8 +192,12 @@ export function planGroupFlush(
   version: number,
   timings: GroupTimings,
   now: number,
+  openBreakers: ReadonlySet<string> = new Set(),
 ): GroupFlushPlan {
-  const alerts = Object.values(group.alerts).sort(byStart);
+  const sent = new Set(parseFingerprint(group.lastSentFingerprint).firing);
+  const alerts = Object.values(group.alerts)
+    .map((alert) => foldIfInhibited(alert, sent, openBreakers))
+    .sort(byStart);
   const messageId = (fingerprint: string): string =>
     `n-${createHash('sha256').update(`${group.key}\n${version}\n${group.nextFlushAt}\n${fingerprint}`).digest('hex').slice(0, 32)}`;
   const summaryOf = (firing: GroupedAlert[], resolved: GroupedAlert[], repeat: boolean): GroupSummary => ({
@@ -180,6 +207,7 @@ export function planGroupFlush(
     firing: firing.map(lineOf),
     resolved: resolved.map(lineOf),
     repeat,
+    fresh: firing.filter((alert) => !sent.has(alert.id)).length,
   });
 
   if (group.severity === 'info') {
@@ -192,18 +220,25 @@ export function planGroupFlush(
     };
   }
 
-  const sent = new Set(parseFingerprint(group.lastSentFingerprint).firing);
-  const firing = alerts.filter((alert) => alert.status === 'firing');
-  const resolvedSent = alerts.filter((alert) => alert.status === 'resolved' && sent.has(alert.id));
+  // Folded alerts stay in the group while they fire (so they stay folded) but are never shown.
+  const folded = alerts.filter((alert) => alert.foldedInto !== undefined && alert.status === 'firing');
+  const visible = alerts.filter((alert) => alert.foldedInto === undefined);
+  const firing = visible.filter((alert) => alert.status === 'firing');
+  const resolvedSent = visible.filter((alert) => alert.status === 'resolved' && sent.has(alert.id));
   const resolvedToSend = timings.sendResolved ? resolvedSent : [];
-  if (firing.length === 0 && resolvedToSend.length === 0) return {};
+  const keep = Object.fromEntries([...firing, ...folded].map((alert) => [alert.id, alert]));
+  if (firing.length === 0 && resolvedToSend.length === 0) {
+    if (folded.length === 0) return {};
+    // Only folded alerts left: nothing to say; a new notice makes the group due again.
+    return { next: { ...group, alerts: keep, nextFlushAt: now + timings.repeatIntervalMs } };
+  }
 
-  const keep = Object.fromEntries(firing.map((alert) => [alert.id, alert]));
   const newFiring = firing.some((alert) => !sent.has(alert.id));
   const changed = newFiring || resolvedToSend.length > 0;
   const lastSentAt = group.lastSentAt;
   const firstSend = lastSentAt === undefined;
   const repeatDue = lastSentAt !== undefined && now >= lastSentAt + timings.repeatIntervalMs;
+  const stillFiring = firing.length + folded.length > 0;
 
   if (!firstSend && !changed && !repeatDue) {
     // Nothing new (resolved alerts dropped with send_resolved off): wait for the repeat.
@@ -213,11 +248,11 @@ export function planGroupFlush(
       nextFlushAt: lastSentAt + timings.repeatIntervalMs,
       lastSentFingerprint: fingerprintOf(firing, []),
     };
-    return firing.length === 0 ? {} : { next };
+    return stillFiring ? { next } : {};
   }
   const fingerprint = fingerprintOf(firing, resolvedToSend);
   const summary = summaryOf(firing, resolvedToSend, !firstSend && !changed);
-  if (firing.length === 0) return { summary, messageId: messageId(fingerprint) };
+  if (!stillFiring) return { summary, messageId: messageId(fingerprint) };
   return {
     summary,
     messageId: messageId(fingerprint),
@@ -225,8 +260,19 @@ export function planGroupFlush(
       ...group,
       alerts: keep,
       lastSentAt: now,
-      lastSentFingerprint: fingerprintOf(firing, resolvedToSend),
+      lastSentFingerprint: fingerprint,
       nextFlushAt: now + timings.repeatIntervalMs,
     },
   };
+}
+
+/** Folds a firing, never-sent alert whose inhibitor is open (sticky: it stays folded while it fires). */
+function foldIfInhibited(
+  alert: GroupedAlert,
+  sent: ReadonlySet<string>,
+  openBreakers: ReadonlySet<string>,
+): GroupedAlert {
+  if (alert.foldedInto !== undefined || alert.status !== 'firing' || sent.has(alert.id)) return alert;
+  const by = alert.inhibitedBy?.find((key) => openBreakers.has(key));
+  return by === undefined ? alert : { ...alert, foldedInto: by };
 }

@@ -171,10 +171,10 @@ if #old > 0 then redis.call('ZREM', KEYS[4], unpack(old)) end
 return 1
 `);
 
-/** KEYS: message hash, due, in-flight. ARGV: id, retryAt, error. */
+/** KEYS: message hash, due, in-flight. ARGV: id, retryAt, error, attempts to add (0 or 1). */
 export const MARK_OUTBOX_FAILED = script(`
 if redis.call('HGET', KEYS[1], 'status') ~= 'pending' then return 0 end
-redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+redis.call('HINCRBY', KEYS[1], 'attempts', tonumber(ARGV[4]))
 redis.call('HSET', KEYS[1], 'lastError', ARGV[3], 'dueAt', ARGV[2])
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])

@@ -287,13 +287,13 @@ class RedisStore implements Store {
     });
   }
 
-  markOutboxFailed(id: string, retryAt: number, error: string): Promise<void> {
+  markOutboxFailed(id: string, retryAt: number, error: string, countAttempt = true): Promise<void> {
     return guardStoreCall('markOutboxFailed', async () => {
       await run(
         this.#redis,
         lua.MARK_OUTBOX_FAILED,
         [this.#messageKey(id), this.#key('outbox', 'due'), this.#key('outbox', 'inflight')],
-        [id, retryAt, error],
+        [id, retryAt, error, countAttempt ? 1 : 0],
       );
     });
   }

@@ -283,14 +283,14 @@ class SqliteStore implements Store {
     });
   }
 
-  markOutboxFailed(id: string, retryAt: number, error: string): Promise<void> {
+  markOutboxFailed(id: string, retryAt: number, error: string, countAttempt = true): Promise<void> {
     return guardStoreCall('markOutboxFailed', () => {
       this.#db
         .prepare(
-          `UPDATE outbox SET attempts = attempts + 1, last_error = ?, due_at = ?, lease_until = 0
+          `UPDATE outbox SET attempts = attempts + ?, last_error = ?, due_at = ?, lease_until = 0
            WHERE id = ? AND status = 'pending'`,
         )
-        .run(error, retryAt, id);
+        .run(countAttempt ? 1 : 0, error, retryAt, id);
     });
   }
 

@@ -56,8 +56,11 @@ export interface Store {
    */
   takeDueOutbox(now: number, limit: number, leaseMs: number): Promise<OutboxMessage[]>;
   markOutboxSent(id: string, now: number): Promise<void>;
-  /** A retryable failure: the message becomes due again at `retryAt`; attempts + 1. */
-  markOutboxFailed(id: string, retryAt: number, error: string): Promise<void>;
+  /**
+   * A retryable failure: the message becomes due again at `retryAt`; attempts + 1, unless
+   * `countAttempt` is false (the channel throttled us: waiting is not failing, see docs/notify.md).
+   */
+  markOutboxFailed(id: string, retryAt: number, error: string, countAttempt?: boolean): Promise<void>;
   /** A permanent failure: the message is kept for inspection but never sent again. */
   markOutboxDead(id: string, error: string): Promise<void>;
   outboxStats(): Promise<OutboxStats>;
@@ -180,6 +183,13 @@ export interface GroupedAlert {
   readonly status: 'firing' | 'resolved';
   readonly title: string;
   readonly text: string;
+  /** Chinese wording (messages in zh-CN), and links to the console / status page. */
+  readonly zh?: { readonly title: string; readonly text: string };
+  readonly links?: ReadonlyArray<{ readonly kind: 'console' | 'status'; readonly url: string }>;
+  /** Keys of Store.breakers whose open state folds this alert into the breaker's alert (inhibition). */
+  readonly inhibitedBy?: readonly string[];
+  /** Set once the alert was folded into an open breaker's alert: it is never sent on its own. */
+  readonly foldedInto?: string;
   readonly startsAt: number;
   readonly endsAt?: number;
   readonly updatedAt: number;

@@ -59,6 +59,8 @@ export interface ChatSinks {
   readonly replies: SinkReply[];
   /** Answers the next `count` requests to `channel` with `fault` (before any other check). */
   failNext(channel: SinkChannel, count: number, fault: SinkFault): void;
+  /** Answers every request to `channel` with `fault` until the sink's clock reaches `untilMs`. */
+  holdUntil(channel: SinkChannel, untilMs: number, fault: SinkFault): void;
   close(): Promise<void>;
 }
 
@@ -91,6 +93,7 @@ export async function startChatSinks(options: ChatSinksOptions = {}): Promise<Ch
   };
   const replies: SinkReply[] = [];
   const faults = new Map<SinkChannel, SinkFault[]>();
+  const holds = new Map<SinkChannel, { until: number; fault: SinkFault }>();
   const sent = new Map<SinkChannel, number[]>();
 
   /** Sliding-window count of accepted messages in the last `windowMs`. */
@@ -134,7 +137,8 @@ export async function startChatSinks(options: ChatSinksOptions = {}): Promise<Ch
       replies.push({ channel, at: clock.now(), status, reply: text });
       response.writeHead(status, { 'content-type': type, ...headers }).end(text);
     };
-    const fault = faults.get(channel)?.shift();
+    const hold = holds.get(channel);
+    const fault = hold && clock.now() < hold.until ? hold.fault : faults.get(channel)?.shift();
     if (fault) {
       reply(fault.status ?? 200, fault.body, { ...fault.headers });
       return;
@@ -279,6 +283,9 @@ export async function startChatSinks(options: ChatSinksOptions = {}): Promise<Ch
       const list = faults.get(channel) ?? [];
       for (let i = 0; i < count; i += 1) list.push(fault);
       faults.set(channel, list);
+    },
+    holdUntil(channel, untilMs, fault) {
+      holds.set(channel, { until: untilMs, fault });
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

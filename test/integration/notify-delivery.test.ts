@@ -187,6 +187,30 @@ describe('notification delivery (chat sinks over loopback, SQLite outbox, manual
     expect(logLines.some((line) => line.includes('notification dead') && line.includes('777777'))).toBe(true);
   });
 
+  it('holds a DingTalk robot at 130101 for 15 minutes: throttling never spends attempts; delivered once after', async () => {
+    harness = await startSinkHarness({ channels: ['dingtalk'], env: { LIVEWATCH_NOTIFY_MAX_ATTEMPTS: '3' } });
+    const { notifier, clock, sinks, store } = harness;
+    const lifts = clock.now() + 15 * MINUTE;
+    sinks.holdUntil('dingtalk', lifts, {
+      body: { errcode: 130101, errmsg: 'send too fast, exceed 20 times per minute' },
+    });
+    await notifier.notify(relayNotice({ task: 'held', severity: 'critical' }));
+    let dead = 0;
+    // The alert tick every 30 s of clock time, for 20 minutes.
+    for (let tick = 0; tick <= 40; tick += 1) {
+      dead += (await notifier.flush()).dead;
+      clock.advance(30_000);
+    }
+    const throttled = sinks.replies.filter((reply) => reply.reply.includes('130101'));
+    expect(throttled.length).toBeGreaterThan(3); // more tries than LIVEWATCH_NOTIFY_MAX_ATTEMPTS
+    expect(throttled.every((reply) => reply.at < lifts)).toBe(true);
+    expect(dead).toBe(0);
+    expect(sinks.received.dingtalk).toHaveLength(1);
+    expect(sinks.received.dingtalk[0]?.at).toBeGreaterThanOrEqual(lifts);
+    expect(sinks.received.dingtalk[0]?.raw).toContain('relay held offline');
+    expect(await store.outboxStats()).toMatchObject({ pending: 0, dead: 0 });
+  });
+
   it('retries with backoff when the endpoint is unreachable', async () => {
     harness = await startSinkHarness({
       channels: [],

@@ -299,6 +299,15 @@ describe.each(storeAdapterCases())('$name store (contract)', (adapter: StoreAdap
       });
     });
 
+    it('reschedules a throttled message without counting an attempt', async () => {
+      await store.enqueueOutbox(message('m1', 0));
+      await store.takeDueOutbox(10, 10, 60_000);
+      await store.markOutboxFailed('m1', 5_000, 'throttled', false);
+      expect(await store.takeDueOutbox(4_999, 10, 60_000)).toEqual([]);
+      const [again] = await store.takeDueOutbox(5_000, 10, 60_000);
+      expect(again).toMatchObject({ id: 'm1', attempts: 0, lastError: 'throttled', dueAt: 5_000 });
+    });
+
     it('never sends a sent or dead message again, and counts them', async () => {
       await store.enqueueOutbox(message('sent', 10));
       await store.enqueueOutbox(message('dead', 20));

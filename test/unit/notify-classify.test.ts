@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { SendOutcome } from '../../lib/notify/channel.js';
 import { classifyDingtalkReply, securityCause } from '../../lib/notify/channels/dingtalk.js';
 import { classifyFeishuReply } from '../../lib/notify/channels/feishu.js';
 import { classifySlackReply } from '../../lib/notify/channels/slack.js';
@@ -169,12 +170,159 @@ describe('classifyWebhookReply', () => {
   it('sends on any 2xx', () => {
     expect(classifyWebhookReply(reply(204, ''), NOW)).toEqual({ outcome: 'sent' });
   });
-  it('gives up on 410 and other 4xx, retries 429 and 5xx', () => {
+  it('gives up on 410 only and retries every other non-2xx (Standard Webhooks)', () => {
     expect(classifyWebhookReply(reply(410, ''), NOW).outcome).toBe('permanent');
-    expect(classifyWebhookReply(reply(400, 'bad'), NOW).outcome).toBe('permanent');
+    expect(classifyWebhookReply(reply(400, 'bad'), NOW)).toMatchObject({ outcome: 'retry', backoff: true });
+    expect(classifyWebhookReply(reply(404, ''), NOW)).toMatchObject({ outcome: 'retry', backoff: true });
     expect(classifyWebhookReply(reply(429, '', { 'retry-after': '5' }), NOW)).toMatchObject({
       afterMs: 5_000,
     });
     expect(classifyWebhookReply(reply(503, ''), NOW)).toMatchObject({ outcome: 'retry', backoff: true });
+  });
+});
+
+/**
+ * Every documented reply, classified as its vendor documents it (docs/notify.md "Replies"). `throttled`
+ * replies never count toward LIVEWATCH_NOTIFY_MAX_ATTEMPTS.
+ */
+type Expected = 'sent' | 'retry' | 'throttled' | 'permanent' | 'too-large';
+const TABLE: ReadonlyArray<
+  readonly [string, (r: HttpReply, now: number) => SendOutcome, HttpReply, Expected]
+> = [
+  ['dingtalk 0', classifyDingtalkReply, reply(200, { errcode: 0, errmsg: 'ok' }), 'sent'],
+  ['dingtalk -1 busy', classifyDingtalkReply, reply(200, { errcode: -1, errmsg: '系统繁忙' }), 'retry'],
+  [
+    'dingtalk 88 auth',
+    classifyDingtalkReply,
+    reply(200, { errcode: 88, errmsg: '鉴权异常', sub_msg: 'x' }),
+    'permanent',
+  ],
+  [
+    'dingtalk 130101',
+    classifyDingtalkReply,
+    reply(200, { errcode: 130101, errmsg: 'send too fast' }),
+    'throttled',
+  ],
+  ['dingtalk 410100', classifyDingtalkReply, reply(200, { errcode: 410100, errmsg: '限流' }), 'throttled'],
+  [
+    'dingtalk 90030 quota',
+    classifyDingtalkReply,
+    reply(200, { errcode: 90030, errmsg: 'webhook over limit' }),
+    'throttled',
+  ],
+  ['dingtalk 302 block', classifyDingtalkReply, reply(302, ''), 'throttled'],
+  [
+    'dingtalk 310000',
+    classifyDingtalkReply,
+    reply(200, { errcode: 310000, errmsg: 'sign not match' }),
+    'permanent',
+  ],
+  [
+    'dingtalk 300001',
+    classifyDingtalkReply,
+    reply(200, { errcode: 300001, errmsg: 'token is not exist' }),
+    'permanent',
+  ],
+  [
+    'dingtalk 300005',
+    classifyDingtalkReply,
+    reply(200, { errcode: 300005, errmsg: 'token is not exist' }),
+    'permanent',
+  ],
+  [
+    'dingtalk 400013',
+    classifyDingtalkReply,
+    reply(200, { errcode: 400013, errmsg: '群已被解散' }),
+    'permanent',
+  ],
+  [
+    'dingtalk 400102',
+    classifyDingtalkReply,
+    reply(200, { errcode: 400102, errmsg: '机器人已停用' }),
+    'permanent',
+  ],
+  [
+    'dingtalk 460101',
+    classifyDingtalkReply,
+    reply(200, { errcode: 460101, errmsg: 'too long' }),
+    'too-large',
+  ],
+  [
+    'dingtalk 101002',
+    classifyDingtalkReply,
+    reply(200, { errcode: 101002, errmsg: 'too long' }),
+    'too-large',
+  ],
+  ['dingtalk 5xx', classifyDingtalkReply, reply(502, 'bad gateway'), 'retry'],
+  ['slack ok', classifySlackReply, reply(200, 'ok'), 'sent'],
+  ['slack 429', classifySlackReply, reply(429, '{}', { 'retry-after': '3' }), 'throttled'],
+  ['slack 500 rollup_error', classifySlackReply, reply(500, 'rollup_error'), 'retry'],
+  ['slack 400 invalid_payload', classifySlackReply, reply(400, 'invalid_payload'), 'permanent'],
+  ['slack 403 action_prohibited', classifySlackReply, reply(403, 'action_prohibited'), 'permanent'],
+  ['slack 404 channel_not_found', classifySlackReply, reply(404, 'channel_not_found'), 'permanent'],
+  ['slack 410 channel_is_archived', classifySlackReply, reply(410, 'channel_is_archived'), 'permanent'],
+  ['feishu 0', classifyFeishuReply, reply(200, { code: 0, msg: 'success', data: {} }), 'sent'],
+  ['feishu 11232', classifyFeishuReply, reply(200, { code: 11232, msg: 'frequency limited' }), 'throttled'],
+  [
+    'feishu 19001',
+    classifyFeishuReply,
+    reply(200, { code: 19001, msg: 'param invalid: incoming webhook access token invalid' }),
+    'permanent',
+  ],
+  ['feishu 19002', classifyFeishuReply, reply(200, { code: 19002, msg: 'params error' }), 'permanent'],
+  ['feishu 19007', classifyFeishuReply, reply(200, { code: 19007, msg: 'Bot Not Enabled' }), 'permanent'],
+  ['feishu 19021', classifyFeishuReply, reply(200, { code: 19021, msg: 'sign match fail' }), 'permanent'],
+  ['feishu 19022', classifyFeishuReply, reply(200, { code: 19022, msg: 'Ip Not Allowed' }), 'permanent'],
+  ['feishu 19024', classifyFeishuReply, reply(200, { code: 19024, msg: 'Key Words Not Found' }), 'permanent'],
+  ['feishu 9499', classifyFeishuReply, reply(400, { code: 9499, msg: 'Bad Request' }), 'permanent'],
+  ['feishu 19036', classifyFeishuReply, reply(200, { code: 19036, msg: 'message too large' }), 'too-large'],
+  ['wecom 0', classifyWecomReply, reply(200, { errcode: 0, errmsg: 'ok' }), 'sent'],
+  ['wecom -1 busy', classifyWecomReply, reply(200, { errcode: -1, errmsg: 'system busy' }), 'retry'],
+  [
+    'wecom 45009',
+    classifyWecomReply,
+    reply(200, { errcode: 45009, errmsg: 'api freq out of limit' }),
+    'throttled',
+  ],
+  [
+    'wecom 93000',
+    classifyWecomReply,
+    reply(200, { errcode: 93000, errmsg: 'invalid webhook url' }),
+    'permanent',
+  ],
+  [
+    'wecom 40008',
+    classifyWecomReply,
+    reply(200, { errcode: 40008, errmsg: 'invalid message type' }),
+    'permanent',
+  ],
+  [
+    'wecom 44004',
+    classifyWecomReply,
+    reply(200, { errcode: 44004, errmsg: 'text content is empty' }),
+    'permanent',
+  ],
+  [
+    'wecom 40058',
+    classifyWecomReply,
+    reply(200, { errcode: 40058, errmsg: 'exceed max length' }),
+    'too-large',
+  ],
+  ['webhook 204', classifyWebhookReply, reply(204, ''), 'sent'],
+  ['webhook 400', classifyWebhookReply, reply(400, 'bad'), 'retry'],
+  ['webhook 401', classifyWebhookReply, reply(401, 'invalid signature'), 'retry'],
+  ['webhook 410', classifyWebhookReply, reply(410, ''), 'permanent'],
+  ['webhook 413', classifyWebhookReply, reply(413, ''), 'too-large'],
+  ['webhook 429', classifyWebhookReply, reply(429, ''), 'throttled'],
+  ['webhook 502', classifyWebhookReply, reply(502, ''), 'throttled'],
+  ['webhook 503', classifyWebhookReply, reply(503, ''), 'retry'],
+  ['webhook 504', classifyWebhookReply, reply(504, ''), 'throttled'],
+];
+
+describe('classification table', () => {
+  it.each(TABLE)('%s', (_name, classify, answer, expected) => {
+    const outcome = classify(answer, NOW);
+    const kind = outcome.outcome === 'retry' && outcome.throttled ? 'throttled' : outcome.outcome;
+    expect(kind).toBe(expected);
   });
 });

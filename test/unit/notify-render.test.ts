@@ -5,7 +5,7 @@ import { FEISHU_MAX_BYTES, renderFeishu } from '../../lib/notify/channels/feishu
 import { renderSlack, SLACK_MAX_CHARS } from '../../lib/notify/channels/slack.js';
 import { renderWebhook } from '../../lib/notify/channels/webhook.js';
 import { renderWecom, WECOM_MAX_BYTES } from '../../lib/notify/channels/wecom.js';
-import { countPhrase, fitLines, utf8Bytes } from '../../lib/notify/render-outline.js';
+import { countPhrase, fitEntries, formatTime, utf8Bytes } from '../../lib/notify/render-outline.js';
 
 const AT = Date.UTC(2026, 0, 1, 10, 0, 0);
 
@@ -50,28 +50,38 @@ describe('message rendering within channel limits', () => {
   it('counts firing and resolved alerts', () => {
     expect(countPhrase(3, 1)).toBe('3 firing, 1 resolved');
     expect(countPhrase(0, 2)).toBe('2 resolved');
-    const body = renderDingtalk(content(group(3, 1)), DINGTALK_MAX_BYTES, []);
+    const body = renderDingtalk(content(group(3, 1)), DINGTALK_MAX_BYTES);
     expect(body.markdown.title).toContain('3 firing, 1 resolved');
     expect(body.markdown.text).toContain('✅');
   });
 
   it('keeps a DingTalk body under 20,000 bytes and says how much was left out', () => {
-    const body = renderDingtalk(huge, DINGTALK_MAX_BYTES, ['13800000000']);
+    const body = renderDingtalk(huge, DINGTALK_MAX_BYTES, { mentions: { atMobiles: ['13800000000'] } });
     expect(utf8Bytes(JSON.stringify(body))).toBeLessThanOrEqual(DINGTALK_MAX_BYTES);
-    expect(body.markdown.text).toMatch(/\d+ more lines not shown/);
+    expect(body.markdown.text).toMatch(/\d+ more alerts not shown/);
     expect(body.markdown.text).toContain('@13800000000');
   });
 
-  it('mentions phones for firing critical messages only', () => {
-    expect(renderDingtalk(content(group(1)), DINGTALK_MAX_BYTES, ['13800000000']).at.atMobiles).toEqual([
-      '13800000000',
-    ]);
+  it('mentions on new firing critical messages only: never resolved, partial recovery or repeats', () => {
+    const mentions = { mentions: { atMobiles: ['13800000000'], atUserIds: ['oncall1'] } };
+    const first = renderDingtalk(content(group(1)), DINGTALK_MAX_BYTES, mentions);
+    expect(first.at).toEqual({ atMobiles: ['13800000000'], atUserIds: ['oncall1'], isAtAll: false });
+    expect(first.markdown.text).toContain('@13800000000 @oncall1');
     expect(
-      renderDingtalk(content(group(1, 0, 'warning')), DINGTALK_MAX_BYTES, ['13800000000']).at.atMobiles,
+      renderDingtalk(content(group(1, 0, 'warning')), DINGTALK_MAX_BYTES, mentions).at.atMobiles,
     ).toEqual([]);
-    const resolved = renderDingtalk(content(group(0, 1)), DINGTALK_MAX_BYTES, ['13800000000']);
+    const resolved = renderDingtalk(content(group(0, 1)), DINGTALK_MAX_BYTES, mentions);
     expect(resolved.at.atMobiles).toEqual([]);
     expect(resolved.markdown.title).toContain('[RESOLVED]');
+    const partial = renderDingtalk(content(group(2, 1)), DINGTALK_MAX_BYTES, mentions);
+    expect(partial.at.atMobiles).toEqual([]);
+    expect(partial.markdown.text).not.toContain('@13800000000');
+    const repeat = renderDingtalk(content({ ...group(2), repeat: true }), DINGTALK_MAX_BYTES, mentions);
+    expect(repeat.at.atUserIds).toEqual([]);
+    const warnings = { mentions: { atAll: true, on: ['warning' as const] } };
+    expect(renderDingtalk(content(group(1, 0, 'warning')), DINGTALK_MAX_BYTES, warnings).at.isAtAll).toBe(
+      true,
+    );
   });
 
   it('fits Slack Block Kit limits', () => {
@@ -93,8 +103,9 @@ describe('message rendering within channel limits', () => {
 
   it('keeps WeCom markdown content within 4096 bytes', () => {
     const body = renderWecom(huge, WECOM_MAX_BYTES);
+    if (body.msgtype !== 'markdown') throw new Error('expected markdown');
     expect(utf8Bytes(body.markdown.content)).toBeLessThanOrEqual(WECOM_MAX_BYTES);
-    expect(body.markdown.content).toMatch(/more lines not shown/);
+    expect(body.markdown.content).toMatch(/more alerts not shown/);
   });
 
   it('keeps a Feishu post within 20 KB', () => {
@@ -127,17 +138,63 @@ describe('message rendering within channel limits', () => {
 
   it('titles a digest with its group count and says what follows', () => {
     const digest: MessageContent = { groups: [group(1), group(2, 0, 'warning')], at: AT, pendingGroups: 4 };
-    const body = renderDingtalk(digest, DINGTALK_MAX_BYTES, []);
+    const body = renderDingtalk(digest, DINGTALK_MAX_BYTES);
     expect(body.markdown.title).toContain('2 alert groups (3 firing)');
     expect(body.markdown.text).toContain('4 more alert groups pending');
   });
 
-  it('fitLines keeps whole lines and reports the omitted count', () => {
-    const text = fitLines(['aaaa', 'bbbb', 'cccc', 'dddd'], 16, {
-      joiner: '\n',
-      measure: utf8Bytes,
-      more: (n) => `+${n}`,
-    });
-    expect(text).toBe('aaaa\nbbbb\n+2');
+  it('fitEntries keeps whole entries and counts omitted alerts, not lines or headings', () => {
+    const entries = [
+      { text: 'head', alerts: 0 },
+      { text: 'a1\nd1', alerts: 1 },
+      { text: 'a2\nd2', alerts: 1 },
+      { text: 'a3\nd3', alerts: 1 },
+    ];
+    const fitted = fitEntries(entries, 16, { joiner: '\n', measure: utf8Bytes, more: (n) => `+${n}` });
+    expect(fitted).toEqual({ text: 'head\na1\nd1\n+2', omitted: 2 });
+  });
+
+  it('writes zh-CN wording and times in the configured time zone; info is never "firing"', () => {
+    expect(formatTime(AT, 'Asia/Shanghai')).toBe('2026-01-01 18:00:00 UTC+8');
+    expect(formatTime(AT)).toBe('2026-01-01 10:00:00 UTC');
+    const zh: MessageContent = {
+      groups: [group(2, 1)],
+      at: AT,
+      language: 'zh-CN',
+      timeZone: 'Asia/Shanghai',
+    };
+    const body = renderDingtalk(zh, DINGTALK_MAX_BYTES);
+    expect(body.markdown.title).toContain('[严重] 2 条告警中，1 条已恢复');
+    expect(body.markdown.text).toContain('开始于 2026-01-01 18:00:00 UTC+8');
+    const info: MessageContent = { groups: [group(3, 0, 'info')], at: AT };
+    const notices = renderDingtalk(info, DINGTALK_MAX_BYTES);
+    expect(notices.markdown.title).toContain('[INFO] 3 notices');
+    expect(notices.markdown.text).not.toContain('firing');
+  });
+
+  it('colours WeCom by what happened: resolved green, firing warnings orange-red, notices grey', () => {
+    const colour = (c: MessageContent) => {
+      const body = renderWecom(c, WECOM_MAX_BYTES);
+      return body.msgtype === 'markdown'
+        ? /<font color="(\w+)">/.exec(body.markdown.content)?.[1]
+        : undefined;
+    };
+    expect(colour(content(group(0, 2)))).toBe('info');
+    expect(colour(content(group(2, 0, 'warning')))).toBe('warning');
+    expect(colour(content(group(2)))).toBe('warning');
+    expect(colour(content(group(2, 0, 'info')))).toBe('comment');
+  });
+
+  it('summarises WeCom: 300 alerts with long details are all listed, one line each', () => {
+    const body = renderWecom(content(group(60, 0, 'critical', 'x'.repeat(500))), WECOM_MAX_BYTES);
+    if (body.msgtype !== 'markdown') throw new Error('expected markdown');
+    const listed = body.markdown.content.split('\n').filter((line) => line.includes('relay t'));
+    expect(listed.length).toBeGreaterThan(20);
+    const many = renderWecom(content(group(300, 0, 'critical', 'x'.repeat(500))), WECOM_MAX_BYTES);
+    if (many.msgtype !== 'markdown') throw new Error('expected markdown');
+    const shown = many.markdown.content.split('\n').filter((line) => line.includes('relay t')).length;
+    const omitted = Number(/(\d+) more alerts not shown/.exec(many.markdown.content)?.[1]);
+    expect(shown + omitted).toBe(300);
+    expect(shown).toBeGreaterThan(20);
   });
 });

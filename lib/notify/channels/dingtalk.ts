@@ -1,11 +1,21 @@
 import type { Clock } from '../../clock.js';
 import { redact } from '../../redact.js';
+import type { Severity } from '../../store/store.js';
 import type { Channel, MessageContent, SendOutcome } from '../channel.js';
 import { BACKOFF_BASE_MS, classifyByStatus } from '../classify-http.js';
+import { escapeMarkdown } from '../escape-text.js';
+import { markdownEntries } from '../markdown-entries.js';
 import { postAndClassify } from '../post-and-classify.js';
 import { type HttpReply, parseJsonObject } from '../post-body.js';
 import { rateKeyOf } from '../rate-key.js';
-import { fitLines, jsonBytes, outlineOf, truncateTo } from '../render-outline.js';
+import {
+  fitOutline,
+  jsonBytes,
+  moreAlerts,
+  outlineOf,
+  shouldMention,
+  truncateTo,
+} from '../render-outline.js';
 import { signDingtalkUrl } from '../sign-dingtalk.js';
 
 /** errcode 460101: "message too long, exceed 20000 bytes". */
@@ -16,16 +26,30 @@ const ENVELOPE_BYTES = 600;
 export interface DingtalkBody {
   readonly msgtype: 'markdown';
   readonly markdown: { readonly title: string; readonly text: string };
-  readonly at: { readonly atMobiles: readonly string[]; readonly isAtAll: false };
+  readonly at: {
+    readonly atMobiles: readonly string[];
+    readonly atUserIds: readonly string[];
+    readonly isAtAll: boolean;
+  };
+}
+
+/** Who a receiver @-mentions, and on which severities (never on resolved or repeated messages). */
+export interface DingtalkMentions {
+  readonly atMobiles?: readonly string[] | undefined;
+  readonly atUserIds?: readonly string[] | undefined;
+  readonly atAll?: boolean | undefined;
+  /** Default: critical only. */
+  readonly on?: readonly Severity[] | undefined;
 }
 
 export interface DingtalkChannelOptions {
+  /** Receiver name (outbox and group key); `dingtalk` for the settings' default receiver. */
+  readonly name?: string | undefined;
   /** `https://oapi.dingtalk.com/robot/send?access_token=…` (a credential). */
   readonly url: string;
   /** 加签 secret; when set every request is signed. */
   readonly secret?: string | undefined;
-  /** Mentioned on critical messages, in `at.atMobiles` AND as `@mobile` in the text (both are required). */
-  readonly atMobiles?: readonly string[];
+  readonly mentions?: DingtalkMentions | undefined;
   /** Custom-keyword security: appended to messages that do not already contain it. */
   readonly keyword?: string | undefined;
   readonly clock: Clock;
@@ -37,13 +61,14 @@ export interface DingtalkChannelOptions {
  * and may block for 10 min beyond it). Success is decided from `errcode` in the body, never the HTTP status.
  */
 export function createDingtalkChannel(options: DingtalkChannelOptions): Channel {
-  const atMobiles = options.atMobiles ?? [];
   return {
-    name: 'dingtalk',
+    name: options.name ?? 'dingtalk',
+    type: 'dingtalk',
     rateKey: rateKeyOf('dingtalk', options.url),
     limits: [{ limit: 18, windowMs: 60_000 }],
     maxBytes: DINGTALK_MAX_BYTES,
-    render: (content, budgetBytes) => renderDingtalk(content, budgetBytes, atMobiles, options.keyword),
+    render: (content, budgetBytes) =>
+      renderDingtalk(content, budgetBytes, { mentions: options.mentions, keyword: options.keyword }),
     async send(body, context) {
       const now = options.clock.now();
       const url = options.secret ? signDingtalkUrl(options.url, options.secret, now) : options.url;
@@ -58,44 +83,47 @@ export function createDingtalkChannel(options: DingtalkChannelOptions): Channel 
   };
 }
 
-/** Markdown with the title as a heading; critical messages mention `atMobiles` in `at` and in the text. */
+/** Markdown with the title as a heading; mentions (in `at` AND in the text) only as `shouldMention` allows. */
 export function renderDingtalk(
   content: MessageContent,
   budgetBytes: number,
-  atMobiles: readonly string[],
-  keyword?: string,
+  options: { mentions?: DingtalkMentions | undefined; keyword?: string | undefined } = {},
 ): DingtalkBody {
   const outline = outlineOf(content);
-  const mention = outline.severity === 'critical' && outline.status === 'firing' ? atMobiles : [];
-  const head = [`### ${outline.title}`, ''];
-  const lines: string[] = [];
-  for (const section of outline.sections) {
-    if (content.groups.length > 1 || section.items.length > 1) lines.push(`#### ${section.heading}`);
-    for (const item of section.items) {
-      lines.push(`- ${item.mark} **${item.title}** (${item.when})`);
-      if (item.detail) lines.push(`  > ${item.detail.replace(/\n+/g, ' ')}`);
-    }
-  }
-  if (outline.footer) lines.push('', `> ${outline.footer}`);
-  const tail = mention.length > 0 ? ['', mention.map((mobile) => `@${mobile}`).join(' ')] : [];
+  const m = options.mentions ?? {};
+  const mention = shouldMention(content, m.on ?? ['critical']);
+  const atMobiles = mention ? [...(m.atMobiles ?? [])] : [];
+  const atUserIds = mention ? [...(m.atUserIds ?? [])] : [];
+  const isAtAll = mention && m.atAll === true;
+  const head = [`### ${escapeMarkdown(outline.title)}`, ''];
+  // DingTalk requires every mentioned mobile / userId to appear in the text as @…, too.
+  const names = [...atMobiles, ...atUserIds].map((who) => `@${who}`);
+  const tail = names.length > 0 ? ['', names.join(' ')] : [];
   // Keyword-secured robots reject (310000) any message without one of their keywords.
+  const keyword = options.keyword;
   const needsKeyword = keyword !== undefined && keyword !== '' && !outline.title.includes(keyword);
   if (needsKeyword) tail.push('', keyword);
   const title = truncateTo(outline.title, 200, jsonBytes);
   const fixed = jsonBytes([...head, ...tail].join('\n')) + jsonBytes(title) + ENVELOPE_BYTES;
-  const body = fitLines(lines, Math.min(budgetBytes, DINGTALK_MAX_BYTES) - fixed, {
-    joiner: '\n',
-    measure: jsonBytes,
-    more: (omitted) => `- … ${omitted} more line${omitted === 1 ? '' : 's'} not shown (message size limit)`,
-  });
+  const body = fitOutline(
+    (withDetails) =>
+      markdownEntries(content, outline, withDetails, {
+        heading: (text) => `#### ${text}`,
+        item: (item) => `- ${item.mark} **${escapeMarkdown(item.title)}** (${item.when})`,
+      }),
+    Math.min(budgetBytes, DINGTALK_MAX_BYTES) - fixed,
+    { joiner: '\n', measure: jsonBytes, more: (n) => `- ${moreAlerts(outline.language)(n)}` },
+  );
   return {
     msgtype: 'markdown',
     markdown: { title, text: [...head, body, ...tail].join('\n') },
-    at: { atMobiles: [...mention], isAtAll: false },
+    at: { atMobiles, atUserIds, isAtAll },
   };
 }
 
 const PERMANENT: Readonly<Record<number, string>> = {
+  // The global code table: "鉴权异常", an authentication failure whose cause is in sub_code/sub_msg.
+  88: 'authentication failed (see sub_msg)',
   300001: 'token does not exist',
   300005: 'token does not exist (or external group)',
   400013: 'group dissolved',
@@ -126,18 +154,25 @@ export function classifyDingtalkReply(reply: HttpReply, now: number): SendOutcom
       return {
         outcome: 'retry',
         afterMs: 10 * 60_000,
+        throttled: true,
         reason: `dingtalk: HTTP ${reply.status} (robot blocked?)`,
       };
     }
     return classifyByStatus(reply, now, 'dingtalk');
   }
-  const errmsg = typeof body.errmsg === 'string' ? redact(body.errmsg) : '';
+  const subMsg = typeof body.sub_msg === 'string' ? `; ${body.sub_msg}` : '';
+  const errmsg = typeof body.errmsg === 'string' ? redact(`${body.errmsg}${subMsg}`).slice(0, 300) : '';
   const said = `dingtalk errcode ${errcode}${errmsg ? ` (${errmsg})` : ''}`;
   if (errcode === 0) return { outcome: 'sent' };
   if (errcode === -1) return { outcome: 'retry', afterMs: 30_000, reason: `${said}: busy` };
   if (errcode === 130101 || errcode === 410100 || /too fast|限流/i.test(errmsg)) {
     const wait = typeof body.wait === 'number' ? body.wait * 1000 : 0;
-    return { outcome: 'retry', afterMs: Math.max(60_000, wait), reason: `${said}: throttled` };
+    return {
+      outcome: 'retry',
+      afterMs: Math.max(60_000, wait),
+      throttled: true,
+      reason: `${said}: throttled`,
+    };
   }
   if (errcode === 310000) {
     return {
@@ -150,7 +185,12 @@ export function classifyDingtalkReply(reply: HttpReply, now: number): SendOutcom
   if (errcode === 460101 || errcode === 101002) return { outcome: 'too-large', reason: `${said}: too long` };
   if (errcode === 90030) {
     // Daily/monthly webhook quota: nothing gets through until it resets.
-    return { outcome: 'retry', afterMs: 60 * 60_000, reason: `${said}: webhook quota reached` };
+    return {
+      outcome: 'retry',
+      afterMs: 60 * 60_000,
+      throttled: true,
+      reason: `${said}: webhook quota reached`,
+    };
   }
   return { outcome: 'retry', afterMs: BACKOFF_BASE_MS, backoff: true, reason: `${said}: unknown code` };
 }

@@ -1,18 +1,32 @@
 import type { Clock } from '../../clock.js';
+import type { Severity } from '../../store/store.js';
 import type { Channel, MessageContent, SendOutcome } from '../channel.js';
 import { BACKOFF_BASE_MS, classifyByStatus } from '../classify-http.js';
+import { escapeFeishuText } from '../escape-text.js';
 import { postAndClassify } from '../post-and-classify.js';
 import { type HttpReply, parseJsonObject } from '../post-body.js';
 import { rateKeyOf } from '../rate-key.js';
-import { fitLines, jsonBytes, outlineOf, truncateTo } from '../render-outline.js';
+import {
+  type Entry,
+  fitOutline,
+  jsonBytes,
+  moreAlerts,
+  type Outline,
+  outlineOf,
+  shouldMention,
+  truncateTo,
+  utf8Bytes,
+} from '../render-outline.js';
 import { signFeishu } from '../sign-feishu.js';
 
 /** Sources disagree (20 KB, 30 KB, ~150 KiB); the smallest is assumed. */
 export const FEISHU_MAX_BYTES = 20_000;
-/** JSON keys and escapes around the paragraphs: each paragraph adds `[{"tag":"text","text":""}],`. */
-const PARAGRAPH_OVERHEAD = 30;
 
-type FeishuParagraph = ReadonlyArray<{ readonly tag: 'text'; readonly text: string }>;
+type FeishuElement =
+  | { readonly tag: 'text'; readonly text: string }
+  | { readonly tag: 'a'; readonly text: string; readonly href: string }
+  | { readonly tag: 'at'; readonly user_id: string };
+type FeishuParagraph = readonly FeishuElement[];
 
 export interface FeishuBody {
   readonly msg_type: 'post';
@@ -23,10 +37,19 @@ export interface FeishuBody {
   };
 }
 
+/** Feishu mentions: open ids (`ou_…`) as `at` elements, or everyone (`all`). */
+export interface FeishuMentions {
+  readonly userIds?: readonly string[] | undefined;
+  readonly atAll?: boolean | undefined;
+  readonly on?: readonly Severity[] | undefined;
+}
+
 export interface FeishuChannelOptions {
+  readonly name?: string | undefined;
   /** `https://open.feishu.cn/open-apis/bot/v2/hook/<token>` (a credential). */
   readonly url: string;
   readonly secret?: string | undefined;
+  readonly mentions?: FeishuMentions | undefined;
   readonly clock: Clock;
   readonly timeoutMs?: number;
 }
@@ -34,14 +57,15 @@ export interface FeishuChannelOptions {
 /** Feishu/Lark custom bot: rich-text posts, signed in the body, ≤ 4/s and ≤ 90/min (limits 5/s, 100/min). */
 export function createFeishuChannel(options: FeishuChannelOptions): Channel {
   return {
-    name: 'feishu',
+    name: options.name ?? 'feishu',
+    type: 'feishu',
     rateKey: rateKeyOf('feishu', options.url),
     limits: [
       { limit: 4, windowMs: 1_000 },
       { limit: 90, windowMs: 60_000 },
     ],
     maxBytes: FEISHU_MAX_BYTES,
-    render: (content, budget) => renderFeishu(content, budget),
+    render: (content, budget) => renderFeishu(content, budget, options.mentions),
     async send(body, context) {
       const now = options.clock.now();
       let signed = body;
@@ -61,34 +85,74 @@ export function createFeishuChannel(options: FeishuChannelOptions): Channel {
   };
 }
 
-export function renderFeishu(content: MessageContent, budget: number): FeishuBody {
-  const outline = outlineOf(content);
-  const lines: string[] = [];
+const text = (value: string): FeishuElement => ({ tag: 'text', text: value });
+
+/** Each entry is one or more paragraphs, serialised so the generic fitter can measure them. */
+function feishuEntries(outline: Outline, content: MessageContent, withDetails: boolean): Entry[] {
+  const entries: Entry[] = [];
+  const entry = (paragraphs: FeishuParagraph[], alerts: number) =>
+    entries.push({ text: paragraphs.map((p) => JSON.stringify(p)).join(','), alerts });
   for (const section of outline.sections) {
-    if (content.groups.length > 1 || section.items.length > 1) lines.push(section.heading);
+    if (content.groups.length > 1 || section.items.length > 1)
+      entry([[text(escapeFeishuText(section.heading))]], 0);
     for (const item of section.items) {
-      lines.push(`${item.mark} ${item.title} (${item.when})`);
-      if (item.detail) lines.push(`    ${item.detail.replace(/\n+/g, ' ')}`);
+      const links: FeishuElement[] = item.links.flatMap((link) => [
+        text(' '),
+        { tag: 'a', text: link.label, href: link.url },
+      ]);
+      const paragraphs: FeishuParagraph[] = [
+        [text(`${item.mark} ${escapeFeishuText(item.title)} (${item.when})`), ...links],
+      ];
+      if (withDetails && item.detail) paragraphs.push([text(`    ${escapeFeishuText(item.detail)}`)]);
+      entry(paragraphs, 1);
     }
   }
-  if (outline.footer) lines.push(outline.footer);
-  const title = truncateTo(outline.title, 300, jsonBytes);
-  const measure = (text: string): number =>
-    text.split('\n').reduce((sum, line) => sum + jsonBytes(line) + PARAGRAPH_OVERHEAD, 0);
-  const fitted = fitLines(lines, Math.min(budget, FEISHU_MAX_BYTES) - jsonBytes(title) - 200, {
-    joiner: '\n',
-    measure,
-    more: (n) => `… ${n} more line${n === 1 ? '' : 's'} not shown (message size limit)`,
-  });
-  return {
-    msg_type: 'post',
-    content: {
-      post: { zh_cn: { title, content: fitted.split('\n').map((text) => [{ tag: 'text', text }]) } },
-    },
-  };
+  if (outline.footer) entry([[text(outline.footer)]], 0);
+  return entries;
 }
 
+export function renderFeishu(
+  content: MessageContent,
+  budget: number,
+  mentions: FeishuMentions = {},
+): FeishuBody {
+  const outline = outlineOf(content);
+  const title = truncateTo(outline.title, 300, jsonBytes);
+  const mention = shouldMention(content, mentions.on ?? ['critical']);
+  const ats: FeishuElement[] = mention
+    ? [...(mentions.userIds ?? []), ...(mentions.atAll ? ['all'] : [])].map((id) => ({
+        tag: 'at',
+        user_id: id,
+      }))
+    : [];
+  const fitted = fitOutline(
+    (withDetails) => feishuEntries(outline, content, withDetails),
+    Math.min(budget, FEISHU_MAX_BYTES) - jsonBytes(title) - 300 - utf8Bytes(JSON.stringify(ats)),
+    {
+      joiner: ',',
+      measure: utf8Bytes,
+      more: (n) => JSON.stringify([text(moreAlerts(outline.language)(n))]),
+    },
+  );
+  const paragraphs = parseParagraphs(fitted);
+  if (ats.length > 0) paragraphs.push(ats);
+  return { msg_type: 'post', content: { post: { zh_cn: { title, content: paragraphs } } } };
+}
+
+function parseParagraphs(fitted: string): FeishuParagraph[] {
+  try {
+    return JSON.parse(`[${fitted}]`) as FeishuParagraph[];
+  } catch {
+    // Only if one entry alone exceeded the budget and was cut mid-JSON: say so rather than send junk.
+    return [[text('(message too large to show; see livewatch status)')]];
+  }
+}
+
+/** Feishu's custom-bot codes (https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot). */
 const PERMANENT: Readonly<Record<number, string>> = {
+  19001: 'webhook token invalid (bad or removed URL)',
+  19002: 'bad request parameters (msg_type/content)',
+  19007: 'bot not enabled or not in the chat',
   19021: 'sign mismatch or timestamp not within one hour (check the secret and the clock)',
   19022: 'IP not allowed',
   19024: 'keyword mismatch',
@@ -108,7 +172,9 @@ export function classifyFeishuReply(reply: HttpReply, now: number): SendOutcome 
         : '';
   const said = `feishu code ${code}${msg ? ` (${msg.slice(0, 200)})` : ''}`;
   if (code === 0) return { outcome: 'sent' };
-  if (code === 11232) return { outcome: 'retry', afterMs: 60_000, reason: `${said}: flow control` };
+  if (code === 11232) {
+    return { outcome: 'retry', afterMs: 60_000, throttled: true, reason: `${said}: flow control` };
+  }
   const permanent = PERMANENT[code];
   if (permanent !== undefined) return { outcome: 'permanent', reason: `${said}: ${permanent}` };
   if (code === 19036) return { outcome: 'too-large', reason: `${said}: message too large` };

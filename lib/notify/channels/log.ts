@@ -1,6 +1,6 @@
 import type { Logger } from '../../log.js';
 import type { Channel, MessageContent } from '../channel.js';
-import { fitLines, outlineOf, utf8Bytes } from '../render-outline.js';
+import { type Entry, fitEntries, moreAlerts, outlineOf, utf8Bytes } from '../render-outline.js';
 
 export interface LogBody {
   readonly title: string;
@@ -14,6 +14,7 @@ export interface LogBody {
 export function createLogChannel(log: Logger): Channel {
   return {
     name: 'log',
+    type: 'log',
     rateKey: 'notify:log',
     limits: [],
     maxBytes: 8_000,
@@ -30,18 +31,24 @@ export function createLogChannel(log: Logger): Channel {
 
 export function renderLog(content: MessageContent, budget: number): LogBody {
   const outline = outlineOf(content);
-  const lines: string[] = [];
+  const entries: Entry[] = [];
   for (const section of outline.sections) {
-    if (content.groups.length > 1 || section.items.length > 1) lines.push(section.heading);
-    for (const item of section.items)
-      lines.push(`${item.mark} ${item.title} (${item.when})${item.detail ? ` — ${item.detail}` : ''}`);
+    if (content.groups.length > 1 || section.items.length > 1)
+      entries.push({ text: section.heading, alerts: 0 });
+    for (const item of section.items) {
+      const links = item.links.map((link) => ` ${link.label}: ${link.url}`).join('');
+      entries.push({
+        text: `${item.mark} ${item.title} (${item.when})${item.detail ? ` — ${item.detail}` : ''}${links}`,
+        alerts: 1,
+      });
+    }
   }
-  if (outline.footer) lines.push(outline.footer);
-  const text = fitLines(lines, Math.min(budget, 8_000), {
+  if (outline.footer) entries.push({ text: outline.footer, alerts: 0 });
+  const text = fitEntries(entries, Math.min(budget, 8_000), {
     joiner: '\n',
     measure: utf8Bytes,
-    more: (n) => `… ${n} more`,
-  });
+    more: moreAlerts(outline.language),
+  }).text;
   return { title: outline.title, text };
 }
 

@@ -1,10 +1,20 @@
 import type { Clock } from '../../clock.js';
+import type { Severity } from '../../store/store.js';
 import type { Channel, MessageContent, SendOutcome } from '../channel.js';
 import { classifyByStatus } from '../classify-http.js';
+import { escapeLinkUrl, escapeMrkdwn } from '../escape-text.js';
 import { postAndClassify } from '../post-and-classify.js';
 import type { HttpReply } from '../post-body.js';
 import { rateKeyOf } from '../rate-key.js';
-import { fitLines, outlineOf, truncateTo } from '../render-outline.js';
+import {
+  type Entry,
+  fitOutline,
+  moreAlerts,
+  type Outline,
+  outlineOf,
+  shouldMention,
+  truncateTo,
+} from '../render-outline.js';
 
 /**
  * Total text budget. Slack rejects with `msg_blocks_too_long` around 12–13k characters even when every
@@ -24,9 +34,20 @@ export interface SlackBody {
   readonly blocks: readonly SlackBlock[];
 }
 
+/**
+ * Slack mentions: `here`, `channel`, `subteam^S0123` (a user group) or a user id `U0123`, rendered as
+ * `<!here>`, `<!subteam^S0123>`, `<@U0123>` (https://api.slack.com/reference/surfaces/formatting).
+ */
+export interface SlackMentions {
+  readonly mentions?: readonly string[] | undefined;
+  readonly on?: readonly Severity[] | undefined;
+}
+
 export interface SlackChannelOptions {
+  readonly name?: string | undefined;
   /** `https://hooks.slack.com/services/T…/B…/…` (a credential). */
   readonly url: string;
+  readonly mentions?: SlackMentions | undefined;
   readonly clock: Clock;
   readonly timeoutMs?: number;
 }
@@ -34,11 +55,12 @@ export interface SlackChannelOptions {
 /** Slack incoming webhook: text fallback + Block Kit, 1 message/s, 429 honours Retry-After. */
 export function createSlackChannel(options: SlackChannelOptions): Channel {
   return {
-    name: 'slack',
+    name: options.name ?? 'slack',
+    type: 'slack',
     rateKey: rateKeyOf('slack', options.url),
     limits: [{ limit: 1, windowMs: 1_000 }],
     maxBytes: SLACK_MAX_CHARS,
-    render: (content, budget) => renderSlack(content, budget),
+    render: (content, budget) => renderSlack(content, budget, options.mentions),
     async send(body, context) {
       return postAndClassify(
         'slack',
@@ -51,40 +73,55 @@ export function createSlackChannel(options: SlackChannelOptions): Channel {
   };
 }
 
-/** Slack's mrkdwn treats &, < and > as control characters. */
-function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export function slackMention(who: string): string {
+  if (who === 'here' || who === 'channel' || who === 'everyone') return `<!${who}>`;
+  if (who.startsWith('subteam^')) return `<!${who}>`;
+  return `<@${who}>`;
 }
 
 const chars = (text: string): number => text.length;
 
-/**
- * header (≤150 chars) + sections (≤3000 chars each, ≤50 blocks), whole text under SLACK_MAX_CHARS;
- * whatever does not fit is counted in a last line.
- */
-export function renderSlack(content: MessageContent, budget: number): SlackBody {
-  const outline = outlineOf(content);
-  const lines: string[] = [];
+function slackEntries(outline: Outline, withDetails: boolean): Entry[] {
+  const entries: Entry[] = [];
   for (const section of outline.sections) {
-    lines.push(`*${escapeMrkdwn(section.heading)}*`);
+    entries.push({ text: `*${escapeMrkdwn(section.heading)}*`, alerts: 0 });
     for (const item of section.items) {
-      const detail = item.detail ? `\n      ${escapeMrkdwn(item.detail.replace(/\n+/g, ' '))}` : '';
-      lines.push(`${item.mark} *${escapeMrkdwn(item.title)}* (${item.when})${detail}`);
+      const links = item.links.map((link) => `<${escapeLinkUrl(link.url)}|${link.label}>`).join(' · ');
+      const detail = withDetails && item.detail ? ` ${escapeMrkdwn(item.detail)}` : '';
+      const extra = detail || links ? `\n      ${detail.trim()}${links ? ` ${links}` : ''}` : '';
+      const line = `${item.mark} *${escapeMrkdwn(item.title)}* (${item.when})${extra}`;
+      entries.push({ text: truncateTo(line, SECTION_MAX, chars), alerts: 1 });
     }
   }
-  if (outline.footer) lines.push(`_${escapeMrkdwn(outline.footer)}_`);
+  if (outline.footer) entries.push({ text: `_${escapeMrkdwn(outline.footer)}_`, alerts: 0 });
+  return entries;
+}
+
+/**
+ * header (plain_text ≤150 chars) + sections (mrkdwn ≤3000 chars each, ≤50 blocks), whole text under
+ * SLACK_MAX_CHARS; whatever does not fit is counted in a last line. The top-level `text` (the
+ * notification fallback) is mrkdwn too, so it is escaped like the sections.
+ */
+export function renderSlack(
+  content: MessageContent,
+  budget: number,
+  mentions: SlackMentions = {},
+): SlackBody {
+  const outline = outlineOf(content);
+  const who = shouldMention(content, mentions.on ?? ['critical']) ? (mentions.mentions ?? []) : [];
+  const mention = who.map(slackMention).join(' ');
   const header = truncateTo(outline.title, HEADER_MAX, chars);
-  const fitted = fitLines(
-    lines.map((line) => truncateTo(line, SECTION_MAX, chars)),
-    Math.min(budget, SLACK_MAX_CHARS) - header.length,
+  const fitted = fitOutline(
+    (withDetails) => slackEntries(outline, withDetails),
+    Math.min(budget, SLACK_MAX_CHARS) - header.length - mention.length,
     {
       joiner: '\n',
       measure: chars,
-      more: (n) => `_… ${n} more line${n === 1 ? '' : 's'} not shown (message size limit)_`,
+      more: (n) => `_${moreAlerts(outline.language)(n)}_`,
     },
   );
   const blocks: SlackBlock[] = [{ type: 'header', text: { type: 'plain_text', text: header } }];
-  let current = '';
+  let current = mention;
   for (const line of fitted.split('\n')) {
     if (current && current.length + 1 + line.length > SECTION_MAX) {
       blocks.push(section(current));
@@ -97,7 +134,12 @@ export function renderSlack(content: MessageContent, budget: number): SlackBody 
     // Each section already holds up to 3000 chars and the total is capped, so this is a safety net.
     blocks.splice(MAX_BLOCKS - 1, blocks.length, section('_… more not shown (block limit)_'));
   }
-  return { text: truncateTo(outline.title, SECTION_MAX, chars), blocks };
+  const text = truncateTo(
+    `${mention ? `${mention} ` : ''}${escapeMrkdwn(outline.title)}`,
+    SECTION_MAX,
+    chars,
+  );
+  return { text, blocks };
 }
 
 function section(text: string): SlackBlock {

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import type { Channel, GroupSummary, MessageContent, SendOutcome } from '../channel.js';
-import { classifyByStatus } from '../classify-http.js';
+import { BACKOFF_BASE_MS, classifyByStatus } from '../classify-http.js';
 import { postAndClassify } from '../post-and-classify.js';
-import type { HttpReply } from '../post-body.js';
+import { type HttpReply, parseRetryAfter } from '../post-body.js';
 import { rateKeyOf } from '../rate-key.js';
 import { outlineOf, utf8Bytes } from '../render-outline.js';
 import { signStandardWebhook } from '../sign-standard-webhook.js';
@@ -19,6 +19,8 @@ export interface WebhookAlert {
   readonly annotations: { readonly title: string; readonly text: string };
   readonly startsAt: string;
   readonly endsAt: string;
+  /** The alert's own page: livewatch's task page when LIVEWATCH_STATUS_URL is set, else the console. */
+  readonly generatorURL: string;
   readonly fingerprint: string;
 }
 
@@ -28,7 +30,9 @@ export interface WebhookBody {
   readonly groupKey: string;
   readonly truncatedAlerts: number;
   readonly status: 'firing' | 'resolved';
-  readonly receiver: 'livewatch';
+  readonly receiver: string;
+  /** livewatch's status page (LIVEWATCH_STATUS_URL), or empty when none is configured. */
+  readonly externalURL: string;
   readonly groupLabels: Readonly<Record<string, string>>;
   readonly commonLabels: Readonly<Record<string, string>>;
   readonly commonAnnotations: { readonly title: string };
@@ -36,7 +40,10 @@ export interface WebhookBody {
 }
 
 export interface WebhookChannelOptions {
+  readonly name?: string | undefined;
   readonly url: string;
+  /** LIVEWATCH_STATUS_URL: the body's `externalURL`. */
+  readonly externalUrl?: string | undefined;
   /** Standard Webhooks secret (`whsec_<base64>` or raw); when set requests carry webhook-* headers. */
   readonly secret?: string | undefined;
   readonly clock: Clock;
@@ -46,19 +53,26 @@ export interface WebhookChannelOptions {
 /** A generic JSON webhook (Alertmanager-like body, Standard Webhooks signature). */
 export function createWebhookChannel(options: WebhookChannelOptions): Channel {
   return {
-    name: 'webhook',
+    name: options.name ?? 'webhook',
+    type: 'webhook',
     rateKey: rateKeyOf('webhook', options.url),
     limits: [{ limit: 10, windowMs: 1_000 }],
     maxBytes: WEBHOOK_MAX_BYTES,
-    render: (content, budget) => renderWebhook(content, budget),
+    render: (content, budget) =>
+      renderWebhook(content, budget, {
+        receiver: options.name ?? 'livewatch',
+        externalUrl: options.externalUrl,
+      }),
     async send(body, context) {
       const now = options.clock.now();
       const text = JSON.stringify(body);
-      const headers: Record<string, string> = {};
+      const timestamp = Math.floor(now / 1000);
+      // webhook-id is the receiver's idempotency key (the same on every retry): sent even unsigned.
+      const headers: Record<string, string> = {
+        'webhook-id': context.messageId,
+        'webhook-timestamp': String(timestamp),
+      };
       if (options.secret) {
-        const timestamp = Math.floor(now / 1000);
-        headers['webhook-id'] = context.messageId;
-        headers['webhook-timestamp'] = String(timestamp);
         headers['webhook-signature'] = signStandardWebhook(
           options.secret,
           context.messageId,
@@ -87,12 +101,20 @@ function alertsOf(group: GroupSummary): WebhookAlert[] {
       alert.status === 'resolved' && alert.endsAt !== undefined
         ? new Date(alert.endsAt).toISOString()
         : NO_END,
+    generatorURL:
+      alert.links?.find((link) => link.kind === 'status')?.url ??
+      alert.links?.find((link) => link.kind === 'console')?.url ??
+      '',
     fingerprint: createHash('sha256').update(alert.id).digest('hex').slice(0, 16),
   }));
 }
 
 /** One group → its labels as groupLabels; a digest → every group's alerts under a digest key. */
-export function renderWebhook(content: MessageContent, budget: number): WebhookBody {
+export function renderWebhook(
+  content: MessageContent,
+  budget: number,
+  options: { receiver?: string; externalUrl?: string | undefined } = {},
+): WebhookBody {
   const outline = outlineOf(content);
   const only = content.groups.length === 1 ? content.groups[0] : undefined;
   const groupLabels = only ? only.labels : {};
@@ -106,8 +128,10 @@ export function renderWebhook(content: MessageContent, budget: number): WebhookB
   const base = {
     version: '4' as const,
     groupKey,
-    status: outline.status,
-    receiver: 'livewatch' as const,
+    // Alertmanager knows only firing/resolved: one-shot notices are reported as firing here.
+    status: outline.status === 'resolved' ? ('resolved' as const) : ('firing' as const),
+    receiver: options.receiver ?? 'livewatch',
+    externalURL: options.externalUrl ?? '',
     groupLabels,
     commonLabels: groupLabels,
     commonAnnotations: { title: outline.title },
@@ -124,9 +148,21 @@ export function renderWebhook(content: MessageContent, budget: number): WebhookB
   return { ...base, truncatedAlerts: all.length - alerts.length, alerts };
 }
 
-/** 2xx → sent; 410 → permanent (endpoint disabled); 429/5xx → retry; other 4xx → permanent. */
+/**
+ * Standard Webhooks' sender advice (https://github.com/standard-webhooks/standard-webhooks,
+ * spec/standard-webhooks.md): only 2xx is success and every other status is retried; 410 disables
+ * the endpoint; 429, 502 and 504 mean "slow down" (Retry-After honoured). 413 is shrunk and re-sent.
+ */
 export function classifyWebhookReply(reply: HttpReply, now: number): SendOutcome {
-  if (reply.status >= 200 && reply.status < 300) return { outcome: 'sent' };
-  if (reply.status === 410) return { outcome: 'permanent', reason: 'webhook: HTTP 410 endpoint disabled' };
-  return classifyByStatus(reply, now, 'webhook');
+  const { status } = reply;
+  if (status >= 200 && status < 300) return { outcome: 'sent' };
+  if (status === 410) return { outcome: 'permanent', reason: 'webhook: HTTP 410 endpoint disabled' };
+  if (status === 413) return classifyByStatus(reply, now, 'webhook');
+  const snippet = reply.text.slice(0, 200).trim();
+  const reason = `webhook: HTTP ${status} ${snippet}`.trim();
+  const afterMs = parseRetryAfter(reply.headers.get('retry-after'), now);
+  if (status === 429 || status === 502 || status === 504) {
+    return { outcome: 'retry', afterMs: afterMs ?? 60_000, throttled: true, reason };
+  }
+  return { outcome: 'retry', afterMs: afterMs ?? BACKOFF_BASE_MS, backoff: true, reason };
 }

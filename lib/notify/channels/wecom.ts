@@ -1,22 +1,51 @@
 import type { Clock } from '../../clock.js';
+import type { Severity } from '../../store/store.js';
 import type { Channel, MessageContent, SendOutcome } from '../channel.js';
 import { BACKOFF_BASE_MS, classifyByStatus } from '../classify-http.js';
+import { escapeMarkdown } from '../escape-text.js';
+import { markdownEntries } from '../markdown-entries.js';
 import { postAndClassify } from '../post-and-classify.js';
 import { type HttpReply, parseJsonObject } from '../post-body.js';
 import { rateKeyOf } from '../rate-key.js';
-import { fitLines, outlineOf, utf8Bytes } from '../render-outline.js';
+import {
+  type Entry,
+  fitOutline,
+  moreAlerts,
+  type Outline,
+  outlineOf,
+  shouldMention,
+  utf8Bytes,
+} from '../render-outline.js';
 
 /** `markdown.content` limit, in UTF-8 bytes of the content itself. */
 export const WECOM_MAX_BYTES = 4_096;
+/** `text.content` limit (used when mentioning by mobile or @all, which only text messages support). */
+const WECOM_TEXT_MAX_BYTES = 2_048;
 
-export interface WecomBody {
-  readonly msgtype: 'markdown';
-  readonly markdown: { readonly content: string };
+export type WecomBody =
+  | { readonly msgtype: 'markdown'; readonly markdown: { readonly content: string } }
+  | {
+      readonly msgtype: 'text';
+      readonly text: {
+        readonly content: string;
+        readonly mentioned_list: readonly string[];
+        readonly mentioned_mobile_list: readonly string[];
+      };
+    };
+
+/** Who a WeCom receiver mentions: userids as `<@userid>` in markdown; mobiles and @all need a text message. */
+export interface WecomMentions {
+  readonly userIds?: readonly string[] | undefined;
+  readonly mobiles?: readonly string[] | undefined;
+  readonly atAll?: boolean | undefined;
+  readonly on?: readonly Severity[] | undefined;
 }
 
 export interface WecomChannelOptions {
+  readonly name?: string | undefined;
   /** `https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=<uuid>` (the key is the only credential). */
   readonly url: string;
+  readonly mentions?: WecomMentions | undefined;
   readonly clock: Clock;
   readonly timeoutMs?: number;
 }
@@ -24,11 +53,12 @@ export interface WecomChannelOptions {
 /** WeCom group robot: markdown ≤ 4096 bytes, 18/min (limit 20/min), errors in `errcode`. */
 export function createWecomChannel(options: WecomChannelOptions): Channel {
   return {
-    name: 'wecom',
+    name: options.name ?? 'wecom',
+    type: 'wecom',
     rateKey: rateKeyOf('wecom', options.url),
     limits: [{ limit: 18, windowMs: 60_000 }],
     maxBytes: WECOM_MAX_BYTES,
-    render: (content, budget) => renderWecom(content, budget),
+    render: (content, budget) => renderWecom(content, budget, options.mentions),
     async send(body, context) {
       return postAndClassify(
         'wecom',
@@ -41,29 +71,84 @@ export function createWecomChannel(options: WecomChannelOptions): Channel {
   };
 }
 
-const COLOR = { critical: 'warning', warning: 'comment', info: 'info' } as const;
-
-export function renderWecom(content: MessageContent, budget: number): WecomBody {
-  const outline = outlineOf(content);
-  const lines: string[] = [];
-  for (const section of outline.sections) {
-    if (content.groups.length > 1 || section.items.length > 1) lines.push(`**${section.heading}**`);
-    for (const item of section.items) {
-      lines.push(`> ${item.mark} ${item.title} <font color="comment">(${item.when})</font>`);
-      if (item.detail) lines.push(`> ${item.detail.replace(/\n+/g, ' ')}`);
-    }
-  }
-  if (outline.footer) lines.push(outline.footer);
-  const head = `### <font color="${COLOR[outline.severity]}">${outline.title}</font>`;
-  const text = fitLines([head, ...lines], Math.min(budget, WECOM_MAX_BYTES), {
-    joiner: '\n',
-    measure: utf8Bytes,
-    more: (n) => `… ${n} more line${n === 1 ? '' : 's'} not shown (message size limit)`,
-  });
-  return { msgtype: 'markdown', markdown: { content: text } };
+/**
+ * WeCom markdown has three font colours: info (green), comment (grey), warning (orange-red). Firing
+ * critical and warning messages are drawn in warning, notices in grey and resolved messages in green.
+ */
+function colourOf(outline: Outline): 'info' | 'comment' | 'warning' {
+  if (outline.status === 'resolved') return 'info';
+  if (outline.status === 'info') return 'comment';
+  return 'warning';
 }
 
-/** errcode 0 → sent; 45009 → retry after the minute window; 93000 → permanent (bad key). */
+export function renderWecom(
+  content: MessageContent,
+  budget: number,
+  mentions: WecomMentions = {},
+): WecomBody {
+  const outline = outlineOf(content);
+  const mention = shouldMention(content, mentions.on ?? ['critical']);
+  const mobiles = mention ? [...(mentions.mobiles ?? [])] : [];
+  const atAll = mention && mentions.atAll === true;
+  if (mobiles.length > 0 || atAll) return renderWecomText(content, outline, mentions, mobiles, atAll);
+  const userIds = mention ? (mentions.userIds ?? []) : [];
+  const tail = userIds.length > 0 ? `\n${userIds.map((id) => `<@${id}>`).join(' ')}` : '';
+  const head = `### <font color="${colourOf(outline)}">${escapeMarkdown(outline.title)}</font>`;
+  const body = fitOutline(
+    (withDetails) =>
+      markdownEntries(content, outline, withDetails, {
+        heading: (text) => `**${text}**`,
+        item: (item) =>
+          `> ${item.mark} ${escapeMarkdown(item.title)} <font color="comment">(${item.when})</font>`,
+      }),
+    Math.min(budget, WECOM_MAX_BYTES) - utf8Bytes(head) - utf8Bytes(tail) - 1,
+    { joiner: '\n', measure: utf8Bytes, more: moreAlerts(outline.language) },
+  );
+  return { msgtype: 'markdown', markdown: { content: `${head}\n${body}${tail}` } };
+}
+
+/** Plain text with `mentioned_mobile_list` / `@all` (markdown messages cannot mention by mobile). */
+function renderWecomText(
+  content: MessageContent,
+  outline: Outline,
+  mentions: WecomMentions,
+  mobiles: string[],
+  atAll: boolean,
+): WecomBody {
+  const entries = (withDetails: boolean): Entry[] =>
+    outline.sections.flatMap((section) => [
+      ...(content.groups.length > 1 || section.items.length > 1
+        ? [{ text: section.heading, alerts: 0 }]
+        : []),
+      ...section.items.map((item) => ({
+        text: `${item.mark} ${item.title} (${item.when})${withDetails && item.detail ? `\n  ${item.detail}` : ''}`,
+        alerts: 1,
+      })),
+    ]);
+  const body = fitOutline(entries, WECOM_TEXT_MAX_BYTES - utf8Bytes(outline.title) - 1, {
+    joiner: '\n',
+    measure: utf8Bytes,
+    more: moreAlerts(outline.language),
+  });
+  return {
+    msgtype: 'text',
+    text: {
+      content: `${outline.title}\n${body}`,
+      mentioned_list: [...(mentions.userIds ?? []), ...(atAll ? ['@all'] : [])],
+      mentioned_mobile_list: mobiles,
+    },
+  };
+}
+
+/** WeCom's global code table (https://developer.work.weixin.qq.com/document/path/90313). */
+const PERMANENT: Readonly<Record<number, string>> = {
+  93000: 'invalid webhook url (bad key)',
+  40008: 'invalid message type',
+  44004: 'empty content',
+  40035: 'invalid parameter',
+};
+
+/** errcode 0 → sent; 45009 → throttled, after the minute window; -1 → busy; 40058 → shrink. */
 export function classifyWecomReply(reply: HttpReply, now: number): SendOutcome {
   const body = parseJsonObject(reply.text);
   const errcode = body?.errcode;
@@ -71,8 +156,12 @@ export function classifyWecomReply(reply: HttpReply, now: number): SendOutcome {
   const errmsg = typeof body?.errmsg === 'string' ? body.errmsg.slice(0, 200) : '';
   const said = `wecom errcode ${errcode}${errmsg ? ` (${errmsg})` : ''}`;
   if (errcode === 0) return { outcome: 'sent' };
-  if (errcode === 45009) return { outcome: 'retry', afterMs: 60_000, reason: `${said}: rate limited` };
-  if (errcode === 93000) return { outcome: 'permanent', reason: `${said}: invalid webhook url (bad key)` };
+  if (errcode === 45009) {
+    return { outcome: 'retry', afterMs: 60_000, throttled: true, reason: `${said}: rate limited` };
+  }
+  if (errcode === -1) return { outcome: 'retry', afterMs: 30_000, reason: `${said}: busy` };
+  const permanent = PERMANENT[errcode];
+  if (permanent !== undefined) return { outcome: 'permanent', reason: `${said}: ${permanent}` };
   if (errcode === 40058) return { outcome: 'too-large', reason: `${said}: content too long` };
   return { outcome: 'retry', afterMs: BACKOFF_BASE_MS, backoff: true, reason: `${said}: unknown code` };
 }
