@@ -59,7 +59,9 @@ export function formatTime(ms: number, timeZone = 'UTC'): string {
   const parts = formatterOf(timeZone).formatToParts(new Date(ms));
   const part = (type: Intl.DateTimeFormatPartTypes): string =>
     parts.find((p) => p.type === type)?.value ?? '';
-  const zone = part('timeZoneName').replace(/^GMT/, 'UTC').replace(/^UTC[+-]0$/, 'UTC');
+  const zone = part('timeZoneName')
+    .replace(/^GMT/, 'UTC')
+    .replace(/^UTC[+-]0$/, 'UTC');
   return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')} ${zone}`;
 }
 
