@@ -75,7 +75,9 @@ export async function createRuntime(options: CreateRuntimeOptions): Promise<Runt
       // FC hands fresh STS keys to every invocation; always sign with the latest.
       credentials: () => latest?.credentials,
       endpoint: config.LIVEWATCH_FC_ENDPOINT,
+      signature: config.LIVEWATCH_FC_SIGNATURE,
       timeoutMs: 3_000,
+      log,
     });
   return {
     config,

@@ -198,6 +198,12 @@ const ConfigSchema = z.object({
   // --- local host (npm start) ---
   LIVEWATCH_PORT: int(8787, 0, 65_535),
   LIVEWATCH_FC_ENDPOINT: optionalString,
+  /**
+   * The signature the callback and poller sign InvokeFunction with first: ACS3 (what the FC 3.0 API
+   * pages document) or `fc` (@alicloud/fc2's FC signature). On a signature rejection the invoker
+   * switches to the other once per instance (docs/deploy.md).
+   */
+  LIVEWATCH_FC_SIGNATURE: z.enum(['acs3', 'fc']).default('acs3'),
 });
 
 type ParsedConfig = z.infer<typeof ConfigSchema>;
@@ -212,7 +218,7 @@ export const SETTING_NAMES: readonly string[] = Object.keys(ConfigSchema.shape);
  * @example const config = loadConfig(); // at module scope, once per cold start
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const result = ConfigSchema.safeParse(env);
+  const result = ConfigSchema.safeParse(withoutEmpty(env));
   if (!result.success) {
     const issues: SettingIssue[] = result.error.issues.map((issue) => ({
       variable: String(issue.path[0] ?? '(settings)'),
@@ -277,6 +283,14 @@ function isValidTimeZone(name: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * An empty variable means "not set". s.yaml passes every setting as `${env('NAME', '')}` (FC has no
+ * way to leave a variable out), so an empty value must fall back to the default, never coerce to 0.
+ */
+function withoutEmpty(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
 }
 
 function isValidRegExp(source: string): boolean {

@@ -3,8 +3,9 @@ export const MAX_ASYNC_PAYLOAD_BYTES = 128 * 1024;
 
 /**
  * How the callback and poller functions hand events to the alert function. In FC it is an
- * asynchronous InvokeFunction (`@alicloud/fc2` with the 2023-03-30 path, `x-fc-invocation-type:
- * Async`, `x-fc-async-task-id`); locally the local FC host delivers in-process.
+ * asynchronous InvokeFunction on the 2023-03-30 path (`x-fc-invocation-type: Async`,
+ * `x-fc-async-task-id`), signed ACS3 or with FC's signature (lib/fc/create-fc-invoker.ts);
+ * locally the local FC host delivers in-process.
  */
 export interface Invoker {
   /**

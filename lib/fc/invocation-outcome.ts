@@ -1,0 +1,33 @@
+/**
+ * What one InvokeFunction attempt came to, in the terms the invoker decides on: the HTTP status when
+ * one was read (undefined after a timeout, a refused connection or an unreadable error body), FC's
+ * error code when the body carried one, and the underlying error for the log.
+ */
+export interface InvocationOutcome {
+  readonly status: number | undefined;
+  readonly code?: string | undefined;
+  readonly error?: unknown;
+}
+
+/** One attempt of an asynchronous invocation with one signature scheme. */
+export type InvokeAttempt = (request: InvocationRequest) => Promise<InvocationOutcome>;
+
+export interface InvocationRequest {
+  readonly functionName: string;
+  readonly payload: Buffer;
+  readonly taskId: string;
+  readonly credentials: {
+    readonly accessKeyId: string;
+    readonly accessKeySecret: string;
+    readonly securityToken?: string;
+  };
+}
+
+/** The FC 3.0 InvokeFunction path (https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/developer-reference/api-fc-2023-03-30-invokefunction). */
+export const FC3_API_VERSION = '2023-03-30';
+/** The API action (and RAM action `fc:InvokeFunction`) the invoker calls. */
+export const INVOKE_FUNCTION_ACTION = 'InvokeFunction';
+
+export function invocationPath(functionName: string): string {
+  return `/${FC3_API_VERSION}/functions/${encodeURIComponent(functionName)}/invocations`;
+}
