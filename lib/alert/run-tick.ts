@@ -2,13 +2,8 @@ import { describeError } from '../errors.js';
 import type { RelayTask } from '../events/resources.js';
 import { parseResourceKey } from '../events/resources.js';
 import type { FlushReport } from '../notify/notice.js';
-import { gateOf } from '../remediate/circuit-breaker.js';
-import {
-  breakerKeysOf,
-  closeIdleBreakers,
-  PROBE_HOLD_MS,
-  settleProbe,
-} from '../remediate/mass-failure-breakers.js';
+import { breakerKeysOf, gateOf } from '../remediate/circuit-breaker.js';
+import { closeIdleBreakers, PROBE_HOLD_MS, settleProbe } from '../remediate/mass-failure-breakers.js';
 import { recordVerifiedSnapshot } from '../remediate/record-verified-snapshot.js';
 import type { TaskOutcome } from '../remediate/remediate-task.js';
 import {

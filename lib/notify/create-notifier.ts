@@ -8,6 +8,7 @@ import type { NotificationGroup, Store, Versioned } from '../store/store.js';
 import type { Channel, MessageContent } from './channel.js';
 import { createChannels } from './create-channels.js';
 import { deliverOutbox } from './deliver-outbox.js';
+import { linksOf } from './links-of.js';
 import type { FlushReport, Notice, Notifier } from './notice.js';
 import type { OutboxPayload } from './outbox-payload.js';
 import { applyNotice, type GroupTimings, groupKeyOf, planGroupFlush } from './plan-group.js';
@@ -39,6 +40,16 @@ const NoticeSchema = z.object({
     .max(4)
     .optional(),
   inhibitedBy: z.array(z.string().min(1).max(300)).max(20).optional(),
+  supersedes: z
+    .array(
+      z.object({
+        id: z.string().min(1).max(500),
+        severity: z.enum(['critical', 'warning', 'info']),
+        reason: z.string().max(200),
+      }),
+    )
+    .max(5)
+    .optional(),
   at: z.number().int().nonnegative(),
 });
 
@@ -77,10 +88,24 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   };
 
   async function notifyChannel(channel: string, notice: Notice): Promise<void> {
-    const key = groupKeyOf(channel, notice);
+    for (const replaced of notice.supersedes ?? []) {
+      const key = groupKeyOf(channel, { ...notice, severity: replaced.severity, reason: replaced.reason });
+      await updateGroup(key, channel, notice, (current) => dropAlert(current, replaced.id));
+    }
+    await updateGroup(groupKeyOf(channel, notice), channel, notice, (current) =>
+      applyNotice(current, notice, channel, timings, clock.now()),
+    );
+  }
+
+  async function updateGroup(
+    key: string,
+    channel: string,
+    notice: Notice,
+    change: (current: NotificationGroup | undefined) => NotificationGroup | undefined,
+  ): Promise<void> {
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt += 1) {
       const current = await store.groups.get(key);
-      const next = applyNotice(current?.value, notice, channel, timings, clock.now());
+      const next = change(current?.value);
       if (next === undefined) return;
       const result = await store.groups.put(key, next, current?.version ?? null);
       if (result.ok) return;
@@ -162,7 +187,9 @@ export function createNotifier(deps: NotifierDeps): Notifier {
           parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
         );
       }
-      for (const channel of byName.keys()) await notifyChannel(channel, notice);
+      const links = linksOf(notice.resource, config.LIVEWATCH_STATUS_URL);
+      const linked: Notice = links.length > 0 ? { ...notice, links } : notice;
+      for (const channel of byName.keys()) await notifyChannel(channel, linked);
     },
     async flush(): Promise<FlushReport> {
       const groupsFlushed = await flushGroups();
@@ -177,4 +204,12 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       return { groupsFlushed, ...counts };
     },
   };
+}
+
+/** Removes a still-firing alert without a resolved message (it escalated into another alert). */
+function dropAlert(group: NotificationGroup | undefined, id: string): NotificationGroup | undefined {
+  const alert = group?.alerts[id];
+  if (group === undefined || alert === undefined || alert.status !== 'firing') return undefined;
+  const { [id]: _dropped, ...alerts } = group.alerts;
+  return { ...group, alerts };
 }

@@ -21,6 +21,11 @@ export function escapeMarkdown(text: string): string {
     .replace(/:\/\//g, ':\u200b//');
 }
 
+/** A message title: escaped like any outside text, except livewatch's own leading `[LABEL]`. */
+export function escapeMarkdownTitle(title: string): string {
+  return escapeMarkdown(title).replace(/^(\S+ )［([^［］]{1,12})］/u, '$1[$2]');
+}
+
 /** Slack mrkdwn (also the top-level `text`): &, < and > are its control characters. */
 export function escapeMrkdwn(text: string): string {
   return oneLine(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

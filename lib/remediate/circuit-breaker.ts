@@ -27,6 +27,11 @@ export function regionBreakerKey(region: string): string {
   return `region:${region}`;
 }
 
+/** Every breaker a task counts toward: one per source host, and its region's. */
+export function breakerKeysOf(task: Pick<RelayTask, 'sourceUrls' | 'region'>): string[] {
+  return [...sourceHostsOf(task).map(hostBreakerKey), regionBreakerKey(task.region)];
+}
+
 /** Distinct source hosts of a task (lower-cased), e.g. `origin.example.com`. Never the full URL. */
 export function sourceHostsOf(task: Pick<RelayTask, 'sourceUrls'>): string[] {
   const hosts = new Set<string>();

@@ -2,6 +2,7 @@ import type { RelayTask } from '../events/resources.js';
 import type { BreakerState } from '../store/store.js';
 import {
   type BreakerGate,
+  breakerKeysOf,
   closeBreaker,
   emptyBreaker,
   gateOf,
@@ -12,6 +13,7 @@ import {
   sourceHostsOf,
   startProbe,
 } from './circuit-breaker.js';
+import { describeBreakerScope } from './describe-breaker-scope.js';
 import { breakerNotice } from './relay-notices.js';
 import type { RemediationDeps } from './remediation-deps.js';
 import type { RemediationPolicy } from './remediation-policy.js';
@@ -21,10 +23,6 @@ import { updateDocument } from './update-document.js';
 export const PROBE_HOLD_MS = 30_000;
 
 type Deps = Pick<RemediationDeps, 'store' | 'notifier' | 'log'>;
-
-export function breakerKeysOf(task: Pick<RelayTask, 'sourceUrls' | 'region'>): string[] {
-  return [...sourceHostsOf(task).map(hostBreakerKey), regionBreakerKey(task.region)];
-}
 
 /**
  * Counts a task that starts failing toward its source-host breakers, and toward its region's
@@ -39,17 +37,16 @@ export async function countFailure(
 ): Promise<void> {
   let explainedByHost = false;
   for (const key of sourceHostsOf(task).map(hostBreakerKey)) {
-    const after = await recordAndAlert(deps, policy, key, task.region, now);
+    const after = await recordAndAlert(deps, policy, key, now);
     if (after.state !== 'closed') explainedByHost = true;
   }
-  if (!explainedByHost) await recordAndAlert(deps, policy, regionBreakerKey(task.region), task.region, now);
+  if (!explainedByHost) await recordAndAlert(deps, policy, regionBreakerKey(task.region), now);
 }
 
 async function recordAndAlert(
   deps: Deps,
   policy: RemediationPolicy,
   key: string,
-  region: string,
   now: number,
 ): Promise<BreakerState> {
   let tripped = false;
@@ -67,7 +64,7 @@ async function recordAndAlert(
       type: 'breaker',
       message: `opened: ${detail}`,
     });
-    await deps.notifier.notify(breakerNotice(key, region, 'firing', now, detail));
+    await deps.notifier.notify(breakerNotice(key, 'firing', now, detail));
   }
   return state;
 }
@@ -121,8 +118,10 @@ export async function settleProbe(
   const changed: string[] = [];
   for (const key of breakerKeysOf(task)) {
     let verdict: 'closed' | 'reopened' | undefined;
+    let since = now;
     await updateDocument(deps.store.breakers, key, (current) => {
       verdict = undefined;
+      since = current?.failures[0] ?? current?.openedAt ?? now;
       if (current?.state !== 'half-open' || current.probeTaskKey !== taskKey) return undefined;
       if (task.state === 'running' && now - (current.probeAt ?? now) >= PROBE_HOLD_MS) {
         verdict = 'closed';
@@ -143,14 +142,9 @@ export async function settleProbe(
     deps.log.info('circuit breaker probe settled', { breaker: key, verdict, probe: task.taskId });
     await deps.store.appendHistory(`breaker:${key}`, { at: now, type: 'breaker', message });
     if (verdict === 'closed') {
+      const scope = await describeBreakerScope(deps.store, key, since);
       await deps.notifier.notify(
-        breakerNotice(
-          key,
-          task.region,
-          'resolved',
-          now,
-          `probe restart of ${task.taskId} held; restarts resumed`,
-        ),
+        resolvedBreakerNotice(key, now, `the probe restart of ${task.taskId} held`, scope),
       );
     }
   }
@@ -182,16 +176,31 @@ export async function closeIdleBreakers(
   for (const { key } of cooled) {
     if (stillFailing.has(key)) continue;
     let didClose = false;
+    let since = now;
     await updateDocument(deps.store.breakers, key, (current) => {
       didClose = current?.state === 'open';
+      since = current?.failures[0] ?? current?.openedAt ?? now;
       return didClose && current ? closeBreaker(current) : undefined;
     });
     if (!didClose) continue;
     closed.push(key);
-    const region = key.startsWith('region:') ? key.slice('region:'.length) : 'all';
     const message = 'closed: no task of the group is failing any more';
     await deps.store.appendHistory(`breaker:${key}`, { at: now, type: 'breaker', message });
-    await deps.notifier.notify(breakerNotice(key, region, 'resolved', now, message));
+    const scope = await describeBreakerScope(deps.store, key, since);
+    await deps.notifier.notify(
+      resolvedBreakerNotice(key, now, 'no task of the group is failing any more', scope),
+    );
   }
   return closed;
+}
+
+/** The breaker's ONE resolved message: why it closed, what recovered and what still needs a person. */
+function resolvedBreakerNotice(
+  key: string,
+  now: number,
+  why: string,
+  scope: { readonly en: string; readonly zh: string },
+) {
+  const notice = breakerNotice(key, 'resolved', now, `${why}; ${scope.en}`);
+  return { ...notice, zh: { title: notice.zh?.title ?? notice.title, text: scope.zh } };
 }

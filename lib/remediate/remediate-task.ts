@@ -291,9 +291,12 @@ async function onRestart(
     const next = await writeLedger(deps, c, (l) =>
       applyRestartDone(applyFailureSeen(l, now, policy).ledger, now, policy, { ok: false }),
     );
-    await deps.notifier.notify(
-      restartedNotice(task, now, { attempt: decision.attempt, resume: decision.resume, dryRun: true }),
-    );
+    const wouldRestart = restartedNotice(task, now, {
+      attempt: decision.attempt,
+      resume: decision.resume,
+      dryRun: true,
+    });
+    if (wouldRestart) await deps.notifier.notify(wouldRestart);
     await remember('would-restart', `dry-run: would restart: ${decision.detail}${probe}`, {
       ...data,
       resume: decision.resume,
@@ -364,14 +367,15 @@ async function onRestart(
       ...(result.taskId === task.taskId ? {} : { previousTaskId: task.taskId, newTaskId: result.taskId }),
     },
   });
-  await deps.notifier.notify(
-    restartedNotice(task, now, {
-      attempt: decision.attempt,
-      resume: result.resumed,
-      newTaskId: result.taskId,
-      dryRun: false,
-    }),
-  );
+  // Announced once per restart series and for every probe (relay-notices.ts says why).
+  const restarted = restartedNotice(task, now, {
+    attempt: decision.attempt,
+    resume: result.resumed,
+    newTaskId: result.taskId,
+    dryRun: false,
+    probeFor: gate.kind === 'probe' ? gate.keys : undefined,
+  });
+  if (restarted) await deps.notifier.notify(restarted);
   const next = (await deps.store.ledgers.get(finalKey))?.value;
   return outcome(c, 'restarted', message, {
     ...withNext(next),

@@ -58,16 +58,28 @@ describe('relay notices', () => {
     });
   });
 
-  it('describe a resumed restart and a dry run', () => {
+  it('describe a resumed restart and a dry run; later restarts of a series and probes', () => {
     const task = { taskId: 't1', region: 'cn-shanghai' };
     expect(
-      restartedNotice(task, at, { attempt: 2, resume: { fileIndex: 3, offset: 40 }, dryRun: false }),
+      restartedNotice(task, at, { attempt: 1, resume: { fileIndex: 3, offset: 40 }, dryRun: false }),
     ).toMatchObject({
       severity: 'info',
       reason: 'Resumed',
-      title: 'relay t1 resumed at file 3, offset 40 s',
+      title: 'relay t1 restart requested from file 3, offset 40 s',
+      zh: { title: '拉流转推任务 t1 已请求重启（从第 3 个文件的 40 秒处续播）' },
     });
     expect(restartedNotice(task, at, { attempt: 1, dryRun: true })).toMatchObject({ reason: 'WouldRestart' });
+    // The same series is not announced again at each retry (its history has every attempt).
+    expect(
+      restartedNotice(task, at, { attempt: 2, resume: { fileIndex: 0, offset: 321 }, dryRun: false }),
+    ).toBe(undefined);
+    // A probe is always announced, and never as "restarted" done: whether it holds comes next.
+    const probe = restartedNotice(task, at, { attempt: 3, dryRun: false, probeFor: ['host:a.example'] });
+    expect(probe).toMatchObject({
+      reason: 'Probe',
+      title: 'relay t1 restarted as the probe for host:a.example',
+    });
+    expect(probe?.text).toContain('if it holds for 30 s');
   });
 });
 

@@ -3,7 +3,7 @@ import { redact } from '../../redact.js';
 import type { Severity } from '../../store/store.js';
 import type { Channel, MessageContent, SendOutcome } from '../channel.js';
 import { BACKOFF_BASE_MS, classifyByStatus } from '../classify-http.js';
-import { escapeMarkdown } from '../escape-text.js';
+import { escapeMarkdown, escapeMarkdownTitle } from '../escape-text.js';
 import { markdownEntries } from '../markdown-entries.js';
 import { postAndClassify } from '../post-and-classify.js';
 import { type HttpReply, parseJsonObject } from '../post-body.js';
@@ -95,7 +95,7 @@ export function renderDingtalk(
   const atMobiles = mention ? [...(m.atMobiles ?? [])] : [];
   const atUserIds = mention ? [...(m.atUserIds ?? [])] : [];
   const isAtAll = mention && m.atAll === true;
-  const head = [`### ${escapeMarkdown(outline.title)}`, ''];
+  const head = [`### ${escapeMarkdownTitle(outline.title)}`, ''];
   // DingTalk requires every mentioned mobile / userId to appear in the text as @…, too.
   const names = [...atMobiles, ...atUserIds].map((who) => `@${who}`);
   const tail = names.length > 0 ? ['', names.join(' ')] : [];

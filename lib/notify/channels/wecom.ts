@@ -2,7 +2,7 @@ import type { Clock } from '../../clock.js';
 import type { Severity } from '../../store/store.js';
 import type { Channel, MessageContent, SendOutcome } from '../channel.js';
 import { BACKOFF_BASE_MS, classifyByStatus } from '../classify-http.js';
-import { escapeMarkdown } from '../escape-text.js';
+import { escapeMarkdown, escapeMarkdownTitle } from '../escape-text.js';
 import { markdownEntries } from '../markdown-entries.js';
 import { postAndClassify } from '../post-and-classify.js';
 import { type HttpReply, parseJsonObject } from '../post-body.js';
@@ -93,7 +93,7 @@ export function renderWecom(
   if (mobiles.length > 0 || atAll) return renderWecomText(content, outline, mentions, mobiles, atAll);
   const userIds = mention ? (mentions.userIds ?? []) : [];
   const tail = userIds.length > 0 ? `\n${userIds.map((id) => `<@${id}>`).join(' ')}` : '';
-  const head = `### <font color="${colourOf(outline)}">${escapeMarkdown(outline.title)}</font>`;
+  const head = `### <font color="${colourOf(outline)}">${escapeMarkdownTitle(outline.title)}</font>`;
   const body = fitOutline(
     (withDetails) =>
       markdownEntries(content, outline, withDetails, {
