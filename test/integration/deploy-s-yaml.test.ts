@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lib/config/config.js';
+import { loadConfig, SETTING_NAMES } from '../../lib/config/config.js';
+import { FIXED_BY_S_YAML, LOCAL_ONLY_SETTINGS, S_YAML_DEFAULTS } from '../../lib/config/deploy-settings.js';
 
 /**
  * `s deploy` only logs schema failures at debug level and never fails, and `s verify` needs the
@@ -117,13 +118,65 @@ describe('s.yaml', () => {
     expect(callback?.props.timeout).toBeLessThanOrEqual(10);
   });
 
-  it('takes settings from the deploying shell', async () => {
-    const custom = await render({
-      LIVEWATCH_LIVE_REGIONS: 'cn-beijing,cn-shanghai',
-      LIVEWATCH_FC_REGION: 'cn-beijing',
-    });
-    const poller = custom.resources.poller?.props;
-    expect(poller?.environmentVariables.LIVEWATCH_LIVE_REGIONS).toBe('cn-beijing,cn-shanghai');
-    expect((poller as unknown as { region: string }).region).toBe('cn-beijing');
+  it('passes every setting of the schema to all three functions, except the local-only ones', async () => {
+    const passed = SETTING_NAMES.filter(
+      (name) => !(name in LOCAL_ONLY_SETTINGS) && !(name in FIXED_BY_S_YAML),
+    );
+    const shell = Object.fromEntries(passed.map((name, i) => [name, `shell-value-${i}`]));
+    const custom = await render({ ...shell, LIVEWATCH_FC_REGION: 'cn-beijing' });
+    for (const [fn, resource] of Object.entries(custom.resources)) {
+      const env = resource.props.environmentVariables;
+      const missing = passed.filter((name) => env[name] !== shell[name]);
+      expect(
+        missing,
+        `${fn}: add NAME: \${env('NAME', '')} to s.yaml (or list it in LOCAL_ONLY_SETTINGS)`,
+      ).toEqual([]);
+      for (const name of Object.keys(LOCAL_ONLY_SETTINGS)) expect(env).not.toHaveProperty(name);
+      for (const [name, value] of Object.entries(FIXED_BY_S_YAML)) expect(env[name]).toBe(value);
+      // Nothing else is passed: every variable is a setting of the schema (or NODE_OPTIONS).
+      expect(
+        Object.keys(env).filter((name) => name !== 'NODE_OPTIONS' && !SETTING_NAMES.includes(name)),
+      ).toEqual([]);
+      expect((resource.props as unknown as { region: string }).region).toBe('cn-beijing');
+    }
+  });
+
+  it('with nothing set in the shell, the functions get the schema defaults — except a dry run', async () => {
+    const env = rendered.resources.poller?.props.environmentVariables ?? {};
+    const asDeployed = loadConfig(env as Record<string, string>);
+    expect(asDeployed).toEqual(loadConfig({ ...S_YAML_DEFAULTS }));
+    expect(asDeployed.LIVEWATCH_DRY_RUN).toBe(true);
+    expect(loadConfig({}).LIVEWATCH_DRY_RUN).toBe(false);
+  });
+
+  it('logs to the SLS project and logstore the RAM policy lets the role write to', async () => {
+    const custom = await render({ LIVEWATCH_LOG_PROJECT: 'livewatch-1234567890' });
+    const policy = readFileSync('docs/ram-policy.json', 'utf8');
+    for (const resource of Object.values(custom.resources)) {
+      const log = (resource.props as unknown as { logConfig: { project: string; logstore: string } })
+        .logConfig;
+      expect(log).toMatchObject({ project: 'livewatch-1234567890', logstore: 'livewatch' });
+    }
+    expect(policy).toContain('"acs:log:*:*:project/livewatch-*/logstore/livewatch"');
+  });
+
+  it('runs the pre-deploy check before building, and builds from the installed tree (no npm ci)', () => {
+    const yaml = readFileSync('s.yaml', 'utf8');
+    const action = /pre-deploy:\n\s+- run: (.+)\n/.exec(yaml)?.[1];
+    expect(action).toBe('npm run check:deploy && npm run build');
+  });
+
+  it('names only commands that exist in its header', () => {
+    const header = readFileSync('s.yaml', 'utf8').split('\nedition:')[0] ?? '';
+    const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> })
+      .scripts;
+    const npmRuns = [...header.matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1] ?? '');
+    expect(npmRuns.length).toBeGreaterThan(0);
+    for (const script of npmRuns) expect(scripts, `npm run ${script}`).toHaveProperty(script);
+    // Serverless Devs commands the fc3 component documents (deploy, preview, remove, info, plan).
+    const sCommands = [...header.matchAll(/npx s (\w+)/g)].map((m) => m[1]);
+    for (const command of sCommands)
+      expect(['deploy', 'preview', 'remove', 'info', 'plan']).toContain(command);
+    expect(header).not.toContain('check:s');
   });
 });
