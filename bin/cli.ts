@@ -4,7 +4,7 @@
  */
 import { describeError, LivewatchError } from '../lib/errors.js';
 
-const COMMANDS = ['start', 'emulator', 'tasks', 'jobs', 'sweep', 'restart', 'status'] as const;
+const COMMANDS = ['start', 'emulator', 'tasks', 'jobs', 'sweep', 'restart', 'status', 'doctor'] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 interface CommandModule {

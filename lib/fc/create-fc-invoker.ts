@@ -12,6 +12,12 @@ const TASK_ID = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
 /** The two ways to sign InvokeFunction: ACS3-HMAC-SHA256 (`@alicloud/openapi-client`) or FC's own (`@alicloud/fc2`). */
 export type FcSignature = 'acs3' | 'fc';
 
+/** The FC invoker also calls a function synchronously (`livewatch doctor --deployed`). */
+export interface FcInvoker extends Invoker {
+  /** A synchronous invocation; resolves with the function's result, rejects with InvokeError. */
+  invokeSync(functionName: string, payload: string): Promise<string>;
+}
+
 export interface FcInvokerOptions {
   readonly accountId: string;
   readonly region: string;
@@ -41,7 +47,7 @@ export interface FcInvokerOptions {
  *   credentials: () => credentialsOf(context), timeoutMs: 3_000 });
  * await invoker.invokeAsync('livewatch-alert', JSON.stringify([event]), event.key);
  */
-export function createFcInvoker(options: FcInvokerOptions): Invoker {
+export function createFcInvoker(options: FcInvokerOptions): FcInvoker {
   const readCredentials =
     typeof options.credentials === 'function'
       ? options.credentials
@@ -54,44 +60,62 @@ export function createFcInvoker(options: FcInvokerOptions): Invoker {
   let current: FcSignature = options.signature ?? 'acs3';
   let fellBack = false;
 
+  async function call(functionName: string, payload: string, taskId: string | undefined) {
+    const body = checkedBody(functionName, payload, taskId);
+    const credentials = readCredentials();
+    if (!credentials?.accessKeyId || !credentials.accessKeySecret) {
+      throw new InvokeError(`no credentials to invoke ${functionName} (give the function a role)`, {
+        functionName,
+        retryable: false,
+      });
+    }
+    const request = { functionName, payload: body, taskId, credentials };
+    let outcome = await attempts[current](request);
+    if (isSignatureRejection(outcome) && !fellBack) {
+      fellBack = true;
+      const rejected = current;
+      current = rejected === 'acs3' ? 'fc' : 'acs3';
+      options.log?.warn('FC rejected the invocation signature; using the other one from now on', {
+        functionName,
+        rejected,
+        using: current,
+        status: outcome.status,
+        code: outcome.code,
+      });
+      outcome = await attempts[current](request);
+    }
+    settle(functionName, current, outcome);
+    return outcome;
+  }
+
   return {
     async invokeAsync(functionName: string, payload: string, taskId: string): Promise<void> {
-      const body = checkedBody(functionName, payload, taskId);
-      const credentials = readCredentials();
-      if (!credentials?.accessKeyId || !credentials.accessKeySecret) {
-        throw new InvokeError(`no credentials to invoke ${functionName} (give the function a role)`, {
-          functionName,
-          retryable: false,
-        });
+      await call(functionName, payload, taskId);
+    },
+    async invokeSync(functionName: string, payload: string): Promise<string> {
+      const outcome = await call(functionName, payload, undefined);
+      if (outcome.functionError) {
+        throw new InvokeError(
+          `${functionName} failed (${outcome.functionError}): ${(outcome.body ?? '').slice(0, 500)}`,
+          {
+            functionName,
+            retryable: false,
+          },
+        );
       }
-      const request = { functionName, payload: body, taskId, credentials };
-      let outcome = await attempts[current](request);
-      if (isSignatureRejection(outcome) && !fellBack) {
-        fellBack = true;
-        const rejected = current;
-        current = rejected === 'acs3' ? 'fc' : 'acs3';
-        options.log?.warn('FC rejected the invocation signature; using the other one from now on', {
-          functionName,
-          rejected,
-          using: current,
-          status: outcome.status,
-          code: outcome.code,
-        });
-        outcome = await attempts[current](request);
-      }
-      settle(functionName, current, outcome);
+      return outcome.body ?? '';
     },
   };
 }
 
-function checkedBody(functionName: string, payload: string, taskId: string): Buffer {
+function checkedBody(functionName: string, payload: string, taskId: string | undefined): Buffer {
   if (!/^[A-Za-z0-9_-]{1,128}$/.test(functionName)) {
     throw new InvokeError(`invalid function name ${JSON.stringify(functionName.slice(0, 140))}`, {
       functionName,
       retryable: false,
     });
   }
-  if (!TASK_ID.test(taskId)) {
+  if (taskId !== undefined && !TASK_ID.test(taskId)) {
     throw new InvokeError(`invalid async task id for ${functionName}`, { functionName, retryable: false });
   }
   const body = Buffer.from(payload, 'utf8');

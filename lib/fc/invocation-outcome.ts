@@ -7,6 +7,10 @@ export interface InvocationOutcome {
   readonly status: number | undefined;
   readonly code?: string | undefined;
   readonly error?: unknown;
+  /** The answer's body (a synchronous invocation's result). */
+  readonly body?: string | undefined;
+  /** Set when the function itself failed (a synchronous invocation answers 200 with this header). */
+  readonly functionError?: string | undefined;
 }
 
 /** One attempt of an asynchronous invocation with one signature scheme. */
@@ -15,7 +19,8 @@ export type InvokeAttempt = (request: InvocationRequest) => Promise<InvocationOu
 export interface InvocationRequest {
   readonly functionName: string;
   readonly payload: Buffer;
-  readonly taskId: string;
+  /** Async with this deduplication id, or undefined for a synchronous invocation. */
+  readonly taskId: string | undefined;
   readonly credentials: {
     readonly accessKeyId: string;
     readonly accessKeySecret: string;

@@ -59,7 +59,10 @@ export function createAcs3Attempt(target: Acs3Target): InvokeAttempt {
       bodyType: 'string',
     });
     const request = new OpenApiSdk.OpenApiRequest({
-      headers: { 'x-fc-invocation-type': 'Async', 'x-fc-async-task-id': taskId },
+      headers:
+        taskId === undefined
+          ? { 'x-fc-invocation-type': 'Sync' }
+          : { 'x-fc-invocation-type': 'Async', 'x-fc-async-task-id': taskId },
       stream: Readable.from([payload]),
     });
     try {
@@ -67,8 +70,16 @@ export function createAcs3Attempt(target: Acs3Target): InvokeAttempt {
       const result = (await client.callApi(params, request, {
         readTimeout: target.timeoutMs,
         connectTimeout: target.timeoutMs,
-      } as Parameters<typeof client.callApi>[2])) as { statusCode?: number };
-      return { status: result.statusCode ?? 200 };
+      } as Parameters<typeof client.callApi>[2])) as {
+        statusCode?: number;
+        body?: unknown;
+        headers?: Record<string, string | undefined>;
+      };
+      return {
+        status: result.statusCode ?? 200,
+        body: typeof result.body === 'string' ? result.body : undefined,
+        functionError: result.headers?.['x-fc-error-type'],
+      };
     } catch (error) {
       return outcomeOf(error);
     }

@@ -36,8 +36,9 @@ export function createFcSignatureAttempt(target: FcSignatureTarget): InvokeAttem
       'content-length': String(payload.length),
       // FC's Content-MD5 is Base64 of the hex digest (the SDK's own rule).
       'content-md5': Buffer.from(createMd5Hex(payload)).toString('base64'),
-      'x-fc-invocation-type': 'Async',
-      'x-fc-async-task-id': taskId,
+      ...(taskId === undefined
+        ? { 'x-fc-invocation-type': 'Sync' }
+        : { 'x-fc-invocation-type': 'Async', 'x-fc-async-task-id': taskId }),
     };
     headers.authorization = FcClient.getSignature(
       credentials.accessKeyId,
@@ -70,7 +71,14 @@ function postInvocation(
       res.on('error', (error) => resolve({ status: undefined, error }));
       res.on('end', () => {
         const status = res.statusCode ?? 0;
-        resolve({ status, code: errorCodeOf(Buffer.concat(chunks).toString('utf8')) });
+        const body = Buffer.concat(chunks).toString('utf8');
+        const functionError = res.headers['x-fc-error-type'];
+        resolve({
+          status,
+          code: errorCodeOf(body),
+          body,
+          functionError: Array.isArray(functionError) ? functionError.join(',') : functionError,
+        });
       });
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));

@@ -40,6 +40,8 @@ export interface RedisStoreOptions {
   readonly sentRetentionMs?: number;
 }
 
+/** Version of the Redis key layout this build reads and writes (`<prefix>meta:schema-version`). */
+const REDIS_SCHEMA_VERSION = 1;
 /** Claims and leases outlive their logical expiry by this much before Redis collects them. */
 const MIN_GC_SLACK_MS = 60_000;
 const MOVE_TASK_ATTEMPTS = 10;
@@ -153,6 +155,15 @@ class RedisStore implements Store {
   ping(): Promise<void> {
     return guardStoreCall('ping', async () => {
       await this.#redis.ping();
+    });
+  }
+
+  schemaVersion(): Promise<{ stored: number; supported: number }> {
+    return guardStoreCall('schemaVersion', async () => {
+      const key = this.#key('meta', 'schema-version');
+      // The key layout has had one version; a fresh store takes it, an older build's store keeps its own.
+      await this.#redis.set(key, String(REDIS_SCHEMA_VERSION), 'NX');
+      return { stored: Number(await this.#redis.get(key)), supported: REDIS_SCHEMA_VERSION };
     });
   }
 

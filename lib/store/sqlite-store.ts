@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Logger } from '../log.js';
 import { checkInteger, checkKey, toJson } from './check-store-input.js';
-import { migrateSqlite } from './sqlite-migrations.js';
+import { migrateSqlite, SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import type {
   BreakerState,
   CasResult,
@@ -138,6 +138,13 @@ class SqliteStore implements Store {
     return guardStoreCall('ping', () => {
       this.#db.prepare('SELECT 1').get();
     });
+  }
+
+  schemaVersion(): Promise<{ stored: number; supported: number }> {
+    return guardStoreCall('schemaVersion', () => ({
+      stored: Number(this.#db.pragma('user_version', { simple: true })),
+      supported: SQLITE_MIGRATIONS.at(-1)?.version ?? 0,
+    }));
   }
 
   async close(): Promise<void> {

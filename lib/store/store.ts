@@ -15,6 +15,11 @@ export interface Store {
 
   /** Resolves when the store answers; rejects with StoreUnavailableError otherwise. */
   ping(): Promise<void>;
+  /**
+   * The data layout this store holds (`stored`) and the one this build writes (`supported`); they
+   * differ only when another livewatch version wrote the store (`livewatch doctor` reports it).
+   */
+  schemaVersion(): Promise<{ readonly stored: number; readonly supported: number }>;
   close(): Promise<void>;
 
   // ---- dedupe -------------------------------------------------------------------------------

@@ -58,6 +58,13 @@ describe.each(storeAdapterCases())('$name store (contract)', (adapter: StoreAdap
     await expect(store.ping()).resolves.toBeUndefined();
   });
 
+  it('reports the schema version it holds, the one this build writes, stable across calls', async () => {
+    const first = await store.schemaVersion();
+    expect(first.supported).toBeGreaterThanOrEqual(1);
+    expect(first.stored).toBe(first.supported);
+    expect(await store.schemaVersion()).toEqual(first);
+  });
+
   describe('claims', () => {
     it('grants a key once while the claim lives, again after it expires', async () => {
       expect(await store.claim('cb:1', 1_000, clock.now())).toBe(true);
