@@ -21,7 +21,7 @@ const FUNCTIONS = ['callback', 'poller', 'alert'] as const;
 const MAX_BYTES = 1.5 * 1024 * 1024;
 const MAX_MEDIAN_MS = 150;
 
-export interface BundleFigures {
+interface BundleFigures {
   readonly name: string;
   readonly bytes: number;
   readonly medianMs: number;

@@ -9,7 +9,7 @@ import {
   S_YAML_DEFAULTS,
 } from './deploy-settings.js';
 
-export interface DeployCheck {
+interface DeployCheck {
   /** Each one stops the deploy. */
   readonly problems: readonly SettingIssue[];
   /** What the deploy will do with these settings, worth reading before it goes out. */

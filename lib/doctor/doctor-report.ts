@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** One line of `livewatch doctor`'s table. */
-export const DoctorCheckSchema = z.object({
+const DoctorCheckSchema = z.object({
   check: z.string(),
   status: z.enum(['ok', 'warn', 'fail', 'skip']),
   detail: z.string(),
@@ -19,7 +19,7 @@ export type DoctorReport = z.infer<typeof DoctorReportSchema>;
  * The payload that makes the poller function run the doctor instead of a sweep (a synchronous
  * InvokeFunction from `livewatch doctor --deployed`).
  */
-export const DoctorRequestSchema = z.object({
+const DoctorRequestSchema = z.object({
   livewatchDoctor: z.object({ sendTest: z.boolean().default(false) }),
 });
 

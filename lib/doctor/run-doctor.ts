@@ -8,7 +8,7 @@ import type { Invoker } from '../ports/invoker.js';
 import type { Store } from '../store/store.js';
 import type { DoctorCheck, DoctorReport } from './doctor-report.js';
 
-export interface DoctorDeps {
+interface DoctorDeps {
   readonly config: Config;
   /** The open store, or why it could not be opened. */
   readonly store: Store | Error;
@@ -20,7 +20,7 @@ export interface DoctorDeps {
   readonly clock: Clock;
 }
 
-export interface DoctorOptions {
+interface DoctorOptions {
   readonly where: 'local' | 'deployed';
   /** Send a test message to each configured channel (otherwise channels are only listed). */
   readonly sendTest: boolean;

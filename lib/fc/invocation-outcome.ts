@@ -16,7 +16,7 @@ export interface InvocationOutcome {
 /** One attempt of an asynchronous invocation with one signature scheme. */
 export type InvokeAttempt = (request: InvocationRequest) => Promise<InvocationOutcome>;
 
-export interface InvocationRequest {
+interface InvocationRequest {
   readonly functionName: string;
   readonly payload: Buffer;
   /** Async with this deduplication id, or undefined for a synchronous invocation. */

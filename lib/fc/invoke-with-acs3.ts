@@ -22,7 +22,7 @@ function resolveClientClass(): OpenApiClass {
 }
 const OpenApi = resolveClientClass();
 
-export interface Acs3Target {
+interface Acs3Target {
   /** Full URL, e.g. `https://<account>.<region>.fc.aliyuncs.com` or `http://127.0.0.1:9000`. */
   readonly endpoint: string;
   readonly timeoutMs: number;

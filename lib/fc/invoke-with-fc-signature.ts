@@ -4,7 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import FcClient from '@alicloud/fc2';
 import { type InvocationOutcome, type InvokeAttempt, invocationPath } from './invocation-outcome.js';
 
-export interface FcSignatureTarget {
+interface FcSignatureTarget {
   readonly accountId: string;
   readonly region: string;
   /** Full URL, e.g. `https://<account>.<region>.fc.aliyuncs.com` or `http://127.0.0.1:9000`. */

@@ -69,6 +69,14 @@ describe('the alert function (FC glue)', () => {
     expect(await h.store.getHistory(MONITOR_HISTORY_KEY)).toHaveLength(1);
   });
 
+  it("accepts the doctor's empty batch and does nothing with it (no API call)", async () => {
+    h = await realTimeHarness();
+    await install();
+    const summary = await handler(Buffer.from('[]'), context);
+    expect(summary).toMatchObject({ kind: 'events', received: 0 });
+    expect(h.emulator.requests).toHaveLength(0);
+  });
+
   it('rejects a malformed batch at the edge without calling the API', async () => {
     h = await realTimeHarness();
     await install();
