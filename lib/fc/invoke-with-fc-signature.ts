@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import FcClient from '@alicloud/fc2';
+import { InvokeError } from '../errors.js';
 import { type InvocationOutcome, type InvokeAttempt, invocationPath } from './invocation-outcome.js';
 
 interface FcSignatureTarget {
@@ -20,15 +21,25 @@ interface FcSignatureTarget {
  */
 export function createFcSignatureAttempt(target: FcSignatureTarget): InvokeAttempt {
   return async ({ functionName, payload, taskId, credentials }) => {
-    const client = new FcClient(target.accountId, {
-      accessKeyID: credentials.accessKeyId,
-      accessKeySecret: credentials.accessKeySecret,
-      ...(credentials.securityToken ? { securityToken: credentials.securityToken } : {}),
-      region: target.region,
-      secure: target.endpoint.startsWith('https:'),
-      timeout: target.timeoutMs,
-      endpoint: target.endpoint,
-    });
+    let client: FcClient;
+    try {
+      client = new FcClient(target.accountId, {
+        accessKeyID: credentials.accessKeyId,
+        accessKeySecret: credentials.accessKeySecret,
+        ...(credentials.securityToken ? { securityToken: credentials.securityToken } : {}),
+        region: target.region,
+        secure: target.endpoint.startsWith('https:'),
+        timeout: target.timeoutMs,
+        endpoint: target.endpoint,
+      });
+    } catch (error) {
+      // The SDK refuses a missing account id, or STS keys without their token: a setting, not a blip.
+      throw new InvokeError(`cannot build the FC client for ${functionName}`, {
+        functionName,
+        retryable: false,
+        cause: error,
+      });
+    }
     const path = invocationPath(functionName);
     const headers: Record<string, string> = {
       ...client.buildHeaders(),

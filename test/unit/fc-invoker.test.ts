@@ -227,3 +227,21 @@ describe('createFcInvoker input checks', () => {
     expect(server.received).toHaveLength(0);
   });
 });
+
+describe('createFcInvoker with settings the FC signature cannot use', () => {
+  it('rejects (not retryable, no request sent) when the account id is missing on the fc path', async () => {
+    const { server } = await serve(accepted);
+    const invoker = createFcInvoker({
+      accountId: '',
+      region: 'cn-shanghai',
+      signature: 'fc',
+      credentials,
+      endpoint: server.url,
+      timeoutMs: 500,
+    });
+    const error = await invokeError(invoker.invokeAsync('livewatch-alert', '[]', 'ev_x'));
+    expect(error.retryable).toBe(false);
+    expect(error.message).toContain('cannot build the FC client');
+    expect(server.received).toHaveLength(0);
+  });
+});
