@@ -32,7 +32,7 @@ const CHANNELS = [
  */
 export function checkDeploySettings(shell: Record<string, string | undefined>): DeployCheck {
   const env = { ...S_YAML_DEFAULTS, ...nonEmpty(shell) };
-  const problems: SettingIssue[] = [...placeholders(env), ...deploySettingIssues(env)];
+  const problems: SettingIssue[] = [...placeholders(env), ...loopbacks(env), ...deploySettingIssues(env)];
   problems.push(...functionSettingIssues(env));
   const size = environmentBytes(env);
   if (size > FC_ENVIRONMENT_LIMIT_BYTES) {
@@ -57,6 +57,24 @@ function placeholders(env: Record<string, string>): SettingIssue[] {
       variable: name,
       message: `is a placeholder (${echo(name, env[name] ?? '')}): set the real value in this shell`,
     }));
+}
+
+/** Where a shell that ran the emulator (README "CLI") would point the deployed functions. */
+const ENDPOINT_SETTINGS = [
+  'LIVEWATCH_LIVE_ENDPOINT',
+  'LIVEWATCH_ICE_ENDPOINT',
+  'LIVEWATCH_FC_ENDPOINT',
+  'LIVEWATCH_STORE_URL',
+  'LIVEWATCH_CALLBACK_BASE_URL',
+];
+
+function loopbacks(env: Record<string, string>): SettingIssue[] {
+  return ENDPOINT_SETTINGS.filter((name) =>
+    /(^|[/@])(127\.\d+\.\d+\.\d+|localhost|\[::1\])([:/]|$)/i.test(env[name] ?? ''),
+  ).map((name) => ({
+    variable: name,
+    message: `${echo(name, env[name] ?? '')} is this machine (an emulator or test setting left in the shell); the functions cannot reach it: unset it`,
+  }));
 }
 
 function deploySettingIssues(env: Record<string, string>): SettingIssue[] {
@@ -121,6 +139,9 @@ function notesOn(env: Record<string, string>): string[] {
     notes.push(
       'LIVEWATCH_CALLBACK_BASE_URL is not set: no task is enrolled for callbacks yet; after this deploy set it to the callback function’s URL (s callback info → url.system_url) and deploy again',
     );
+  }
+  if (env.LIVEWATCH_API_PROTOCOL === 'http') {
+    notes.push('LIVEWATCH_API_PROTOCOL is http: the functions would call the Alibaba Cloud APIs unencrypted');
   }
   for (const name of Object.keys(LOCAL_ONLY_SETTINGS).filter((n) => env[n])) {
     notes.push(`${name} is set in this shell but not deployed: ${LOCAL_ONLY_SETTINGS[name]}`);

@@ -60,6 +60,23 @@ describe('checkDeploySettings (the pre-deploy check)', () => {
     expect(variables({ ...complete, LIVEWATCH_LOG_PROJECT: 'my-logs' })).toEqual(['LIVEWATCH_LOG_PROJECT']);
   });
 
+  it('refuses emulator endpoints left in the shell (the README exports them for the CLI)', () => {
+    const shell = {
+      ...complete,
+      LIVEWATCH_LIVE_ENDPOINT: '127.0.0.1:8788',
+      LIVEWATCH_ICE_ENDPOINT: '127.0.0.1:8788',
+      LIVEWATCH_FC_ENDPOINT: 'http://localhost:9000',
+      LIVEWATCH_API_PROTOCOL: 'http',
+    };
+    expect(variables(shell)).toEqual([
+      'LIVEWATCH_LIVE_ENDPOINT',
+      'LIVEWATCH_ICE_ENDPOINT',
+      'LIVEWATCH_FC_ENDPOINT',
+    ]);
+    expect(checkDeploySettings(shell).notes.join('\n')).toContain('LIVEWATCH_API_PROTOCOL is http');
+    expect(variables({ ...complete, LIVEWATCH_ICE_ENDPOINT: 'ice-vpc.{region}.aliyuncs.com' })).toEqual([]);
+  });
+
   it('masks secrets it echoes: a Redis password, a webhook, a token', () => {
     const check = checkDeploySettings({
       ...complete,
