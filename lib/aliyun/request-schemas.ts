@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ICE_REGIONS, LIVE_REGIONS } from '../config/config.js';
 import { type InputIssue, ValidationError } from '../errors.js';
+import { TaskIdSchema } from '../events/task-id.js';
 import type {
   CreateRelayTaskParams,
   ListRecordJobsParams,
@@ -27,11 +28,7 @@ const text = z.string().max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`);
 
 const liveRegion = z.enum(LIVE_REGIONS, { error: `must be one of ${LIVE_REGIONS.join(', ')}` });
 const iceRegion = z.enum(ICE_REGIONS, { error: `must be one of ${ICE_REGIONS.join(', ')}` });
-const taskId = z
-  .string({ error: 'is required' })
-  .min(1, 'is required')
-  .max(55, 'must be at most 55 characters')
-  .regex(/^[A-Za-z0-9_-]*$/, 'may contain only letters, digits, _ and -');
+const taskId = TaskIdSchema;
 const utcTime = z
   .string()
   .regex(UTC_TIME, { message: 'must be UTC yyyy-MM-ddTHH:mm:ssZ, e.g. 2024-08-26T10:30:00Z', abort: true })

@@ -120,6 +120,11 @@ async function receiveCallback(
     });
   }
   if (!parsed.eventTimeValid) log.info('callback without a valid EventTime; using the receive time');
+  if (parsed.eventTimeClamped) {
+    log.warn('callback EventTime is later than its receive time; using the receive time', {
+      eventTime: parsed.claimedEventTime,
+    });
+  }
 
   if (!(await store.claim(parsed.event.key, config.LIVEWATCH_DEDUPE_TTL_S * 1000, receivedAt))) {
     log.debug('duplicate callback ignored');
@@ -172,6 +177,7 @@ async function processClaimed(
       reason: event.reason,
       observedAt: event.observedAt,
       eventTimeValid: parsed.eventTimeValid,
+      eventTimeClamped: parsed.eventTimeClamped,
       stateKnown: parsed.stateKnown,
       recognised: parsed.recognised,
     },
@@ -194,7 +200,7 @@ async function processClaimed(
 
   // After the invoke, so a failed invoke (503, retried by the sender) never leaves a snapshot that
   // would hide the transition from the poller.
-  await recordCallbackSnapshot({ store, log }, key, parsed, current);
+  await recordCallbackSnapshot({ store, log, receivedAt }, key, parsed, current);
 }
 
 async function checkHealth(deps: CallbackDeps): Promise<HttpResponse> {

@@ -1,3 +1,4 @@
+import { claimsFuture } from '../events/observation-time.js';
 import type { ParsedCallback } from '../events/parse-callback.js';
 import type { RelayTask } from '../events/resources.js';
 import type { Logger } from '../log.js';
@@ -10,7 +11,7 @@ import type { Store, StoredSnapshot, Versioned } from '../store/store.js';
  * snapshot is re-read once and the decision made again. Returns whether it wrote.
  */
 export async function recordCallbackSnapshot(
-  deps: { store: Store; log: Logger },
+  deps: { store: Store; log: Logger; receivedAt: number },
   key: string,
   parsed: ParsedCallback,
   current: Versioned<StoredSnapshot> | undefined,
@@ -19,7 +20,11 @@ export async function recordCallbackSnapshot(
   if (!parsed.stateKnown || parsed.status === undefined) return false;
   let document = current;
   for (let attempt = 0; attempt < 2; attempt += 1) {
-    if (document && parsed.event.observedAt <= document.value.observedAt) return false;
+    const stored = document?.value.observedAt;
+    // A stored time from the future (written before EventTime was bounded) orders nothing.
+    if (stored !== undefined && parsed.event.observedAt <= stored && !claimsFuture(stored, deps.receivedAt)) {
+      return false;
+    }
     if (document && document.value.resource.kind !== 'relay') return false;
     const next = mergeSnapshot(document?.value, parsed, parsed.status);
     const result = await deps.store.snapshots.put(key, next, document?.version ?? null);

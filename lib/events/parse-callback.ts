@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { type InputIssue, ValidationError } from '../errors.js';
+import { boundObservedAt } from './observation-time.js';
 import type { RelayState, RelayTask } from './resources.js';
 import { relayStateOf } from './states.js';
 import { eventKey, type TaskEvent } from './task-event.js';
+import { TaskIdSchema } from './task-id.js';
 
 /**
  * Parses a pull-to-push callback body (callbacks.md §9) into a TaskEvent. Tolerant where the docs are
@@ -11,6 +13,8 @@ import { eventKey, type TaskEvent } from './task-event.js';
  * - any `Event` starting with `LivePullToPush` (the documented typo `LivePullToPushRuning` included;
  *   unknown names are accepted and flagged `recognised: false` for the caller to log);
  * - `EventTime` as a string or number of Unix seconds; missing or invalid → the receive time, flagged;
+ *   later than the receive time plus a small skew → clamped to the receive time, flagged (see
+ *   observation-time.ts: a future-dated snapshot would hide the task from the poller);
  * - `TaskStatus` as a number or numeric string (-1…3), optional;
  * - the exit callback (an `Event` containing `Exit`, `TaskExitReason`/`TaskExitTime`, or status -1) → `exited`;
  * - unknown extra fields tolerated; `TaskInfo` picked field by field (a wrongly typed field is dropped).
@@ -42,6 +46,10 @@ export interface ParsedCallback {
   readonly recognised: boolean;
   /** False when EventTime was missing or invalid and the receive time was used instead. */
   readonly eventTimeValid: boolean;
+  /** True when EventTime was later than the receive time (beyond the skew allowance) and was clamped to it. */
+  readonly eventTimeClamped: boolean;
+  /** The EventTime the body claimed (epoch ms), when it carried a valid one. */
+  readonly claimedEventTime: number | undefined;
   /** False when the body carried no status (no TaskStatus and not an exit): `event.state` is then a guess. */
   readonly stateKnown: boolean;
   /** The API status number when known (-1 for exit). */
@@ -65,9 +73,7 @@ const CallbackSchema = z.looseObject({
     .max(128, 'is too long')
     .startsWith('LivePullToPush', 'must start with LivePullToPush'),
   EventTime: NumberLike.optional().nullable(),
-  TaskId: z
-    .string({ error: 'is required and must be a string' })
-    .regex(/^[\x21-\x7e]{1,128}$/, 'must be 1–128 printable characters without spaces'),
+  TaskId: TaskIdSchema,
   TaskStatus: z
     .union([z.number(), z.string().max(8)], { error: 'must be a number or a numeric string' })
     .optional()
@@ -107,7 +113,11 @@ export function parseCallback(body: Buffer | string, options: ParseCallbackOptio
   const info = value.TaskInfo ?? undefined;
   const eventSeconds = parseSeconds(value.EventTime);
   const eventTimeValid = eventSeconds !== undefined;
-  const observedAt = eventSeconds === undefined ? options.receivedAt : eventSeconds * 1000;
+  const bounded =
+    eventSeconds === undefined
+      ? { observedAt: options.receivedAt, clamped: false }
+      : boundObservedAt(eventSeconds * 1000, options.receivedAt);
+  const observedAt = bounded.observedAt;
 
   const exitTime = parseSeconds(value.TaskExitTime) ?? parseSeconds(info?.TaskExitTime);
   const exitReason = value.TaskExitReason ?? textOf(info?.TaskExitReason);
@@ -186,6 +196,8 @@ export function parseCallback(body: Buffer | string, options: ParseCallbackOptio
     eventName: value.Event,
     recognised: KNOWN_CALLBACK_EVENTS.includes(value.Event),
     eventTimeValid,
+    eventTimeClamped: bounded.clamped,
+    claimedEventTime: eventSeconds === undefined ? undefined : eventSeconds * 1000,
     stateKnown,
     status: finalStatus,
     details: {

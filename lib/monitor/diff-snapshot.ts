@@ -1,3 +1,4 @@
+import { claimsFuture } from '../events/observation-time.js';
 import { type Resource, refOf, resourceKey, type TaskState } from '../events/resources.js';
 import { isUnhealthy } from '../events/states.js';
 import { type EventTrigger, eventKey, type TaskEvent } from '../events/task-event.js';
@@ -54,7 +55,11 @@ export function diffSnapshot(
     return { next: snapshotOf(current, now, now, stuck === undefined ? [] : [stuck]), events };
   }
 
-  if (previous.observedAt >= wholeSecondOf(now)) return { next: undefined, events: [] };
+  // Written this second by someone else: theirs stands. A snapshot claiming to be from the future is
+  // never a reason to skip (it would hide the task for good); what is listed now is written over it.
+  if (previous.observedAt >= wholeSecondOf(now) && !claimsFuture(previous.observedAt, now)) {
+    return { next: undefined, events: [] };
+  }
 
   const before = previous.resource.state;
   if (before !== current.state) {

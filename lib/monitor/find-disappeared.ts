@@ -1,5 +1,6 @@
 import type { AliyunClient } from '../aliyun/api.js';
 import { AliyunApiError, describeError, ValidationError } from '../errors.js';
+import { claimsFuture } from '../events/observation-time.js';
 import { parseResourceKey, type Resource } from '../events/resources.js';
 import type { ForwardTarget, StoredSnapshot, VersionedCollection } from '../store/store.js';
 import type { StuckPolicy } from './detect-stuck.js';
@@ -134,7 +135,7 @@ function decideDisappearance(
   const settled =
     previous.resource.state === 'exited' ||
     previous.resource.state === 'gone' ||
-    previous.observedAt >= Math.floor(now / 1000) * 1000;
+    (previous.observedAt >= Math.floor(now / 1000) * 1000 && !claimsFuture(previous.observedAt, now));
   if (settled) return { next: undefined, events: [] };
   if (observed.found) {
     return disappearanceOf(

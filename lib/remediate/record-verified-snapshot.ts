@@ -1,3 +1,4 @@
+import { claimsFuture } from '../events/observation-time.js';
 import type { RelayTask } from '../events/resources.js';
 import { resourceKey } from '../events/resources.js';
 import type { Store, StoredSnapshot } from '../store/store.js';
@@ -22,10 +23,12 @@ export async function recordVerifiedSnapshot(
     const resource = withLastKnownPosition(task, previous);
     if (current && previous?.state === task.state) {
       stateSince = current.stateSince;
-      if (current.observedAt >= now || !positionChanged(previous, resource)) return undefined;
+      const future = claimsFuture(current.observedAt, now);
+      if (!future && (current.observedAt >= now || !positionChanged(previous, resource))) return undefined;
       return { ...current, resource, observedAt: now };
     }
-    if (current && current.observedAt > now) return undefined;
+    // A newer observation stands, unless it claims to be from the future: the API's word wins then.
+    if (current && current.observedAt > now && !claimsFuture(current.observedAt, now)) return undefined;
     stateSince = Math.min(since ?? now, now);
     return { resource, observedAt: now, stateSince };
   });

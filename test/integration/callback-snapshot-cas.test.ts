@@ -32,7 +32,7 @@ function callback(eventTime: number, status: number) {
       TaskId: 'task-cas',
       TaskStatus: status,
     }),
-    { receivedAt: 0, defaultRegion: 'cn-shanghai' },
+    { receivedAt: (T0 + 10_000) * 1000, defaultRegion: 'cn-shanghai' },
   );
 }
 
@@ -59,7 +59,12 @@ describe('recordCallbackSnapshot (compare-and-set)', () => {
     // Someone else (a sweep) writes in between: version 2, still older than the callback.
     await store.snapshots.put(KEY, snapshot(1500, 'running', 1), 1);
 
-    const wrote = await recordCallbackSnapshot({ store, log: silentLogger }, KEY, callback(2000, 3), stale);
+    const wrote = await recordCallbackSnapshot(
+      { store, log: silentLogger, receivedAt: (T0 + 10_000) * 1000 },
+      KEY,
+      callback(2000, 3),
+      stale,
+    );
 
     expect(wrote).toBe(true);
     const current = await store.snapshots.get(KEY);
@@ -80,7 +85,12 @@ describe('recordCallbackSnapshot (compare-and-set)', () => {
     const stale = await store.snapshots.get(KEY);
     await store.snapshots.put(KEY, snapshot(3000, 'running', 1), 1);
 
-    const wrote = await recordCallbackSnapshot({ store, log: silentLogger }, KEY, callback(2000, 3), stale);
+    const wrote = await recordCallbackSnapshot(
+      { store, log: silentLogger, receivedAt: (T0 + 10_000) * 1000 },
+      KEY,
+      callback(2000, 3),
+      stale,
+    );
 
     expect(wrote).toBe(false);
     expect((await store.snapshots.get(KEY))?.value.observedAt).toBe((T0 + 3000) * 1000);
@@ -90,7 +100,12 @@ describe('recordCallbackSnapshot (compare-and-set)', () => {
     await store.snapshots.put(KEY, snapshot(1000, 'offline', 3), null);
     const current = await store.snapshots.get(KEY);
 
-    await recordCallbackSnapshot({ store, log: silentLogger }, KEY, callback(2000, 3), current);
+    await recordCallbackSnapshot(
+      { store, log: silentLogger, receivedAt: (T0 + 10_000) * 1000 },
+      KEY,
+      callback(2000, 3),
+      current,
+    );
 
     const after = await store.snapshots.get(KEY);
     expect(after?.value).toMatchObject({
@@ -101,8 +116,18 @@ describe('recordCallbackSnapshot (compare-and-set)', () => {
   });
 
   it('creates the snapshot when there is none, and only once under a race', async () => {
-    const first = recordCallbackSnapshot({ store, log: silentLogger }, KEY, callback(2000, 2), undefined);
-    const second = recordCallbackSnapshot({ store, log: silentLogger }, KEY, callback(2000, 2), undefined);
+    const first = recordCallbackSnapshot(
+      { store, log: silentLogger, receivedAt: (T0 + 10_000) * 1000 },
+      KEY,
+      callback(2000, 2),
+      undefined,
+    );
+    const second = recordCallbackSnapshot(
+      { store, log: silentLogger, receivedAt: (T0 + 10_000) * 1000 },
+      KEY,
+      callback(2000, 2),
+      undefined,
+    );
     const results = await Promise.all([first, second]);
 
     expect(results.filter(Boolean)).toHaveLength(1);

@@ -85,4 +85,47 @@ describe('poller and callbacks together', () => {
     ]);
     expect((await runSweep(h.deps)).events).toEqual([]);
   });
+
+  it('a callback dated years ahead does not hide the task: its real failure is reported like a task without one', async () => {
+    const forged = h.emulator.addTask({ retryCount: 1, retryInterval: 60 });
+    const plain = h.emulator.addTask({ retryCount: 1, retryInterval: 60 });
+    await runSweep(h.deps);
+    const url = h.emulator.task(forged.taskId)?.callbackUrl ?? '';
+    expect(url).toContain(receiver.url);
+
+    // A forged "running" callback claiming the year 2200.
+    const answer = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        Event: 'LivePullToPushRunning',
+        EventTime: String(Math.floor(Date.UTC(2200, 0, 1) / 1000)),
+        TaskId: forged.taskId,
+        TaskStatus: '1',
+        TaskInfo: { TaskName: 'forged' },
+      }),
+    });
+    expect(answer.status).toBe(200);
+    const stored = await h.store.snapshots.get(
+      `relay:${h.emulator.task(forged.taskId)?.region}:${forged.taskId}`,
+    );
+    expect(stored?.value.observedAt).toBeLessThanOrEqual(h.clock.now());
+
+    // Both fail for real; their callbacks are lost, so only the poller can see it.
+    h.emulator.faults.setCallbacks({ drop: 2 });
+    h.emulator.faults.failSource({ taskId: forged.taskId });
+    h.emulator.faults.failSource({ taskId: plain.taskId });
+    await h.advance(61_000);
+    const report = await runSweep(h.deps);
+    expect(
+      report.events
+        .map((event) => [event.resource.id, event.state])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    ).toEqual(
+      [
+        [forged.taskId, 'offline'],
+        [plain.taskId, 'offline'],
+      ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    );
+  });
 });

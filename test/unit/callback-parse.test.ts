@@ -23,7 +23,7 @@ function rejectionOf(body: unknown): ValidationError {
 }
 
 describe('parseCallback', () => {
-  it('parses the documented sample: misspelled Event, EventTime as a string, masked ids', () => {
+  it('parses the documented sample: misspelled Event, EventTime as a string (the docs’ masked ids unmasked: * is not a TaskId character)', () => {
     const parsed = parseFixture('running-doc-sample');
 
     expect(parsed.recognised).toBe(true);
@@ -32,7 +32,7 @@ describe('parseCallback', () => {
     expect(parsed.event).toMatchObject({
       resource: {
         kind: 'relay',
-        id: '08a1b00c-9c2f-4dfa-9f5d-878f2505****',
+        id: '08a1b00c-9c2f-4dfa-9f5d-878f2505abcd',
         region: 'cn-shanghai',
         name: 'doc-sample',
       },
@@ -197,5 +197,16 @@ describe('parseCallback', () => {
   ])('rejects %s and says what is wrong', (_name, body, path) => {
     const error = rejectionOf(typeof body === 'string' ? body : body);
     expect(error.issues.map((issue) => issue.path)).toContain(path);
+  });
+
+  it('clamps an EventTime later than the receive time (plus a small skew) to the receive time and marks it', () => {
+    const body = (seconds: number) =>
+      JSON.stringify({ Event: 'LivePullToPushRunning', EventTime: seconds, TaskId: 't1', TaskStatus: 1 });
+    const forged = parseCallback(body(Math.floor(Date.UTC(2200, 0, 1) / 1000)), options);
+    expect(forged.event.observedAt).toBe(RECEIVED_AT);
+    expect(forged).toMatchObject({ eventTimeValid: true, eventTimeClamped: true });
+    const skewed = parseCallback(body(RECEIVED_AT / 1000 + 2), options);
+    expect(skewed.event.observedAt).toBe(RECEIVED_AT + 2_000);
+    expect(skewed.eventTimeClamped).toBe(false);
   });
 });

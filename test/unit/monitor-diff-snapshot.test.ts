@@ -19,6 +19,26 @@ function stored(snapshot: Partial<StoredSnapshot> & Pick<StoredSnapshot, 'resour
 }
 
 describe('diffSnapshot', () => {
+  it('reports a change over a snapshot that claims to be from the future (a forged EventTime stored before it was bounded)', () => {
+    const previous = stored({
+      resource: relayTask({ taskId: 't1', status: 1 }),
+      observedAt: Date.UTC(2200, 0, 1),
+    });
+    const result = diffSnapshot(previous, relayTask({ taskId: 't1', status: 3 }), T0, policy);
+    expect(result.events.map((event) => [event.previousState, event.state])).toEqual([
+      ['running', 'offline'],
+    ]);
+    expect(result.next?.observedAt).toBeLessThanOrEqual(T0);
+  });
+
+  it('still leaves a snapshot written this second by someone else alone', () => {
+    const previous = stored({ resource: relayTask({ taskId: 't1', status: 1 }), observedAt: T0 + 2_000 });
+    expect(diffSnapshot(previous, relayTask({ taskId: 't1', status: 3 }), T0, policy)).toEqual({
+      next: undefined,
+      events: [],
+    });
+  });
+
   it('stores a healthy task on first sight without an event', () => {
     const result = diffSnapshot(undefined, relayTask({ taskId: 't1', status: 1 }), T0, policy);
     expect(result.events).toEqual([]);
