@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, type SettingIssue } from '../errors.js';
 import { registerSecrets } from '../redact.js';
+import { STORE_URL_RULE, storeLocationOf } from './store-url.js';
 
 /**
  * All livewatch settings: one zod schema over the environment, parsed once at cold start.
@@ -57,7 +58,7 @@ const ConfigSchema = z.object({
   // --- store ---
   LIVEWATCH_STORE_URL: z
     .string()
-    .regex(/^(sqlite:.+|rediss?:\/\/.+)$/, 'must be sqlite:<path> or redis://[user:pass@]host:port[/db]')
+    .refine((url) => storeLocationOf(url) !== undefined, STORE_URL_RULE)
     .default('sqlite:./.livewatch/state.db'),
   LIVEWATCH_REDIS_PREFIX: z.string().min(1).default('livewatch:'),
   LIVEWATCH_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

@@ -1,3 +1,4 @@
+import { STORE_URL_RULE, type StoreLocation, storeLocationOf } from '../config/store-url.js';
 import { ValidationError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Store } from './store.js';
@@ -8,30 +9,11 @@ export interface CreateStoreOptions {
   readonly log?: Logger;
 }
 
-/** A parsed LIVEWATCH_STORE_URL. */
-export type StoreLocation =
-  | { readonly kind: 'sqlite'; readonly path: string }
-  | { readonly kind: 'redis'; readonly url: string };
-
-/**
- * Parses `sqlite:<path>` (`sqlite::memory:`, `sqlite:./state.db`, `sqlite:///abs/state.db`) or
- * `redis://…` / `rediss://…`. Throws a ValidationError for anything else.
- */
+/** Parses LIVEWATCH_STORE_URL by the one rule (lib/config/store-url.ts); a ValidationError otherwise. */
 export function parseStoreUrl(url: string): StoreLocation {
-  if (url.startsWith('sqlite:')) {
-    let path = url.slice('sqlite:'.length);
-    // `sqlite://x` and `sqlite:///abs` are common spellings of `sqlite:x` and `sqlite:/abs`.
-    if (path.startsWith('//')) path = path.slice(2);
-    if (path.length > 0) return { kind: 'sqlite', path };
-  } else if (/^rediss?:\/\/[^/\s]/.test(url)) {
-    return { kind: 'redis', url };
-  }
-  throw new ValidationError('store URL', [
-    {
-      path: 'LIVEWATCH_STORE_URL',
-      message: 'must be sqlite:<path>, sqlite::memory: or redis[s]://[user:pass@]host:port[/db]',
-    },
-  ]);
+  const location = storeLocationOf(url);
+  if (location !== undefined) return location;
+  throw new ValidationError('store URL', [{ path: 'LIVEWATCH_STORE_URL', message: STORE_URL_RULE }]);
 }
 
 /**

@@ -54,6 +54,15 @@ describe('loadConfig', () => {
     expect(error.message).toMatch(/LIVEWATCH_LIVE_REGIONS: item 1/);
   });
 
+  it.each(['redis:///0', 'redis://host/abc', 'sqlite:'])(
+    'refuses LIVEWATCH_STORE_URL=%s at config, by the rule createStore uses (it would fail there instead)',
+    (url) => {
+      const error = configError({ LIVEWATCH_STORE_URL: url });
+      expect(error.issues.map((issue) => issue.variable)).toEqual(['LIVEWATCH_STORE_URL']);
+      expect(error.message).toContain('must be sqlite:<path> or redis://');
+    },
+  );
+
   it('rejects short callback tokens without echoing them', () => {
     const error = configError({ LIVEWATCH_CALLBACK_TOKENS: 'short-secret' });
     expect(error.issues[0]?.variable).toBe('LIVEWATCH_CALLBACK_TOKENS');

@@ -20,7 +20,7 @@ describe('parseStoreUrl', () => {
     expect(parseStoreUrl(url)).toEqual(expected);
   });
 
-  it.each(['sqlite:', 'postgres://db', 'redis://', './state.db', ''])(
+  it.each(['sqlite:', 'postgres://db', 'redis://', 'redis:///0', 'redis://h:6379/x', './state.db', ''])(
     'rejects %j naming the setting',
     (url) => {
       const error = (() => {
