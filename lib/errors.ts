@@ -114,6 +114,33 @@ export class StoreUnavailableError extends LivewatchError {
   }
 }
 
+/**
+ * A compare-and-set kept meeting concurrent writers until its attempt budget ran out. Permanent for
+ * this request (retrying at once meets the same writers): answered 500 and logged as an error, never
+ * dressed as a transient 503.
+ */
+export class StoreConflictError extends LivewatchError {
+  override name = 'StoreConflictError';
+  readonly key: string;
+  readonly attempts: number;
+
+  constructor(key: string, attempts: number) {
+    super(`compare-and-set on ${key} kept conflicting (${attempts} attempts)`, {
+      context: { key, attempts },
+    });
+    this.key = key;
+    this.attempts = attempts;
+  }
+}
+
+/**
+ * The store cannot be used by this build (its schema is newer than this build supports): a retry
+ * never helps, so it is answered 500 and alerted on, not 503.
+ */
+export class StoreIncompatibleError extends LivewatchError {
+  override name = 'StoreIncompatibleError';
+}
+
 /** Invoking another function (the async alert function) failed. */
 export class InvokeError extends LivewatchError {
   override name = 'InvokeError';

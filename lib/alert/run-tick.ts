@@ -15,8 +15,8 @@ import {
 import type { RemediationDeps } from '../remediate/remediation-deps.js';
 import { policyFromConfig, type RemediationPolicy } from '../remediate/remediation-policy.js';
 import { isDue } from '../remediate/restart-ledger.js';
-import { updateDocument } from '../remediate/update-document.js';
 import { verifyRelayTasks } from '../remediate/verify-relay-tasks.js';
+import { updateDocument } from '../store/compare-and-set.js';
 import { checkHeartbeat, type HeartbeatStatus } from './check-heartbeat.js';
 
 export interface TickReport {

@@ -1,7 +1,9 @@
+import { StoreConflictError } from '../errors.js';
 import { claimsFuture } from '../events/observation-time.js';
 import type { ParsedCallback } from '../events/parse-callback.js';
 import type { RelayTask } from '../events/resources.js';
 import type { Logger } from '../log.js';
+import { compareAndSet } from '../store/compare-and-set.js';
 import type { Store, StoredSnapshot, Versioned } from '../store/store.js';
 
 /**
@@ -18,21 +20,31 @@ export async function recordCallbackSnapshot(
 ): Promise<boolean> {
   // Without a status the callback is only a hint: nothing to record.
   if (!parsed.stateKnown || parsed.status === undefined) return false;
-  let document = current;
-  for (let attempt = 0; attempt < 2; attempt += 1) {
-    const stored = document?.value.observedAt;
-    // A stored time from the future (written before EventTime was bounded) orders nothing.
-    if (stored !== undefined && parsed.event.observedAt <= stored && !claimsFuture(stored, deps.receivedAt)) {
-      return false;
-    }
-    if (document && document.value.resource.kind !== 'relay') return false;
-    const next = mergeSnapshot(document?.value, parsed, parsed.status);
-    const result = await deps.store.snapshots.put(key, next, document?.version ?? null);
-    if (result.ok) return true;
-    document = result.current;
+  const status = parsed.status;
+  try {
+    const { version } = await compareAndSet(
+      deps.store.snapshots,
+      key,
+      (document) => {
+        const stored = document?.value.observedAt;
+        // A stored time from the future (written before EventTime was bounded) orders nothing.
+        const newer =
+          stored === undefined || parsed.event.observedAt > stored || claimsFuture(stored, deps.receivedAt);
+        const relay = document === undefined || document.value.resource.kind === 'relay';
+        return {
+          next: newer && relay ? mergeSnapshot(document?.value, parsed, status) : undefined,
+          result: undefined,
+        };
+      },
+      // A busy task conflicts at most once in practice; then the next sweep settles it.
+      { attempts: 2, known: current },
+    );
+    return version !== undefined;
+  } catch (error) {
+    if (!(error instanceof StoreConflictError)) throw error;
+    deps.log.info('snapshot changed concurrently twice; leaving it to the next sweep', { resource: key });
+    return false;
   }
-  deps.log.info('snapshot changed concurrently twice; leaving it to the next sweep', { resource: key });
-  return false;
 }
 
 function mergeSnapshot(

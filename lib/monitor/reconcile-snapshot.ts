@@ -1,4 +1,6 @@
+import { StoreConflictError } from '../errors.js';
 import type { TaskEvent } from '../events/task-event.js';
+import { compareAndSet } from '../store/compare-and-set.js';
 import type { StoredSnapshot, Versioned, VersionedCollection } from '../store/store.js';
 import type { DiffResult } from './diff-snapshot.js';
 
@@ -34,25 +36,26 @@ export async function reconcileSnapshot(
   decide: (previous: StoredSnapshot | undefined) => DiffResult,
   known?: Versioned<StoredSnapshot> | undefined,
 ): Promise<ReconcileOutcome> {
-  let current = known ?? (await snapshots.get(key));
-  let conflicts = 0;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-    const result = decide(current?.value);
-    if (result.next === undefined)
-      return { events: result.events, write: undefined, conflicts, gaveUp: false };
-    const cas = await snapshots.put(key, result.next, current?.version ?? null);
-    if (cas.ok) {
-      return {
-        events: result.events,
-        write: { key, previous: current, value: result.next, version: cas.version },
-        conflicts,
-        gaveUp: false,
-      };
-    }
-    conflicts += 1;
-    current = cas.current;
+  try {
+    const outcome = await compareAndSet(
+      snapshots,
+      key,
+      (current) => {
+        const result = decide(current?.value);
+        return { next: result.next, result };
+      },
+      { attempts: MAX_ATTEMPTS, known },
+    );
+    const { result, previous, version, conflicts } = outcome;
+    const write =
+      version === undefined || result.next === undefined
+        ? undefined
+        : { key, previous, value: result.next, version };
+    return { events: result.events, write, conflicts, gaveUp: false };
+  } catch (error) {
+    if (!(error instanceof StoreConflictError)) throw error;
+    return { events: [], write: undefined, conflicts: error.attempts, gaveUp: true };
   }
-  return { events: [], write: undefined, conflicts, gaveUp: true };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { RelayTask } from '../events/resources.js';
+import { updateDocument } from '../store/compare-and-set.js';
 import type { BreakerState } from '../store/store.js';
 import {
   type BreakerGate,
@@ -17,7 +18,6 @@ import { describeBreakerScope } from './describe-breaker-scope.js';
 import { breakerNotice } from './relay-notices.js';
 import type { RemediationDeps } from './remediation-deps.js';
 import type { RemediationPolicy } from './remediation-policy.js';
-import { updateDocument } from './update-document.js';
 
 /** A probe must stay running this long after its restart before the breaker closes ("it holds"). */
 export const PROBE_HOLD_MS = 30_000;

@@ -1,8 +1,8 @@
 import { claimsFuture } from '../events/observation-time.js';
 import type { RelayTask } from '../events/resources.js';
 import { resourceKey } from '../events/resources.js';
+import { updateDocument } from '../store/compare-and-set.js';
 import type { Store, StoredSnapshot } from '../store/store.js';
-import { updateDocument } from './update-document.js';
 
 /**
  * Writes the API-verified state of a relay task to its snapshot (compare-and-set), so the poller's

@@ -3,6 +3,7 @@ import { AliyunApiError, describeError, RemediationError } from '../errors.js';
 import type { RelayTask } from '../events/resources.js';
 import { resourceKey } from '../events/resources.js';
 import type { EventSource } from '../events/task-event.js';
+import { updateDocument } from '../store/compare-and-set.js';
 import type { RestartLedger } from '../store/store.js';
 import { type Decision, decide } from './decide.js';
 import { gateRestart, settleProbe } from './mass-failure-breakers.js';
@@ -27,7 +28,6 @@ import {
   createLedger,
 } from './restart-ledger.js';
 import { restartRelayTask } from './restart-relay-task.js';
-import { updateDocument } from './update-document.js';
 
 /** One verified task to remediate. */
 export interface TaskCase {

@@ -3,6 +3,7 @@ import pLimit from 'p-limit';
 import { describeError, StoreUnavailableError } from '../errors.js';
 import type { RelayTask } from '../events/resources.js';
 import type { TaskEvent } from '../events/task-event.js';
+import { updateDocument } from '../store/compare-and-set.js';
 import { decide } from './decide.js';
 import { countFailure } from './mass-failure-breakers.js';
 import { recordVerifiedSnapshot } from './record-verified-snapshot.js';
@@ -10,7 +11,6 @@ import { remediateTask, type TaskCase, type TaskOutcome } from './remediate-task
 import type { RemediationDeps } from './remediation-deps.js';
 import type { RemediationPolicy } from './remediation-policy.js';
 import { applyRecheck, createLedger } from './restart-ledger.js';
-import { updateDocument } from './update-document.js';
 import { type Verified, verifyRelayTasks } from './verify-relay-tasks.js';
 
 export interface EventFailure {

@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { StoreIncompatibleError } from '../errors.js';
 
 export interface SqliteMigration {
   /** 1, 2, 3…: the value `PRAGMA user_version` holds once this step has run. */
@@ -85,7 +86,7 @@ export function migrateSqlite(
   const latest = migrations.at(-1)?.version ?? 0;
   const current = (): number => Number(db.pragma('user_version', { simple: true }));
   if (current() > latest) {
-    throw new Error(
+    throw new StoreIncompatibleError(
       `database schema version ${current()} is newer than this livewatch build supports (${latest}); upgrade livewatch`,
     );
   }

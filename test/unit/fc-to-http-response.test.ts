@@ -3,6 +3,8 @@ import {
   AuthError,
   InvokeError,
   RequestRejectedError,
+  StoreConflictError,
+  StoreIncompatibleError,
   StoreUnavailableError,
   ValidationError,
 } from '../../lib/errors.js';
@@ -32,6 +34,19 @@ describe('toHttpResponse', () => {
       error: 'callback body: TaskId: is required',
       issues: [{ path: 'TaskId', message: 'is required' }],
     });
+  });
+
+  it.each([
+    ['an exhausted compare-and-set', new StoreConflictError('relay:cn-shanghai:t1', 8)],
+    ['a schema newer than this build', new StoreIncompatibleError('database schema version 9 is newer')],
+  ])('maps %s to 500 with an alert, not a 503 the sender would retry for ever', (_name, error) => {
+    const { lines, log } = recordingLog();
+    const response = toHttpResponse(error, log);
+    expect(response.statusCode).toBe(500);
+    expect(response.headers).not.toHaveProperty('Retry-After');
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ level: 'error', alert: true }),
+    ]);
   });
 
   it.each([404, 405, 413, 415])('maps RequestRejectedError %i to its status', (status) => {

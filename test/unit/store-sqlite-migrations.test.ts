@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { StoreUnavailableError } from '../../lib/errors.js';
+import { StoreIncompatibleError, StoreUnavailableError } from '../../lib/errors.js';
 import { migrateSqlite, SQLITE_MIGRATIONS } from '../../lib/store/sqlite-migrations.js';
 import { openSqliteStore } from '../../lib/store/sqlite-store.js';
 
@@ -75,7 +75,7 @@ describe('sqlite migrations', () => {
     }
   });
 
-  it('refuses a database written by a newer livewatch', async () => {
+  it('refuses a database written by a newer livewatch as a permanent error (not a transient 503)', async () => {
     const file = join(dir, 'newer.db');
     const db = new Database(file);
     db.pragma(`user_version = ${latest + 1}`);
@@ -84,8 +84,9 @@ describe('sqlite migrations', () => {
       () => undefined,
       (caught: unknown) => caught,
     );
-    expect(error).toBeInstanceOf(StoreUnavailableError);
-    expect(String((error as StoreUnavailableError).cause)).toMatch(/newer than this livewatch build/);
+    expect(error).toBeInstanceOf(StoreIncompatibleError);
+    expect(error).not.toBeInstanceOf(StoreUnavailableError);
+    expect((error as StoreIncompatibleError).message).toMatch(/newer than this livewatch build/);
   });
 });
 
