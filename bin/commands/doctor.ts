@@ -14,7 +14,7 @@ import { systemClock } from '../../lib/clock.js';
 import { type Config, loadConfig } from '../../lib/config/config.js';
 import { type DoctorReport, DoctorReportSchema, exitCodeOf } from '../../lib/doctor/doctor-report.js';
 import { runDoctor } from '../../lib/doctor/run-doctor.js';
-import { ConfigError, describeError } from '../../lib/errors.js';
+import { ConfigError, describeError, InvokeError } from '../../lib/errors.js';
 import { createFcInvoker, type FcInvoker } from '../../lib/fc/create-fc-invoker.js';
 import { createLogger, type Logger } from '../../lib/log.js';
 import { createChannels } from '../../lib/notify/create-channels.js';
@@ -100,15 +100,28 @@ async function runDeployed(config: Config, log: Logger, sendTest: boolean): Prom
   const check = `invoke ${POLLER_FUNCTION} (doctor)`;
   if (invoker instanceof Error)
     return { where: 'deployed', checks: [{ check, status: 'fail', detail: invoker.message }] };
-  try {
-    const answer = await invoker.invokeSync(
-      POLLER_FUNCTION,
-      JSON.stringify({ livewatchDoctor: { sendTest } }),
-    );
-    return DoctorReportSchema.parse(JSON.parse(answer));
-  } catch (error) {
-    return { where: 'deployed', checks: [{ check, status: 'fail', detail: describeError(error) }] };
+  const payload = JSON.stringify({ livewatchDoctor: { sendTest } });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return DoctorReportSchema.parse(JSON.parse(await invoker.invokeSync(POLLER_FUNCTION, payload)));
+    } catch (error) {
+      // The poller has reserved concurrency 1: while a sweep runs, FC refuses a second instance (429).
+      if (isThrottled(error) && attempt < BUSY_ATTEMPTS) {
+        console.error(`livewatch doctor: ${POLLER_FUNCTION} is busy (a sweep is running); trying again`);
+        await new Promise((resolve) => setTimeout(resolve, BUSY_PAUSE_MS));
+        continue;
+      }
+      return { where: 'deployed', checks: [{ check, status: 'fail', detail: describeError(error) }] };
+    }
   }
+}
+
+/** A sweep takes at most the poller's 55 s timeout; 30 tries 2 s apart outlast it. */
+const BUSY_ATTEMPTS = 30;
+const BUSY_PAUSE_MS = 2_000;
+
+function isThrottled(error: unknown): boolean {
+  return error instanceof InvokeError && / HTTP 429\b/.test(error.message);
 }
 
 /** The FC invoker of the deployment this shell names, or why there is none. */

@@ -137,7 +137,7 @@ describe('livewatch doctor (CLI, spawned against the emulator, local chat sinks 
     expect(result.stdout).toMatch(/settings\s+fail\s+LIVEWATCH_LIVE_REGIONS: /);
   });
 
-  it('--deployed runs the checks inside the poller function (FC InvokeFunction, Sync) and prints its report', async () => {
+  it('--deployed runs the checks inside the poller function (FC InvokeFunction, Sync; again while a sweep holds it) and prints its report', async () => {
     // The loopback FC API hands the synchronous invocation to the real poller handler, whose runtime
     // is built from the *function's* settings (a store of its own, the role's keys from the context).
     const functionDir = await mkdtemp(join(tmpdir(), 'livewatch-doctor-fn-'));
@@ -147,6 +147,7 @@ describe('livewatch doctor (CLI, spawned against the emulator, local chat sinks 
       accountId: '1234567890',
       credentials: { accessKeyId: emulator.accessKey.id, accessKeySecret: emulator.accessKey.secret },
     };
+    let busyOnce = true;
     const fc = await fcServer((req, res) => {
       if (req.path === '/2023-03-30/functions/livewatch-alert/invocations') {
         res.writeHead(202).end();
@@ -154,6 +155,12 @@ describe('livewatch doctor (CLI, spawned against the emulator, local chat sinks 
       }
       if (req.headers['x-fc-invocation-type'] !== 'Sync') {
         res.writeHead(400).end();
+        return;
+      }
+      if (busyOnce) {
+        // A sweep holds the poller's one instance: FC refuses the second (reserved concurrency 1).
+        busyOnce = false;
+        res.writeHead(429, { 'content-type': 'application/json' }).end('{"ErrorCode":"ResourceThrottled"}');
         return;
       }
       void pollerHandler(Buffer.from(req.body), context).then((result) => {
@@ -190,7 +197,9 @@ describe('livewatch doctor (CLI, spawned against the emulator, local chat sinks 
       });
       expect(result.code).toBe(3);
       // The CLI's synchronous call, then the function's own async call with the role's keys.
+      expect(result.stderr).toContain('livewatch-poller is busy (a sweep is running); trying again');
       expect(fc.received.map((r) => [r.path, r.headers['x-fc-invocation-type'], r.signatureValid])).toEqual([
+        ['/2023-03-30/functions/livewatch-poller/invocations', 'Sync', true],
         ['/2023-03-30/functions/livewatch-poller/invocations', 'Sync', true],
         ['/2023-03-30/functions/livewatch-alert/invocations', 'Async', true],
       ]);

@@ -87,7 +87,10 @@ describe('docs/ram-policy.json (the functions’ role)', () => {
   it('grants exactly the actions the code calls: none missing, none unused', () => {
     const called = [...calledActions()].sort();
     expect(called).toContain('live:StopLivePullToPush');
-    expect([...new Set(grantedActions())].sort()).toEqual(called);
+    expect(
+      [...new Set(grantedActions())].sort(),
+      'docs/ram-policy.json must grant exactly the actions the code calls (add a new call to a statement)',
+    ).toEqual(called);
     expect(grantedActions()).toHaveLength(new Set(grantedActions()).size);
   });
 
