@@ -79,6 +79,12 @@ export class AliyunApiError extends LivewatchError {
   readonly requestId: string | undefined;
   readonly httpStatus: number | undefined;
   readonly retryable: boolean;
+  /**
+   * A mutating call failed in a way the service may still have carried out (5xx, timeout, reset):
+   * whether it applied is unknown, so it was not resent; the caller describes the task to find out
+   * (docs/client.md, "Send rules").
+   */
+  readonly outcomeUnknown: boolean;
 
   constructor(
     message: string,
@@ -88,6 +94,7 @@ export class AliyunApiError extends LivewatchError {
       requestId?: string | undefined;
       httpStatus?: number | undefined;
       retryable: boolean;
+      outcomeUnknown?: boolean | undefined;
       cause?: unknown;
     },
   ) {
@@ -100,6 +107,7 @@ export class AliyunApiError extends LivewatchError {
     this.requestId = details.requestId;
     this.httpStatus = details.httpStatus;
     this.retryable = details.retryable;
+    this.outcomeUnknown = details.outcomeUnknown ?? false;
   }
 }
 

@@ -14,28 +14,20 @@ export interface ActionSpec {
   readonly method: 'GET' | 'POST';
   /** Where the parameters travel. */
   readonly paramsIn: 'query' | 'body';
-  /** Whether the action changes anything (logged at info level). */
+  /** Whether the action changes anything (logged at info level). When it may be resent: `retry-call.ts`. */
   readonly mutating: boolean;
-  /**
-   * Whether sending it twice does no harm. Create is not: a second task pushing to the same DstUrl
-   * makes both fail. A non-idempotent call is retried only when the server surely did not act on it
-   * (throttled, or the connection was refused); after a 5xx, a timeout or a reset the error goes back
-   * to the caller, who can look before trying again.
-   */
-  readonly idempotent: boolean;
 }
 
 export const LIVE_API_VERSION = '2016-11-01';
 export const ICE_API_VERSION = '2020-11-09';
 
-const live = (action: string, method: 'GET' | 'POST', mutating: boolean, idempotent = true): ActionSpec => ({
+const live = (action: string, method: 'GET' | 'POST', mutating: boolean): ActionSpec => ({
   product: 'live',
   action,
   version: LIVE_API_VERSION,
   method,
   paramsIn: 'query',
   mutating,
-  idempotent,
 });
 
 const ice = (action: string, method: 'GET' | 'POST', paramsIn: 'query' | 'body'): ActionSpec => ({
@@ -45,11 +37,10 @@ const ice = (action: string, method: 'GET' | 'POST', paramsIn: 'query' | 'body')
   method,
   paramsIn,
   mutating: false,
-  idempotent: true,
 });
 
 export const ACTIONS = {
-  createRelayTask: live('CreateLivePullToPush', 'POST', true, false),
+  createRelayTask: live('CreateLivePullToPush', 'POST', true),
   updateRelayTask: live('UpdateLivePullToPush', 'GET', true),
   deleteRelayTask: live('DeleteLivePullToPush', 'GET', true),
   describeRelayTask: live('DescribeLivePullToPush', 'GET', false),
@@ -59,6 +50,9 @@ export const ACTIONS = {
   listRecordJobs: ice('ListLiveRecordJobs', 'GET', 'query'),
   // The ICE SDK sends the transcode Get/List actions as POST with the parameters in the query.
   listTranscodeJobs: ice('ListLiveTranscodeJobs', 'POST', 'query'),
+  // A job missing from a (possibly windowed) listing is confirmed gone only by these.
+  getRecordJob: ice('GetLiveRecordJob', 'GET', 'query'),
+  getTranscodeJob: ice('GetLiveTranscodeJob', 'POST', 'query'),
 } as const satisfies Record<string, ActionSpec>;
 
 export type ActionName = keyof typeof ACTIONS;

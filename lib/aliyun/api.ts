@@ -27,6 +27,13 @@ export interface AliyunClient {
   listRecordJobPages(
     params: ListRecordJobsParams & { readonly fromPage?: number },
   ): AsyncIterable<Page<RecordJob>>;
+  /**
+   * One job by id (GetLiveRecordJob / GetLiveTranscodeJob): the only proof that a job missing from a
+   * listing is gone, since a listing may apply a time window. Rejects with AliyunApiError, code
+   * `InvalidParameter.ResourceNotFound` (see `isJobNotFound`), when it does not exist.
+   */
+  getRecordJob(params: JobRef): Promise<RecordJob>;
+  getTranscodeJob(params: JobRef): Promise<TranscodeJob>;
   listTranscodeJobs(params: ListTranscodeJobsParams): AsyncIterable<TranscodeJob>;
   listTranscodeJobPages(
     params: ListTranscodeJobsParams & { readonly fromPage?: number },
@@ -39,6 +46,11 @@ export interface AliyunClient {
 export interface TaskRef {
   readonly region: string;
   readonly taskId: string;
+}
+
+export interface JobRef {
+  readonly region: string;
+  readonly jobId: string;
 }
 
 export interface Page<T> {

@@ -292,3 +292,11 @@ export function buildListTranscodeJobsRequest(params: ListTranscodeJobsParams, p
   });
   return toWire({ RegionId: Region, ...wire });
 }
+
+const JobRefSchema = z.object({ Region: iceRegion, JobId: text.min(1, 'is required') });
+
+/** GetLiveRecordJob / GetLiveTranscodeJob: `JobId`, with the region as `RegionId` (see above). */
+export function buildJobRefRequest(action: string, params: { region: string; jobId: string }): WireParams {
+  const { Region, ...wire } = check(action, JobRefSchema, { Region: params.region, JobId: params.jobId });
+  return toWire({ RegionId: Region, ...wire });
+}

@@ -113,6 +113,9 @@ export const RecordListResponseSchema = z.looseObject({
   LiveRecordJobs: list(RecordJobSchema),
 });
 
+/** GetLiveRecordJob: `RecordJob{…the list item's fields}`. */
+export const RecordJobResponseSchema = z.looseObject({ RequestId: optStr, RecordJob: RecordJobSchema });
+
 const TranscodeJobSchema = z.looseObject({
   JobId: z.string(),
   Name: optStr,
@@ -134,6 +137,9 @@ export const TranscodeListResponseSchema = z.looseObject({
   PageSize: optNum,
   JobList: list(TranscodeJobSchema),
 });
+
+/** GetLiveTranscodeJob: `Job{…the list item's fields}`. */
+export const TranscodeJobResponseSchema = z.looseObject({ RequestId: optStr, Job: TranscodeJobSchema });
 
 /** Copies only the defined values, so the result satisfies exactOptionalPropertyTypes. */
 function defined<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
@@ -221,22 +227,24 @@ export function toRecordPage(
     pageNumber: body.PageNo ?? requested.pageNumber,
     pageSize: body.PageSize ?? requested.pageSize,
     total: body.TotalCount,
-    items: body.LiveRecordJobs.map((job): RecordJob => {
-      const status = job.Status ?? '';
-      return {
-        kind: 'record',
-        jobId: job.JobId,
-        region,
-        status,
-        state: recordStateOf(status),
-        ...defined({
-          name: job.Name,
-          createTime: job.CreateTime,
-          streamUrl: job.StreamInput?.Url,
-          notifyUrl: job.NotifyUrl,
-          templateId: job.TemplateId,
-        }),
-      };
+    items: body.LiveRecordJobs.map((job) => mapRecordJob(job, region)),
+  };
+}
+
+export function mapRecordJob(job: z.infer<typeof RecordJobSchema>, region: string): RecordJob {
+  const status = job.Status ?? '';
+  return {
+    kind: 'record',
+    jobId: job.JobId,
+    region,
+    status,
+    state: recordStateOf(status),
+    ...defined({
+      name: job.Name,
+      createTime: job.CreateTime,
+      streamUrl: job.StreamInput?.Url,
+      notifyUrl: job.NotifyUrl,
+      templateId: job.TemplateId,
     }),
   };
 }
@@ -250,26 +258,28 @@ export function toTranscodePage(
     pageNumber: body.PageNo ?? requested.pageNumber,
     pageSize: body.PageSize ?? requested.pageSize,
     total: body.TotalCount,
-    items: body.JobList.map((job): TranscodeJob => {
-      // A missing Status maps to -1, which states.ts reads as `gone` (nothing we can act on).
-      const status = job.Status ?? -1;
-      return {
-        kind: 'transcode',
-        jobId: job.JobId,
-        region,
-        status,
-        state: transcodeStateOf(status),
-        outputUrls: (job.OutputStream?.StreamInfos ?? [])
-          .map((info) => info.OutputUrl)
-          .filter((url): url is string => url !== undefined),
-        ...defined({
-          name: job.Name,
-          startMode: job.StartMode,
-          createTime: job.CreateTime,
-          inputUrl: job.StreamInput?.InputUrl,
-          templateId: job.TemplateId,
-        }),
-      };
+    items: body.JobList.map((job) => mapTranscodeJob(job, region)),
+  };
+}
+
+export function mapTranscodeJob(job: z.infer<typeof TranscodeJobSchema>, region: string): TranscodeJob {
+  // A missing Status maps to -1, which states.ts reads as `gone` (nothing we can act on).
+  const status = job.Status ?? -1;
+  return {
+    kind: 'transcode',
+    jobId: job.JobId,
+    region,
+    status,
+    state: transcodeStateOf(status),
+    outputUrls: (job.OutputStream?.StreamInfos ?? [])
+      .map((info) => info.OutputUrl)
+      .filter((url): url is string => url !== undefined),
+    ...defined({
+      name: job.Name,
+      startMode: job.StartMode,
+      createTime: job.CreateTime,
+      inputUrl: job.StreamInput?.InputUrl,
+      templateId: job.TemplateId,
     }),
   };
 }

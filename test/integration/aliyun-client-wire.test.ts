@@ -307,20 +307,61 @@ describe('retries', () => {
     expect(throttled.seen).toHaveLength(2);
   });
 
-  it('does not report a re-keyed Restart as a missing task when the retry answers CodeTaskNotExist', async () => {
-    const ref = { region: 'cn-shanghai', taskId: 'old-id' };
-    // The first Restart is carried out (under a new TaskId) but its answer is lost.
-    const lost = await scriptedServer([resetSocket, apiError(400, 'CodeTaskNotExist')]);
-    const error = await rejectionOf(clientFor(lost.endpoint).restartRelayTask(ref));
-    expect(error).toMatchObject({ action: 'RestartLivePullToPush', code: 'ECONNRESET', retryable: true });
-    expect(error.message).toContain('outcome unknown');
-    expect(lost.seen).toHaveLength(2);
-    // Without an earlier doubtful attempt, CodeTaskNotExist is the answer.
+  it('never resends Restart, Stop, Update or Delete after a 5xx, a timeout or a reset: one request, outcome unknown', async () => {
+    const ref = { region: 'cn-shanghai', taskId: 'task-1' };
+    const mutations = [
+      (client: ReturnType<typeof clientFor>) => client.restartRelayTask(ref),
+      (client: ReturnType<typeof clientFor>) => client.stopRelayTask(ref),
+      (client: ReturnType<typeof clientFor>) => client.updateRelayTask({ ...ref, fileIndex: 1 }),
+      (client: ReturnType<typeof clientFor>) => client.deleteRelayTask(ref),
+    ];
+    for (const mutate of mutations) {
+      for (const failure of [apiError(500, 'InternalError'), resetSocket, hang]) {
+        const server = await scriptedServer([failure, json(200, { RequestId: 'r', TaskId: 'task-1' })]);
+        const client = clientFor(server.endpoint, { overrides: { LIVEWATCH_API_TIMEOUT_MS: 200 } });
+        const error = await rejectionOf(mutate(client));
+        expect(error).toMatchObject({ outcomeUnknown: true, retryable: true });
+        expect(error.message).toContain('outcome unknown');
+        expect(server.seen).toHaveLength(1);
+      }
+    }
+  });
+
+  it('resends a Restart after throttling (the service certainly did not act), and surfaces a 4xx as a definite failure', async () => {
+    const ref = { region: 'cn-shanghai', taskId: 'task-1' };
+    const throttled = await scriptedServer([
+      apiError(400, 'Throttling.User'),
+      json(200, { RequestId: 'r', TaskId: 'task-1' }),
+    ]);
+    expect(await clientFor(throttled.endpoint).restartRelayTask(ref)).toEqual({ taskId: 'task-1' });
+    expect(throttled.seen).toHaveLength(2);
     const missing = await scriptedServer([apiError(400, 'CodeTaskNotExist')]);
     expect(await rejectionOf(clientFor(missing.endpoint).restartRelayTask(ref))).toMatchObject({
       code: 'CodeTaskNotExist',
       retryable: false,
+      outcomeUnknown: false,
     });
+  });
+
+  it('reads one record job and one transcode job by id (GetLiveRecordJob GET, GetLiveTranscodeJob POST, JobId and RegionId in the query)', async () => {
+    const server = await scriptedServer([
+      json(200, { RequestId: 'r', RecordJob: { JobId: 'rec-1', Name: 'n', Status: 'paused' } }),
+      json(200, { RequestId: 'r', Job: { JobId: 'tr-1', Status: 2 } }),
+    ]);
+    const client = clientFor(server.endpoint);
+    expect(await client.getRecordJob({ region: 'cn-shanghai', jobId: 'rec-1' })).toMatchObject({
+      jobId: 'rec-1',
+      state: 'paused',
+    });
+    expect(await client.getTranscodeJob({ region: 'cn-shanghai', jobId: 'tr-1' })).toMatchObject({
+      jobId: 'tr-1',
+      status: 2,
+    });
+    expect(server.seen.map((r) => [r.method, r.headers['x-acs-action'], r.query.get('JobId')])).toEqual([
+      ['GET', 'GetLiveRecordJob', 'rec-1'],
+      ['POST', 'GetLiveTranscodeJob', 'tr-1'],
+    ]);
+    expect(server.seen[0]?.query.get('RegionId')).toBe('cn-shanghai');
   });
 
   it('surfaces CodeTaskNotExist from Describe without retrying', async () => {
