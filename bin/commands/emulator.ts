@@ -11,6 +11,9 @@ import {
   type EmulatorStats,
   loadScenarioFile,
   parseLatency,
+  parseRetryLag,
+  READING_CHOICES,
+  type ReadingsInput,
   startEmulator,
 } from '../../local/emulator/index.js';
 
@@ -38,6 +41,13 @@ serve options:
   --restart-new-task-id    RestartLivePullToPush returns a new TaskId
   --dst-conflicts          two tasks pushing to one DstUrl both fail (PushStreamFailed)
   --access-key-id ID --access-key-secret SECRET   fixed key pair (default: generated)
+
+readings (where the API pages allow several; docs/emulator.md, "Readings"):
+  --user-stop invalid-reason|exit-reason|no-reason   how a StopLivePullToPush shows (default invalid-reason)
+  --fault-phase before|after    a 5xx/timeout fault hits before the action, or after it applied (default before)
+  --retry-lag-ms MS|MIN-MAX     the platform's retries run this late (default 0)
+  --vod-end keeps-running|stops a finished VOD/url playlist keeps running or stops with no reason (default keeps-running)
+  --ice-list-window-days N      ICE lists without StartTime/EndTime cover only N days (default 0: all)
 
 fault kinds (all take --url, default $LIVEWATCH_EMULATOR_URL or ${DEFAULT_URL}):
   fail-source   --host H | --task ID     the source of a task / of every task pulling from H fails
@@ -82,6 +92,35 @@ export async function run(argv: string[], io: CommandIo = defaultIo): Promise<nu
     }
     throw error;
   }
+}
+
+/** The reading flags; each echoes the bad value and the allowed ones. */
+function readingsOptions(values: Record<string, string | boolean | undefined>): ReadingsInput {
+  const choice = <T extends string>(flag: string, allowed: readonly T[]): T | undefined => {
+    const value = values[flag];
+    if (value === undefined) return undefined;
+    if (!(allowed as readonly unknown[]).includes(value)) {
+      throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}, got '${String(value)}'`);
+    }
+    return value as T;
+  };
+  const lag = values['retry-lag-ms'];
+  let retryLagMs: ReadingsInput['retryLagMs'];
+  try {
+    retryLagMs = typeof lag === 'string' ? parseRetryLag(lag) : undefined;
+  } catch (error) {
+    throw new UsageError(`--retry-lag-ms: ${describeError(error)}`);
+  }
+  const windowDays = values['ice-list-window-days'];
+  const readings: ReadingsInput = {
+    userStop: choice('user-stop', READING_CHOICES.userStop),
+    faultPhase: choice('fault-phase', READING_CHOICES.faultPhase),
+    vodEnd: choice('vod-end', READING_CHOICES.vodEnd),
+    retryLagMs,
+    iceListWindowDays:
+      typeof windowDays === 'string' ? intOption(windowDays, '--ice-list-window-days', 0) : undefined,
+  };
+  return Object.fromEntries(Object.entries(readings).filter(([, v]) => v !== undefined));
 }
 
 function intOption(value: string | undefined, name: string, min: number): number | undefined {
@@ -141,9 +180,15 @@ async function serve(argv: string[], io: CommandIo): Promise<number> {
       'dst-conflicts': { type: 'boolean' },
       'access-key-id': { type: 'string' },
       'access-key-secret': { type: 'string' },
+      'user-stop': { type: 'string' },
+      'fault-phase': { type: 'string' },
+      'retry-lag-ms': { type: 'string' },
+      'vod-end': { type: 'string' },
+      'ice-list-window-days': { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new UsageError(`unknown subcommand '${positionals[0]}'`);
+  const readings = readingsOptions(values);
   if (Boolean(values['access-key-id']) !== Boolean(values['access-key-secret'])) {
     throw new UsageError('--access-key-id and --access-key-secret go together');
   }
@@ -164,6 +209,7 @@ async function serve(argv: string[], io: CommandIo): Promise<number> {
     restartNewTaskId: values['restart-new-task-id'] ?? false,
     dstConflicts: values['dst-conflicts'] ?? false,
     log: createLogger({ level: 'warn' }),
+    readings,
     ...(scenario === undefined ? {} : { scenario }),
     ...(values.regions === undefined ? {} : { regions: regionsOption(values.regions) }),
     ...(values['callback-url'] === undefined ? {} : { callbackUrl: values['callback-url'] }),

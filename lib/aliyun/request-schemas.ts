@@ -52,13 +52,19 @@ const rtmpUrl = z
 const callbackUrl = z
   .string()
   .max(MAX_URL, `must be at most ${MAX_URL} characters`)
+  // The service takes a scheme-less URL (the page's own sample is `hahaha.com`); livewatch sends only http(s).
   .refine((value) => value === '' || /^https?:\/\/\S+$/i.test(value), 'must be an http(s) URL or empty');
 const sourceUrl = z
   .string()
   .min(1, 'must not be empty')
   .max(MAX_URL, `must be at most ${MAX_URL} characters`);
 const retryInterval = intIn(60, 300, 'an integer between 60 and 300 (seconds)');
-const retryCount = intIn(0, 1_000, 'a non-negative integer');
+/**
+ * The pages give RetryCount only a default (3), no bound; livewatch and its emulator share this one
+ * (a bound keeps the recovering grace, RetryCount × RetryInterval, finite).
+ */
+export const RETRY_COUNT_MAX = 1_000;
+const retryCount = intIn(0, RETRY_COUNT_MAX, `an integer between 0 and ${RETRY_COUNT_MAX}`);
 const repeatNumber = intIn(-1, 2_147_483_647, '-1 (loop), 0 (once) or a positive integer');
 const offset = intIn(1, 2_147_483_647, 'a positive integer (seconds); omit it to start at the beginning');
 const fileIndex = intIn(0, 2_147_483_647, 'a non-negative integer');

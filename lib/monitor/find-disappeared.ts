@@ -36,7 +36,7 @@ export interface DisappearanceOutcome {
  * Concludes a COMPLETED pass over a scope: every stored resource of the scope that is not final yet
  * and was not seen during the pass is a candidate, and each is confirmed before anything is said:
  * a relay task with DescribeLivePullToPush (CodeTaskNotExist, or TaskStatus −1, means exited), a
- * record or transcode job by listing with its id as the keyword. Listings page by offset, so a
+ * record or transcode job with GetLiveRecordJob / GetLiveTranscodeJob. Listings page by offset, so a
  * task can slip between pages when others are deleted meanwhile; confirming turns that into a
  * late observation instead of a false "gone". A failed confirmation emits nothing.
  */
@@ -109,15 +109,26 @@ async function confirm(
       throw error;
     }
   }
-  const listing =
-    scope.kind === 'record'
-      ? client.listRecordJobs({ region: scope.region, keyword: id })
-      : client.listTranscodeJobs({ region: scope.region, keyword: id });
-  for await (const job of listing) {
-    // The keyword matches ids and names fuzzily: only the exact id counts.
-    if (job.jobId === id) return { found: true, resource: job };
+  // A listing may apply a time window (at most 30 days for records), so absence from it proves
+  // nothing: only Get says a job is gone (docs/poller.md, "Disappearances").
+  try {
+    const ref = { region: scope.region, jobId: id };
+    const resource =
+      scope.kind === 'record' ? await client.getRecordJob(ref) : await client.getTranscodeJob(ref);
+    return { found: true, resource };
+  } catch (error) {
+    if (isJobNotFound(error)) return { found: false };
+    throw error;
   }
-  return { found: false };
+}
+
+/**
+ * ICE's "no such job" answer. Its code is not documented for these actions; the emulator answers
+ * `InvalidParameter.ResourceNotFound` (HTTP 404), and any 4xx whose code says NotFound/NotExist counts.
+ */
+function isJobNotFound(error: unknown): boolean {
+  if (!(error instanceof AliyunApiError) || error.retryable) return false;
+  return error.httpStatus === 404 || /NotFound|NotExist/i.test(error.code);
 }
 
 function decideDisappearance(

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { describeError } from '../../lib/errors.js';
 import type { Emulator } from './emulator-types.js';
 import { readBody, sendJson } from './http-io.js';
+import { ReadingsSchema } from './readings.js';
 import { formatUtcSeconds } from './signature.js';
 
 /**
@@ -19,6 +20,7 @@ import { formatUtcSeconds } from './signature.js';
  *   POST /_emulator/fault/callbacks     {drop?, dropNext?, duplicate?, duplicateNext?, delayMs?, reorder?}
  *   POST /_emulator/fault/clear
  *   POST /_emulator/settings            {restartNewTaskId?, qps?}
+ *   GET  /_emulator/readings            POST /_emulator/readings {userStop?, faultPhase?, retryLagMs?, vodEnd?, iceListWindowDays?}
  */
 
 const Selector = z.strictObject({ taskId: z.string().min(1).optional(), host: z.string().min(1).optional() });
@@ -147,6 +149,10 @@ export async function handleControlRequest(
         if (settings.qps !== undefined) emulator.setQps(settings.qps);
         return sendJson(res, 200, { ok: true });
       }
+      case 'GET /_emulator/readings':
+        return sendJson(res, 200, emulator.readings.values());
+      case 'POST /_emulator/readings':
+        return sendJson(res, 200, emulator.readings.set(ReadingsSchema.parse(body)));
       default:
         return sendJson(res, 404, { error: `no control route ${route}` });
     }

@@ -8,8 +8,10 @@ import type { Logger } from '../../lib/log.js';
 import type { CallbackLogEntry, CallbackOptions, CallbackStats } from './callback-dispatcher.js';
 import type { ApiFault, CallbackFaults, FaultSelector, Latency } from './faults.js';
 import type { EmulatedRecordJob, EmulatedTranscodeJob } from './ice-jobs.js';
+import type { ReadingsInput, ReadingValues } from './readings.js';
 import type { TaskInit } from './relay-engine.js';
 import type { EmulatedTask, TaskStatus } from './relay-task.js';
+import type { Mutation } from './request-ledger.js';
 import type { Scenario } from './scenario.js';
 
 export interface AccessKeyPair {
@@ -73,6 +75,8 @@ export interface EmulatorOptions {
    * ManualClock test can expire a timestamp).
    */
   readonly timestampClock?: Clock;
+  /** The documented readings to model where the pages are ambiguous (docs/emulator.md); over the scenario's. */
+  readonly readings?: ReadingsInput;
   readonly log?: Logger;
 }
 
@@ -103,7 +107,7 @@ export interface EmulatorStats {
   readonly actions: Readonly<Record<string, ActionStats>>;
   readonly totals: ActionStats;
   /** Mutating calls that succeeded (Create/Update/Restart/Stop/Delete, ICE submits and commands). */
-  readonly mutations: ReadonlyArray<{ action: string; params: Readonly<Record<string, string>>; at: number }>;
+  readonly mutations: ReadonlyArray<Mutation>;
   readonly callbacks: CallbackStats;
   readonly tasks: { readonly total: number; readonly byStatus: Readonly<Record<string, number>> };
   readonly recordJobs: number;
@@ -149,6 +153,8 @@ export interface Emulator {
   /** Remove an ICE job (it disappears from the lists). */
   removeJob(jobId: string): boolean;
   setRestartNewTaskId(on: boolean): void;
+  /** The readings in force, and changing them at run time (also `POST /_emulator/readings`). */
+  readonly readings: { values(): ReadingValues; set(change: ReadingsInput): ReadingValues };
   setQps(qps: number): void;
   readonly faults: EmulatorFaults;
   readonly callbackLog: ReadonlyArray<CallbackLogEntry>;

@@ -18,6 +18,7 @@ import { ICE_ACTIONS, ICE_VERSION, type IceHandler } from './ice-actions.js';
 import type { IceJobs } from './ice-jobs.js';
 import { LIVE_ACTIONS, LIVE_VERSION, type LiveHandler } from './live-actions.js';
 import type { Params } from './param-rules.js';
+import type { Readings } from './readings.js';
 import type { RelayEngine } from './relay-engine.js';
 import type { RequestLedger } from './request-ledger.js';
 import { parseQueryPairs } from './signature.js';
@@ -35,6 +36,8 @@ export interface ApiPipelineDeps {
   readonly relays: RelayEngine;
   readonly ice: IceJobs;
   readonly ledger: RequestLedger;
+  /** The `faultPhase` and `iceListWindowDays` readings are applied here. */
+  readonly readings: Readings;
   /** Draws in [0, 1) for API fault rates and for latency (separate streams, see startEmulator). */
   readonly drawApiFault: () => number;
   readonly drawLatency: () => number;
@@ -64,6 +67,8 @@ interface CallTrace {
   accessKeyId?: string;
   scheme?: 'v1' | 'v3';
   latencyDone: boolean;
+  /** The action ran before an `after`-phase fault lost its answer. */
+  applied?: boolean;
 }
 
 type ResolvedHandler = { kind: 'live'; handler: LiveHandler } | { kind: 'ice'; handler: IceHandler };
@@ -148,12 +153,14 @@ async function runAction(
   }
   const fault = deps.faults.apiFaultFor(action, deps.drawApiFault);
   if (fault !== undefined && stats !== undefined) stats.faulted += 1;
-  if (fault === 'timeout') return 'hang';
+  // The `faultPhase: after` reading: the action applies, then its answer is lost.
+  const lostAfter = (fault === 'timeout' || fault === '5xx') && deps.readings.values.faultPhase === 'after';
+  if (fault === 'timeout' && !lostAfter) return 'hang';
   if (fault === 'throttle') {
     if (stats !== undefined) stats.throttled += 1;
     throw apiErrors.throttled();
   }
-  if (fault === '5xx') throw apiErrors.internal();
+  if (fault === '5xx' && !lostAfter) throw apiErrors.internal();
   await sleepLatency(deps);
   trace.latencyDone = true;
   deps.evaluate();
@@ -165,9 +172,15 @@ async function runAction(
           now,
           region: iceRegionOf(params, req),
           newJobId: deps.newJobId,
+          listWindowDays: deps.readings.values.iceListWindowDays,
         })
       : handler.handler(params, { relays: deps.relays, now });
   deps.kickCallbacks();
+  if (lostAfter) {
+    trace.applied = true;
+    if (fault === 'timeout') return 'hang';
+    throw apiErrors.internal();
+  }
   return result;
 }
 
@@ -206,16 +219,19 @@ function recordCall(
   status: number,
   code?: string,
 ): void {
-  deps.ledger.record({
-    action: request.action,
-    version: request.version,
-    params: Object.fromEntries([...request.params].filter(([name]) => name !== 'Signature')),
-    at: deps.clock.now(),
-    status,
-    ...(code === undefined ? {} : { code }),
-    ...(trace.accessKeyId === undefined ? {} : { accessKeyId: trace.accessKeyId }),
-    ...(trace.scheme === undefined ? {} : { scheme: trace.scheme }),
-  });
+  deps.ledger.record(
+    {
+      action: request.action,
+      version: request.version,
+      params: Object.fromEntries([...request.params].filter(([name]) => name !== 'Signature')),
+      at: deps.clock.now(),
+      status,
+      ...(code === undefined ? {} : { code }),
+      ...(trace.accessKeyId === undefined ? {} : { accessKeyId: trace.accessKeyId }),
+      ...(trace.scheme === undefined ? {} : { scheme: trace.scheme }),
+    },
+    trace.applied ?? status === 200,
+  );
 }
 
 async function sleepLatency(deps: ApiPipelineDeps): Promise<void> {

@@ -28,6 +28,8 @@ export interface IceContext {
   /** The ICE region of the call (RegionId, or the `ice.<region>.` host); all regions when unknown. */
   readonly region: string | undefined;
   readonly newJobId: () => string;
+  /** The `iceListWindowDays` reading: a list without StartTime/EndTime covers only this many days (0: all). */
+  readonly listWindowDays?: number;
 }
 
 export type IceHandler = (params: Params, ctx: IceContext) => Record<string, unknown>;
@@ -52,7 +54,15 @@ function paging(params: Params): { pageNo: number; pageSize: number; sortBy: 'as
   };
 }
 
-const listRecordJobs: Handler = (params, { jobs, region }) => {
+/** The creation-time window a list applies when the call names none (the `iceListWindowDays` reading). */
+function defaultWindowStart(params: Params, ctx: IceContext): number | undefined {
+  if (!ctx.listWindowDays || params.has('StartTime') || params.has('EndTime')) return undefined;
+  return ctx.now - ctx.listWindowDays * 86_400_000;
+}
+
+const listRecordJobs: Handler = (params, ctx) => {
+  const { jobs, region } = ctx;
+  const windowStart = defaultWindowStart(params, ctx);
   const keyword = optionalString(params, 'Keyword');
   const status = optionalEnum<RecordStatus>(params, 'Status', ['initial', 'started', 'paused']);
   const startAt = optionalUtcTime(params, 'StartTime');
@@ -71,7 +81,8 @@ const listRecordJobs: Handler = (params, { jobs, region }) => {
         (keyword === undefined || job.jobId === keyword || job.name.includes(keyword)) &&
         (status === undefined || job.status === status) &&
         (startAt === undefined || job.createdAt >= startAt) &&
-        (endAt === undefined || job.createdAt <= endAt),
+        (endAt === undefined || job.createdAt <= endAt) &&
+        (windowStart === undefined || job.createdAt >= windowStart),
     ),
     sortBy,
   );
@@ -86,7 +97,9 @@ const listRecordJobs: Handler = (params, { jobs, region }) => {
   };
 };
 
-const listTranscodeJobs: Handler = (params, { jobs, region }) => {
+const listTranscodeJobs: Handler = (params, ctx) => {
+  const { jobs, region } = ctx;
+  const windowStart = defaultWindowStart(params, ctx);
   const keyword = optionalString(params, 'KeyWord');
   const status = optionalInt(params, 'Status', { min: 0, max: 2 });
   const startMode = optionalInt(params, 'StartMode', { min: 0, max: 1 });
@@ -99,14 +112,14 @@ const listTranscodeJobs: Handler = (params, { jobs, region }) => {
         (keyword === undefined || job.jobId === keyword || job.name.includes(keyword)) &&
         (status === undefined || job.status === status) &&
         (startMode === undefined || job.startMode === startMode) &&
-        (type === undefined || job.templateType === type),
+        (type === undefined || job.templateType === type) &&
+        (windowStart === undefined || job.createdAt >= windowStart),
     ),
     sortBy,
   );
+  // Only the fields the ListLiveTranscodeJobs page lists: no PageNo/PageSize echo (unlike records).
   return {
     TotalCount: matching.length,
-    PageNo: pageNo,
-    PageSize: pageSize,
     JobList: matching
       .slice((pageNo - 1) * pageSize, pageNo * pageSize)
       .map((job) => transcodeJobView(job, formatUtcSeconds)),

@@ -19,6 +19,13 @@ export type {
 } from './emulator-types.js';
 export type { ApiFault, ApiFaultKind, CallbackFaults, FaultSelector, Latency } from './faults.js';
 export type { EmulatedRecordJob, EmulatedTranscodeJob, RecordStatus, TranscodeStatus } from './ice-jobs.js';
+export {
+  parseRetryLag,
+  READING_CHOICES,
+  type ReadingsInput,
+  ReadingsSchema,
+  type ReadingValues,
+} from './readings.js';
 export type { TaskInit, TaskTransition } from './relay-engine.js';
 export type { EmulatedTask, SourceType, TaskStatus } from './relay-task.js';
 export { defaultFileDuration } from './relay-task.js';

@@ -1,3 +1,4 @@
+import { RETRY_COUNT_MAX } from '../../lib/aliyun/request-schemas.js';
 import { apiErrors } from './api-error.js';
 import {
   checkSourceUrlCount,
@@ -35,11 +36,10 @@ function checkDstUrl(dstUrl: string): void {
   checkUrlLength('DstUrl', dstUrl);
 }
 
+/** Only the length is checked: the page's own sample CallbackUrl is the scheme-less `hahaha.com`. */
 function checkCallbackUrl(url: string): void {
   checkUrlLength('CallbackUrl', url);
-  if (url !== '' && !/^https?:\/\/./i.test(url)) {
-    throw apiErrors.invalidParameter('CallbackUrl must be an http(s) URL.');
-  }
+  if (/\s/.test(url)) throw apiErrors.invalidParameter('CallbackUrl must not contain spaces.');
 }
 
 /** Offset is "seconds > 0" in the docs; the emulator enforces it as written. */
@@ -61,7 +61,7 @@ const create: Handler = (params, { relays, now }) => {
   checkDstUrl(dstUrl);
   const callbackUrl = optionalString(params, 'CallbackUrl') ?? '';
   checkCallbackUrl(callbackUrl);
-  const retryCount = optionalInt(params, 'RetryCount', { min: 0, max: 100 });
+  const retryCount = optionalInt(params, 'RetryCount', { min: 0, max: RETRY_COUNT_MAX });
   const retryInterval = optionalInt(params, 'RetryInterval', { min: 60, max: 300 });
   const repeatNumber = optionalInt(params, 'RepeatNumber', { min: -1 });
   const offset = optionalOffset(params);

@@ -1,5 +1,6 @@
 import { apiErrors } from './api-error.js';
 import type { FaultState, FaultTarget } from './faults.js';
+import type { Readings } from './readings.js';
 import {
   advancePlayback,
   defaultFileDuration,
@@ -7,6 +8,7 @@ import {
   hostOf,
   type MutableTask,
   type SourceType,
+  secondsUntilPlaylistEnd,
   type TaskStatus,
 } from './relay-task.js';
 
@@ -35,6 +37,10 @@ export interface RelayEngineDeps {
    * playback moves through the files `speed` times faster. Task times stay on the real clock.
    */
   readonly speed?: number;
+  /** The documented readings in force (user-stop shape, retry lag, end of a VOD playlist). */
+  readonly readings: Readings;
+  /** Seeded PRNG (0–1) for random retry lags. */
+  readonly draw: () => number;
 }
 
 export interface TaskInit {
@@ -148,6 +154,8 @@ export class RelayEngine {
       retriesDone: 0,
       resumeOnRestart: false,
       previousTaskIds: [],
+      retryLagMs: 0,
+      interruptions: 0,
       // A task seeded as running has been playing since its start time.
       positionAt: status === 1 && init.currentOffset === undefined ? Math.min(startAt, now) : now,
       dueAt: Number.NEGATIVE_INFINITY,
@@ -172,7 +180,7 @@ export class RelayEngine {
    * task; playback positions of skipped tasks catch up in `refresh`.
    */
   evaluate(now: number): void {
-    const version = this.#deps.faults.version;
+    const version = this.#planVersion();
     // Deleting the current entry while iterating a Map is safe; evaluation never adds tasks.
     for (const task of this.#tasks.values()) {
       if (task.dueAt > now && task.dueVersion === version) continue;
@@ -195,7 +203,12 @@ export class RelayEngine {
     }
     this.#movePlayback(task, now);
     task.dueAt = this.#nextStep(task)?.at ?? Number.POSITIVE_INFINITY;
-    task.dueVersion = this.#deps.faults.version;
+    task.dueVersion = this.#planVersion();
+  }
+
+  /** Cached schedules hold while neither faults nor readings change. */
+  #planVersion(): number {
+    return this.#deps.faults.version * 65_536 + this.#deps.readings.version;
   }
 
   /** A task changed outside the schedule (API call, test setup): re-plan it on the next evaluation. */
@@ -225,13 +238,18 @@ export class RelayEngine {
         const fault = this.#deps.faults.healthOf(targetOf(task));
         const failAt =
           fault === undefined ? Number.POSITIVE_INFINITY : Math.max(fault.since, task.positionAt);
+        const finished = this.#playlistEndAt(task);
+        if (finished < Math.min(failAt, task.endAt)) {
+          return { at: finished, apply: () => this.#stopWithoutReason(task, finished) };
+        }
         if (failAt < task.endAt && fault !== undefined) {
           return { at: failAt, apply: () => this.#becomeAbnormal(task, fault.reason, failAt) };
         }
         return { at: task.endAt, apply: () => this.#exit(task, task.endAt) };
       }
       case 2: {
-        const since = task.abnormalSince ?? task.positionAt;
+        // The `retryLagMs` reading: every retry of this episode, and so the final stop, runs late.
+        const since = (task.abnormalSince ?? task.positionAt) + task.retryLagMs / this.#speed;
         if (task.retriesDone >= task.retryCount) {
           const at = since + (task.retryCount * task.retryInterval * 1000) / this.#speed;
           return {
@@ -304,7 +322,26 @@ export class RelayEngine {
     task.invalidReason = reason;
     task.abnormalSince = at;
     task.retriesDone = 0;
+    task.retryLagMs = this.#deps.readings.retryLagFor(this.#deps.draw);
     this.#emit(task, 2, at);
+  }
+
+  /** When a playing vod/url playlist ends, under the `vodEnd: stops` reading; else never. */
+  #playlistEndAt(task: MutableTask): number {
+    if (this.#deps.readings.values.vodEnd !== 'stops') return Number.POSITIVE_INFINITY;
+    const left = secondsUntilPlaylistEnd(task);
+    return left === undefined
+      ? Number.POSITIVE_INFINITY
+      : task.positionAt + Math.ceil((left * 1000) / this.#speed);
+  }
+
+  /** The `vodEnd: stops` reading: a finished playlist shows TaskStatus 3 with no reason at all. */
+  #stopWithoutReason(task: MutableTask, at: number): void {
+    task.status = 3;
+    task.invalidReason = undefined;
+    task.exitReason = undefined;
+    task.abnormalSince = undefined;
+    this.#emit(task, 3, at);
   }
 
   /** One platform retry: back to running if the fault is gone, else count it. */
@@ -347,11 +384,16 @@ export class RelayEngine {
         throw apiErrors.taskHasStarted();
     }
     if (update.region !== undefined && update.region !== task.region) {
+      // "The Region can be updated only before the task's scheduled start time."
       if (task.status === 3)
-        throw apiErrors.invalidParameter('Region cannot be changed once the task has started.');
+        throw apiErrors.invalidParameter(
+          'Region can be updated only before the task’s scheduled start time.',
+        );
       if (task.status !== 0) throw apiErrors.taskHasStarted();
     }
-    const startAt = task.status === 0 ? (update.startAt ?? task.startAt) : task.startAt;
+    // StartTime: "You cannot update this parameter after the task starts" — refused, not ignored.
+    if (update.startAt !== undefined && task.status !== 0) throw apiErrors.taskHasStarted();
+    const startAt = update.startAt ?? task.startAt;
     const endAt = update.endAt ?? task.endAt;
     if (update.endAt !== undefined || update.startAt !== undefined) {
       if (endAt <= startAt)
@@ -372,8 +414,7 @@ export class RelayEngine {
 
     this.#touch(task);
     if (update.region !== undefined) task.region = update.region;
-    // StartTime has no effect once the task has started.
-    if (task.status === 0 && update.startAt !== undefined) task.startAt = update.startAt;
+    if (update.startAt !== undefined) task.startAt = update.startAt;
     if (update.endAt !== undefined) task.endAt = update.endAt;
     if (update.sourceUrls !== undefined) {
       task.sourceUrls = [...update.sourceUrls];
@@ -392,8 +433,10 @@ export class RelayEngine {
   restart(task: MutableTask, now: number): string {
     if (task.status === -1) throw apiErrors.taskNotExist();
     if (now < task.startAt) {
-      throw apiErrors.invalidParameter('The task cannot be restarted before its start time.');
+      // "The restart is invalid if the task has not reached its configured start time."
+      throw apiErrors.illegalDuration('The task cannot be restarted before its start time.');
     }
+    if (task.status === 1 || task.status === 2) task.interruptions += 1;
     if (this.#deps.restartNewTaskId()) {
       const newId = this.#deps.newTaskId();
       this.#tasks.delete(task.taskId);
@@ -412,6 +455,7 @@ export class RelayEngine {
     }
     task.passes = 0;
     task.resumeOnRestart = false;
+    task.exitReason = undefined;
     this.#start(task, now);
     return task.taskId;
   }
@@ -420,8 +464,13 @@ export class RelayEngine {
     if (task.status === -1) throw apiErrors.taskNotExist();
     if (task.status !== 1 && task.status !== 2) throw apiErrors.taskHasStopped();
     this.#touch(task);
+    task.interruptions += 1;
     task.status = 3;
-    task.invalidReason = 'TriggerByUser';
+    // The `userStop` reading: which field (if any) says a user stopped it.
+    const shape = this.#deps.readings.values.userStop;
+    task.invalidReason = shape === 'invalid-reason' ? 'TriggerByUser' : undefined;
+    task.exitReason = shape === 'exit-reason' ? 'TriggerByUser' : undefined;
+    task.exitAt = shape === 'exit-reason' ? now : undefined;
     task.abnormalSince = undefined;
     task.retriesDone = 0;
     this.#emit(task, 3, now);

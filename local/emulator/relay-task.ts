@@ -47,6 +47,10 @@ export interface EmulatedTask {
   readonly resumeOnRestart: boolean;
   /** The TaskIds this task had before restarts that returned a new id (oldest first). */
   readonly previousTaskIds: readonly string[];
+  /** How late the platform's retries run in the current failure episode, ms (the `retryLagMs` reading). */
+  readonly retryLagMs: number;
+  /** Stop and Restart calls applied while the task was streaming (running or retrying): each cut the stream. */
+  readonly interruptions: number;
 }
 
 export type MutableTask = { -readonly [K in keyof EmulatedTask]: EmulatedTask[K] } & {
@@ -109,6 +113,20 @@ export function advancePlayback(task: MutableTask, seconds: number): void {
   }
 }
 
+/**
+ * Seconds of playback left until a vod/url playlist has played to its end (all its repeats), from
+ * the current position; undefined for live sources and endless loops.
+ */
+export function secondsUntilPlaylistEnd(task: MutableTask): number | undefined {
+  const durations = task.fileDurations;
+  if (task.sourceType === 'live' || task.repeatNumber === -1 || durations.length === 0) return undefined;
+  if (isPlaylistFinished(task)) return 0;
+  const total = durations.reduce((sum, d) => sum + d, 0);
+  let left = (durations[task.currentFileIndex] ?? 0) - task.currentOffset;
+  for (let i = task.currentFileIndex + 1; i < durations.length; i++) left += durations[i] ?? 0;
+  return Math.max(0, left + (task.repeatNumber - task.passes) * total);
+}
+
 function isPlaylistFinished(task: MutableTask): boolean {
   return task.repeatNumber !== -1 && task.passes > task.repeatNumber;
 }
@@ -147,7 +165,7 @@ export function taskViewOf(task: EmulatedTask): Record<string, unknown> {
     ...(task.invalidReason !== undefined && (task.status === 2 || task.status === 3)
       ? { TaskInvalidReason: task.invalidReason }
       : {}),
-    ...(task.status === -1 && task.exitReason !== undefined
+    ...((task.status === -1 || task.status === 3) && task.exitReason !== undefined
       ? { TaskExitReason: task.exitReason, TaskExitTime: Math.floor((task.exitAt ?? 0) / 1000) }
       : {}),
     CurrentOffset: Math.floor(task.currentOffset),

@@ -8,6 +8,8 @@ export interface Mutation {
   readonly action: string;
   readonly params: Readonly<Record<string, string>>;
   readonly at: number;
+  /** False when a fault in the `after` phase lost the answer (the action applied all the same). */
+  readonly answered: boolean;
 }
 
 /**
@@ -29,13 +31,21 @@ export class RequestLedger {
     return stats;
   }
 
-  /** Logs one answered (or deliberately unanswered: status 0) request. */
-  record(request: RecordedRequest): void {
+  /**
+   * Logs one answered (or deliberately unanswered: status 0) request. `applied`: the action ran
+   * (default: answered 200); true with another status when the `after` fault phase lost its answer.
+   */
+  record(request: RecordedRequest, applied = request.status === 200): void {
     const { requests } = this;
     if (requests.length >= MAX_REQUEST_LOG) requests.splice(0, requests.length - MAX_REQUEST_LOG + 1);
     requests.push(request);
-    if (request.status === 200 && MUTATING_ACTIONS.has(request.action)) {
-      this.mutations.push({ action: request.action, params: request.params, at: request.at });
+    if (applied && MUTATING_ACTIONS.has(request.action)) {
+      this.mutations.push({
+        action: request.action,
+        params: request.params,
+        at: request.at,
+        answered: request.status === 200,
+      });
     }
   }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { LIVE_REGIONS } from '../../lib/config/config.js';
 import { ValidationError } from '../../lib/errors.js';
 import type { EmulatedRecordJob, EmulatedTranscodeJob } from './ice-jobs.js';
+import { ReadingsSchema } from './readings.js';
 import type { TaskInit } from './relay-engine.js';
 import type { Random } from './seeded-random.js';
 import { parseUtcSeconds } from './signature.js';
@@ -69,6 +70,8 @@ export const ScenarioSchema = z.object({
     .optional(),
   /** Explicit tasks, added after the generated ones. */
   taskList: z.array(TaskSpecSchema).optional(),
+  /** The documented readings to model where the pages are ambiguous (docs/emulator.md, "Readings"). */
+  readings: ReadingsSchema.optional(),
   /** Faults in force from the start. */
   faults: z
     .object({ failSources: z.array(selector).optional(), rejectPushes: z.array(selector).optional() })

@@ -20,6 +20,7 @@ import { createApiHandler } from './handle-api-request.js';
 import { sendJson } from './http-io.js';
 import { defaultRecordJob, defaultTranscodeJob } from './ice-job-defaults.js';
 import { IceJobs } from './ice-jobs.js';
+import { Readings } from './readings.js';
 import { RelayEngine } from './relay-engine.js';
 import { RequestLedger } from './request-ledger.js';
 import {
@@ -48,6 +49,7 @@ interface EmulatorParts {
   readonly ice: IceJobs;
   readonly ledger: RequestLedger;
   readonly settings: { restartNewTaskId: boolean };
+  readonly readings: Readings;
   /** Applies time-driven transitions up to now and lets due callbacks go. */
   readonly evaluate: () => void;
 }
@@ -69,6 +71,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     relays: parts.relays,
     ice: parts.ice,
     ledger: parts.ledger,
+    readings: parts.readings,
     drawApiFault: () => parts.apiFaultRandom.next(),
     drawLatency: () => parts.latencyRandom.next(),
     newJobId: () => parts.random.uuid(),
@@ -106,6 +109,8 @@ function createParts(options: EmulatorOptions): EmulatorParts {
   registerSecrets(...accessKeys.map((key) => key.secret));
   const faults = new FaultState(options.latencyMs ?? [50, 100]);
   const settings = { restartNewTaskId: options.restartNewTaskId ?? false };
+  const readings = new Readings({ ...scenario.readings, ...options.readings });
+  const lagRandom = createRandom((seed ^ 0x85ebca6b) >>> 0);
   const callbacks = new CallbackDispatcher({
     clock,
     faults,
@@ -121,6 +126,8 @@ function createParts(options: EmulatorOptions): EmulatorParts {
     exitedRetentionMs: options.exitedRetentionMs ?? 3_600_000,
     dstConflicts: options.dstConflicts ?? false,
     speed,
+    readings,
+    draw: () => lagRandom.next(),
   });
   const ice = new IceJobs(faults, speed);
   const evaluate = (): void => {
@@ -145,6 +152,7 @@ function createParts(options: EmulatorOptions): EmulatorParts {
     ice,
     ledger: new RequestLedger(),
     settings,
+    readings,
     evaluate,
   };
 }
@@ -255,6 +263,15 @@ function assembleEmulator(
       parts.settings.restartNewTaskId = on;
     },
     setQps: (qps) => parts.limiter.setLimit(qps),
+    readings: {
+      values: () => parts.readings.values,
+      set: (change) => {
+        evaluate();
+        const values = parts.readings.set(change);
+        evaluate();
+        return values;
+      },
+    },
     faults: createFaultControls(parts.faults, clock, evaluate),
     callbackLog: callbacks.log,
     requests: parts.ledger.requests,

@@ -239,10 +239,10 @@ describe('UpdateLivePullToPush rules by state', () => {
 });
 
 describe('Restart, Stop and Delete', () => {
-  it('refuses a restart before StartTime', async () => {
+  it('"The restart is invalid if the task has not reached its configured start time": InvalidParam.CodeIllegalDuration', async () => {
     const taskId = await create();
     expect(await h.liveError('RestartLivePullToPush', { Region: REGION, TaskId: taskId })).toBe(
-      'InvalidParameter',
+      'InvalidParam.CodeIllegalDuration',
     );
   });
 

@@ -85,8 +85,8 @@ describe('parseCallback', () => {
   });
 
   it('prefers the ?region= of the callback URL over TaskInfo', () => {
-    const parsed = parseFixture('offline-retries-exhausted', { region: 'cn-shenzhen' });
-    expect(parsed.event.resource.region).toBe('cn-shenzhen');
+    const parsed = parseFixture('offline-retries-exhausted', { region: 'ap-southeast-5' });
+    expect(parsed.event.resource.region).toBe('ap-southeast-5');
     expect(parsed.regionSource).toBe('query');
   });
 

@@ -78,6 +78,8 @@ function vodTask(overrides: Partial<MutableTask> = {}): MutableTask {
     retriesDone: 0,
     resumeOnRestart: false,
     previousTaskIds: [],
+    retryLagMs: 0,
+    interruptions: 0,
     positionAt: 0,
     dueAt: 0,
     dueVersion: 0,

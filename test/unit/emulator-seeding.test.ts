@@ -60,14 +60,14 @@ describe('seeded generation', () => {
     const tasks = generateTasks(
       parseScenario({
         tasks: 40,
-        regions: ['cn-shenzhen'],
+        regions: ['ap-southeast-5'],
         sourceHosts: ['only.example.com'],
         mix: { vod: 0, url: 0 },
       }),
       createRandom(3),
       NOW,
     );
-    expect(tasks.every((task) => task.region === 'cn-shenzhen' && task.sourceType === 'live')).toBe(true);
+    expect(tasks.every((task) => task.region === 'ap-southeast-5' && task.sourceType === 'live')).toBe(true);
     expect(tasks.every((task) => task.sourceUrls?.[0]?.startsWith('rtmp://only.example.com/'))).toBe(true);
   });
 });
