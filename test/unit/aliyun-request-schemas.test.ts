@@ -6,6 +6,7 @@ import {
   buildListTranscodeJobsRequest,
   buildTaskRefRequest,
   buildUpdateRelayTaskRequest,
+  RETRY_COUNT_MAX,
 } from '../../lib/aliyun/request-schemas.js';
 import { ValidationError } from '../../lib/errors.js';
 
@@ -211,6 +212,35 @@ describe('ICE list requests', () => {
       ).toEqual([{ path: 'StartTime', message: 'is not a real calendar date and time' }]);
     },
   );
+
+  it("ListLiveRecordJobs refuses the page's own example window (StartTime 2022-07-15T08:00:00Z, EndTime 2022-07-11T08:00:00Z), as the emulator does", () => {
+    expect(
+      issuesOf(() =>
+        buildListRecordJobsRequest(
+          { region: 'cn-shanghai', startTime: '2022-07-15T08:00:00Z', endTime: '2022-07-11T08:00:00Z' },
+          1,
+        ),
+      ),
+    ).toEqual([{ path: 'EndTime', message: 'must not be earlier than StartTime' }]);
+  });
+
+  it('RetryCount: the pages give only a default (3); client and emulator share one range, 0–1000', () => {
+    const create = (retryCount: number) =>
+      buildCreateRelayTaskRequest(
+        {
+          region: 'cn-shanghai',
+          startTime: '2030-01-01T00:00:00Z',
+          endTime: '2030-01-02T00:00:00Z',
+          sourceType: 'live',
+          sourceUrls: ['rtmp://o.example.com/a/b'],
+          dstUrl: 'rtmp://p.example.com/a/b',
+          retryCount,
+        },
+        Date.UTC(2026, 0, 1),
+      );
+    expect(create(RETRY_COUNT_MAX).RetryCount).toBe(String(RETRY_COUNT_MAX));
+    expect(issuesOf(() => create(RETRY_COUNT_MAX + 1)).map((issue) => issue.path)).toEqual(['RetryCount']);
+  });
 
   it('ListLiveRecordJobs accepts exactly 30 days', () => {
     expect(
