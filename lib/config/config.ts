@@ -169,6 +169,8 @@ const ConfigSchema = z.object({
   LIVEWATCH_NOTIFY_MAX_ATTEMPTS: int(10, 1, 100),
   /** A notification still undelivered this long after it was queued is marked dead. */
   LIVEWATCH_NOTIFY_MAX_AGE_S: seconds(86_400, 60),
+  /** Routing file (YAML or JSON): receivers and an Alertmanager-style route tree (docs/notify.md). */
+  LIVEWATCH_ROUTES_FILE: optionalString,
   /** Language of messages (and of the status page); a route may override it. */
   LIVEWATCH_LANGUAGE: z.enum(['en', 'zh-CN']).default('en'),
   /** IANA time zone of times in messages; when unset, Asia/Shanghai for zh-CN, else UTC (see loadConfig). */

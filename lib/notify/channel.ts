@@ -105,4 +105,6 @@ export interface MessageContent {
   /** Language and IANA time zone of the message (default en, UTC). */
   readonly language?: 'en' | 'zh-CN' | undefined;
   readonly timeZone?: string | undefined;
+  /** The route's severities that may @-mention (overrides the receiver's `mentions.on`). */
+  readonly mentionOn?: readonly Severity[] | undefined;
 }

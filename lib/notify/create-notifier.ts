@@ -2,17 +2,19 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { LivewatchError, ValidationError } from '../errors.js';
+import { resourceKey } from '../events/resources.js';
 import type { Logger } from '../log.js';
 import { registerSecrets } from '../redact.js';
-import type { NotificationGroup, Store, Versioned } from '../store/store.js';
-import type { Channel, MessageContent } from './channel.js';
-import { createChannels } from './create-channels.js';
+import type { NotificationGroup, Store } from '../store/store.js';
+import { activeSilenceFor } from './active-silence.js';
+import type { Channel } from './channel.js';
+import { createRouting, DEFAULT_ROUTE, matchRoutes, type Route } from './create-routing.js';
 import { deliverOutbox } from './deliver-outbox.js';
+import { flushGroups } from './flush-groups.js';
 import { linksOf } from './links-of.js';
+import { labelsOfNotice } from './match-labels.js';
 import type { FlushReport, Notice, Notifier } from './notice.js';
-import type { OutboxPayload } from './outbox-payload.js';
-import { applyNotice, type GroupTimings, groupKeyOf, planGroupFlush } from './plan-group.js';
-import { redactDeep } from './redact-deep.js';
+import { applyNotice, groupKeyOf } from './plan-group.js';
 
 export interface NotifierDeps {
   readonly config: Config;
@@ -40,6 +42,7 @@ const NoticeSchema = z.object({
     .max(4)
     .optional(),
   inhibitedBy: z.array(z.string().min(1).max(300)).max(20).optional(),
+  sourceHosts: z.array(z.string().min(1).max(300)).max(20).optional(),
   supersedes: z
     .array(
       z.object({
@@ -57,9 +60,10 @@ const NoticeSchema = z.object({
 const CAS_ATTEMPTS = 20;
 
 /**
- * The notifier (Alertmanager's model): `notify` records a notice into its group on every channel;
+ * The notifier (Alertmanager's model): `notify` routes a notice through the routing tree and
+ * records it into its group on each receiver of each matching route (unless a silence matches);
  * `flush` (on the alert tick) turns due groups into outbox messages and delivers due messages under
- * each channel's pace. All state lives in the Store, so any instance can flush.
+ * each receiver's pace. All state lives in the Store, so any instance can flush.
  * @example
  * const notifier = createNotifier({ config, store, clock: systemClock, log });
  * await notifier.notify({ id: 'relay:cn-shanghai:t1:offline', status: 'firing', severity: 'critical',
@@ -77,23 +81,22 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     config.LIVEWATCH_WECOM_WEBHOOK,
     config.LIVEWATCH_WEBHOOK_URL,
   );
-  const channels = deps.channels ?? createChannels(config, clock, log);
-  const byName = new Map(channels.map((channel) => [channel.name, channel]));
-  const timings: GroupTimings = {
-    groupWaitMs: config.LIVEWATCH_GROUP_WAIT_S * 1000,
-    groupWaitCriticalMs: config.LIVEWATCH_GROUP_WAIT_CRITICAL_S * 1000,
-    groupIntervalMs: config.LIVEWATCH_GROUP_INTERVAL_S * 1000,
-    repeatIntervalMs: config.LIVEWATCH_REPEAT_INTERVAL_S * 1000,
-    sendResolved: config.LIVEWATCH_SEND_RESOLVED,
-  };
+  const routing = createRouting(config, clock, log, deps.channels);
+  const byName = new Map(routing.channels.map((channel) => [channel.name, channel]));
+  const routeOf = (group: NotificationGroup): Route =>
+    routing.byId.get(group.labels.route ?? DEFAULT_ROUTE) ?? routing.root;
 
-  async function notifyChannel(channel: string, notice: Notice): Promise<void> {
+  async function notifyReceiver(channel: string, route: Route, notice: Notice): Promise<void> {
     for (const replaced of notice.supersedes ?? []) {
-      const key = groupKeyOf(channel, { ...notice, severity: replaced.severity, reason: replaced.reason });
+      const key = groupKeyOf(
+        channel,
+        { ...notice, severity: replaced.severity, reason: replaced.reason },
+        route.id,
+      );
       await updateGroup(key, channel, notice, (current) => dropAlert(current, replaced.id));
     }
-    await updateGroup(groupKeyOf(channel, notice), channel, notice, (current) =>
-      applyNotice(current, notice, channel, timings, clock.now()),
+    await updateGroup(groupKeyOf(channel, notice, route.id), channel, notice, (current) =>
+      applyNotice(current, notice, channel, route.timings, clock.now(), route.id),
     );
   }
 
@@ -115,67 +118,37 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     });
   }
 
-  /** Breakers that are open or probing: the alerts they explain are folded into theirs. */
-  async function openBreakerKeys(): Promise<Set<string>> {
-    const open = new Set<string>();
-    for (const { key, value } of await store.breakers.list()) if (value.state !== 'closed') open.add(key);
-    return open;
-  }
-
-  async function flushGroups(): Promise<number> {
-    let flushed = 0;
-    const now = clock.now();
-    const listedGroups = await store.groups.list();
-    const openBreakers = listedGroups.length > 0 ? await openBreakerKeys() : new Set<string>();
-    for (const listed of listedGroups) {
-      let doc: Versioned<NotificationGroup> | undefined = listed;
-      for (
-        let attempt = 0;
-        doc !== undefined && doc.value.nextFlushAt <= now && attempt < CAS_ATTEMPTS;
-        attempt += 1
-      ) {
-        const group = doc.value;
-        const plan = planGroupFlush(group, doc.version, timings, now, openBreakers);
-        if (plan.summary !== undefined && plan.messageId !== undefined) {
-          const channel = byName.get(group.channel);
-          if (channel === undefined) {
-            log.warn('notification group for a channel no longer configured: dropped', {
-              channel: group.channel,
-            });
-          } else {
-            const content: MessageContent = {
-              groups: [plan.summary],
-              at: now,
-              language: config.LIVEWATCH_LANGUAGE,
-              timeZone: config.LIVEWATCH_TIME_ZONE,
-            };
-            const payload: OutboxPayload = {
-              body: redactDeep(channel.render(content, channel.maxBytes)),
-              content,
-            };
-            // Enqueued before the group is updated: a crash in between re-sends (same id), never loses.
-            await store.enqueueOutbox({
-              id: plan.messageId,
-              channel: group.channel,
-              payload,
-              dueAt: now,
-              createdAt: now,
-            });
-          }
-        }
-        const ok =
-          plan.next === undefined
-            ? await store.groups.delete(listed.key, doc.version)
-            : (await store.groups.put(listed.key, plan.next, doc.version)).ok;
-        if (ok) {
-          if (plan.summary !== undefined) flushed += 1;
-          break;
-        }
-        // Someone changed the group meanwhile (a new notice, another flusher): plan again on the new state.
-        doc = await store.groups.get(listed.key);
+  /** Each (receiver, route) pair the notice goes to, once. */
+  function targetsOf(notice: Notice): Array<{ channel: string; route: Route }> {
+    const targets = new Map<string, { channel: string; route: Route }>();
+    for (const route of matchRoutes(routing.root, labelsOfNotice(notice))) {
+      for (const channel of route.receivers) {
+        if (byName.has(channel)) targets.set(`${channel}@${route.id}`, { channel, route });
       }
     }
-    return flushed;
+    return [...targets.values()];
+  }
+
+  /**
+   * A firing notice a silence matches is recorded in the resource's history and not sent; what it
+   * had already put in its groups leaves them quietly. Resolved notices always pass.
+   */
+  async function silenced(notice: Notice, targets: ReadonlyArray<{ channel: string; route: Route }>) {
+    if (notice.status !== 'firing') return false;
+    const silence = await activeSilenceFor(store, labelsOfNotice(notice), clock.now());
+    if (silence === undefined) return false;
+    await store.appendHistory(notice.resource ? resourceKey(notice.resource) : `notify:${notice.kind}`, {
+      at: clock.now(),
+      type: 'silenced',
+      message: `not sent (silence ${silence.id} by ${silence.createdBy}: ${silence.comment}): ${notice.title}`,
+      data: { silence: silence.id, notice: notice.id, severity: notice.severity },
+    });
+    for (const { channel, route } of targets) {
+      await updateGroup(groupKeyOf(channel, notice, route.id), channel, notice, (current) =>
+        dropAlert(current, notice.id),
+      );
+    }
+    return true;
   }
 
   return {
@@ -189,10 +162,12 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       }
       const links = linksOf(notice.resource, config.LIVEWATCH_STATUS_URL);
       const linked: Notice = links.length > 0 ? { ...notice, links } : notice;
-      for (const channel of byName.keys()) await notifyChannel(channel, linked);
+      const targets = targetsOf(linked);
+      if (await silenced(linked, targets)) return;
+      for (const { channel, route } of targets) await notifyReceiver(channel, route, linked);
     },
     async flush(): Promise<FlushReport> {
-      const groupsFlushed = await flushGroups();
+      const groupsFlushed = await flushGroups({ store, clock, log, channels: byName, routeOf });
       const counts = await deliverOutbox({
         store,
         clock,
@@ -206,7 +181,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   };
 }
 
-/** Removes a still-firing alert without a resolved message (it escalated into another alert). */
+/** Removes a still-firing alert without a resolved message (escalated into another, or silenced). */
 function dropAlert(group: NotificationGroup | undefined, id: string): NotificationGroup | undefined {
   const alert = group?.alerts[id];
   if (group === undefined || alert === undefined || alert.status !== 'firing') return undefined;

@@ -30,6 +30,8 @@ export interface Notice {
    * is open, this alert is folded into that breaker's mass-failure alert instead of paging on its own.
    */
   readonly inhibitedBy?: readonly string[] | undefined;
+  /** Source hosts of the task (routes and silences match on them); never full URLs. */
+  readonly sourceHosts?: readonly string[] | undefined;
   /**
    * Alerts of the same resource this one replaces (a task escalating from Recovering to Offline and
    * back): they leave their groups without a resolved message, so one task never fires as both.

@@ -29,6 +29,7 @@ const MessageContentSchema = z.object({
   shrink: z.number().int().optional(),
   language: z.enum(['en', 'zh-CN']).optional(),
   timeZone: z.string().optional(),
+  mentionOn: z.array(z.enum(['critical', 'warning', 'info'])).optional(),
 });
 
 /**

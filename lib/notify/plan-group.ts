@@ -23,12 +23,17 @@ function cutChars(text: string, max: number): string {
   return `${text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max)}…`;
 }
 
-/** `<channel>/<severity>/<kind>/<region>/<reason>`: the grouping labels, in order. */
+/**
+ * `<receiver>/<severity>/<kind>/<region>/<reason>`: the grouping labels, in order. A routing-file
+ * route other than the default one adds its id (`<receiver>@<route>/…`), so its timings apply.
+ */
 export function groupKeyOf(
   channel: string,
   notice: Pick<Notice, 'severity' | 'kind' | 'region' | 'reason'>,
+  route = 'default',
 ): string {
-  return [channel, notice.severity, notice.kind, notice.region, notice.reason].join('/');
+  const head = route === 'default' ? channel : `${channel}@${route}`;
+  return [head, notice.severity, notice.kind, notice.region, notice.reason].join('/');
 }
 
 /**
@@ -43,6 +48,7 @@ export function applyNotice(
   channel: string,
   timings: GroupTimings,
   now: number,
+  route = 'default',
 ): NotificationGroup | undefined {
   // Info notices are one-shot events: recorded as they come, removed once sent, never resolved.
   const oneShot = notice.severity === 'info';
@@ -97,7 +103,7 @@ export function applyNotice(
   if (current === undefined) {
     const wait = notice.severity === 'critical' ? timings.groupWaitCriticalMs : timings.groupWaitMs;
     return {
-      key: groupKeyOf(channel, notice),
+      key: groupKeyOf(channel, notice, route),
       channel,
       severity: notice.severity,
       labels: {
@@ -106,6 +112,7 @@ export function applyNotice(
         kind: notice.kind,
         region: redact(notice.region),
         reason: redact(notice.reason),
+        ...(route === 'default' ? {} : { route }),
       },
       alerts: { [notice.id]: alert },
       nextFlushAt: now + wait,

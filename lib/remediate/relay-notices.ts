@@ -1,7 +1,7 @@
 import type { RelayTask, ResourceRef } from '../events/resources.js';
 import { resourceKey } from '../events/resources.js';
 import type { Notice } from '../notify/notice.js';
-import { breakerKeysOf } from './circuit-breaker.js';
+import { breakerKeysOf, sourceHostsOf } from './circuit-breaker.js';
 import type { ResumePoint } from './decide.js';
 
 /**
@@ -70,6 +70,7 @@ function relayAlert(
     text: detail,
     zh: { title: `拉流转推任务 ${label(task)} ${zh}`, text: detail },
     ...(wording.inhibited && status === 'firing' ? { inhibitedBy: inhibitorsOf(task) } : {}),
+    ...(task.sourceUrls ? { sourceHosts: sourceHostsOf({ sourceUrls: task.sourceUrls }) } : {}),
     ...(supersedes && status === 'firing'
       ? { supersedes: [{ ...supersedes, id: `${key}:${supersedes.suffix}` }] }
       : {}),
@@ -234,6 +235,7 @@ export function breakerNotice(breakerKey: string, status: Status, at: number, de
     kind: 'relay',
     region: breakerKey.startsWith('region:') ? breakerKey.slice('region:'.length) : 'all',
     reason: 'MassFailure',
+    ...(breakerKey.startsWith('host:') ? { sourceHosts: [breakerKey.slice('host:'.length)] } : {}),
     title: firing
       ? `mass failure on ${breakerKey}: automatic restarts paused, per-task pages folded into this one`
       : `mass failure on ${breakerKey} over: automatic restarts resumed`,

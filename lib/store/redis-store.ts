@@ -15,6 +15,7 @@ import type {
   OutboxMessage,
   OutboxStats,
   RestartLedger,
+  Silence,
   Store,
   StoredSnapshot,
   SweepCursor,
@@ -136,6 +137,7 @@ class RedisStore implements Store {
   readonly groups: VersionedCollection<NotificationGroup>;
   readonly breakers: VersionedCollection<BreakerState>;
   readonly forwards: VersionedCollection<ForwardTarget>;
+  readonly silences: VersionedCollection<Silence>;
 
   readonly #redis: Redis;
   readonly #prefix: string;
@@ -150,6 +152,7 @@ class RedisStore implements Store {
     this.groups = new RedisCollection(redis, prefix, 'groups');
     this.breakers = new RedisCollection(redis, prefix, 'breakers');
     this.forwards = new RedisCollection(redis, prefix, 'forwards');
+    this.silences = new RedisCollection(redis, prefix, 'silences');
   }
 
   ping(): Promise<void> {

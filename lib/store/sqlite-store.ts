@@ -15,6 +15,7 @@ import type {
   OutboxMessage,
   OutboxStats,
   RestartLedger,
+  Silence,
   Store,
   StoredSnapshot,
   SweepCursor,
@@ -119,6 +120,7 @@ class SqliteStore implements Store {
   readonly groups: VersionedCollection<NotificationGroup>;
   readonly breakers: VersionedCollection<BreakerState>;
   readonly forwards: VersionedCollection<ForwardTarget>;
+  readonly silences: VersionedCollection<Silence>;
 
   readonly #db: BetterSqlite3.Database;
   readonly #sentRetentionMs: number;
@@ -132,6 +134,7 @@ class SqliteStore implements Store {
     this.groups = new SqliteCollection(db, 'groups');
     this.breakers = new SqliteCollection(db, 'breakers');
     this.forwards = new SqliteCollection(db, 'forwards');
+    this.silences = new SqliteCollection(db, 'silences');
   }
 
   ping(): Promise<void> {

@@ -1,5 +1,12 @@
 /** Names of the versioned-document collections, as used in SQLite rows and Redis keys. */
-export const COLLECTION_NAMES = ['snapshots', 'ledgers', 'groups', 'breakers', 'forwards'] as const;
+export const COLLECTION_NAMES = [
+  'snapshots',
+  'ledgers',
+  'groups',
+  'breakers',
+  'forwards',
+  'silences',
+] as const;
 export type CollectionName = (typeof COLLECTION_NAMES)[number];
 
 /** History entries kept per resource when `appendHistory` is called without a cap. */

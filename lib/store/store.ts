@@ -39,6 +39,8 @@ export interface Store {
   readonly breakers: VersionedCollection<BreakerState>;
   /** Original callback URLs of taken-over tasks (enrolment), keyed by `resourceKey()`. */
   readonly forwards: VersionedCollection<ForwardTarget>;
+  /** Silences and maintenance windows (`livewatch silence`), keyed by their id; shared by all instances. */
+  readonly silences: VersionedCollection<Silence>;
 
   /**
    * Re-keys a task after Restart returned a new TaskId: moves its snapshot, ledger and history
@@ -222,6 +224,29 @@ export interface BreakerState {
   /** The task restarted as the half-open probe. */
   readonly probeTaskKey?: string;
   readonly probeAt?: number;
+}
+
+/** A silence: matching alerts are recorded but not sent; with `pauseRestarts`, a maintenance window. */
+export interface Silence {
+  readonly id: string;
+  /** Matchers like a route's (docs/notify.md "Silences"), plus exact `taskId`s. */
+  readonly matchers: {
+    readonly severity?: ReadonlyArray<Severity>;
+    readonly kind?: readonly string[];
+    readonly region?: readonly string[];
+    readonly reason?: readonly string[];
+    readonly sourceHost?: readonly string[];
+    readonly taskName?: string;
+    readonly taskId?: readonly string[];
+  };
+  /** Epoch ms. */
+  readonly startsAt: number;
+  readonly endsAt: number;
+  readonly createdBy: string;
+  readonly comment: string;
+  readonly createdAt: number;
+  /** Also pause automatic restarts of matching tasks while the window is active. */
+  readonly pauseRestarts: boolean;
 }
 
 export interface ForwardTarget {

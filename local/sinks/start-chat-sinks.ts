@@ -34,6 +34,8 @@ export interface ReceivedMessage {
   /** The raw request body. */
   readonly raw: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** Which DingTalk robot of `dingtalkRobot(name)` received it (`default` for `urls.dingtalk`). */
+  readonly robot: string;
 }
 
 export interface SinkReply {
@@ -59,6 +61,8 @@ export interface ChatSinks {
   readonly replies: SinkReply[];
   /** Answers the next `count` requests to `channel` with `fault` (before any other check). */
   failNext(channel: SinkChannel, count: number, fault: SinkFault): void;
+  /** The URL of another DingTalk robot of this sink (its own token, its own 20/min budget). */
+  dingtalkRobot(name: string): string;
   /** Answers every request to `channel` with `fault` until the sink's clock reaches `untilMs`. */
   holdUntil(channel: SinkChannel, untilMs: number, fault: SinkFault): void;
   close(): Promise<void>;
@@ -94,23 +98,29 @@ export async function startChatSinks(options: ChatSinksOptions = {}): Promise<Ch
   const replies: SinkReply[] = [];
   const faults = new Map<SinkChannel, SinkFault[]>();
   const holds = new Map<SinkChannel, { until: number; fault: SinkFault }>();
-  const sent = new Map<SinkChannel, number[]>();
+  const sent = new Map<string, number[]>();
 
   /** Sliding-window count of accepted messages in the last `windowMs`. */
-  const recent = (channel: SinkChannel, windowMs: number): number => {
+  const recent = (channel: SinkChannel, windowMs: number, robot = 'default'): number => {
     const now = clock.now();
-    return (sent.get(channel) ?? []).filter((at) => at > now - windowMs).length;
+    return (sent.get(`${channel}/${robot}`) ?? []).filter((at) => at > now - windowMs).length;
   };
-  const accept = (channel: SinkChannel, raw: string, body: unknown, request: IncomingMessage): void => {
+  const accept = (
+    channel: SinkChannel,
+    raw: string,
+    body: unknown,
+    request: IncomingMessage,
+    robot = 'default',
+  ): void => {
     const at = clock.now();
-    const list = sent.get(channel) ?? [];
+    const list = sent.get(`${channel}/${robot}`) ?? [];
     list.push(at);
     // Keep only the last minute: the longest window any sink counts.
     sent.set(
-      channel,
+      `${channel}/${robot}`,
       list.filter((time) => time > at - 60_000),
     );
-    const message: ReceivedMessage = { channel, at, body, raw, headers: headersOf(request) };
+    const message: ReceivedMessage = { channel, at, body, raw, headers: headersOf(request), robot };
     received[channel].push(message);
     options.onMessage?.(message);
   };
@@ -163,7 +173,10 @@ export async function startChatSinks(options: ChatSinksOptions = {}): Promise<Ch
   function dingtalk(url: URL, raw: string, body: unknown, request: IncomingMessage, reply: Reply): undefined {
     const fail = (errcode: number, errmsg: string): undefined => reply(200, { errcode, errmsg });
     if (request.method !== 'POST') return fail(43002, '需要POST请求');
-    if (url.searchParams.get('access_token') !== token.dingtalk) return fail(300001, 'token is not exist');
+    const accessToken = url.searchParams.get('access_token') ?? '';
+    const robot = accessToken === token.dingtalk ? 'default' : accessToken.slice(token.dingtalk.length + 1);
+    if (accessToken !== token.dingtalk && !accessToken.startsWith(`${token.dingtalk}-`))
+      return fail(300001, 'token is not exist');
     if (!(request.headers['content-type'] ?? '').includes('application/json'))
       return fail(43004, 'invalid Content-Type');
     if (Buffer.byteLength(raw) > 20_000) return fail(460101, 'message too long, exceed 20000 bytes');
@@ -184,8 +197,10 @@ export async function startChatSinks(options: ChatSinksOptions = {}): Promise<Ch
     }
     if (options.dingtalkKeyword && !raw.includes(options.dingtalkKeyword))
       return fail(310000, 'keywords not in content');
-    if (recent('dingtalk', 60_000) >= 20) return fail(130101, 'send too fast, exceed 20 times per minute');
-    accept('dingtalk', raw, body, request);
+    // Each robot has its own 20/min budget.
+    if (recent('dingtalk', 60_000, robot) >= 20)
+      return fail(130101, 'send too fast, exceed 20 times per minute');
+    accept('dingtalk', raw, body, request, robot);
     reply(200, { errcode: 0, errmsg: 'ok' });
   }
 
@@ -284,6 +299,7 @@ export async function startChatSinks(options: ChatSinksOptions = {}): Promise<Ch
       for (let i = 0; i < count; i += 1) list.push(fault);
       faults.set(channel, list);
     },
+    dingtalkRobot: (name) => `${base}/robot/send?access_token=${token.dingtalk}-${encodeURIComponent(name)}`,
     holdUntil(channel, untilMs, fault) {
       holds.set(channel, { until: untilMs, fault });
     },

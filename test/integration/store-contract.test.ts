@@ -132,6 +132,27 @@ describe.each(storeAdapterCases())('$name store (contract)', (adapter: StoreAdap
       expect((await store.groups.get('g'))?.version).toBe(2);
     });
 
+    it('stores silences apart from every other collection, shared by key', async () => {
+      const silence = {
+        id: 's-1',
+        matchers: { sourceHost: ['vod-cdn.example.org'], severity: ['critical' as const] },
+        startsAt: 1_000,
+        endsAt: 2_000,
+        createdBy: 'ops',
+        comment: 'origin maintenance',
+        createdAt: 900,
+        pauseRestarts: true,
+      };
+      expect((await store.silences.put('s-1', silence, null)).ok).toBe(true);
+      await store.forwards.put('s-1', { originalUrl: 'x', since: 1 }, null);
+      expect((await store.silences.get('s-1'))?.value).toStrictEqual(silence);
+      expect((await store.silences.list()).map((doc) => doc.key)).toEqual(['s-1']);
+      expect((await store.silences.put('s-1', { ...silence, endsAt: 1_500 }, 1)).ok).toBe(true);
+      expect((await store.silences.put('s-1', silence, 1)).ok).toBe(false);
+      expect(await store.silences.delete('s-1', 2)).toBe(true);
+      expect(await store.silences.list()).toEqual([]);
+    });
+
     it('round-trips values exactly, empty arrays and nested objects included', async () => {
       const value = ledger('a', { restarts: [], lineage: [], nextAttemptAt: 1.5e12 });
       await store.ledgers.put('k', value, null);

@@ -91,7 +91,7 @@ export function renderDingtalk(
 ): DingtalkBody {
   const outline = outlineOf(content);
   const m = options.mentions ?? {};
-  const mention = shouldMention(content, m.on ?? ['critical']);
+  const mention = shouldMention(content, content.mentionOn ?? m.on ?? ['critical']);
   const atMobiles = mention ? [...(m.atMobiles ?? [])] : [];
   const atUserIds = mention ? [...(m.atUserIds ?? [])] : [];
   const isAtAll = mention && m.atAll === true;

@@ -118,7 +118,7 @@ export function renderFeishu(
 ): FeishuBody {
   const outline = outlineOf(content);
   const title = truncateTo(outline.title, 300, jsonBytes);
-  const mention = shouldMention(content, mentions.on ?? ['critical']);
+  const mention = shouldMention(content, content.mentionOn ?? mentions.on ?? ['critical']);
   const ats: FeishuElement[] = mention
     ? [...(mentions.userIds ?? []), ...(mentions.atAll ? ['all'] : [])].map((id) => ({
         tag: 'at',

@@ -87,7 +87,7 @@ export function renderWecom(
   mentions: WecomMentions = {},
 ): WecomBody {
   const outline = outlineOf(content);
-  const mention = shouldMention(content, mentions.on ?? ['critical']);
+  const mention = shouldMention(content, content.mentionOn ?? mentions.on ?? ['critical']);
   const mobiles = mention ? [...(mentions.mobiles ?? [])] : [];
   const atAll = mention && mentions.atAll === true;
   if (mobiles.length > 0 || atAll) return renderWecomText(content, outline, mentions, mobiles, atAll);
