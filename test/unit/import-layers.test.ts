@@ -57,7 +57,13 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   bin: ['lib/*', 'local/*', 'functions/*'],
 };
 
-const KERNEL_FILES = new Set(['lib/clock.ts', 'lib/errors.ts', 'lib/log.ts', 'lib/redact.ts', 'lib/zod-issues.ts']);
+const KERNEL_FILES = new Set([
+  'lib/clock.ts',
+  'lib/errors.ts',
+  'lib/log.ts',
+  'lib/redact.ts',
+  'lib/zod-issues.ts',
+]);
 
 function layerOf(file: string): string {
   const parts = file.split('/');
@@ -75,7 +81,9 @@ function allows(from: string, to: string): boolean {
   if (from === to) return true;
   const row = MAY_IMPORT[from] ?? MAY_IMPORT[from.replace(/\/[^/]+$/, '/*')] ?? [];
   return row.some((allowed) =>
-    allowed.endsWith('/*') ? to.startsWith(allowed.slice(0, -1)) || (allowed === 'lib/*' && to === KERNEL) : allowed === to,
+    allowed.endsWith('/*')
+      ? to.startsWith(allowed.slice(0, -1)) || (allowed === 'lib/*' && to === KERNEL)
+      : allowed === to,
   );
 }
 
@@ -89,7 +97,8 @@ function sourceFiles(dir: string): string[] {
   return out;
 }
 
-const IMPORT = /(?:^|\s)(?:import|export)\s[^'"]*?from\s+'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)|^import\s+'(\.[^']+)'/gm;
+const IMPORT =
+  /(?:^|\s)(?:import|export)\s[^'"]*?from\s+'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)|^import\s+'(\.[^']+)'/gm;
 
 function importsOf(file: string): string[] {
   const text = readFileSync(join(ROOT, file), 'utf8');
