@@ -17,7 +17,7 @@ interface KeyState {
 /**
  * An in-process sliding-log limiter: a call is admitted at time t only if fewer than `limit`
  * calls are in flight or completed in (t − windowMs, t]. Unlike a fixed window or a token bucket it
- * never lets 2N through across a window edge (operations-anchors.md §7), and because a call counts
+ * never lets 2N through across a window edge (docs/client.md), and because a call counts
  * from its completion (see RateLimiter), the server never sees more than N arrivals in a window even
  * when sending lags behind admission. Correct only when ONE process makes all the calls (the CLI,
  * a benchmark, one pinned poller); function instances share the store-backed limiter.

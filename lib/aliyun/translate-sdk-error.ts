@@ -2,7 +2,7 @@ import { AliyunApiError } from '../errors.js';
 import { redact } from '../redact.js';
 import type { ObservedResponse } from './observe-responses.js';
 
-/** Any `Code` containing `Throttling` is throttling, whatever the HTTP status (reference §4). */
+/** Any `Code` containing `Throttling` is throttling, whatever the HTTP status (docs/client.md). */
 export function isThrottlingCode(code: string): boolean {
   return code.includes('Throttling');
 }
@@ -32,7 +32,7 @@ function text(value: unknown): string | undefined {
  * is worth retrying: throttling, 5xx, network failures, timeouts and unreadable bodies are; other
  * 4xx (bad parameter, missing task, signature, permission) are not.
  *
- * SDK shapes (reference §5.1): an HTTP error is an Error with `code` (body Code), `statusCode`,
+ * SDK shapes (docs/client.md): an HTTP error is an Error with `code` (body Code), `statusCode`,
  * `data` (the body); a non-JSON body is a SyntaxError; transport failures carry `code`
  * (`ECONNREFUSED`…) or the message `socket hang up`; timeouts are named `RequestTimeoutError`.
  */

@@ -44,7 +44,7 @@ const FORWARD_TIMEOUT_MS = 2_000;
 
 /**
  * The callback function's core, over a plain request (no FC shapes):
- * - `POST /callback/<token>[?region=<region>]`: a pull-to-push callback (callbacks.md §9);
+ * - `POST /callback/<token>[?region=<region>]`: a pull-to-push callback (docs/callback.md);
  * - `GET /healthz`: 200 `{ok, version, store}`, 503 when the store is down.
  * Expected failures are thrown as livewatch errors and mapped by `toHttpResponse` (401 wrong token,
  * 400 bad body, 404, 405, 413, 503 store/invoke down). Nothing changes before the token is verified
@@ -63,7 +63,7 @@ export async function handleCallbackRequest(deps: CallbackDeps, request: HttpReq
   }
   if (segments[0] !== 'callback') throw new RequestRejectedError(404, 'not found');
 
-  // Authenticate before anything else looks at the request (habit 3; callbacks.md §9 rule 5).
+  // Authenticate before anything else looks at the request (docs/callback.md: a wrong token changes nothing).
   if (segments.length > 2 || !verifyToken(segments[1] ?? '', deps.config.LIVEWATCH_CALLBACK_TOKENS)) {
     if (deps.config.LIVEWATCH_CALLBACK_TOKENS.length === 0) {
       deps.log.warn('LIVEWATCH_CALLBACK_TOKENS is empty: every callback is rejected with 401');

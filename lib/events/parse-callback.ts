@@ -8,7 +8,7 @@ import { eventKey, type TaskEvent } from './task-event.js';
 import { TaskIdSchema } from './task-id.js';
 
 /**
- * Parses a pull-to-push callback body (callbacks.md §9) into a TaskEvent. Tolerant where the docs are
+ * Parses a pull-to-push callback body (docs/callback.md) into a TaskEvent. Tolerant where the docs are
  * vague, strict where a wrong value would mislead:
  * - any `Event` starting with `LivePullToPush` (the documented typo `LivePullToPushRuning` included;
  *   unknown names are accepted and flagged `recognised: false` for the caller to log);
@@ -127,7 +127,7 @@ export function parseCallback(body: Buffer | string, options: ParseCallbackOptio
   const finalStatus = isExit ? -1 : status;
   const stateKnown = finalStatus !== undefined;
   // Without a status the event is only a hint that something changed; the alert function verifies
-  // with DescribeLivePullToPush before acting (callbacks.md §6), so 'recovering' (unhealthy, never
+  // with DescribeLivePullToPush before acting (docs/callback.md), so 'recovering' (unhealthy, never
   // acted on immediately) is the least harmful placeholder.
   const state: RelayState = finalStatus === undefined ? 'recovering' : relayStateOf(finalStatus);
 
@@ -150,7 +150,7 @@ export function parseCallback(body: Buffer | string, options: ParseCallbackOptio
     ? (exitReason ?? invalidReason)
     : (invalidReason ?? (stateKnown ? undefined : 'StatusUnknown'));
 
-  // Dedupe key per callbacks.md §9 rule 8: (TaskId, Event, EventTime, TaskStatus). Without a usable
+  // Dedupe key (docs/callback.md, dedupe): (TaskId, Event, EventTime, TaskStatus). Without a usable
   // EventTime the body's digest stands in, so a sender's retry (same bytes) still dedupes while two
   // different untimed callbacks do not collide.
   const timePart =

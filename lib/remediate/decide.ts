@@ -203,7 +203,7 @@ function isUserStop(input: DecideInput): boolean {
 
 /**
  * VOD and url sources restart from the beginning of the playlist unless FileIndex/Offset are set
- * while the task is stopped (aliyun-openapi.md §1.6). Live sources have nothing to resume.
+ * while the task is stopped (docs/alert.md). Live sources have nothing to resume.
  */
 function resumePointOf(
   task: RelayTask,

@@ -15,7 +15,7 @@ export interface RestartResult {
 /**
  * The mutating sequence of one restart: (Stop, when the task is still running or retrying and must be
  * stopped to take a new position) → Update FileIndex/Offset (only allowed while stopped;
- * aliyun-openapi.md §1.5) → Restart. A failed Update does not block the Restart: playing from the
+ * docs/alert.md) → Restart. A failed Update does not block the Restart: playing from the
  * start beats staying down. Rejects with RemediationError (cause: the API error).
  */
 export async function restartRelayTask(

@@ -16,7 +16,7 @@ export class EmulatedApiError extends LivewatchError {
   }
 }
 
-/** Shorthands for the codes the reference documents (aliyun-openapi.md §1.7, §4). */
+/** Shorthands for the codes the reference documents (docs/emulator.md). */
 export const apiErrors = {
   invalidParameter: (message: string, cause?: unknown) =>
     new EmulatedApiError(400, 'InvalidParameter', message, { cause }),

@@ -237,7 +237,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** The FC 3.0 HTTP-trigger event for a request, in the documented shape (function-compute.md §2). */
+/** The FC 3.0 HTTP-trigger event for a request, in the documented shape (https://www.alibabacloud.com/help/en/functioncompute/fc/http-trigger-invoking-function). */
 function toHttpTriggerEvent(req: IncomingMessage, body: Buffer, now: number, accountId: string): Buffer {
   const url = req.url ?? '/';
   const queryIndex = url.indexOf('?');
