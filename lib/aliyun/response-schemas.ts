@@ -180,7 +180,13 @@ export function mapRelayTask(wire: RelayTaskWire, region: string, taskId: string
     sourceUrls: info?.SourceUrls ?? [],
     ...defined({
       invalidReason: interrupted ? wire.TaskInvalidReason : undefined,
-      exitReason: exited ? wire.TaskExitReason : undefined,
+      // DescribeLivePullToPushList lists TriggerByUser under TaskExitReason while calling status 3 "stopped"
+      // for a user's Stop too (docs/emulator.md, "Readings"): keep it on an offline task, so a stop in
+      // that shape is still recognised as the user's.
+      exitReason:
+        exited || (state === 'offline' && wire.TaskExitReason === 'TriggerByUser')
+          ? wire.TaskExitReason
+          : undefined,
       exitTime: exited ? wire.TaskExitTime : undefined,
       currentOffset: wire.CurrentOffset,
       currentFileIndex: wire.CurrentFileIndex,

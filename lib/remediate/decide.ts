@@ -186,8 +186,10 @@ export function isOptedOut(task: Pick<RelayTask, 'taskId' | 'name'>, policy: Rem
  */
 function isUserStop(input: DecideInput): boolean {
   const { task, ledger } = input;
-  if (task.exitReason === 'TriggerByUser') return true;
-  if (task.invalidReason === 'TriggerByUser') {
+  if (task.state === 'exited' && task.exitReason === 'TriggerByUser') return true;
+  // The pages put TriggerByUser under TaskInvalidReason (callbacks) or TaskExitReason (the list API):
+  // either field counts (docs/emulator.md, "Readings").
+  if (task.invalidReason === 'TriggerByUser' || task.exitReason === 'TriggerByUser') {
     // livewatch Stops a retrying VOD/url task before moving its position; if the Restart after that
     // failed, the task shows TriggerByUser from OUR Stop until it is seen running again.
     return !(task.state === 'offline' && ledger?.pendingRestartAt !== undefined);

@@ -72,6 +72,22 @@ describe('alert remediation against the emulator', () => {
     expect(latest?.data).toMatchObject({ reason: 'user-stop' });
   });
 
+  it.each(['invalid-reason', 'exit-reason'] as const)(
+    'never restarts a user-stopped task whose TriggerByUser shows as the %s ("TriggerByUser" is listed under TaskInvalidReason on the callback page, under TaskExitReason on the list page)',
+    async (userStop) => {
+      h = await startRemediateHarness();
+      h.emulator.readings.set({ userStop });
+      h.addRunningTask('user-2');
+      await h.client.stopRelayTask({ region: 'cn-shanghai', taskId: 'user-2' });
+      const report = await handleEvents(h.deps, [h.eventFor('user-2', 'offline', { source: 'poll' })]);
+
+      expect(report.outcomes[0]).toMatchObject({ action: 'skipped' });
+      expect(h.calls('RestartLivePullToPush')).toHaveLength(0);
+      const [latest] = await h.store.getHistory(h.key('user-2'), 1);
+      expect(latest?.data).toMatchObject({ reason: 'user-stop' });
+    },
+  );
+
   it('resumes a VOD task at the file and offset where it stopped', async () => {
     h = await startRemediateHarness();
     h.addRunningTask('vod-1', {
