@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,29 +9,12 @@ import { createLogger } from '../../lib/log.js';
 import { createRuntime, installRuntime } from '../../lib/runtime.js';
 import { type Emulator, startEmulator } from '../../local/emulator/index.js';
 import { type ChatSinks, startChatSinks } from '../../local/sinks/start-chat-sinks.js';
+import { type CliResult, cleanEnv, runCli } from '../support/cli-process.js';
 import { emulatorEnv } from '../support/emulator-stack.js';
 import { startFcApiServer } from '../support/fc-api-server.js';
 
-function runDoctor(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/livewatch.js', 'doctor', ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+function runDoctor(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return runCli(['doctor', ...args], { env: cleanEnv(env) });
 }
 
 const statusOf = (report: DoctorReport) => Object.fromEntries(report.checks.map((c) => [c.check, c.status]));

@@ -1,8 +1,9 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, Output } from '../support/cli-process.js';
 
 /**
  * `npm start` is the quick start: it must bring the whole system up on a fresh machine and heal an
@@ -10,31 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * directory, default settings but faster timers), breaks a source in the emulator and waits for the
  * notification that the system printed about it.
  */
-const CLI = resolve('bin/livewatch.js');
-
-class Output {
-  text = '';
-  readonly #waiters: Array<{ pattern: RegExp; resolve: (match: RegExpMatchArray) => void }> = [];
-
-  push(chunk: string): void {
-    this.text += chunk;
-    for (const waiter of [...this.#waiters]) {
-      const match = this.text.match(waiter.pattern);
-      if (match) {
-        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
-        waiter.resolve(match);
-      }
-    }
-  }
-
-  /** Resolves when the output matches; the test's own timeout bounds the wait. */
-  waitFor(pattern: RegExp): Promise<RegExpMatchArray> {
-    const match = this.text.match(pattern);
-    if (match) return Promise.resolve(match);
-    return new Promise((resolveMatch) => this.#waiters.push({ pattern, resolve: resolveMatch }));
-  }
-}
-
 let dir: string;
 let child: ChildProcessWithoutNullStreams;
 const stdout = new Output();
