@@ -1,36 +1,84 @@
 import type { Clock } from '../clock.js';
-import { createKeyedQueue, type RateLimit, type RateLimiter, type RatePermit } from './rate-limiter.js';
+import {
+  type CallAnswer,
+  createKeyedQueue,
+  type RateLimit,
+  type RateLimiter,
+  type RatePermit,
+} from './rate-limiter.js';
+
+/** Round trips remembered per key; the fastest of them sizes the credit (see `release`). */
+const SAMPLES = 32;
+/** No credit before this many answers: one burst's answers alike say little about the way back. */
+const MIN_SAMPLES = 4;
+/** After a throttle answer: no credit and this much extra slack, for COOL_OFF_MS. */
+const THROTTLED_EXTRA_MS = 100;
+const COOL_OFF_MS = 60_000;
 
 interface Entry {
-  /** Admission time while in flight, completion time once released. */
-  at: number;
-  inFlight: boolean;
+  readonly admittedAt: number;
+  /** When the call leaves the window; undefined while in flight (it may not have arrived yet). */
+  until: number | undefined;
 }
 
 interface KeyState {
   entries: Entry[];
+  /** Recent round trips (admission → answer), newest last. */
+  samples: number[];
+  /** x-acs-retry-after: nothing is admitted before this. */
+  blockedUntil: number;
+  /** A throttle answer was seen: the learned credit is withdrawn until then. */
+  coolOffUntil: number;
   /** Resolves (and is replaced) whenever a permit of this key is released. */
   released: Promise<void>;
   signalReleased: () => void;
 }
 
+/** The in-process limiter, which also tells the store-backed one what it has learned. */
+export interface LearningRateLimiter extends RateLimiter {
+  /**
+   * How long after admission a call of `key` can still be on its way to the server, judged from
+   * the fastest recent round trip (half of it, the way there); undefined before any answer or
+   * while cooling off after a throttle answer.
+   */
+  uplinkBoundMs(key: string): number | undefined;
+}
+
 /**
- * An in-process sliding-log limiter: a call is admitted at time t only if fewer than `limit`
- * calls are in flight or completed in (t − windowMs, t]. Unlike a fixed window or a token bucket it
- * never lets 2N through across a window edge (docs/client.md), and because a call counts
- * from its completion (see RateLimiter), the server never sees more than N arrivals in a window even
- * when sending lags behind admission. Correct only when ONE process makes all the calls (the CLI,
- * a benchmark, one pinned poller); function instances share the store-backed limiter.
+ * An in-process sliding-log limiter over estimated ARRIVAL times: a call is admitted only if fewer
+ * than `limit` calls are in the window, where a call counts while in flight and, once answered,
+ * until `windowMs + marginMs` after the latest time it can have arrived. Unlike a fixed window or a
+ * token bucket it never lets 2N through across a window edge (docs/client.md).
+ *
+ * The latest arrival of an answered call is its answer time minus a CREDIT: half the fastest
+ * recent round trip of the key. The way back (and the server's work after counting the call)
+ * takes at least that long on a symmetric path — the assumption NTP makes — and the credit moves
+ * with everything that delays a call before it arrives (a stalled process, a slow send), because
+ * that delays its answer too. A fixed margin would either waste ~10 % (100 ms) or be unsafe under
+ * load; the credit costs only the half round trip the server does not see. A call that failed
+ * without an answer gets no credit. A throttle answer withdraws the credit and adds 100 ms for a
+ * minute, and `x-acs-retry-after` holds the whole key back, not just the call that got it.
+ *
+ * Correct only when ONE process makes all the calls (the CLI, a benchmark, one pinned poller);
+ * function instances share the store-backed limiter, which uses this one inside each instance.
  */
-export function createMemoryRateLimiter(options: RateLimit & { readonly clock: Clock }): RateLimiter {
+export function createMemoryRateLimiter(options: RateLimit & { readonly clock: Clock }): LearningRateLimiter {
   const { limit, windowMs, clock } = options;
+  const marginMs = options.marginMs ?? 0;
   const states = new Map<string, KeyState>();
   const enqueue = createKeyedQueue();
 
   const stateOf = (key: string): KeyState => {
     let state = states.get(key);
     if (!state) {
-      const created: KeyState = { entries: [], released: Promise.resolve(), signalReleased: () => undefined };
+      const created: KeyState = {
+        entries: [],
+        samples: [],
+        blockedUntil: 0,
+        coolOffUntil: 0,
+        released: Promise.resolve(),
+        signalReleased: () => undefined,
+      };
       renewReleased(created);
       states.set(key, created);
       state = created;
@@ -38,51 +86,93 @@ export function createMemoryRateLimiter(options: RateLimit & { readonly clock: C
     return state;
   };
 
+  const creditMs = (state: KeyState, now: number): number => {
+    if (now < state.coolOffUntil || state.samples.length < MIN_SAMPLES) return 0;
+    return Math.floor(Math.min(...state.samples) / 2);
+  };
+
+  const release = (state: KeyState, entry: Entry, answer: CallAnswer | undefined): void => {
+    const now = clock.now();
+    if (answer === undefined) {
+      // No answer: the call may have arrived at any moment until now.
+      entry.until = now + windowMs + marginMs;
+    } else {
+      state.samples.push(Math.min(now - entry.admittedAt, answer.roundTripMs ?? Number.POSITIVE_INFINITY));
+      if (state.samples.length > SAMPLES) state.samples.shift();
+      if (answer.throttled === true) state.coolOffUntil = now + COOL_OFF_MS;
+      if (answer.retryAfterMs !== undefined && answer.retryAfterMs > 0) {
+        state.blockedUntil = Math.max(state.blockedUntil, now + answer.retryAfterMs);
+      }
+      const extra = now < state.coolOffUntil ? THROTTLED_EXTRA_MS : 0;
+      entry.until = now - creditMs(state, now) + windowMs + marginMs + extra;
+    }
+    state.signalReleased();
+  };
+
+  /** The earliest time something may change for a full key: a blocked key unblocks, a call leaves. */
+  const nextChangeAt = (state: KeyState, now: number): number | undefined => {
+    if (now < state.blockedUntil) return state.blockedUntil;
+    let earliest: number | undefined;
+    for (const entry of state.entries) {
+      if (entry.until !== undefined && (earliest === undefined || entry.until < earliest))
+        earliest = entry.until;
+    }
+    return earliest;
+  };
+
   const takeSlot = async (key: string, signal: AbortSignal | undefined): Promise<RatePermit> => {
     const state = stateOf(key);
     for (;;) {
       signal?.throwIfAborted();
       const now = clock.now();
-      state.entries = state.entries.filter((entry) => entry.inFlight || entry.at > now - windowMs);
-      if (state.entries.length < limit) {
-        const entry: Entry = { at: now, inFlight: true };
+      state.entries = state.entries.filter((entry) => entry.until === undefined || entry.until > now);
+      if (now >= state.blockedUntil && state.entries.length < limit) {
+        const entry: Entry = { admittedAt: now, until: undefined };
         state.entries.push(entry);
         return {
-          release: () => {
-            if (!entry.inFlight) return;
-            entry.inFlight = false;
-            entry.at = clock.now();
-            state.signalReleased();
+          release: (answer) => {
+            if (entry.until === undefined) release(state, entry, answer);
           },
         };
       }
-      // Wait until the oldest completed call leaves the window, or until an in-flight one completes.
-      const completed = state.entries.filter((entry) => !entry.inFlight).map((entry) => entry.at);
-      // `stop` ends this round's waits: aborted by the caller's signal, or in `finally`, so no
-      // listener or clock sleeper outlives the round.
-      const stop = new AbortController();
-      const onAbort = (): void => stop.abort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      try {
-        const waits: Array<Promise<unknown>> = [
-          state.released,
-          new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true })),
-        ];
-        if (completed.length > 0) {
-          waits.push(
-            clock.sleep(Math.min(...completed) + windowMs - now, stop.signal).catch(() => undefined),
-          );
-        }
-        await Promise.race(waits);
-      } finally {
-        signal?.removeEventListener('abort', onAbort);
-        stop.abort();
-      }
+      await waitForChange(state, nextChangeAt(state, now), now, signal);
+    }
+  };
+
+  /** Waits until `at` (if any) or until a permit of the key is released, whichever comes first. */
+  const waitForChange = async (
+    state: KeyState,
+    at: number | undefined,
+    now: number,
+    signal: AbortSignal | undefined,
+  ): Promise<void> => {
+    // `stop` ends this round's waits: aborted by the caller's signal, or in `finally`, so no
+    // listener or clock sleeper outlives the round.
+    const stop = new AbortController();
+    const onAbort = (): void => stop.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const waits: Array<Promise<unknown>> = [
+        state.released,
+        new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true })),
+      ];
+      if (at !== undefined) waits.push(clock.sleep(at - now, stop.signal).catch(() => undefined));
+      await Promise.race(waits);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      stop.abort();
     }
   };
 
   return {
     acquire: (key, signal) => enqueue(key, () => takeSlot(key, signal), signal),
+    uplinkBoundMs: (key) => {
+      const state = states.get(key);
+      const now = clock.now();
+      if (state === undefined || state.samples.length < MIN_SAMPLES || now < state.coolOffUntil)
+        return undefined;
+      return Math.ceil(Math.min(...state.samples) / 2);
+    },
   };
 }
 

@@ -3,16 +3,22 @@ import type { Store } from '../store/store.js';
 import { createMemoryRateLimiter } from './create-memory-rate-limiter.js';
 import type { RateLimit, RateLimiter } from './rate-limiter.js';
 
+/** Until this instance has seen an answer for a key, calls of other instances may lag this much. */
+const UNKNOWN_UPLINK_MS = 100;
+
 /**
  * A limiter shared by every function instance through the Store's atomic sliding-window log
  * (`Store.acquireRate`): ask; if refused, sleep the returned wait and ask again.
  *
- * The store records admission times only, while the server counts arrivals. Two things keep the
+ * The store records admission times only, while the server counts arrivals. Three things keep the
  * two close:
- * - inside this process the calls first pass an in-process limiter that counts in-flight calls
- *   (see RateLimiter), so this instance's own sending lag cannot push its calls together, and only
- *   one waiter per key polls the store at a time;
- * - admissions are paced account-wide: at most one per windowMs/limit (a second store key with
+ * - inside this process the calls first pass the in-process limiter, which counts in-flight calls
+ *   and learns from answers (see createMemoryRateLimiter), so this instance's own sending lag cannot
+ *   push its calls together, and only one waiter per key polls the store at a time;
+ * - the store's window is the server's plus the fixed margin plus the learned bound on how long a
+ *   call is on its way (half the fastest recent round trip; 100 ms before any answer), so another
+ *   instance's admission a window ago has certainly arrived by now;
+ * - admissions are paced account-wide: at most one per window/limit (a second store key with
  *   limit 1), so instances never release a burst of N calls at once — a burst is exactly what makes
  *   the last calls of a batch arrive late, next to the first calls of the following window.
  * Throughput is unchanged (N per window); a lone call is not delayed.
@@ -22,14 +28,15 @@ export function createStoreRateLimiter(
     readonly store: Store;
     readonly clock: Clock;
     readonly keyPrefix?: string;
-    /** Space admissions by windowMs/limit across instances (default true). */
+    /** Space admissions by window/limit across instances (default true). */
     readonly pace?: boolean;
   },
 ): RateLimiter {
   const { store, limit, windowMs, clock } = options;
+  const marginMs = options.marginMs ?? 0;
   const prefix = options.keyPrefix ?? 'api:';
-  const spacingMs = options.pace === false ? 0 : Math.floor(windowMs / limit);
-  const local = createMemoryRateLimiter({ limit, windowMs, clock });
+  const pace = options.pace !== false;
+  const local = createMemoryRateLimiter({ limit, windowMs, marginMs, clock });
 
   const admit = async (key: string, max: number, window: number, signal?: AbortSignal): Promise<void> => {
     for (;;) {
@@ -44,9 +51,10 @@ export function createStoreRateLimiter(
     async acquire(key, signal) {
       const permit = await local.acquire(key, signal);
       try {
+        const window = windowMs + marginMs + (local.uplinkBoundMs(key) ?? UNKNOWN_UPLINK_MS);
         // Pace first, then take the window slot: the slot is recorded right before the call is sent.
-        if (spacingMs > 0) await admit(`${prefix}${key}:pace`, 1, spacingMs, signal);
-        await admit(`${prefix}${key}`, limit, windowMs, signal);
+        if (pace) await admit(`${prefix}${key}:pace`, 1, Math.floor(window / limit), signal);
+        await admit(`${prefix}${key}`, limit, window, signal);
         return permit;
       } catch (error) {
         // Not sent: give the local slot back at once.

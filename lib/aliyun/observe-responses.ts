@@ -12,9 +12,16 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 export interface ObservedResponse {
   readonly status: number;
   readonly retryAfterMs?: number;
+  /**
+   * From the moment the request was fully handed to the socket to the end of the response: the
+   * round trip without our own signing and sending lag (the rate limiter sizes its credit on it).
+   */
+  readonly roundTripMs?: number;
 }
 
 const watched = new Map<string, ObservedResponse | null>();
+/** performance.now() when the request of a watched nonce finished writing. */
+const written = new Map<string, number>();
 let subscribed = false;
 
 function nonceOf(request: ClientRequest): string | undefined {
@@ -37,15 +44,26 @@ function retryAfterOf(response: IncomingMessage): number | undefined {
 function ensureSubscribed(): void {
   if (subscribed) return;
   subscribed = true;
+  subscribe('http.client.request.start', (message) => {
+    const { request } = message as { request: ClientRequest };
+    if (watched.size === 0) return;
+    const nonce = nonceOf(request);
+    if (nonce === undefined || !watched.has(nonce)) return;
+    request.once('finish', () => {
+      if (watched.has(nonce)) written.set(nonce, performance.now());
+    });
+  });
   subscribe('http.client.response.finish', (message) => {
     const { request, response } = message as { request: ClientRequest; response: IncomingMessage };
     if (watched.size === 0) return;
     const nonce = nonceOf(request);
     if (nonce === undefined || !watched.has(nonce)) return;
     const retryAfterMs = retryAfterOf(response);
+    const writtenAt = written.get(nonce);
     watched.set(nonce, {
       status: response.statusCode ?? 0,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      ...(writtenAt === undefined ? {} : { roundTripMs: performance.now() - writtenAt }),
     });
   });
 }
@@ -60,5 +78,6 @@ export function watchResponse(nonce: string): void {
 export function takeResponse(nonce: string): ObservedResponse | undefined {
   const seen = watched.get(nonce);
   watched.delete(nonce);
+  written.delete(nonce);
   return seen ?? undefined;
 }

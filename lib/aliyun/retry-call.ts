@@ -3,7 +3,7 @@ import { AliyunApiError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ActionName, ActionSpec } from './actions.js';
 import { type BackoffPolicy, computeBackoffMs } from './compute-backoff.js';
-import type { RateLimiter, RatePermit } from './rate-limiter.js';
+import type { CallAnswer, RateLimiter, RatePermit } from './rate-limiter.js';
 import { rateKeyOf } from './rate-limiter.js';
 import { isThrottlingCode } from './translate-sdk-error.js';
 
@@ -51,10 +51,18 @@ export interface RetryContext {
   readonly counters: CallCounters;
 }
 
-/** What one attempt produced: the parsed body, or the translated failure (and any x-acs-retry-after). */
+/**
+ * What one attempt produced: the parsed body, or the translated failure (and any x-acs-retry-after);
+ * `answer` is what the server's HTTP answer tells the rate limiter (undefined: no answer came).
+ */
 export type AttemptResult =
-  | { readonly ok: true; readonly body: unknown }
-  | { readonly ok: false; readonly error: AliyunApiError; readonly retryAfterMs: number };
+  | { readonly ok: true; readonly body: unknown; readonly answer?: CallAnswer | undefined }
+  | {
+      readonly ok: false;
+      readonly error: AliyunApiError;
+      readonly retryAfterMs: number;
+      readonly answer?: CallAnswer | undefined;
+    };
 
 const DEADLINE_CODE = 'DeadlineExceeded';
 
@@ -81,11 +89,11 @@ export async function retryCall(
       throw error;
     }
     const timeoutMs = Math.max(1, Math.min(ctx.timeoutMs, deadline - ctx.clock.now()));
-    let result: AttemptResult;
+    let result: AttemptResult | undefined;
     try {
       result = await send(timeoutMs, attempt);
     } finally {
-      permit.release();
+      permit.release(result?.answer);
     }
     if (result.ok) return result.body;
     const { error } = result;

@@ -5,9 +5,10 @@ import type { Logger } from '../log.js';
 import type { ActionSpec } from './actions.js';
 import type { OpenApiClient } from './get-openapi-client.js';
 import { takeResponse, watchResponse } from './observe-responses.js';
+import type { CallAnswer } from './rate-limiter.js';
 import type { WireParams } from './request-schemas.js';
 import type { AttemptResult } from './retry-call.js';
-import { translateSdkError } from './translate-sdk-error.js';
+import { isThrottlingCode, translateSdkError } from './translate-sdk-error.js';
 
 export interface AttemptTarget {
   readonly api: OpenApiClient;
@@ -59,9 +60,10 @@ export async function sendAttempt(
       readTimeout: timeoutMs,
       connectTimeout: timeoutMs,
     } as Parameters<OpenApiClient['callApi']>[2]);
-    takeResponse(nonce);
+    const observed = takeResponse(nonce);
     env.log.debug('aliyun call', { action: spec.action, attempt: attempt + 1, ms: env.clock.now() - sentAt });
-    return { ok: true, body: (result as { body?: unknown }).body };
+    const answer: CallAnswer = observed?.roundTripMs === undefined ? {} : { roundTripMs: observed.roundTripMs };
+    return { ok: true, body: (result as { body?: unknown }).body, answer };
   } catch (thrown) {
     const observed = takeResponse(nonce);
     const error = translateSdkError(spec.action, thrown, observed);
@@ -73,6 +75,16 @@ export async function sendAttempt(
       httpStatus: error.httpStatus,
     });
     // Honour the server's x-acs-retry-after when it sent one (it is at least as long as our backoff).
-    return { ok: false, error, retryAfterMs: observed?.retryAfterMs ?? 0 };
+    const retryAfterMs = observed?.retryAfterMs ?? 0;
+    // Only an HTTP answer tells the limiter anything; a timeout or reset may have arrived at any time.
+    const answer: CallAnswer | undefined =
+      error.httpStatus === undefined
+        ? undefined
+        : {
+            throttled: isThrottlingCode(error.code),
+            ...(retryAfterMs > 0 ? { retryAfterMs } : {}),
+            ...(observed?.roundTripMs === undefined ? {} : { roundTripMs: observed.roundTripMs }),
+          };
+    return { ok: false, error, retryAfterMs, answer };
   }
 }

@@ -76,8 +76,8 @@ const ConfigSchema = z.object({
   LIVEWATCH_ICE_REGIONS: list(z.enum(ICE_REGIONS)).default(['cn-shanghai']),
   /** Calls per second allowed per (account, action): the documented limit. */
   LIVEWATCH_API_QPS: int(10, 1, 1000),
-  /** Safety margin added to the 1 s window, so N calls spread over 1 s + margin. */
-  LIVEWATCH_API_WINDOW_MARGIN_MS: int(100, 0, 10_000),
+  /** Fixed slack (clock granularity) added to the 1 s window; the rest of the margin is learned from answers. */
+  LIVEWATCH_API_WINDOW_MARGIN_MS: int(5, 0, 10_000),
   LIVEWATCH_API_TIMEOUT_MS: int(5_000, 100, 120_000),
   /**
    * Overall deadline for one call including its retries. The functions stop starting work 15 s

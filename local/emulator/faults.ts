@@ -19,7 +19,25 @@ export interface ApiFault {
   readonly action?: string | undefined;
 }
 
-export type Latency = number | readonly [number, number];
+/**
+ * Per-call latency: fixed ms, a uniform [min, max], or a heavy tail — a Pareto distribution from
+ * `minMs` with shape `alpha` (smaller: heavier), capped at `maxMs` — as real APIs show under load.
+ */
+export type Latency =
+  | number
+  | readonly [number, number]
+  | { readonly paretoMinMs: number; readonly alpha: number; readonly maxMs: number };
+
+/** One latency draw; `random` is uniform in [0, 1). */
+export function drawLatencyMs(latency: Latency, random: () => number): number {
+  if (typeof latency === 'number') return latency;
+  if (Array.isArray(latency)) {
+    const [min, max] = latency as readonly [number, number];
+    return min + random() * (max - min);
+  }
+  const { paretoMinMs, alpha, maxMs } = latency as Exclude<Latency, number | readonly [number, number]>;
+  return Math.min(maxMs, paretoMinMs / (1 - random()) ** (1 / alpha));
+}
 
 export interface CallbackFaults {
   /** 0–1: share of callbacks never sent. */

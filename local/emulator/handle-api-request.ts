@@ -12,7 +12,7 @@ import type { Logger } from '../../lib/log.js';
 import { apiErrors, EmulatedApiError } from './api-error.js';
 import type { RequestAuthenticator } from './authenticate.js';
 import type { ActionStats } from './emulator-types.js';
-import type { FaultState } from './faults.js';
+import { drawLatencyMs, type FaultState } from './faults.js';
 import { readBody, sendJson } from './http-io.js';
 import { ICE_ACTIONS, ICE_VERSION, type IceHandler } from './ice-actions.js';
 import type { IceJobs } from './ice-jobs.js';
@@ -235,9 +235,7 @@ function recordCall(
 }
 
 async function sleepLatency(deps: ApiPipelineDeps): Promise<void> {
-  const latency = deps.faults.latency;
-  const ms =
-    typeof latency === 'number' ? latency : latency[0] + deps.drawLatency() * (latency[1] - latency[0]);
+  const ms = drawLatencyMs(deps.faults.latency, deps.drawLatency);
   if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
 }
 

@@ -30,9 +30,10 @@ function startMany(
 
 describe('in-process sliding-log rate limiter', () => {
   it('derives the window from QPS and margin, and keys by account and action', () => {
-    expect(rateLimitOf({ LIVEWATCH_API_QPS: 10, LIVEWATCH_API_WINDOW_MARGIN_MS: 100 })).toEqual({
+    expect(rateLimitOf({ LIVEWATCH_API_QPS: 10, LIVEWATCH_API_WINDOW_MARGIN_MS: 5 })).toEqual({
       limit: 10,
-      windowMs: 1100,
+      windowMs: 1000,
+      marginMs: 5,
     });
     expect(rateKeyOf('1234', 'DescribeLivePullToPushList')).toBe('1234:DescribeLivePullToPushList');
   });

@@ -1,0 +1,163 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AliyunClient } from '../../lib/aliyun/api.js';
+import { createAliyunClient } from '../../lib/aliyun/create-aliyun-client.js';
+import { createMemoryRateLimiter } from '../../lib/aliyun/create-memory-rate-limiter.js';
+import { createStoreRateLimiter } from '../../lib/aliyun/create-store-rate-limiter.js';
+import type { RateLimiter } from '../../lib/aliyun/rate-limiter.js';
+import { systemClock } from '../../lib/clock.js';
+import { createStore } from '../../lib/store/create-store.js';
+import type { Latency } from '../../local/emulator/faults.js';
+import { type Emulator, startEmulator } from '../../local/emulator/index.js';
+
+/**
+ * The limiter's learned margin against the emulator, which counts calls by ARRIVAL in a sliding
+ * window of real time and throttles the (N+1)th: whatever the latency, livewatch must never be
+ * throttled. These are correctness tests (zero throttled), not timing tests: how close to the
+ * bound the limiter gets is measured in bench/list-tasks.ts and bench/remediate.ts.
+ *
+ * N is 20 per action (not 10) only to keep the suite short; the margin depends on latency, not on N.
+ */
+const QPS = 20;
+const TASKS = 1_500;
+
+const PROFILES: ReadonlyArray<{ readonly name: string; readonly latency: Latency }> = [
+  { name: '50–100 ms', latency: [50, 100] },
+  { name: '200–400 ms', latency: [200, 400] },
+  // Pareto from 40 ms, shape 1.2: the median is ~70 ms, one call in ~40 takes over a second.
+  {
+    name: 'heavy-tailed (Pareto 40 ms, α 1.2, ≤ 3 s)',
+    latency: { paretoMinMs: 40, alpha: 1.2, maxMs: 3_000 },
+  },
+];
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'livewatch-arrival-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function clientOf(emulator: Emulator, limiter: RateLimiter): AliyunClient {
+  return createAliyunClient({
+    config: {
+      LIVEWATCH_LIVE_ENDPOINT: emulator.endpoint,
+      LIVEWATCH_ICE_ENDPOINT: emulator.endpoint,
+      LIVEWATCH_API_PROTOCOL: 'http',
+      LIVEWATCH_API_SIGNATURE: 'v3',
+      LIVEWATCH_API_TIMEOUT_MS: 10_000,
+      LIVEWATCH_API_DEADLINE_MS: 120_000,
+      LIVEWATCH_API_QPS: QPS,
+    },
+    credentials: { accessKeyId: emulator.accessKey.id, accessKeySecret: emulator.accessKey.secret },
+    limiter,
+  });
+}
+
+/**
+ * A storm's shape: a full listing (first page, then the rest concurrently) while 3 × QPS describes
+ * of different tasks queue up at once on their own action's limit.
+ */
+async function storm(emulator: Emulator, client: AliyunClient): Promise<void> {
+  const ids = emulator.tasks().map((task) => task.taskId);
+  let listed = 0;
+  const listing = (async () => {
+    for await (const _task of client.listRelayTasks({ region: 'cn-shanghai' })) listed += 1;
+  })();
+  const described = await Promise.all(
+    ids.slice(0, 3 * QPS).map((taskId) => client.describeRelayTask({ region: 'cn-shanghai', taskId })),
+  );
+  await listing;
+  expect(listed).toBe(TASKS);
+  expect(described).toHaveLength(3 * QPS);
+}
+
+/** Blocks the event loop (emulator and client share it) for 20–60 ms every ~150 ms: a loaded machine. */
+function stallRepeatedly(): () => void {
+  let round = 0;
+  const timer = setInterval(() => {
+    round += 1;
+    const until = performance.now() + 20 + ((round * 37) % 41);
+    while (performance.now() < until) {
+      // Busy on purpose: this is the CPU stall under test.
+    }
+  }, 150);
+  return () => clearInterval(timer);
+}
+
+describe('the limiter paces by estimated arrival: the emulator never throttles', () => {
+  for (const { name, latency } of PROFILES) {
+    it(`in-process limiter, ${name}`, async () => {
+      const emulator = await startEmulator({
+        latencyMs: latency,
+        qps: QPS,
+        tasks: TASKS,
+        regions: ['cn-shanghai'],
+      });
+      try {
+        const client = clientOf(
+          emulator,
+          createMemoryRateLimiter({ limit: QPS, windowMs: 1000, marginMs: 5, clock: systemClock }),
+        );
+        await storm(emulator, client);
+        expect(emulator.stats().totals.throttled).toBe(0);
+        expect(client.stats().throttled).toBe(0);
+      } finally {
+        await emulator.close();
+      }
+    }, 60_000);
+
+    it(`store-backed limiter (SQLite), ${name}`, async () => {
+      const emulator = await startEmulator({
+        latencyMs: latency,
+        qps: QPS,
+        tasks: TASKS,
+        regions: ['cn-shanghai'],
+      });
+      const store = await createStore(`sqlite:${join(dir, `${name.length}-${Math.random()}.db`)}`);
+      try {
+        const limiter = createStoreRateLimiter({
+          store,
+          limit: QPS,
+          windowMs: 1000,
+          marginMs: 5,
+          clock: systemClock,
+        });
+        const client = clientOf(emulator, limiter);
+        await storm(emulator, client);
+        expect(emulator.stats().totals.throttled).toBe(0);
+        expect(client.stats().throttled).toBe(0);
+      } finally {
+        await emulator.close();
+        await store.close();
+      }
+    }, 60_000);
+  }
+});
+
+describe('the learned margin moves with stalls', () => {
+  it('never throttles while the process stalls for 20–60 ms every 150 ms (50–100 ms latency)', async () => {
+    const emulator = await startEmulator({
+      latencyMs: [50, 100],
+      qps: QPS,
+      tasks: TASKS,
+      regions: ['cn-shanghai'],
+    });
+    const stop = stallRepeatedly();
+    try {
+      const client = clientOf(
+        emulator,
+        createMemoryRateLimiter({ limit: QPS, windowMs: 1000, marginMs: 5, clock: systemClock }),
+      );
+      await storm(emulator, client);
+      expect(emulator.stats().totals.throttled).toBe(0);
+      expect(client.stats().throttled).toBe(0);
+    } finally {
+      stop();
+      await emulator.close();
+    }
+  }, 60_000);
+});
