@@ -62,7 +62,8 @@ export async function sendAttempt(
     } as Parameters<OpenApiClient['callApi']>[2]);
     const observed = takeResponse(nonce);
     env.log.debug('aliyun call', { action: spec.action, attempt: attempt + 1, ms: env.clock.now() - sentAt });
-    const answer: CallAnswer = observed?.roundTripMs === undefined ? {} : { roundTripMs: observed.roundTripMs };
+    const answer: CallAnswer =
+      observed?.roundTripMs === undefined ? {} : { roundTripMs: observed.roundTripMs };
     return { ok: true, body: (result as { body?: unknown }).body, answer };
   } catch (thrown) {
     const observed = takeResponse(nonce);

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AliyunClient } from '../../lib/aliyun/api.js';
 import { createAliyunClient } from '../../lib/aliyun/create-aliyun-client.js';
@@ -8,9 +5,15 @@ import { createMemoryRateLimiter } from '../../lib/aliyun/create-memory-rate-lim
 import { createStoreRateLimiter } from '../../lib/aliyun/create-store-rate-limiter.js';
 import type { RateLimiter } from '../../lib/aliyun/rate-limiter.js';
 import { systemClock } from '../../lib/clock.js';
-import { createStore } from '../../lib/store/create-store.js';
 import type { Latency } from '../../local/emulator/faults.js';
 import { type Emulator, startEmulator } from '../../local/emulator/index.js';
+import { startDelayProxy } from '../support/delay-proxy.js';
+import {
+  openStore,
+  reportLegNotRun,
+  type StoreAdapterCase,
+  storeAdapterCases,
+} from '../support/store-adapters.js';
 
 /**
  * The limiter's learned margin against the emulator, which counts calls by ARRIVAL in a sliding
@@ -33,19 +36,11 @@ const PROFILES: ReadonlyArray<{ readonly name: string; readonly latency: Latency
   },
 ];
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'livewatch-arrival-'));
-});
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function clientOf(emulator: Emulator, limiter: RateLimiter): AliyunClient {
+function clientOf(endpoint: string, emulator: Emulator, limiter: RateLimiter): AliyunClient {
   return createAliyunClient({
     config: {
-      LIVEWATCH_LIVE_ENDPOINT: emulator.endpoint,
-      LIVEWATCH_ICE_ENDPOINT: emulator.endpoint,
+      LIVEWATCH_LIVE_ENDPOINT: endpoint,
+      LIVEWATCH_ICE_ENDPOINT: endpoint,
       LIVEWATCH_API_PROTOCOL: 'http',
       LIVEWATCH_API_SIGNATURE: 'v3',
       LIVEWATCH_API_TIMEOUT_MS: 10_000,
@@ -88,53 +83,91 @@ function stallRepeatedly(): () => void {
   return () => clearInterval(timer);
 }
 
-describe('the limiter paces by estimated arrival: the emulator never throttles', () => {
-  for (const { name, latency } of PROFILES) {
-    it(`in-process limiter, ${name}`, async () => {
-      const emulator = await startEmulator({
-        latencyMs: latency,
-        qps: QPS,
-        tasks: TASKS,
-        regions: ['cn-shanghai'],
-      });
-      try {
-        const client = clientOf(
-          emulator,
-          createMemoryRateLimiter({ limit: QPS, windowMs: 1000, marginMs: 5, clock: systemClock }),
-        );
-        await storm(emulator, client);
-        expect(emulator.stats().totals.throttled).toBe(0);
-        expect(client.stats().throttled).toBe(0);
-      } finally {
-        await emulator.close();
-      }
-    }, 60_000);
+/** The limiters under test: in-process, and store-backed on each store adapter. */
+const LIMITERS: ReadonlyArray<{
+  readonly name: string;
+  readonly adapter?: StoreAdapterCase;
+}> = [
+  { name: 'in-process' },
+  ...storeAdapterCases().map((adapter) => ({ name: `store-backed (${adapter.name})`, adapter })),
+];
 
-    it(`store-backed limiter (SQLite), ${name}`, async () => {
-      const emulator = await startEmulator({
-        latencyMs: latency,
-        qps: QPS,
-        tasks: TASKS,
-        regions: ['cn-shanghai'],
-      });
-      const store = await createStore(`sqlite:${join(dir, `${name.length}-${Math.random()}.db`)}`);
-      try {
-        const limiter = createStoreRateLimiter({
-          store,
-          limit: QPS,
-          windowMs: 1000,
-          marginMs: 5,
-          clock: systemClock,
-        });
-        const client = clientOf(emulator, limiter);
-        await storm(emulator, client);
-        expect(emulator.stats().totals.throttled).toBe(0);
-        expect(client.stats().throttled).toBe(0);
-      } finally {
-        await emulator.close();
-        await store.close();
+beforeAll(async () => {
+  for (const { adapter } of LIMITERS)
+    if (adapter !== undefined && adapter.missing === undefined) await adapter.start();
+});
+afterAll(async () => {
+  for (const { adapter } of LIMITERS)
+    if (adapter !== undefined && adapter.missing === undefined) await adapter.stop();
+});
+
+/** Runs `body` with a limiter of the given kind (a fresh store for a store-backed one). */
+async function withLimiter(
+  adapter: StoreAdapterCase | undefined,
+  body: (limiter: RateLimiter) => Promise<void>,
+): Promise<void> {
+  if (adapter === undefined) {
+    await body(createMemoryRateLimiter({ limit: QPS, windowMs: 1000, marginMs: 5, clock: systemClock }));
+    return;
+  }
+  const store = await openStore(adapter.fresh());
+  try {
+    await body(
+      createStoreRateLimiter({ store, limit: QPS, windowMs: 1000, marginMs: 5, clock: systemClock }),
+    );
+  } finally {
+    await store.close();
+  }
+}
+
+describe('the limiter paces by estimated arrival: the emulator never throttles', () => {
+  for (const { name: limiterName, adapter } of LIMITERS) {
+    describe(`${limiterName} limiter`, () => {
+      if (adapter !== undefined && reportLegNotRun('limiter-arrival', adapter)) return;
+      for (const { name, latency } of PROFILES) {
+        it(`${name} (all of it after the emulator counted the call)`, async () => {
+          const emulator = await startEmulator({
+            latencyMs: latency,
+            qps: QPS,
+            tasks: TASKS,
+            regions: ['cn-shanghai'],
+          });
+          try {
+            await withLimiter(adapter, async (limiter) => {
+              const client = clientOf(emulator.endpoint, emulator, limiter);
+              await storm(emulator, client);
+              expect(emulator.stats().totals.throttled).toBe(0);
+              expect(client.stats().throttled).toBe(0);
+            });
+          } finally {
+            await emulator.close();
+          }
+        }, 60_000);
       }
-    }, 60_000);
+
+      it('a network path: 20–60 ms each way through a delaying proxy, 10–30 ms at the emulator', async () => {
+        // The uplink is spent BEFORE the emulator counts the call: the credit (half the fastest round
+        // trip) is safe while the fastest way back plus the server's work is at least the fastest way there.
+        const emulator = await startEmulator({
+          latencyMs: [10, 30],
+          qps: QPS,
+          tasks: TASKS,
+          regions: ['cn-shanghai'],
+        });
+        const proxy = await startDelayProxy(emulator.endpoint, { up: [20, 60], down: [20, 60] });
+        try {
+          await withLimiter(adapter, async (limiter) => {
+            const client = clientOf(proxy.endpoint, emulator, limiter);
+            await storm(emulator, client);
+            expect(emulator.stats().totals.throttled).toBe(0);
+            expect(client.stats().throttled).toBe(0);
+          });
+        } finally {
+          await proxy.close();
+          await emulator.close();
+        }
+      }, 60_000);
+    });
   }
 });
 
@@ -149,6 +182,7 @@ describe('the learned margin moves with stalls', () => {
     const stop = stallRepeatedly();
     try {
       const client = clientOf(
+        emulator.endpoint,
         emulator,
         createMemoryRateLimiter({ limit: QPS, windowMs: 1000, marginMs: 5, clock: systemClock }),
       );
