@@ -1,48 +1,98 @@
 /**
- * `livewatch <command> [options]`: a thin dispatcher. Each command lives in `bin/commands/<name>.ts`
- * and exports `run(argv): Promise<number>` (the exit code) and a one-line `summary`.
+ * `livewatch <command> [options]`: a thin dispatcher over one table. Each command lives in
+ * `bin/commands/<name>.ts` and exports `run(argv): Promise<number>` (the exit code); its summary
+ * stays here, so `livewatch --help` loads no command, and a command's module (and what it imports)
+ * is loaded only when it runs. The CLI is bundled ahead (scripts/build-cli.mjs): each `import()`
+ * below becomes its own chunk.
+ *
+ * Adding a command: one row in COMMANDS.
  */
-import { describeError, LivewatchError } from '../lib/errors.js';
-
-const COMMANDS = ['start', 'emulator', 'tasks', 'jobs', 'sweep', 'restart', 'status', 'doctor'] as const;
-type CommandName = (typeof COMMANDS)[number];
+import { describeCliError } from './describe-cli-error.js';
+import { findProjectRoot, loadSessionFile, resolveDefaultStore } from './session-file.js';
+import { suggestName } from './suggest-name.js';
 
 interface CommandModule {
-  readonly summary: string;
   run(argv: string[]): Promise<number>;
 }
 
-async function load(name: CommandName): Promise<CommandModule> {
-  return (await import(`./commands/${name}.ts`)) as CommandModule;
+interface CommandEntry {
+  readonly summary: string;
+  readonly load: () => Promise<CommandModule>;
 }
 
-async function usage(): Promise<string> {
-  const lines = ['usage: livewatch <command> [options]', '', 'commands:'];
-  for (const name of COMMANDS) lines.push(`  ${name.padEnd(10)} ${(await load(name)).summary}`);
-  lines.push(
+const COMMANDS: Readonly<Record<string, CommandEntry>> = {
+  start: {
+    summary: 'run the whole system locally (emulator, local FC host, chat sinks)',
+    load: () => import('./commands/start.js'),
+  },
+  emulator: {
+    summary: 'run the Live/ICE API emulator, or inject faults into / read stats of a running one',
+    load: () => import('./commands/emulator.js'),
+  },
+  tasks: {
+    summary: 'list relay tasks (table or --json), optionally by region and state',
+    load: () => import('./commands/tasks.js'),
+  },
+  jobs: {
+    summary: 'list ICE live record and transcode jobs (table or --json)',
+    load: () => import('./commands/jobs.js'),
+  },
+  sweep: {
+    summary: 'run one sweep: list every task and job, diff with the store, print what changed',
+    load: () => import('./commands/sweep.js'),
+  },
+  restart: {
+    summary: 'restart a relay task through the guarded path (verify, policies, lease, ledger)',
+    load: () => import('./commands/restart.js'),
+  },
+  status: {
+    summary: 'show tasks needing attention, restart ledgers, breakers, heartbeat and outbox',
+    load: () => import('./commands/status.js'),
+  },
+  doctor: {
+    summary: 'check settings, store, credentials, channels and the alert invocation path',
+    load: () => import('./commands/doctor.js'),
+  },
+};
+
+function usage(): string {
+  const names = Object.keys(COMMANDS);
+  const width = Math.max(...names.map((name) => name.length)) + 2;
+  return [
+    'usage: livewatch <command> [options]',
     '',
-    'Run `livewatch <command> --help` for its options. Settings come from the environment (see README).',
-  );
-  return lines.join('\n');
+    'commands:',
+    ...Object.entries(COMMANDS).map(([name, entry]) => `  ${name.padEnd(width)}${entry.summary}`),
+    '',
+    'Run `livewatch <command> --help` for its options. Settings come from the environment (see README);',
+    'beside a running `npm start`, the CLI reads the session file it writes (.livewatch/session.json).',
+  ].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    console.log(await usage());
+    console.log(usage());
     return name === undefined ? 2 : 0;
   }
-  if (!(COMMANDS as readonly string[]).includes(name)) {
-    console.error(`livewatch: unknown command '${name}'\n\n${await usage()}`);
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (entry === undefined) {
+    const guess = suggestName(name, Object.keys(COMMANDS));
+    console.error(
+      `livewatch: unknown command '${name}'${guess ? ` (did you mean '${guess}'?)` : ''}\n\n${usage()}`,
+    );
     return 2;
   }
-  return (await load(name as CommandName)).run(rest);
+  if (name === 'start') resolveDefaultStore(process.env, findProjectRoot());
+  else loadSessionFile(process.env);
+  return (await entry.load()).run(rest);
 }
 
+const command = process.argv[2];
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  // Known failures (bad settings, API errors) print their message alone; anything else is a bug.
-  console.error(error instanceof LivewatchError ? error.message : describeError(error));
+  // Known failures (bad settings, API errors) print their message; anything else is a bug.
+  console.error(describeCliError(command, error, process.env));
   process.exitCode = 1;
 }

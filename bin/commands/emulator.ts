@@ -17,7 +17,6 @@ import {
   startEmulator,
 } from '../../local/emulator/index.js';
 
-export const summary = 'run the Live/ICE API emulator, or inject faults into / read stats of a running one';
 
 const DEFAULT_PORT = 8788;
 const DEFAULT_URL = `http://127.0.0.1:${DEFAULT_PORT}`;

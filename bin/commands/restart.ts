@@ -20,7 +20,6 @@ import { restartOnRequest } from '../../lib/remediate/restart-on-request.js';
 import { createStore } from '../../lib/store/create-store.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 
-export const summary = 'restart a relay task through the guarded path (verify, policies, lease, ledger)';
 
 const USAGE = `usage: livewatch restart <taskId> [--region R] [--force] [--json]
 

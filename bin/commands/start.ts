@@ -18,7 +18,6 @@ import { type Emulator, startEmulator } from '../../local/emulator/index.js';
 import { startLocalHost } from '../../local/host/start-local-host.js';
 import { type ChatSinks, startChatSinks, summarizeSinkMessage } from '../../local/sinks/start-chat-sinks.js';
 
-export const summary = 'run the whole system locally (emulator, local FC host, chat sinks)';
 
 const HELP = `usage: livewatch start [options]
 

@@ -13,7 +13,6 @@ import { createStore } from '../../lib/store/create-store.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import { renderColumns } from '../render-columns.js';
 
-export const summary = 'show tasks needing attention, restart ledgers, breakers, heartbeat and outbox';
 
 const USAGE = `usage: livewatch status [--json]
 

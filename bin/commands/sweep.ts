@@ -15,7 +15,6 @@ import { createRuntime } from '../../lib/runtime.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 import { renderColumns } from '../render-columns.js';
 
-export const summary = 'run one sweep: list every task and job, diff with the store, print what changed';
 
 const USAGE = `usage: livewatch sweep [--json] [--invoke] [--budget-ms N]
 

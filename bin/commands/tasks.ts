@@ -11,7 +11,6 @@ import { createListingClient } from '../create-listing-client.js';
 import { exitQuietlyOnClosedPipe } from '../exit-quietly-on-closed-pipe.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 
-export const summary = 'list relay tasks (table or --json), optionally by region and state';
 
 const STATES: readonly RelayState[] = ['idle', 'running', 'recovering', 'offline', 'exited'];
 
