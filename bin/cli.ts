@@ -2,10 +2,10 @@
  * `livewatch <command> [options]`: a thin dispatcher over one table. Each command lives in
  * `bin/commands/<name>.ts` and exports `run(argv): Promise<number>` (the exit code); its summary
  * stays here, so `livewatch --help` loads no command, and a command's module (and what it imports)
- * is loaded only when it runs. The CLI is bundled ahead (scripts/build-cli.mjs): each `import()`
- * below becomes its own chunk.
+ * is loaded only when it runs.
  *
- * Adding a command: one row in COMMANDS.
+ * Adding a command: one file `bin/commands/<name>.ts` (flags through `parseCommandArgs`, which
+ * gives `--help` and "did you mean") and one row in COMMANDS.
  */
 import { describeCliError } from './describe-cli-error.js';
 import { findProjectRoot, loadSessionFile, resolveDefaultStore } from './session-file.js';

@@ -26,7 +26,11 @@ function isTlsAgainstPlainHttp(error: unknown): boolean {
   for (let current = error, depth = 0; current instanceof Error && depth < 8; depth++) {
     const code = (current as { code?: unknown }).code;
     if (code === 'EPROTO' || code === 'ERR_SSL_WRONG_VERSION_NUMBER') return true;
-    if (/wrong version number|packet length too long|ssl3_get_record|WRONG_VERSION_NUMBER/i.test(current.message))
+    if (
+      /wrong version number|packet length too long|ssl3_get_record|WRONG_VERSION_NUMBER/i.test(
+        current.message,
+      )
+    )
       return true;
     current = current.cause;
   }

@@ -5,7 +5,7 @@
  * every other command fills the settings it lacks from it — but only when the environment names no
  * account of its own (no AccessKey, no endpoint) and the process that wrote it still runs.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 
 export interface Session {
@@ -39,6 +39,8 @@ export function writeSessionFile(path: string, env: Record<string, string>): voi
   mkdirSync(dirname(path), { recursive: true });
   const session: Session = { pid: process.pid, startedAt: new Date().toISOString(), env };
   writeFileSync(path, `${JSON.stringify(session, null, 2)}\n`, { mode: 0o600 });
+  // mode applies only when the file is created; an older file keeps its own.
+  chmodSync(path, 0o600);
 }
 
 /** Removes the file if this process wrote it (a newer `npm start` may have replaced it). */
@@ -50,7 +52,10 @@ export function removeSessionFile(path: string): void {
  * Fills unset settings from a live session and says so on stderr. Returns the session used, if any.
  * An environment naming its own account or endpoint means "not the demo": the file is ignored.
  */
-export function loadSessionFile(env: Record<string, string | undefined>, cwd = process.cwd()): Session | undefined {
+export function loadSessionFile(
+  env: Record<string, string | undefined>,
+  cwd = process.cwd(),
+): Session | undefined {
   const root = findProjectRoot(cwd);
   const path = sessionPath(root);
   if (env.ALIBABA_CLOUD_ACCESS_KEY_ID === undefined && env.LIVEWATCH_LIVE_ENDPOINT === undefined) {

@@ -23,7 +23,6 @@ import { createStore } from '../../lib/store/create-store.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import { renderColumns } from '../render-columns.js';
 
-
 /** The deployed functions' names (s.yaml). */
 const POLLER_FUNCTION = 'livewatch-poller';
 

@@ -2,7 +2,6 @@
  * `livewatch emulator`: run the Live/ICE API emulator, or drive a running one (faults, stats)
  * through its control API.
  */
-import { parseArgs } from 'node:util';
 import { LIVE_REGIONS } from '../../lib/config/config.js';
 import { describeError, LivewatchError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/log.js';
@@ -16,7 +15,7 @@ import {
   type ReadingsInput,
   startEmulator,
 } from '../../local/emulator/index.js';
-
+import { parseCommandArgs } from '../parse-command-args.js';
 
 const DEFAULT_PORT = 8788;
 const DEFAULT_URL = `http://127.0.0.1:${DEFAULT_PORT}`;
@@ -85,7 +84,7 @@ export async function run(argv: string[], io: CommandIo = defaultIo): Promise<nu
     if (first === 'stats') return await runStats(rest, io);
     return await serve(argv, io);
   } catch (error) {
-    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error)) {
+    if (error instanceof UsageError) {
       io.err(`livewatch emulator: ${error.message} (see \`livewatch emulator --help\`)`);
       return 2;
     }
@@ -159,33 +158,40 @@ function regionsOption(value: string): string[] {
 }
 
 async function serve(argv: string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      tasks: { type: 'string' },
-      records: { type: 'string' },
-      transcodes: { type: 'string' },
-      seed: { type: 'string' },
-      regions: { type: 'string' },
-      'callback-url': { type: 'string' },
-      qps: { type: 'string' },
-      'latency-ms': { type: 'string' },
-      speed: { type: 'string' },
-      scenario: { type: 'string' },
-      'restart-new-task-id': { type: 'boolean' },
-      'dst-conflicts': { type: 'boolean' },
-      'access-key-id': { type: 'string' },
-      'access-key-secret': { type: 'string' },
-      'user-stop': { type: 'string' },
-      'fault-phase': { type: 'string' },
-      'retry-lag-ms': { type: 'string' },
-      'vod-end': { type: 'string' },
-      'ice-list-window-days': { type: 'string' },
+  const parsed = parseCommandArgs(
+    'emulator',
+    USAGE,
+    argv,
+    {
+      allowPositionals: true,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        tasks: { type: 'string' },
+        records: { type: 'string' },
+        transcodes: { type: 'string' },
+        seed: { type: 'string' },
+        regions: { type: 'string' },
+        'callback-url': { type: 'string' },
+        qps: { type: 'string' },
+        'latency-ms': { type: 'string' },
+        speed: { type: 'string' },
+        scenario: { type: 'string' },
+        'restart-new-task-id': { type: 'boolean' },
+        'dst-conflicts': { type: 'boolean' },
+        'access-key-id': { type: 'string' },
+        'access-key-secret': { type: 'string' },
+        'user-stop': { type: 'string' },
+        'fault-phase': { type: 'string' },
+        'retry-lag-ms': { type: 'string' },
+        'vod-end': { type: 'string' },
+        'ice-list-window-days': { type: 'string' },
+      },
     },
-  });
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   if (positionals.length > 0) throw new UsageError(`unknown subcommand '${positionals[0]}'`);
   const readings = readingsOptions(values);
   if (Boolean(values['access-key-id']) !== Boolean(values['access-key-secret'])) {
@@ -274,25 +280,32 @@ const baseUrlOf = (url: string | undefined): string =>
   url ?? process.env.LIVEWATCH_EMULATOR_URL ?? DEFAULT_URL;
 
 async function runFault(argv: string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      url: { type: 'string' },
-      host: { type: 'string' },
-      task: { type: 'string' },
-      kind: { type: 'string' },
-      rate: { type: 'string' },
-      action: { type: 'string' },
-      ms: { type: 'string' },
-      drop: { type: 'string' },
-      'drop-next': { type: 'string' },
-      duplicate: { type: 'string' },
-      'duplicate-next': { type: 'string' },
-      'delay-ms': { type: 'string' },
-      reorder: { type: 'boolean' },
+  const parsed = parseCommandArgs(
+    'emulator fault',
+    USAGE,
+    argv,
+    {
+      allowPositionals: true,
+      options: {
+        url: { type: 'string' },
+        host: { type: 'string' },
+        task: { type: 'string' },
+        kind: { type: 'string' },
+        rate: { type: 'string' },
+        action: { type: 'string' },
+        ms: { type: 'string' },
+        drop: { type: 'string' },
+        'drop-next': { type: 'string' },
+        duplicate: { type: 'string' },
+        'duplicate-next': { type: 'string' },
+        'delay-ms': { type: 'string' },
+        reorder: { type: 'boolean' },
+      },
     },
-  });
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   const [kind, ...extra] = positionals;
   if (kind === undefined)
     throw new UsageError('which fault? (fail-source, recover, reject-push, api, latency, …)');
@@ -362,10 +375,17 @@ function optional<K extends string, V>(key: K, value: V | undefined): Partial<Re
 }
 
 async function runStats(argv: string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { url: { type: 'string' }, json: { type: 'boolean' } },
-  });
+  const parsed = parseCommandArgs(
+    'emulator stats',
+    USAGE,
+    argv,
+    {
+      options: { url: { type: 'string' }, json: { type: 'boolean' } },
+    },
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const stats = (await control(baseUrlOf(values.url), 'stats')) as EmulatorStats;
   if (values.json) {
     io.out(JSON.stringify(stats, null, 2));

@@ -11,7 +11,6 @@ import { createListingClient } from '../create-listing-client.js';
 import { exitQuietlyOnClosedPipe } from '../exit-quietly-on-closed-pipe.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 
-
 const KINDS = ['record', 'transcode'] as const;
 type Kind = (typeof KINDS)[number];
 

@@ -20,7 +20,6 @@ import { restartOnRequest } from '../../lib/remediate/restart-on-request.js';
 import { createStore } from '../../lib/store/create-store.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 
-
 const USAGE = `usage: livewatch restart <taskId> [--region R] [--force] [--json]
 
   --region R   live center of the task (default: the first of LIVEWATCH_LIVE_REGIONS)

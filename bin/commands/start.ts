@@ -7,8 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import { loadConfig } from '../../lib/config/config.js';
+import { type Config, loadConfig } from '../../lib/config/config.js';
 import { ValidationError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/log.js';
 import { redact } from '../../lib/redact.js';
@@ -17,7 +16,8 @@ import { parseStoreUrl } from '../../lib/store/create-store.js';
 import { type Emulator, startEmulator } from '../../local/emulator/index.js';
 import { startLocalHost } from '../../local/host/start-local-host.js';
 import { type ChatSinks, startChatSinks, summarizeSinkMessage } from '../../local/sinks/start-chat-sinks.js';
-
+import { parseCommandArgs } from '../parse-command-args.js';
+import { findProjectRoot, removeSessionFile, sessionPath, writeSessionFile } from '../session-file.js';
 
 const HELP = `usage: livewatch start [options]
 
@@ -38,8 +38,7 @@ options:
   -h, --help          this help`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
+  const parsed = parseCommandArgs('start', HELP, argv, {
     options: {
       port: { type: 'string' },
       'emulator-port': { type: 'string', default: '8788' },
@@ -48,14 +47,10 @@ export async function run(argv: string[]): Promise<number> {
       speed: { type: 'string', default: '10' },
       'no-emulator': { type: 'boolean', default: false },
       fresh: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
-    strict: true,
   });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const env: Record<string, string | undefined> = { ...process.env };
   const closers: Array<() => Promise<void>> = [];
   const say = (line: string): void => console.log(redact(line));
@@ -134,6 +129,10 @@ export async function run(argv: string[]): Promise<number> {
   closers.push(() => runtime.close());
   installRuntime(runtime);
 
+  const session = sessionPath(findProjectRoot());
+  writeSessionFile(session, sessionSettings(config, emulator));
+  closers.push(async () => removeSessionFile(session));
+
   say(`livewatch running on ${host.url}`);
   say(`  callback URL  ${config.LIVEWATCH_CALLBACK_BASE_URL}/callback/<token>   health: ${host.url}/healthz`);
   say(`  store         ${config.LIVEWATCH_STORE_URL}${values.fresh ? ' (fresh: emptied at start)' : ''}`);
@@ -148,6 +147,7 @@ export async function run(argv: string[]): Promise<number> {
     say('                npx livewatch emulator fault recover');
     say('                npx livewatch status');
   }
+  say(`  session       ${session} (other terminals' \`npx livewatch …\` read it)`);
   if (sinks) say('  notifications are printed below (local DingTalk and Slack sinks)');
   say('Ctrl-C stops.');
 
@@ -158,6 +158,28 @@ export async function run(argv: string[]): Promise<number> {
   installRuntime(undefined);
   for (const close of closers) await close();
   return 0;
+}
+
+/**
+ * What `npx livewatch …` in a second terminal needs to reach this system: the store, and with the
+ * emulator its endpoint and throwaway key pair. A real account's keys are never written.
+ */
+function sessionSettings(config: Config, emulator: Emulator | undefined): Record<string, string> {
+  const settings: Record<string, string> = {
+    LIVEWATCH_STORE_URL: config.LIVEWATCH_STORE_URL,
+    LIVEWATCH_LIVE_REGIONS: config.LIVEWATCH_LIVE_REGIONS.join(','),
+    LIVEWATCH_ICE_REGIONS: config.LIVEWATCH_ICE_REGIONS.join(','),
+  };
+  if (emulator === undefined) return settings;
+  return {
+    ...settings,
+    LIVEWATCH_LIVE_ENDPOINT: emulator.endpoint,
+    LIVEWATCH_ICE_ENDPOINT: emulator.endpoint,
+    LIVEWATCH_API_PROTOCOL: 'http',
+    LIVEWATCH_EMULATOR_URL: emulator.url,
+    ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.accessKey.id,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.accessKey.secret,
+  };
 }
 
 /**

@@ -13,7 +13,6 @@ import { createStore } from '../../lib/store/create-store.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import { renderColumns } from '../render-columns.js';
 
-
 const USAGE = `usage: livewatch status [--json]
 
 Reads the store named by LIVEWATCH_STORE_URL (no API call).
@@ -36,7 +35,12 @@ export async function run(argv: string[]): Promise<number> {
   });
   try {
     const report = await readStatus(store, config, systemClock.now());
-    console.log(json ? JSON.stringify(report, null, 2) : renderStatus(report));
+    // Which store was read: a status from the wrong directory or settings is not silently empty.
+    console.log(
+      json
+        ? JSON.stringify(report, null, 2)
+        : `store: ${redact(config.LIVEWATCH_STORE_URL)}\n${renderStatus(report)}`,
+    );
     const attention =
       report.heartbeat.stale ||
       report.attention.length > 0 ||

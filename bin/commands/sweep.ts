@@ -15,7 +15,6 @@ import { createRuntime } from '../../lib/runtime.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 import { renderColumns } from '../render-columns.js';
 
-
 const USAGE = `usage: livewatch sweep [--json] [--invoke] [--budget-ms N]
 
   --json         print the full report as JSON

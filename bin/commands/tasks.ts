@@ -11,7 +11,6 @@ import { createListingClient } from '../create-listing-client.js';
 import { exitQuietlyOnClosedPipe } from '../exit-quietly-on-closed-pipe.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 
-
 const STATES: readonly RelayState[] = ['idle', 'running', 'recovering', 'offline', 'exited'];
 
 const USAGE = `usage: livewatch tasks [--region R] [--status S[,S…]] [--json]

@@ -21,7 +21,8 @@ interface StatusJson {
 
 async function status(): Promise<StatusJson> {
   const result = await runCli(['status', '--json'], { cwd: dir, env });
-  expect(result.stderr).toBe('');
+  // The only line on stderr: that it read the running start's session file (.livewatch/session.json).
+  expect(result.stderr).toMatch(/^(livewatch: using the running `livewatch start` \(pid \d+\) from \S+\n)?$/);
   return JSON.parse(result.stdout) as StatusJson;
 }
 
