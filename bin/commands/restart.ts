@@ -15,8 +15,8 @@ import { systemClock } from '../../lib/clock.js';
 import { LIVE_REGIONS, loadConfig } from '../../lib/config/config.js';
 import { createLogger } from '../../lib/log.js';
 import { createNotifier } from '../../lib/notify/create-notifier.js';
-import type { TaskOutcome } from '../../lib/remediate/remediate-task.js';
 import { restartOnRequest } from '../../lib/remediate/restart-on-request.js';
+import type { TaskOutcome } from '../../lib/remediate/task-case.js';
 import { createStore } from '../../lib/store/create-store.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 

@@ -1,6 +1,5 @@
 import { resourceKey } from '../events/resources.js';
 import type { TaskEvent } from '../events/task-event.js';
-import type { TaskOutcome } from '../remediate/remediate-task.js';
 import {
   type EventFailure,
   type RemediationOptions,
@@ -8,6 +7,7 @@ import {
 } from '../remediate/remediate-verified.js';
 import type { RemediationDeps } from '../remediate/remediation-deps.js';
 import { policyFromConfig, type RemediationPolicy } from '../remediate/remediation-policy.js';
+import type { TaskOutcome } from '../remediate/task-case.js';
 import { jobNoticesOf } from './job-notices.js';
 
 export interface HandleReport {

@@ -5,7 +5,6 @@ import type { FlushReport } from '../notify/notice.js';
 import { breakerKeysOf, gateOf } from '../remediate/circuit-breaker.js';
 import { closeIdleBreakers, PROBE_HOLD_MS, settleProbe } from '../remediate/mass-failure-breakers.js';
 import { recordVerifiedSnapshot } from '../remediate/record-verified-snapshot.js';
-import type { TaskOutcome } from '../remediate/remediate-task.js';
 import {
   type Candidate,
   type EventFailure,
@@ -15,6 +14,7 @@ import {
 import type { RemediationDeps } from '../remediate/remediation-deps.js';
 import { policyFromConfig, type RemediationPolicy } from '../remediate/remediation-policy.js';
 import { isDue } from '../remediate/restart-ledger.js';
+import type { TaskOutcome } from '../remediate/task-case.js';
 import { verifyRelayTasks } from '../remediate/verify-relay-tasks.js';
 import { updateDocument } from '../store/compare-and-set.js';
 import { checkHeartbeat, type HeartbeatStatus } from './check-heartbeat.js';

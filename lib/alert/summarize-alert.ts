@@ -1,4 +1,4 @@
-import type { OutcomeAction } from '../remediate/remediate-task.js';
+import type { OutcomeAction } from '../remediate/task-case.js';
 import type { HandleReport } from './handle-events.js';
 import type { TickReport } from './run-tick.js';
 

@@ -151,6 +151,8 @@ export function restartedNotice(
     newTaskId?: string | undefined;
     dryRun: boolean;
     probeFor?: readonly string[] | undefined;
+    /** Said when the restart is not confirmed (its answer was lost, or its invocation ended). */
+    unconfirmed?: { readonly en: string; readonly zh: string } | undefined;
   },
 ): Notice | undefined {
   const probe = details.probeFor !== undefined && details.probeFor.length > 0;
@@ -186,10 +188,10 @@ export function restartedNotice(
     severity: 'info',
     reason: details.dryRun ? 'WouldRestart' : probe ? 'Probe' : details.resume ? 'Resumed' : 'Restarted',
     title: `relay ${label(task)} ${en}${resume[0]}`,
-    text: `restart #${details.attempt}${renamed}${next ? `; ${next}` : ''}`,
+    text: `restart #${details.attempt}${renamed}${details.unconfirmed ? `; ${details.unconfirmed.en}` : ''}${next ? `; ${next}` : ''}`,
     zh: {
       title: `拉流转推任务 ${label(task)} ${zh}${resume[1]}`,
-      text: `第 ${details.attempt} 次重启${renamed}${nextZh ? `；${nextZh}` : ''}`,
+      text: `第 ${details.attempt} 次重启${renamed}${details.unconfirmed ? `；${details.unconfirmed.zh}` : ''}${nextZh ? `；${nextZh}` : ''}`,
     },
     at,
   });

@@ -1,12 +1,10 @@
-import type { TaskRef } from '../aliyun/api.js';
-import { AliyunApiError, describeError, RemediationError } from '../errors.js';
+import { randomUUID } from 'node:crypto';
 import type { RelayTask } from '../events/resources.js';
-import { resourceKey } from '../events/resources.js';
-import type { EventSource } from '../events/task-event.js';
-import { updateDocument } from '../store/compare-and-set.js';
 import type { RestartLedger } from '../store/store.js';
+import { carryOutRestart, type UnknownOutcome } from './carry-out-restart.js';
 import { type Decision, decide } from './decide.js';
 import { gateRestart, settleProbe } from './mass-failure-breakers.js';
+import { recordVerifiedSnapshot } from './record-verified-snapshot.js';
 import {
   gaveUpNotice,
   notStartedNotice,
@@ -23,110 +21,108 @@ import {
   applyHealthy,
   applyRecheck,
   applyRestartDone,
-  applyRestartPending,
   clearRecheck,
-  createLedger,
 } from './restart-ledger.js';
-import { restartRelayTask } from './restart-relay-task.js';
-
-/** One verified task to remediate. */
-export interface TaskCase {
-  /** resourceKey() of the task. */
-  readonly key: string;
-  readonly ref: TaskRef;
-  /** The verified task, or 'gone' when the API says it no longer exists. */
-  readonly verified: RelayTask | 'gone';
-  /** When the verification read was made (a restart by someone else after it makes it stale). */
-  readonly verifiedAt: number;
-  readonly stateSince: number;
-  readonly lastKnown?: Pick<RelayTask, 'currentFileIndex' | 'currentOffset'> | undefined;
-  /** The event that led here; absent for the tick's re-checks. */
-  readonly hint?:
-    | {
-        /** The state the event claimed (a hint; the verified task decides). */
-        readonly state?: string | undefined;
-        readonly reason?: string | undefined;
-        readonly observedAt: number;
-        readonly source: EventSource;
-      }
-    | undefined;
-  readonly manual?: { readonly force: boolean } | undefined;
-}
-
-export type OutcomeAction =
-  | 'restarted'
-  | 'would-restart'
-  | 'waiting'
-  | 'paused'
-  | 'gave-up'
-  | 'skipped'
-  | 'healthy'
-  | 'busy'
-  | 'gone'
-  | 'failed'
-  /** Not reached within the invocation's time budget; the next tick continues with it. */
-  | 'deferred';
-
-export interface TaskOutcome {
-  readonly key: string;
-  readonly taskId: string;
-  readonly region: string;
-  readonly action: OutcomeAction;
-  /** The decision's reason in words (also written to the task's history). */
-  readonly reason: string;
-  readonly newTaskId?: string;
-  readonly resumed?: { readonly fileIndex: number; readonly offset: number };
-  /** Epoch ms of the next scheduled re-check, if any. */
-  readonly nextAttemptAt?: number;
-  readonly error?: string;
-}
+import { settleAttempt } from './settle-attempt.js';
+import {
+  endEpisode,
+  failingNotice,
+  outcomeOf as outcome,
+  type Remember,
+  type TaskCase,
+  type TaskOutcome,
+  withNext,
+  writeLedger,
+} from './task-case.js';
+import { holdTaskLease, type TaskLease } from './task-lease.js';
+import { verifyRelayTasks } from './verify-relay-tasks.js';
 
 /**
- * Applies the restart policy to one verified task under its lease (`restart:<key>`), so concurrent
- * invocations act on a task once. Every decision is written to the task's history and handed to
- * the notifier. API failures come back as a `failed` outcome; store failures propagate.
+ * Decisions per lease: a lost answer leads to a fresh description and decision (docs/alert.md,
+ * "Ledger states"); if answers keep getting lost, the tick takes over instead of looping.
+ */
+const MAX_DECISIONS = 3;
+
+/**
+ * Applies the restart policy to one verified task under its lease (`restart:<key>`, short and
+ * renewed: task-lease.ts), so concurrent invocations act on a task once. Every decision is written
+ * to the task's history and handed to the notifier. API failures come back as a `failed` outcome;
+ * store failures propagate.
  */
 export async function remediateTask(
   deps: RemediationDeps,
   policy: RemediationPolicy,
   c: TaskCase,
-  holder: string,
+  holder: string = `remediate-${randomUUID()}`,
 ): Promise<TaskOutcome> {
-  const lease = `restart:${c.key}`;
-  const ttlMs = Math.max(60_000, deps.config.LIVEWATCH_API_DEADLINE_MS * 4);
-  if (!(await deps.store.acquireLease(lease, holder, ttlMs, deps.clock.now()))) {
-    return outcome(c, 'busy', 'another invocation is handling this task');
-  }
+  const lease = await holdTaskLease(deps, `restart:${c.key}`, holder);
+  if (lease === undefined) return outcome(c, 'busy', 'another invocation is handling this task');
   try {
-    return await remediateLeased(deps, policy, c);
+    let current = c;
+    for (let decisions = 1; ; decisions += 1) {
+      const result = await remediateLeased(deps, policy, current, lease);
+      if (!('unknown' in result)) return result;
+      if (decisions >= MAX_DECISIONS) return leaveToTick(deps, current, result);
+      const again = await describeAgain(deps, current);
+      if ('action' in again) return again;
+      current = again;
+    }
   } finally {
-    await deps.store.releaseLease(lease, holder);
+    await lease.release();
   }
 }
 
-function outcome(
+/**
+ * After a lost answer: the task as it is now, for a fresh decision under the same lease and budget.
+ * A person's `--force` is not carried over: it asked for one restart, and one may have happened.
+ */
+async function describeAgain(deps: RemediationDeps, c: TaskCase): Promise<TaskCase | TaskOutcome> {
+  const verified = (await verifyRelayTasks(deps, [c.ref])).get(c.key);
+  const now = deps.clock.now();
+  const base = {
+    key: c.key,
+    ref: c.ref,
+    verifiedAt: now,
+    lastKnown: c.lastKnown,
+    ...(c.hint ? { hint: { observedAt: c.hint.observedAt, source: c.hint.source } } : {}),
+    ...(c.manual ? { manual: { force: false } } : {}),
+  };
+  if (verified === undefined || verified.kind === 'error') {
+    return leaveToTick(deps, c, { reason: 'the task could not be described again after a lost answer' });
+  }
+  if (verified.kind === 'gone') return { ...base, verified: 'gone', stateSince: now };
+  const { stateSince } = await recordVerifiedSnapshot(deps.store, verified.task, now);
+  return { ...base, verified: verified.task, stateSince };
+}
+
+/** The attempt stays `unknown` in the ledger; the next tick settles it and decides afresh. */
+async function leaveToTick(
+  deps: RemediationDeps,
   c: TaskCase,
-  action: OutcomeAction,
-  reason: string,
-  extra: Partial<TaskOutcome> = {},
-): TaskOutcome {
-  return { key: c.key, taskId: c.ref.taskId, region: c.ref.region, action, reason, ...extra };
+  why: Pick<UnknownOutcome, 'reason'>,
+): Promise<TaskOutcome> {
+  const at = deps.clock.now() + deps.config.LIVEWATCH_TICK_INTERVAL_S * 1000;
+  const next = await writeLedger(deps, c, (l) => applyRecheck(l, at));
+  const reason = `outcome unknown: ${why.reason}; the next tick looks again`;
+  return outcome(c, 'failed', reason, { ...withNext(next), error: reason });
 }
 
 async function remediateLeased(
   deps: RemediationDeps,
   policy: RemediationPolicy,
   c: TaskCase,
-): Promise<TaskOutcome> {
+  lease: TaskLease,
+): Promise<TaskOutcome | UnknownOutcome> {
   const now = deps.clock.now();
-  const ledger = (await deps.store.ledgers.get(c.key))?.value;
-  const remember = (type: string, message: string, data: Record<string, unknown> = {}) =>
+  const remember: Remember = (type, message, data = {}) =>
     deps.store.appendHistory(c.key, {
       at: now,
       type,
       message,
       data: { source: c.hint?.source ?? (c.manual ? 'cli' : 'tick'), ...data },
     });
+  const stored = (await deps.store.ledgers.get(c.key))?.value;
+  const ledger = await settleAttempt(deps, policy, c, stored, remember);
 
   if (c.verified === 'gone') {
     await endEpisode(
@@ -209,11 +205,9 @@ async function remediateLeased(
       return outcome(c, 'gave-up', decision.detail);
     }
     case 'restart':
-      return onRestart(deps, policy, c, task, decision, now, remember);
+      return onRestart(deps, policy, c, task, decision, now, remember, lease);
   }
 }
-
-type Remember = (type: string, message: string, data?: Record<string, unknown>) => Promise<void>;
 
 async function onHealthy(
   deps: RemediationDeps,
@@ -271,7 +265,8 @@ async function onRestart(
   decision: Extract<Decision, { kind: 'restart' }>,
   now: number,
   remember: Remember,
-): Promise<TaskOutcome> {
+  lease: TaskLease,
+): Promise<TaskOutcome | UnknownOutcome> {
   const data = { state: task.state, invalidReason: task.invalidReason, attempt: decision.attempt };
   const gate = c.manual?.force
     ? { kind: 'closed' as const }
@@ -285,9 +280,8 @@ async function onRestart(
     await remember('breaker', `restart paused: ${gate.detail}`, { ...data, breaker: gate.key, until });
     return outcome(c, 'paused', gate.detail, withNext(next));
   }
-  const probe = gate.kind === 'probe' ? ` (half-open probe for ${gate.keys.join(', ')})` : '';
-
   if (policy.dryRun) {
+    const probe = gate.kind === 'probe' ? ` (half-open probe for ${gate.keys.join(', ')})` : '';
     const next = await writeLedger(deps, c, (l) =>
       applyRestartDone(applyFailureSeen(l, now, policy).ledger, now, policy, { ok: false }),
     );
@@ -306,129 +300,6 @@ async function onRestart(
       ...(decision.resume ? { resumed: decision.resume } : {}),
     });
   }
-
-  // Recorded BEFORE the mutating calls, so the Stop/Running callbacks they cause are recognised as ours.
-  await writeLedger(deps, c, (l) => applyRestartPending(applyFailureSeen(l, now, policy).ledger, now));
-  let result: Awaited<ReturnType<typeof restartRelayTask>>;
-  try {
-    result = await restartRelayTask(deps.client, deps.log, c.ref, decision);
-  } catch (error) {
-    const cause = error instanceof RemediationError ? error.cause : error;
-    if (cause instanceof AliyunApiError && cause.code === 'CodeTaskNotExist') {
-      await writeLedger(deps, c, (l) => {
-        const { pendingRestartAt: _p, ...rest } = l;
-        return clearRecheck(rest);
-      });
-      await endEpisode(deps, c, await currentLedger(deps, c.key), task, now, 'task no longer exists');
-      await remember('gone', 'restart refused: task no longer exists');
-      return outcome(c, 'gone', 'task no longer exists');
-    }
-    if (!(error instanceof RemediationError)) throw error;
-    // Our own Stop went through but the Restart did not: keep the mark, so the TriggerByUser that Stop
-    // left on the task is not taken for a person's stop on the next try.
-    const stoppedByUs = decision.stopFirst && error.action === 'RestartLivePullToPush';
-    const next = await writeLedger(deps, c, (l) => applyRestartDone(l, now, policy, { ok: stoppedByUs }));
-    const reason = `restart failed: ${describeError(cause)}`;
-    await deps.notifier.notify(failingNotice(task, now, reason));
-    await remember('restart-failed', reason, data);
-    return outcome(c, 'failed', reason, { ...withNext(next), error: describeError(cause) });
-  }
-
-  let finalKey = c.key;
-  await writeLedger(deps, c, (l) => applyRestartDone(l, now, policy, { ok: true }));
-  if (result.taskId !== task.taskId) {
-    finalKey = resourceKey({ kind: 'relay', region: task.region, id: result.taskId });
-    await deps.store.moveTask(c.key, finalKey, task.taskId);
-    await updateDocument(deps.store.ledgers, finalKey, (l) =>
-      l ? { ...l, taskId: result.taskId } : undefined,
-    );
-    await updateDocument(deps.store.snapshots, finalKey, (s) =>
-      s && s.resource.kind === 'relay'
-        ? { ...s, resource: { ...s.resource, taskId: result.taskId } }
-        : undefined,
-    );
-  }
-  const resumeNote = result.resumed
-    ? ` resumed at file ${result.resumed.fileIndex}, offset ${result.resumed.offset} s`
-    : result.resumeError
-      ? ` from the beginning (could not set the resume position: ${result.resumeError})`
-      : '';
-  const renamed =
-    result.taskId === task.taskId ? '' : `; the API returned a new TaskId ${result.taskId} (lineage kept)`;
-  const message = `restarted (#${decision.attempt}): ${decision.detail}${probe}${resumeNote}${renamed}`;
-  await deps.store.appendHistory(finalKey, {
-    at: now,
-    type: result.resumed ? 'resume' : 'restart',
-    message,
-    data: {
-      source: c.hint?.source ?? (c.manual ? 'cli' : 'tick'),
-      ...data,
-      ...(result.resumed ? { resumed: result.resumed } : {}),
-      ...(result.taskId === task.taskId ? {} : { previousTaskId: task.taskId, newTaskId: result.taskId }),
-    },
-  });
-  // Announced once per restart series and for every probe (relay-notices.ts says why).
-  const restarted = restartedNotice(task, now, {
-    attempt: decision.attempt,
-    resume: result.resumed,
-    newTaskId: result.taskId,
-    dryRun: false,
-    probeFor: gate.kind === 'probe' ? gate.keys : undefined,
-  });
-  if (restarted) await deps.notifier.notify(restarted);
-  const next = (await deps.store.ledgers.get(finalKey))?.value;
-  return outcome(c, 'restarted', message, {
-    ...withNext(next),
-    ...(result.taskId === task.taskId ? {} : { newTaskId: result.taskId }),
-    ...(result.resumed ? { resumed: result.resumed } : {}),
-  });
-}
-
-/** The failing task's alert: critical when offline, warning while the platform is still retrying. */
-function failingNotice(task: RelayTask, now: number, detail: string) {
-  return task.state === 'recovering'
-    ? recoveringNotice(task, 'firing', now, detail)
-    : offlineNotice(task, 'firing', now, detail);
-}
-
-/** The task stopped on purpose or went away: close its episode and resolve what was firing. */
-async function endEpisode(
-  deps: RemediationDeps,
-  c: TaskCase,
-  ledger: RestartLedger | undefined,
-  task: Pick<RelayTask, 'taskId' | 'region' | 'name'>,
-  now: number,
-  detail: string,
-): Promise<void> {
-  if (ledger === undefined) return;
-  if (ledger.unhealthySince !== undefined || ledger.nextAttemptAt !== undefined) {
-    await writeLedger(deps, c, (l) => {
-      const { unhealthySince: _u, nextAttemptAt: _n, ...rest } = l;
-      return rest;
-    });
-  }
-  if (ledger.unhealthySince !== undefined) {
-    await deps.notifier.notify(offlineNotice(task, 'resolved', now, detail));
-    await deps.notifier.notify(recoveringNotice(task, 'resolved', now, detail));
-    await deps.notifier.notify(notStartedNotice(task, 'resolved', now, detail));
-  }
-}
-
-async function currentLedger(deps: RemediationDeps, key: string): Promise<RestartLedger | undefined> {
-  return (await deps.store.ledgers.get(key))?.value;
-}
-
-async function writeLedger(
-  deps: RemediationDeps,
-  c: TaskCase,
-  change: (ledger: RestartLedger) => RestartLedger,
-): Promise<RestartLedger | undefined> {
-  const { after } = await updateDocument(deps.store.ledgers, c.key, (current) =>
-    change(current ?? createLedger(c.ref.taskId, c.ref.region)),
-  );
-  return after;
-}
-
-function withNext(ledger: RestartLedger | undefined): { nextAttemptAt?: number } {
-  return ledger?.nextAttemptAt === undefined ? {} : { nextAttemptAt: ledger.nextAttemptAt };
+  await writeLedger(deps, c, (l) => applyFailureSeen(l, now, policy).ledger);
+  return carryOutRestart({ deps, policy, c, task, decision, gate, now, remember }, lease);
 }

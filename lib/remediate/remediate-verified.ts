@@ -7,10 +7,11 @@ import { updateDocument } from '../store/compare-and-set.js';
 import { decide } from './decide.js';
 import { countFailure } from './mass-failure-breakers.js';
 import { recordVerifiedSnapshot } from './record-verified-snapshot.js';
-import { remediateTask, type TaskCase, type TaskOutcome } from './remediate-task.js';
+import { remediateTask } from './remediate-task.js';
 import type { RemediationDeps } from './remediation-deps.js';
 import type { RemediationPolicy } from './remediation-policy.js';
 import { applyRecheck, createLedger } from './restart-ledger.js';
+import type { TaskCase, TaskOutcome } from './task-case.js';
 import { type Verified, verifyRelayTasks } from './verify-relay-tasks.js';
 
 export interface EventFailure {

@@ -13,4 +13,12 @@ export interface RemediationDeps {
   readonly notifier: Notifier;
   readonly clock: Clock;
   readonly log: Logger;
+  /**
+   * TEST ONLY: called at the named points of a restart, so a test can kill the process exactly
+   * there (test/support/remediate-child.ts). Production code never sets it.
+   */
+  readonly testCrashPoint?: ((point: CrashPoint) => void) | undefined;
 }
+
+/** Where a test may kill a restart: after the Restart call answered, before its outcome is written. */
+export type CrashPoint = 'after-restart-call';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RestartLedger } from '../store/store.js';
+import type { RestartAttempt, RestartLedger } from '../store/store.js';
 import type { RemediationPolicy } from './remediation-policy.js';
 
 /**
@@ -66,39 +66,109 @@ export function applyFailureSeen(
   };
 }
 
-/** livewatch is about to restart the task (recorded BEFORE the mutating calls, so their callbacks are ours). */
-export function applyRestartPending(ledger: RestartLedger, now: number): RestartLedger {
-  return { ...ledger, pendingRestartAt: now };
+/**
+ * The write-ahead intent, recorded BEFORE the first mutating call (docs/alert.md, "Ledger states"):
+ * the Stop/Running callbacks those calls cause are recognised as ours (`pendingRestartAt`), and an
+ * invocation that dies before recording the outcome leaves the attempt behind for the next one, with
+ * a re-check at `recheckAt` (when its lease has run out) so the tick finds it.
+ */
+export function applyRestartIntent(
+  ledger: RestartLedger,
+  intent: Pick<RestartAttempt, 'at' | 'number' | 'resume'>,
+  recheckAt: number,
+): RestartLedger {
+  const attempt: RestartAttempt = {
+    at: intent.at,
+    number: intent.number,
+    ...(intent.resume ? { resume: intent.resume } : {}),
+    state: 'intent',
+  };
+  return { ...ledger, pendingRestartAt: intent.at, attempt, nextAttemptAt: recheckAt };
+}
+
+/** A call of the attempt at `at` was answered ambiguously: it may have been carried out. */
+export function applyOutcomeUnknown(
+  ledger: RestartLedger,
+  at: number,
+  action: NonNullable<RestartAttempt['action']>,
+): RestartLedger {
+  if (ledger.attempt?.at !== at) return ledger;
+  return { ...ledger, attempt: { ...ledger.attempt, state: 'unknown', action } };
 }
 
 /**
- * A restart was issued (successfully or not, it counts against the budget and drives the backoff).
- * `ok`: livewatch's calls changed the task (keep `pendingRestartAt`, so the events they cause are ours).
+ * Whether an unsettled attempt may have restarted the task: its holder died after writing the intent
+ * (any call may have gone out), or the Restart itself was answered ambiguously. A lost Stop or Update
+ * answer restarted nothing.
+ */
+export function mayHaveRestarted(attempt: RestartAttempt): boolean {
+  return attempt.state === 'intent' || attempt.action === 'RestartLivePullToPush';
+}
+
+/**
+ * Clears an attempt found in the ledger; one that may have restarted the task counts against the
+ * budget and the backoff at its own time (the conservative reading: an under-counted budget restarts
+ * a broken task too often). `pendingRestartAt` stays, so the events our calls caused remain ours.
+ */
+export function applyAttemptSettled(
+  ledger: RestartLedger,
+  policy: RemediationPolicy,
+): { ledger: RestartLedger; counted: RestartAttempt | undefined } {
+  const attempt = ledger.attempt;
+  if (attempt === undefined) return { ledger, counted: undefined };
+  if (!mayHaveRestarted(attempt)) {
+    const { attempt: _a, ...rest } = ledger;
+    return {
+      ledger: { ...rest, pendingRestartAt: ledger.pendingRestartAt ?? attempt.at },
+      counted: undefined,
+    };
+  }
+  return { ledger: applyRestartDone(ledger, attempt.at, policy, { ok: true }), counted: attempt };
+}
+
+/**
+ * A restart was issued at `at` (successfully or not, it counts against the budget and drives the
+ * backoff) and its attempt is settled. `ok`: livewatch's calls changed the task (keep
+ * `pendingRestartAt`, so the events they cause are ours).
  */
 export function applyRestartDone(
   ledger: RestartLedger,
-  now: number,
+  at: number,
   policy: RemediationPolicy,
   outcome: { ok: boolean },
 ): RestartLedger {
-  const restarts = [...ledger.restarts.filter((at) => at > now - policy.budgetWindowMs), now];
+  const restarts = [...ledger.restarts.filter((t) => t > at - policy.budgetWindowMs), at];
   const next: RestartLedger = {
     ...ledger,
     restarts,
-    consecutive: effectiveConsecutive(ledger, now, policy) + 1,
+    consecutive: effectiveConsecutive(ledger, at, policy) + 1,
   };
-  const until = backoffUntil(next, now, policy);
-  const { pendingRestartAt: _pending, nextAttemptAt: _next, ...base } = next;
+  const until = backoffUntil(next, at, policy);
+  const { pendingRestartAt: _pending, nextAttemptAt: _next, attempt: _attempt, ...base } = next;
   return {
     ...base,
     ...(until === undefined ? {} : { nextAttemptAt: until }),
-    ...(outcome.ok ? { pendingRestartAt: now } : {}),
+    ...(outcome.ok ? { pendingRestartAt: at } : {}),
   };
+}
+
+/**
+ * The outcome of OUR attempt at `at` is known: count it, unless another invocation settled it already
+ * (our lease ran out while the calls were under way and it found the attempt) — counted once either way.
+ */
+export function applyOwnAttemptDone(
+  ledger: RestartLedger,
+  at: number,
+  policy: RemediationPolicy,
+  outcome: { ok: boolean },
+): RestartLedger {
+  if (ledger.attempt?.at !== at) return ledger;
+  return applyRestartDone(ledger, at, policy, outcome);
 }
 
 /** The restart budget is spent: stop acting and escalate once. */
 export function applyGiveUp(ledger: RestartLedger, now: number): RestartLedger {
-  const { nextAttemptAt: _next, pendingRestartAt: _pending, ...rest } = ledger;
+  const { nextAttemptAt: _next, pendingRestartAt: _pending, attempt: _attempt, ...rest } = ledger;
   return { ...rest, needsPerson: true, escalatedAt: now };
 }
 

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { ValidationError } from '../errors.js';
 import { resourceKey } from '../events/resources.js';
 import { recordVerifiedSnapshot } from './record-verified-snapshot.js';
-import { remediateTask, type TaskOutcome } from './remediate-task.js';
+import { remediateTask } from './remediate-task.js';
 import type { RemediationDeps } from './remediation-deps.js';
 import { policyFromConfig } from './remediation-policy.js';
+import type { TaskOutcome } from './task-case.js';
 import { verifyRelayTasks } from './verify-relay-tasks.js';
 
 export interface RestartRequest {

@@ -16,7 +16,8 @@ export interface RestartResult {
  * The mutating sequence of one restart: (Stop, when the task is still running or retrying and must be
  * stopped to take a new position) → Update FileIndex/Offset (only allowed while stopped;
  * docs/alert.md) → Restart. A failed Update does not block the Restart: playing from the
- * start beats staying down. Rejects with RemediationError (cause: the API error).
+ * start beats staying down — unless its answer was lost (it may have applied: the caller looks
+ * first). Rejects with RemediationError (`action`: the call that failed; cause: the API error).
  */
 export async function restartRelayTask(
   client: AliyunClient,
@@ -50,6 +51,14 @@ export async function restartRelayTask(
       });
       resumed = plan.resume;
     } catch (error) {
+      // The Update may have been applied: the caller describes the task and decides again.
+      if (error instanceof AliyunApiError && error.outcomeUnknown) {
+        throw new RemediationError(`the answer to the resume Update of ${ref.taskId} was lost`, {
+          action: 'UpdateLivePullToPush',
+          taskId: ref.taskId,
+          cause: error,
+        });
+      }
       resumeError = describeError(error);
       log.warn('could not set the resume position; restarting from the beginning', {
         taskId: ref.taskId,

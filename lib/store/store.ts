@@ -148,6 +148,28 @@ export interface RestartLedger {
   readonly lineage: readonly string[];
   /** A restart livewatch itself made and expects a Running event for (so it is not taken as external). */
   readonly pendingRestartAt?: number;
+  /**
+   * The restart being carried out, written BEFORE its first mutating call (write-ahead) and cleared
+   * in the write that records its outcome. Found by a later invocation, it says a restart may have
+   * happened (docs/alert.md, "Ledger states").
+   */
+  readonly attempt?: RestartAttempt;
+}
+
+/** A restart whose outcome is not recorded yet (docs/alert.md, "Ledger states"). */
+export interface RestartAttempt {
+  /** Epoch ms the intent was written (the decision's time; the restart's time in the budget). */
+  readonly at: number;
+  /** The attempt's number in its series (1 for the first restart). */
+  readonly number: number;
+  /** Where playback was to resume (VOD / url sources). */
+  readonly resume?: { readonly fileIndex: number; readonly offset: number };
+  /**
+   * `intent`: the calls are under way (or their holder died before recording the outcome);
+   * `unknown`: `action` was answered ambiguously (5xx, timeout, reset) and may have been carried out.
+   */
+  readonly state: 'intent' | 'unknown';
+  readonly action?: 'StopLivePullToPush' | 'UpdateLivePullToPush' | 'RestartLivePullToPush';
 }
 
 export interface HistoryEntry {

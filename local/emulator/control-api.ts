@@ -28,6 +28,7 @@ const ApiFaultBody = z.strictObject({
   kind: z.enum(['5xx', 'timeout', 'throttle']),
   rate: z.number().min(0).max(1),
   action: z.string().min(1).optional(),
+  next: z.number().int().min(1).optional(),
 });
 const LatencyBody = z.strictObject({
   ms: z.union([z.number().min(0), z.tuple([z.number().min(0), z.number().min(0)]), z.string()]),
@@ -127,6 +128,7 @@ export async function handleControlRequest(
           kind: fault.kind,
           rate: fault.rate,
           ...(fault.action ? { action: fault.action } : {}),
+          ...(fault.next === undefined ? {} : { next: fault.next }),
         });
         return sendJson(res, 200, faults.describe());
       }

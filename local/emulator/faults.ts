@@ -17,6 +17,8 @@ export interface ApiFault {
   readonly rate: number;
   /** Only this action (e.g. `DescribeLivePullToPushList`); all actions when absent. */
   readonly action?: string | undefined;
+  /** Only the next N calls the fault hits; then it is removed (a single lost answer, say). */
+  readonly next?: number | undefined;
 }
 
 /**
@@ -132,6 +134,9 @@ export class FaultState {
 
   setApiFault(fault: ApiFault): void {
     if (!(fault.rate >= 0 && fault.rate <= 1)) throw new RangeError(`rate must be 0–1, got ${fault.rate}`);
+    if (fault.next !== undefined && !(Number.isInteger(fault.next) && fault.next >= 1)) {
+      throw new RangeError(`next must be a whole number ≥ 1, got ${fault.next}`);
+    }
     const key = `${fault.kind}|${fault.action ?? '*'}`;
     if (fault.rate === 0) this.#api.delete(key);
     else this.#api.set(key, fault);
@@ -140,8 +145,12 @@ export class FaultState {
   /** Decides which API fault (if any) hits this call; `draw` is the seeded PRNG. */
   apiFaultFor(action: string, draw: () => number): ApiFaultKind | undefined {
     for (const kind of ['timeout', '5xx', 'throttle'] as const) {
-      const fault = this.#api.get(`${kind}|${action}`) ?? this.#api.get(`${kind}|*`);
-      if (fault !== undefined && draw() < fault.rate) return kind;
+      const key = this.#api.has(`${kind}|${action}`) ? `${kind}|${action}` : `${kind}|*`;
+      const fault = this.#api.get(key);
+      if (fault === undefined || draw() >= fault.rate) continue;
+      if (fault.next === 1) this.#api.delete(key);
+      else if (fault.next !== undefined) this.#api.set(key, { ...fault, next: fault.next - 1 });
+      return kind;
     }
     return undefined;
   }

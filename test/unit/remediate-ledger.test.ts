@@ -2,12 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config/config.js';
 import { policyFromConfig } from '../../lib/remediate/remediation-policy.js';
 import {
+  applyAttemptSettled,
   applyFailureSeen,
   applyGiveUp,
   applyHealthy,
+  applyOutcomeUnknown,
+  applyOwnAttemptDone,
   applyRecheck,
   applyRestartDone,
-  applyRestartPending,
+  applyRestartIntent,
   backoffDelayMs,
   createLedger,
   isDue,
@@ -42,11 +45,53 @@ describe('restart ledger transitions', () => {
     ledger = applyRestartDone(ledger, t0 + 31 * 60_000, policy, { ok: true });
     expect(ledger.restarts).toEqual([t0 + 31 * 60_000]);
     expect(restartsInWindow(ledger, t0 + 31 * 60_000, policy)).toBe(1);
-    const pending = applyRestartPending(ledger, t0 + 40 * 60_000);
+    const pending = applyRestartIntent(ledger, { at: t0 + 40 * 60_000, number: 2 }, t0 + 40 * 60_000 + 5_000);
     expect(pending.pendingRestartAt).toBe(t0 + 40 * 60_000);
-    expect(applyRestartDone(pending, t0 + 40 * 60_000, policy, { ok: false })).not.toHaveProperty(
-      'pendingRestartAt',
+    const failed = applyRestartDone(pending, t0 + 40 * 60_000, policy, { ok: false });
+    expect(failed).not.toHaveProperty('pendingRestartAt');
+    expect(failed).not.toHaveProperty('attempt');
+  });
+
+  it('writes the intent ahead with a re-check for when its lease has run out', () => {
+    const ledger = applyRestartIntent(
+      createLedger('t', 'r'),
+      { at: t0, number: 1, resume: { fileIndex: 2, offset: 30 } },
+      t0 + 5_000,
     );
+    expect(ledger).toMatchObject({
+      pendingRestartAt: t0,
+      nextAttemptAt: t0 + 5_000,
+      attempt: { at: t0, number: 1, resume: { fileIndex: 2, offset: 30 }, state: 'intent' },
+    });
+    expect(isDue(ledger, t0 + 5_000)).toBe(true);
+  });
+
+  it('counts an orphaned intent or a lost Restart answer once, at the attempt time, and a lost Stop not at all', () => {
+    const intent = applyRestartIntent(createLedger('t', 'r'), { at: t0, number: 1 }, t0 + 5_000);
+    const orphan = applyAttemptSettled(intent, policy);
+    expect(orphan.counted?.at).toBe(t0);
+    expect(orphan.ledger.restarts).toEqual([t0]);
+    expect(orphan.ledger).not.toHaveProperty('attempt');
+    expect(orphan.ledger.pendingRestartAt).toBe(t0);
+    // The holder comes back (its lease had run out) and records its outcome: not counted twice.
+    expect(applyOwnAttemptDone(orphan.ledger, t0, policy, { ok: true })).toBe(orphan.ledger);
+    expect(applyAttemptSettled(orphan.ledger, policy).counted).toBeUndefined();
+
+    const lostRestart = applyAttemptSettled(applyOutcomeUnknown(intent, t0, 'RestartLivePullToPush'), policy);
+    expect(lostRestart.ledger.restarts).toEqual([t0]);
+    expect(lostRestart.ledger.consecutive).toBe(1);
+
+    const lostStop = applyAttemptSettled(applyOutcomeUnknown(intent, t0, 'StopLivePullToPush'), policy);
+    expect(lostStop.counted).toBeUndefined();
+    expect(lostStop.ledger.restarts).toEqual([]);
+    expect(lostStop.ledger).not.toHaveProperty('attempt');
+    // Our Stop's TriggerByUser stays ours.
+    expect(lostStop.ledger.pendingRestartAt).toBe(t0);
+  });
+
+  it('ignores an unknown answer for an attempt that is no longer the current one', () => {
+    const intent = applyRestartIntent(createLedger('t', 'r'), { at: t0 + 1, number: 1 }, t0 + 5_000);
+    expect(applyOutcomeUnknown(intent, t0, 'RestartLivePullToPush')).toBe(intent);
   });
 
   it('is due only when a re-check is scheduled and has come, and never while waiting for a person', () => {
