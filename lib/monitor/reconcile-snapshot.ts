@@ -82,6 +82,7 @@ export function readOnlySnapshots(
   return {
     get: (key) => snapshots.get(key),
     list: (prefix) => snapshots.list(prefix),
+    listPage: (options) => snapshots.listPage(options),
     put: async (_key, _value, expectedVersion) => ({ ok: true, version: (expectedVersion ?? 0) + 1 }),
     delete: async () => true,
   };

@@ -27,3 +27,17 @@ export function toJson(operation: string, name: string, value: unknown): string 
   }
   return json;
 }
+
+/** Guards counter increments: finite numbers under non-empty names (a NaN would poison a counter for good). */
+export function checkCounters(increments: Readonly<Record<string, number>>): Array<[string, number]> {
+  const entries = Object.entries(increments);
+  for (const [name, value] of entries) {
+    checkKey('addCounters', 'name', name);
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new ValidationError('store addCounters', [
+        { path: name, message: `must be a finite number, got ${String(value)}` },
+      ]);
+    }
+  }
+  return entries.filter(([, value]) => value !== 0);
+}

@@ -2,14 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { checkInteger, checkKey, toJson } from './check-store-input.js';
+import { checkCounters, checkInteger, checkKey, toJson } from './check-store-input.js';
 import * as lua from './redis-scripts.js';
 import type {
   BreakerState,
   CasResult,
+  DocumentPage,
   ForwardTarget,
   Heartbeat,
   HistoryEntry,
+  ListPageOptions,
   NewOutboxMessage,
   NotificationGroup,
   OutboxMessage,
@@ -423,6 +425,26 @@ class RedisStore implements Store {
     });
   }
 
+  addCounters(increments: Readonly<Record<string, number>>): Promise<void> {
+    return guardStoreCall('addCounters', async () => {
+      const entries = checkCounters(increments);
+      if (entries.length === 0) return;
+      // One MULTI: HINCRBYFLOAT is atomic per field, the transaction makes the batch atomic too.
+      const multi = this.#redis.multi();
+      for (const [name, value] of entries) multi.hincrbyfloat(this.#key('metrics', 'counters'), name, value);
+      const replies = await multi.exec();
+      const failed = replies?.find(([error]) => error !== null);
+      if (replies === null || failed) throw failed?.[0] ?? new Error('addCounters: transaction aborted');
+    });
+  }
+
+  getCounters(): Promise<Record<string, number>> {
+    return guardStoreCall('getCounters', async () => {
+      const raw = await this.#redis.hgetall(this.#key('metrics', 'counters'));
+      return Object.fromEntries(Object.entries(raw).map(([name, value]) => [name, Number(value)]));
+    });
+  }
+
   #key(kind: string, name: string): string {
     return `${this.#prefix}${kind}:${name}`;
   }
@@ -491,6 +513,28 @@ class RedisCollection<T> implements VersionedCollection<T> {
       return [...found.keys()]
         .sort(compareKeys)
         .map((key) => ({ key, ...parseDoc<T>(found.get(key) ?? '') }));
+    });
+  }
+
+  listPage(options: ListPageOptions): Promise<DocumentPage<T>> {
+    return guardStoreCall(`${this.#name}.listPage`, async () => {
+      const { prefix = '', after = '', limit } = options;
+      checkInteger(`${this.#name}.listPage`, 'limit', limit, 1);
+      // Two round trips whatever the size: the field names (~40 bytes each), then only the page's
+      // documents. A hash has no order, so the keys are sorted here (the order SQLite gives).
+      const keys = (await this.#redis.hkeys(this.#hash))
+        .filter((key) => key.startsWith(prefix) && compareKeys(key, after) > 0)
+        .sort(compareKeys);
+      const pageKeys = keys.slice(0, limit);
+      if (pageKeys.length === 0) return { items: [] };
+      const raws = await this.#redis.hmget(this.#hash, ...pageKeys);
+      const items = pageKeys.flatMap((key, i) => {
+        const raw = raws[i];
+        // Deleted between the two reads: left out, as if listed a moment later.
+        return typeof raw === 'string' ? [{ key, ...parseDoc<T>(raw) }] : [];
+      });
+      const last = pageKeys.at(-1);
+      return keys.length > limit && last !== undefined ? { items, next: last } : { items };
     });
   }
 }

@@ -2,14 +2,16 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Logger } from '../log.js';
-import { checkInteger, checkKey, toJson } from './check-store-input.js';
+import { checkCounters, checkInteger, checkKey, toJson } from './check-store-input.js';
 import { migrateSqlite, SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import type {
   BreakerState,
   CasResult,
+  DocumentPage,
   ForwardTarget,
   Heartbeat,
   HistoryEntry,
+  ListPageOptions,
   NewOutboxMessage,
   NotificationGroup,
   OutboxMessage,
@@ -416,6 +418,24 @@ class SqliteStore implements Store {
     return guardStoreCall('getSweepCursor', () => this.#getKv<SweepCursor>('sweep-cursor'));
   }
 
+  addCounters(increments: Readonly<Record<string, number>>): Promise<void> {
+    return guardStoreCall('addCounters', () => {
+      const entries = checkCounters(increments);
+      if (entries.length === 0) return;
+      this.#db
+        .transaction(() => {
+          const counters = this.#getKv<Record<string, number>>('counters') ?? {};
+          for (const [name, value] of entries) counters[name] = (counters[name] ?? 0) + value;
+          this.#putKv('counters', JSON.stringify(counters));
+        })
+        .immediate();
+    });
+  }
+
+  getCounters(): Promise<Record<string, number>> {
+    return guardStoreCall('getCounters', () => this.#getKv<Record<string, number>>('counters') ?? {});
+  }
+
   #putKv(name: string, json: string): void {
     this.#db
       .prepare(
@@ -499,6 +519,24 @@ class SqliteCollection<T> implements VersionedCollection<T> {
         )
         .all(this.#name, prefix, prefix);
       return rows.map((row) => ({ key: row.key, value: JSON.parse(row.value) as T, version: row.version }));
+    });
+  }
+
+  listPage(options: ListPageOptions): Promise<DocumentPage<T>> {
+    return guardStoreCall(`${this.#name}.listPage`, () => {
+      const { prefix = '', after = '', limit } = options;
+      checkInteger(`${this.#name}.listPage`, 'limit', limit, 1);
+      const rows = this.#db
+        .prepare<[string, string, string, string, number], DocRow>(
+          `SELECT key, version, value FROM docs
+           WHERE collection = ? AND key >= ? AND key > ? AND instr(key, ?) = 1 ORDER BY key LIMIT ?`,
+        )
+        .all(this.#name, prefix, after, prefix, limit + 1);
+      const items = rows
+        .slice(0, limit)
+        .map((row) => ({ key: row.key, value: JSON.parse(row.value) as T, version: row.version }));
+      const last = items.at(-1);
+      return rows.length > limit && last ? { items, next: last.key } : { items };
     });
   }
 

@@ -92,6 +92,15 @@ export interface Store {
   /** Where an unfinished sweep continues; undefined clears it. */
   putSweepCursor(cursor: SweepCursor | undefined): Promise<void>;
   getSweepCursor(): Promise<SweepCursor | undefined>;
+
+  // ---- metrics counters (shared by every instance, read by GET /metrics) ----------------------
+  /**
+   * Adds each increment to its counter atomically (a counter starts at 0). Counters live in the store
+   * because FC runs many short-lived instances: a scrape reaches one of them, never all.
+   */
+  addCounters(increments: Readonly<Record<string, number>>): Promise<void>;
+  /** Every counter, by name. */
+  getCounters(): Promise<Record<string, number>>;
 }
 
 export interface Versioned<T> {
@@ -115,6 +124,23 @@ export interface VersionedCollection<T> {
   delete(key: string, expectedVersion: number | null): Promise<boolean>;
   /** All documents whose key starts with `prefix` (all when omitted), in key order. */
   list(prefix?: string): Promise<Array<Versioned<T> & { readonly key: string }>>;
+  /**
+   * One page of `list`: at most `limit` documents whose key starts with `prefix` and sorts after
+   * `after` (exclusive), in key order; `next` is the last key returned when more may follow. Bounded
+   * reads for the status page's task list (`docs/status-page.md`).
+   */
+  listPage(options: ListPageOptions): Promise<DocumentPage<T>>;
+}
+
+export interface ListPageOptions {
+  readonly prefix?: string;
+  readonly after?: string;
+  readonly limit: number;
+}
+
+export interface DocumentPage<T> {
+  readonly items: Array<Versioned<T> & { readonly key: string }>;
+  readonly next?: string;
 }
 
 /** What the poller last saw of a resource. */

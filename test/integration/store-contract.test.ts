@@ -214,6 +214,81 @@ describe.each(storeAdapterCases())('$name store (contract)', (adapter: StoreAdap
     });
   });
 
+  describe('listPage', () => {
+    it('pages by prefix in key order, after a key, with next set only when more may follow', async () => {
+      for (const key of ['relay:d', 'relay:b', 'relay:a', 'record:a', 'relay:c', 'relayz']) {
+        await store.snapshots.put(key, snapshot(key, 1), null);
+      }
+      const first = await store.snapshots.listPage({ prefix: 'relay:', limit: 2 });
+      expect(first.items.map((d) => d.key)).toEqual(['relay:a', 'relay:b']);
+      expect(first.items[0]).toEqual({ key: 'relay:a', value: snapshot('relay:a', 1), version: 1 });
+      expect(first.next).toBe('relay:b');
+      const second = await store.snapshots.listPage({ prefix: 'relay:', after: 'relay:b', limit: 2 });
+      expect(second.items.map((d) => d.key)).toEqual(['relay:c', 'relay:d']);
+      expect(second.next).toBeUndefined();
+      const all = await store.snapshots.listPage({ limit: 100 });
+      expect(all.items.map((d) => d.key)).toEqual([
+        'record:a',
+        'relay:a',
+        'relay:b',
+        'relay:c',
+        'relay:d',
+        'relayz',
+      ]);
+      expect(await store.snapshots.listPage({ prefix: 'nothing', limit: 5 })).toEqual({ items: [] });
+      expect(await store.ledgers.listPage({ limit: 5 })).toEqual({ items: [] });
+    });
+
+    it('walks 10,050 documents in pages of 1,000, each exactly once', async () => {
+      const count = 10_050;
+      const keys = Array.from({ length: count }, (_, i) => `relay:cn-beijing:${String(i).padStart(6, '0')}`);
+      for (let i = 0; i < keys.length; i += 500) {
+        await Promise.all(
+          keys.slice(i, i + 500).map((key) => store.forwards.put(key, { originalUrl: key, since: 1 }, null)),
+        );
+      }
+      const seen: string[] = [];
+      let after: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.forwards.listPage({
+          prefix: 'relay:',
+          limit: 1_000,
+          ...(after ? { after } : {}),
+        });
+        expect(page.items.length).toBeLessThanOrEqual(1_000);
+        seen.push(...page.items.map((d) => d.key));
+        after = page.next;
+        pages += 1;
+      } while (after !== undefined);
+      expect(pages).toBe(11);
+      expect(seen).toEqual(keys);
+    });
+
+    it('rejects a limit below 1 as a validation error', async () => {
+      await expect(store.snapshots.listPage({ limit: 0 })).rejects.toBeInstanceOf(ValidationError);
+    });
+  });
+
+  describe('counters', () => {
+    it('adds increments atomically across concurrent writers and reads them back', async () => {
+      expect(await store.getCounters()).toEqual({});
+      await Promise.all(
+        Array.from({ length: 20 }, () =>
+          store.addCounters({ 'callbacks_total{status="200"}': 1, seconds: 0.25 }),
+        ),
+      );
+      await store.addCounters({});
+      expect(await store.getCounters()).toEqual({ 'callbacks_total{status="200"}': 20, seconds: 5 });
+    });
+
+    it('rejects a non-finite increment and changes nothing', async () => {
+      await store.addCounters({ a: 1 });
+      await expect(store.addCounters({ a: 1, b: Number.NaN })).rejects.toBeInstanceOf(ValidationError);
+      expect(await store.getCounters()).toEqual({ a: 1 });
+    });
+  });
+
   describe('moveTask', () => {
     it('moves snapshot, ledger and history to the new key and appends the old id to the lineage', async () => {
       await store.snapshots.put('relay:r:old', snapshot('old', 5), null);
