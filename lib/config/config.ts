@@ -195,6 +195,18 @@ const ConfigSchema = z.object({
       .optional(),
   ),
 
+  // --- status page and metrics (docs/status-page.md) ---
+  /** Read tokens of the status page and its JSON API (never a callback token); several for rotation. */
+  LIVEWATCH_STATUS_TOKENS: list(
+    z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'each token: 16–128 of [A-Za-z0-9_-]'),
+  ).default([]),
+  /** Tokens a Prometheus scraper presents at GET /metrics (Bearer); kept apart from the page's. */
+  LIVEWATCH_METRICS_TOKENS: list(
+    z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'each token: 16–128 of [A-Za-z0-9_-]'),
+  ).default([]),
+  /** Lifetime of the page's login cookie and of signed links to a task's page. */
+  LIVEWATCH_STATUS_SESSION_S: seconds(43_200, 60),
+
   // --- local host (npm start) ---
   LIVEWATCH_PORT: int(8787, 0, 65_535),
   LIVEWATCH_FC_ENDPOINT: optionalString,
@@ -257,6 +269,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       message: 'required when LIVEWATCH_FEISHU_SECRET is set',
     });
   }
+  cross.push(...sharedTokenIssues(config));
   if (cross.length > 0) throw new ConfigError(cross);
 
   registerSecrets(
@@ -266,8 +279,33 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     config.LIVEWATCH_FEISHU_SECRET,
     config.LIVEWATCH_WEBHOOK_SECRET,
     ...config.LIVEWATCH_CALLBACK_TOKENS,
+    ...config.LIVEWATCH_STATUS_TOKENS,
+    ...config.LIVEWATCH_METRICS_TOKENS,
   );
   return config;
+}
+
+/**
+ * A token that opens two doors is one leak away from both: the callback token sits in every task's
+ * CallbackUrl, so it must never read the status page, and the page's token must not write callbacks.
+ */
+function sharedTokenIssues(config: Config): SettingIssue[] {
+  const callback = new Set(config.LIVEWATCH_CALLBACK_TOKENS);
+  const status = new Set(config.LIVEWATCH_STATUS_TOKENS);
+  const issues: SettingIssue[] = [];
+  if (config.LIVEWATCH_STATUS_TOKENS.some((token) => callback.has(token))) {
+    issues.push({
+      variable: 'LIVEWATCH_STATUS_TOKENS',
+      message: 'must not repeat a LIVEWATCH_CALLBACK_TOKENS entry (the callback token is in every CallbackUrl)',
+    });
+  }
+  if (config.LIVEWATCH_METRICS_TOKENS.some((token) => callback.has(token) || status.has(token))) {
+    issues.push({
+      variable: 'LIVEWATCH_METRICS_TOKENS',
+      message: 'must not repeat a LIVEWATCH_CALLBACK_TOKENS or LIVEWATCH_STATUS_TOKENS entry',
+    });
+  }
+  return issues;
 }
 
 /** Chinese teams read Beijing time; everyone else gets UTC unless they say otherwise. */
