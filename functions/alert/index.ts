@@ -16,6 +16,7 @@ import { ValidationError } from '../../lib/errors.js';
 import { decodeTimerEvent } from '../../lib/fc/decode-timer-event.js';
 import { credentialsOf, type FcContext } from '../../lib/fc/fc-context.js';
 import { getRuntime } from '../../lib/runtime.js';
+import { apiIncrements, outcomeIncrements, recordMetrics } from '../../lib/status/record-metrics.js';
 
 /** Time kept back from the function timeout for writing ledgers and answering FC. */
 const TIMEOUT_RESERVE_MS = 15_000;
@@ -35,10 +36,18 @@ export const handler = async (event: Buffer, context: FcContext): Promise<AlertS
   // Tasks not reached before the timeout are left to the next tick (their ledger says so), never dropped.
   const timeoutMs = (context.function?.timeout ?? 0) * 1000;
   const options = timeoutMs > TIMEOUT_RESERVE_MS ? { budgetMs: timeoutMs - TIMEOUT_RESERVE_MS } : {};
-  if (Array.isArray(body)) return summarizeEvents(await handleEvents(deps, parseEventBatch(body), options));
+  const counted = async <T extends { outcomes: readonly { action: string }[] }>(report: T): Promise<T> => {
+    await recordMetrics(deps.store, deps.log, {
+      ...outcomeIncrements(report.outcomes),
+      ...apiIncrements(deps.client.stats()),
+    });
+    return report;
+  };
+  if (Array.isArray(body))
+    return summarizeEvents(await counted(await handleEvents(deps, parseEventBatch(body), options)));
   const timer = decodeTimerEvent(event);
   return summarizeTick(
-    await runTick({ ...deps, log: deps.log.child({ trigger: timer.triggerName }) }, options),
+    await counted(await runTick({ ...deps, log: deps.log.child({ trigger: timer.triggerName }) }, options)),
   );
 };
 

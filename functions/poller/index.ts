@@ -13,6 +13,7 @@ import { runSweep } from '../../lib/monitor/run-sweep.js';
 import { type SweepSummary, summarizeSweep } from '../../lib/monitor/summarize-sweep.js';
 import { createChannels } from '../../lib/notify/create-channels.js';
 import { getRuntime } from '../../lib/runtime.js';
+import { apiIncrements, recordMetrics, sweepIncrements } from '../../lib/status/record-metrics.js';
 
 /** An optional JSON payload on the trigger may lower the budget (e.g. `{"budgetMs": 20000}`). */
 const PayloadSchema = z.looseObject({ budgetMs: z.number().int().min(1_000).optional() });
@@ -40,17 +41,27 @@ export const handler = async (event: Buffer, context: FcContext): Promise<SweepS
     payload.success ? payload.data.budgetMs : undefined,
     timeoutMs > TIMEOUT_RESERVE_MS ? timeoutMs - TIMEOUT_RESERVE_MS : undefined,
   ].filter((budget): budget is number => budget !== undefined);
+  const client = runtime.client(credentials, context.accountId);
+  const started = performance.now();
   const report = await runSweep(
     {
       config: runtime.config,
       store: runtime.store,
-      client: runtime.client(credentials, context.accountId),
+      client,
       invoker: runtime.invoker,
       notifier: runtime.notifier,
       clock: runtime.clock,
       log,
     },
     { budgetMs: Math.min(...budgets) },
-  );
+  ).catch(async (error: unknown) => {
+    await recordMetrics(runtime.store, log, sweepIncrements('failed', performance.now() - started));
+    throw error;
+  });
+  const outcome = report.skipped ? 'skipped' : report.complete ? 'complete' : 'partial';
+  await recordMetrics(runtime.store, log, {
+    ...sweepIncrements(outcome, report.durationMs),
+    ...apiIncrements(client.stats()),
+  });
   return summarizeSweep(report);
 };

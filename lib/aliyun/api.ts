@@ -123,4 +123,6 @@ export interface ApiCallStats {
   /** Calls that finally failed. */
   readonly failures: number;
   readonly byAction: Readonly<Record<string, number>>;
+  /** Throttling responses per action (for the `/metrics` endpoint). */
+  readonly throttledByAction?: Readonly<Record<string, number>>;
 }

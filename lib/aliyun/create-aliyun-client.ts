@@ -85,7 +85,13 @@ export function createAliyunClient(deps: AliyunClientDeps): AliyunClient {
   const log = deps.log ?? silentLogger;
   const protocol = config.LIVEWATCH_API_PROTOCOL;
   const signature = config.LIVEWATCH_API_SIGNATURE;
-  const counters: CallCounters = { requests: 0, retries: 0, throttled: 0, failures: 0 };
+  const counters: CallCounters = {
+    requests: 0,
+    retries: 0,
+    throttled: 0,
+    failures: 0,
+    throttledByAction: {},
+  };
   const byAction: Record<string, number> = {};
   const retry: RetryContext = {
     clock,
@@ -188,7 +194,7 @@ export function createAliyunClient(deps: AliyunClientDeps): AliyunClient {
       await taskRef('deleteRelayTask', params);
     },
     stats(): ApiCallStats {
-      return { ...counters, byAction: { ...byAction } };
+      return { ...counters, byAction: { ...byAction }, throttledByAction: { ...counters.throttledByAction } };
     },
   };
 }

@@ -37,6 +37,8 @@ export interface CallCounters {
   retries: number;
   throttled: number;
   failures: number;
+  /** Throttling responses per action (for the `/metrics` endpoint). */
+  readonly throttledByAction: Record<string, number>;
 }
 
 export interface RetryContext {
@@ -97,7 +99,11 @@ export async function retryCall(
     }
     if (result.ok) return result.body;
     const { error } = result;
-    if (isThrottlingCode(error.code)) ctx.counters.throttled += 1;
+    if (isThrottlingCode(error.code)) {
+      ctx.counters.throttled += 1;
+      const byAction = ctx.counters.throttledByAction;
+      byAction[spec.action] = (byAction[spec.action] ?? 0) + 1;
+    }
     lastError = error;
     const verdict = judge(rule, error);
     if (verdict !== 'resend') {

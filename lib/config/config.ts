@@ -296,7 +296,8 @@ function sharedTokenIssues(config: Config): SettingIssue[] {
   if (config.LIVEWATCH_STATUS_TOKENS.some((token) => callback.has(token))) {
     issues.push({
       variable: 'LIVEWATCH_STATUS_TOKENS',
-      message: 'must not repeat a LIVEWATCH_CALLBACK_TOKENS entry (the callback token is in every CallbackUrl)',
+      message:
+        'must not repeat a LIVEWATCH_CALLBACK_TOKENS entry (the callback token is in every CallbackUrl)',
     });
   }
   if (config.LIVEWATCH_METRICS_TOKENS.some((token) => callback.has(token) || status.has(token))) {

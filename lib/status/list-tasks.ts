@@ -2,9 +2,9 @@ import { z } from 'zod';
 import type { Config } from '../config/config.js';
 import { ValidationError } from '../errors.js';
 import { type ResourceKind, resourceKey } from '../events/resources.js';
-import { zodIssues } from '../fc/zod-issues.js';
 import { policyFromConfig } from '../remediate/remediation-policy.js';
 import type { RestartLedger, Store, StoredSnapshot } from '../store/store.js';
+import { zodIssues } from '../zod-issues.js';
 import { needsAttention } from './read-overview.js';
 import { type TaskRow, toTaskRow } from './task-row.js';
 
@@ -51,14 +51,20 @@ export function parseTaskQuery(params: Readonly<Record<string, string>>): TaskQu
  * reading them all), and reads ledgers only for the rows shown — or all ledgers for `needs-person`.
  * @example const page = await listTasks(store, config, parseTaskQuery({ state: 'offline' }), now);
  */
-export async function listTasks(store: Store, config: Config, query: TaskQuery, now: number): Promise<TaskPage> {
+export async function listTasks(
+  store: Store,
+  config: Config,
+  query: TaskQuery,
+  now: number,
+): Promise<TaskPage> {
   const policy = policyFromConfig(config);
   const people = query.state === 'needs-person' || query.state === 'attention';
   const ledgerMap = people ? new Map((await store.ledgers.list()).map((d) => [d.key, d.value])) : undefined;
   const ledgerOf = async (key: string): Promise<RestartLedger | undefined> =>
     ledgerMap ? ledgerMap.get(key) : (await store.ledgers.get(key))?.value;
 
-  const exact = query.q !== undefined && query.after === undefined ? await findById(store, config, query) : [];
+  const exact =
+    query.q !== undefined && query.after === undefined ? await findById(store, config, query) : [];
   const rows: TaskRow[] = [];
   for (const [key, snapshot] of exact) rows.push(toTaskRow(key, snapshot, await ledgerOf(key), policy, now));
   const prefix = query.kind ? (query.region ? `${query.kind}:${query.region}:` : `${query.kind}:`) : '';
@@ -72,7 +78,8 @@ export async function listTasks(store: Store, config: Config, query: TaskQuery, 
     for (const { key, value } of page.items) {
       scanned += 1;
       next = key;
-      if (exact.some(([k]) => k === key) || !matches(query, key, value, ledgerMap?.get(key), policy, now)) continue;
+      if (exact.some(([k]) => k === key) || !matches(query, key, value, ledgerMap?.get(key), policy, now))
+        continue;
       rows.push(toTaskRow(key, value, await ledgerOf(key), policy, now));
       if (rows.length >= query.limit) break;
     }
@@ -106,7 +113,8 @@ function matches(
   if (query.q) {
     const needle = query.q.toLowerCase();
     const id = resource.kind === 'relay' ? resource.taskId : resource.jobId;
-    if (!id.toLowerCase().includes(needle) && !(resource.name ?? '').toLowerCase().includes(needle)) return false;
+    if (!id.toLowerCase().includes(needle) && !(resource.name ?? '').toLowerCase().includes(needle))
+      return false;
   }
   return true;
 }
@@ -127,6 +135,8 @@ async function findById(
       if (!query.region || query.region === region) keys.push(resourceKey({ kind, region, id }));
     }
   }
-  const found = await Promise.all(keys.map(async (key) => [key, (await store.snapshots.get(key))?.value] as const));
+  const found = await Promise.all(
+    keys.map(async (key) => [key, (await store.snapshots.get(key))?.value] as const),
+  );
   return found.filter((entry): entry is [string, StoredSnapshot] => entry[1] !== undefined);
 }

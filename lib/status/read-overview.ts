@@ -52,9 +52,11 @@ export async function readOverview(store: Store, config: Config, now: number): P
       const row = toTaskRow(key, value, ledgers.get(key), policy, now);
       seen.add(key);
       total += 1;
-      const states = (byKindState[row.kind] ??= {});
+      const states = byKindState[row.kind] ?? {};
+      byKindState[row.kind] = states;
       states[row.state] = (states[row.state] ?? 0) + 1;
-      const region = (byRegion[row.region] ??= { total: 0, unhealthy: 0, needsPerson: 0 });
+      const region = byRegion[row.region] ?? { total: 0, unhealthy: 0, needsPerson: 0 };
+      byRegion[row.region] = region;
       region.total += 1;
       if (row.unhealthy) region.unhealthy += 1;
       if (row.needsPerson) region.needsPerson += 1;
