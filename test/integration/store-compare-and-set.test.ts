@@ -27,6 +27,7 @@ function contended(n: number): VersionedCollection<ForwardTarget> {
   return {
     get: (key) => store.forwards.get(key),
     list: (prefix) => store.forwards.list(prefix),
+    listPage: (options) => store.forwards.listPage(options),
     delete: (key, version) => store.forwards.delete(key, version),
     put: async (key, value, expected) => {
       if (left > 0) {
