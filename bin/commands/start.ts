@@ -104,6 +104,9 @@ export async function run(argv: string[]): Promise<number> {
   env.LIVEWATCH_GROUP_INTERVAL_S ??= '30';
   env.LIVEWATCH_BREAKER_COOLDOWN_S ??= '30';
   env.LIVEWATCH_CALLBACK_TOKENS ??= randomBytes(18).toString('base64url');
+  // The status page and /metrics need tokens of their own; the banner prints them for this run.
+  env.LIVEWATCH_STATUS_TOKENS ??= randomBytes(18).toString('base64url');
+  env.LIVEWATCH_METRICS_TOKENS ??= randomBytes(18).toString('base64url');
 
   // Validate everything before binding the port, so bad settings fail with their own message.
   const preliminary = loadConfig(env);
@@ -124,6 +127,8 @@ export async function run(argv: string[]): Promise<number> {
   });
   closers.unshift(() => host.close());
   env.LIVEWATCH_CALLBACK_BASE_URL ??= host.url;
+  // Chat messages link each task to its page on this local host.
+  env.LIVEWATCH_STATUS_URL ??= `${host.url}/status`;
   const config = loadConfig(env);
   const runtime = await createRuntime({ config, invoker: host.invoker, log });
   closers.push(() => runtime.close());
@@ -135,6 +140,7 @@ export async function run(argv: string[]): Promise<number> {
 
   say(`livewatch running on ${host.url}`);
   say(`  callback URL  ${config.LIVEWATCH_CALLBACK_BASE_URL}/callback/<token>   health: ${host.url}/healthz`);
+  printStatusLinks(config);
   say(`  store         ${config.LIVEWATCH_STORE_URL}${values.fresh ? ' (fresh: emptied at start)' : ''}`);
   say(
     `  sweeps every ${config.LIVEWATCH_POLL_INTERVAL_S} s, alert tick every ${config.LIVEWATCH_TICK_INTERVAL_S} s`,
@@ -180,6 +186,22 @@ function sessionSettings(config: Config, emulator: Emulator | undefined): Record
     ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.accessKey.id,
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.accessKey.secret,
   };
+}
+
+/**
+ * The status page link with its token, and the metrics scrape line. Printed unredacted on purpose:
+ * this is the operator's own terminal and the token is what opens the page (the first token of each
+ * list; the link trades it for a cookie and drops it from the address bar, docs/status-page.md).
+ */
+function printStatusLinks(config: Config): void {
+  const page = config.LIVEWATCH_STATUS_URL ?? '';
+  const [statusToken] = config.LIVEWATCH_STATUS_TOKENS;
+  const [metricsToken] = config.LIVEWATCH_METRICS_TOKENS;
+  if (statusToken) console.log(`  status page   ${page}?token=${statusToken}`);
+  if (metricsToken) {
+    const metrics = `${page.replace(/\/status$/, '')}/metrics`;
+    console.log(`  metrics       curl -H 'Authorization: Bearer ${metricsToken}' ${metrics}`);
+  }
 }
 
 /**

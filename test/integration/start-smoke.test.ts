@@ -46,6 +46,24 @@ describe('livewatch start', () => {
     expect(stdout.text).toContain('/callback/***');
   }, 60_000);
 
+  it('prints the status page link with its token, which opens the page', async () => {
+    const [, link] = await stdout.waitFor(/status page\s+(http:\/\/127\.0\.0\.1:\d+\/status\?token=[\w-]+)/);
+    const first = await fetch(link as string, { redirect: 'manual' });
+    // The token is traded for a session cookie and dropped from the address.
+    expect(first.status).toBe(303);
+    expect(first.headers.get('location')).toMatch(/\/status$/);
+    const cookie = (first.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const page = await fetch(new URL('/status', link), { headers: { cookie } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('livewatch');
+    const anonymous = await fetch(new URL('/status', link));
+    expect(anonymous.status).toBe(401);
+    const [, token, metricsUrl] = await stdout.waitFor(/Bearer ([\w-]+)' (http:\/\/\S+\/metrics)/);
+    const metrics = await fetch(metricsUrl as string, { headers: { authorization: `Bearer ${token}` } });
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('# TYPE livewatch_');
+  }, 60_000);
+
   it('notices a source outage and reports it on the chat sinks', async () => {
     const [, emulatorUrl] = await stdout.waitFor(/emulator\s+(http:\/\/127\.0\.0\.1:\d+)/);
     const [, host] = await stdout.waitFor(/fail-source --host (\S+)/);
