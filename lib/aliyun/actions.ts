@@ -18,8 +18,8 @@ export interface ActionSpec {
   readonly mutating: boolean;
 }
 
-export const LIVE_API_VERSION = '2016-11-01';
-export const ICE_API_VERSION = '2020-11-09';
+const LIVE_API_VERSION = '2016-11-01';
+const ICE_API_VERSION = '2020-11-09';
 
 const live = (action: string, method: 'GET' | 'POST', mutating: boolean): ActionSpec => ({
   product: 'live',

@@ -18,7 +18,7 @@ import { isThrottlingCode } from './translate-sdk-error.js';
 export type SendRule = 'resend-retryable' | 'resend-if-not-acted';
 
 /** One rule per action the client calls; a new action does not typecheck without one. */
-export const SEND_RULES: Readonly<Record<ActionName, SendRule>> = {
+const SEND_RULES: Readonly<Record<ActionName, SendRule>> = {
   describeRelayTask: 'resend-retryable',
   listRelayTasks: 'resend-retryable',
   listRecordJobs: 'resend-retryable',

@@ -19,7 +19,7 @@ export interface AttemptTarget {
 }
 
 /** The SDK's description of an RPC action (all of livewatch's are RPC, pathname `/`, form + JSON). */
-export function sdkParamsOf(spec: ActionSpec, protocol: 'http' | 'https'): Params {
+function sdkParamsOf(spec: ActionSpec, protocol: 'http' | 'https'): Params {
   return new Params({
     action: spec.action,
     version: spec.version,

@@ -22,7 +22,7 @@ import { TaskIdSchema } from './task-id.js';
  */
 
 /** Event names seen in docs (both spellings) and the guessed exit name. */
-export const KNOWN_CALLBACK_EVENTS: readonly string[] = [
+const KNOWN_CALLBACK_EVENTS: readonly string[] = [
   'LivePullToPushRunning',
   'LivePullToPushRuning',
   'LivePullToPushExit',

@@ -38,7 +38,7 @@ const DEFAULT_RETRY_INTERVAL_S = 60;
  * The recovering grace of a relay task in ms: the time the platform's own retries may take
  * (RetryCount × RetryInterval) unless the setting overrides it.
  */
-export function recoveringGraceMs(
+function recoveringGraceMs(
   task: { readonly retryCount?: number | undefined; readonly retryInterval?: number | undefined },
   policy: Pick<StuckPolicy, 'recoveringGraceS'>,
 ): number {

@@ -18,7 +18,7 @@ export interface DiffResult {
  * little rather than starting over) bounds the writes to one per task every five minutes. With a
  * one-minute step every playing VOD task would be rewritten on every sweep.
  */
-export const OFFSET_WRITE_STEP_S = 300;
+const OFFSET_WRITE_STEP_S = 300;
 
 /**
  * Compares what a listing shows (`current`, observed at `now`) with the stored snapshot and says
@@ -212,7 +212,7 @@ function reasonOf(resource: Resource): string | undefined {
  * (enrolment), the schedule and retry settings (stuck detection), the source and destination
  * (breaker grouping, resume), and the playback position (VOD resume; see OFFSET_WRITE_STEP_S).
  */
-export function materiallyChanged(before: Resource, after: Resource): boolean {
+function materiallyChanged(before: Resource, after: Resource): boolean {
   if (before.kind === 'relay' && after.kind === 'relay') {
     if (before.currentFileIndex !== after.currentFileIndex) return true;
     const offsetMoved = Math.abs((after.currentOffset ?? 0) - (before.currentOffset ?? 0));

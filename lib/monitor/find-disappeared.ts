@@ -9,7 +9,7 @@ import { type ReconcileOutcome, reconcileSnapshot } from './reconcile-snapshot.j
 import type { SweepScope } from './sweep-scopes.js';
 
 /** Exited and gone snapshots are kept this long (for status and history context), then pruned. */
-export const FINAL_SNAPSHOT_RETENTION_MS = 7 * 24 * 3600 * 1000;
+const FINAL_SNAPSHOT_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
 export interface DisappearanceDeps {
   readonly snapshots: VersionedCollection<StoredSnapshot>;

@@ -4,7 +4,7 @@ import type { Resource } from '../events/resources.js';
 import type { SweepScope } from './sweep-scopes.js';
 
 /** Largest page the APIs allow: fewest calls per sweep. */
-export const PAGE_SIZE = 100;
+const PAGE_SIZE = 100;
 
 export interface ScopeListing {
   readonly pages: number;

@@ -53,7 +53,7 @@ export interface SweepOptions {
 }
 
 /** The lease that keeps two overlapping timer runs from sweeping (and reporting) twice. */
-export const SWEEP_LEASE = 'poller:sweep';
+const SWEEP_LEASE = 'poller:sweep';
 /** The lease outlives the budget by this much: listing, confirming and emitting finish after it. */
 const LEASE_MARGIN_MS = 60_000;
 

@@ -32,7 +32,7 @@ const TAKE_LIMIT = 500;
  * How long taken messages stay hidden from other instances. Messages that found no rate slot are
  * simply left leased, so they are due again after this (no attempt is counted against them).
  */
-export const OUTBOX_LEASE_MS = 60_000;
+const OUTBOX_LEASE_MS = 60_000;
 /** Sending for one channel stops after this (wall time), well inside the lease. */
 const SEND_DEADLINE_MS = OUTBOX_LEASE_MS / 2;
 /** Longest wait between retries of one message (vendor waits such as DingTalk's 90030 may exceed it). */

@@ -39,12 +39,12 @@ export interface OutlineItem {
   readonly links: readonly OutlineLink[];
 }
 
-export const SEVERITY_MARK: Readonly<Record<Severity, string>> = {
+const SEVERITY_MARK: Readonly<Record<Severity, string>> = {
   critical: '🔴',
   warning: '🟠',
   info: '🔵',
 };
-export const RESOLVED_MARK = '✅';
+const RESOLVED_MARK = '✅';
 const RANK: Readonly<Record<Severity, number>> = { critical: 3, warning: 2, info: 1 };
 /** Longest detail text per alert, so one verbose alert cannot crowd out the others. */
 const MAX_DETAIL_CHARS = 600;
@@ -86,7 +86,7 @@ function formatterOf(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
-export function highestSeverity(groups: readonly GroupSummary[]): Severity {
+function highestSeverity(groups: readonly GroupSummary[]): Severity {
   let best: Severity = 'info';
   for (const group of groups) if (RANK[group.severity] > RANK[best]) best = group.severity;
   return best;
@@ -164,7 +164,7 @@ function titleOf(
 }
 
 /** `relay cn-shanghai PullStreamFailed`. */
-export function labelsPhrase(group: GroupSummary): string {
+function labelsPhrase(group: GroupSummary): string {
   return [group.labels.kind, group.labels.region, group.labels.reason].filter(Boolean).join(' ');
 }
 

@@ -166,12 +166,12 @@ export function decide(input: DecideInput): Decision {
 }
 
 /** The platform's own retry window: RetryCount × RetryInterval, unless the setting overrides it. */
-export function recoveringGraceMs(task: RelayTask, policy: RemediationPolicy): number {
+function recoveringGraceMs(task: RelayTask, policy: RemediationPolicy): number {
   if (policy.recoveringGraceMs !== undefined) return policy.recoveringGraceMs;
   return (task.retryCount ?? DEFAULT_RETRY_COUNT) * (task.retryInterval ?? DEFAULT_RETRY_INTERVAL_S) * 1000;
 }
 
-export function isOptedOut(task: Pick<RelayTask, 'taskId' | 'name'>, policy: RemediationPolicy): boolean {
+function isOptedOut(task: Pick<RelayTask, 'taskId' | 'name'>, policy: RemediationPolicy): boolean {
   if (policy.optOutIds.has(task.taskId)) return true;
   return (
     policy.optOutNamePattern !== undefined &&

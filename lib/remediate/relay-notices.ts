@@ -15,7 +15,7 @@ import type { ResumePoint } from './decide.js';
 type Status = Notice['status'];
 type TaskLabel = Pick<RelayTask, 'taskId' | 'region' | 'name'>;
 
-export function relayRefOf(task: TaskLabel): ResourceRef {
+function relayRefOf(task: TaskLabel): ResourceRef {
   return task.name === undefined
     ? { kind: 'relay', id: task.taskId, region: task.region }
     : { kind: 'relay', id: task.taskId, region: task.region, name: task.name };

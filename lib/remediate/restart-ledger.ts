@@ -20,7 +20,7 @@ export function restartsInWindow(ledger: RestartLedger, now: number, policy: Rem
  * The consecutive-restart count that drives the backoff exponent: 0 again once the task has been
  * healthy for the reset period (Kubernetes resets CrashLoopBackOff after 10 min running).
  */
-export function effectiveConsecutive(ledger: RestartLedger, now: number, policy: RemediationPolicy): number {
+function effectiveConsecutive(ledger: RestartLedger, now: number, policy: RemediationPolicy): number {
   if (ledger.healthySince !== undefined && now - ledger.healthySince >= policy.resetAfterMs) return 0;
   return ledger.consecutive;
 }

@@ -29,7 +29,7 @@ export interface Authenticated {
 }
 
 /** Timestamps more than this far from the emulator's clock are rejected (InvalidTimeStamp.Expired). */
-export const TIMESTAMP_WINDOW_MS = 15 * 60_000;
+const TIMESTAMP_WINDOW_MS = 15 * 60_000;
 
 const SIGNATURE_MISMATCH_STATUS = 403;
 

@@ -52,7 +52,7 @@ export interface ReadingValues {
   readonly iceListWindowDays: number;
 }
 
-export const DEFAULT_READINGS: ReadingValues = {
+const DEFAULT_READINGS: ReadingValues = {
   userStop: 'invalid-reason',
   faultPhase: 'before',
   retryLagMs: 0,

@@ -501,7 +501,7 @@ export class RelayEngine {
 /** Parsed hosts per task, dropped when the task's URLs or id change (`#touch`). */
 const targets = new WeakMap<EmulatedTask, FaultTarget>();
 
-export function targetOf(task: EmulatedTask): FaultTarget {
+function targetOf(task: EmulatedTask): FaultTarget {
   const cached = targets.get(task);
   if (cached !== undefined) return cached;
   const target = computeTarget(task);

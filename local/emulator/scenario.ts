@@ -81,15 +81,15 @@ export const ScenarioSchema = z.object({
 export type Scenario = z.infer<typeof ScenarioSchema>;
 export type TaskSpec = z.infer<typeof TaskSpecSchema>;
 
-export const DEFAULT_SEED_REGIONS = ['cn-shanghai', 'cn-beijing', 'ap-southeast-1'] as const;
-export const DEFAULT_SOURCE_HOSTS = [
+const DEFAULT_SEED_REGIONS = ['cn-shanghai', 'cn-beijing', 'ap-southeast-1'] as const;
+const DEFAULT_SOURCE_HOSTS = [
   'origin-a.example.com',
   'origin-b.example.com',
   'origin-c.example.net',
   'vod-cdn.example.org',
   'studio.example.tv',
 ] as const;
-export const DEFAULT_DST_HOSTS = ['push-1.example-cdn.com', 'push-2.example-cdn.com'] as const;
+const DEFAULT_DST_HOSTS = ['push-1.example-cdn.com', 'push-2.example-cdn.com'] as const;
 
 /** Validates a scenario object (e.g. parsed JSON); throws ValidationError naming each bad field. */
 export function parseScenario(input: unknown, what = 'scenario'): Scenario {

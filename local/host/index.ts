@@ -1,8 +1,3 @@
-export {
-  createLocalInvoker,
-  type LocalInvocation,
-  type LocalInvoker,
-  type LocalInvokerOptions,
-} from './create-local-invoker.js';
+// Only what another folder imports is re-exported here.
 export type { FcHandler } from './fc-handler.js';
-export { FUNCTION_NAMES, type LocalHost, type LocalHostOptions, startLocalHost } from './start-local-host.js';
+export { type LocalHost, startLocalHost } from './start-local-host.js';

@@ -60,7 +60,7 @@ export interface LocalHost {
   close(): Promise<void>;
 }
 
-export const FUNCTION_NAMES = { callback: 'livewatch-callback', poller: 'livewatch-poller' } as const;
+const FUNCTION_NAMES = { callback: 'livewatch-callback', poller: 'livewatch-poller' } as const;
 /** Timer triggers as s.yaml configures them. */
 const POLLER_TRIGGER = { name: 'every-minute', payload: '{"source":"timer"}' };
 const TICK_TRIGGER = { name: 'tick', payload: '{"source":"tick"}' };

@@ -7,7 +7,6 @@ import { signFeishu } from '../../lib/notify/sign-feishu.js';
 import { signStandardWebhook } from '../../lib/notify/sign-standard-webhook.js';
 
 export type SinkChannel = 'dingtalk' | 'slack' | 'feishu' | 'wecom' | 'webhook';
-export const SINK_CHANNELS: readonly SinkChannel[] = ['dingtalk', 'slack', 'feishu', 'wecom', 'webhook'];
 
 export interface ChatSinksOptions {
   /** 0 (default) picks a free port. Always on 127.0.0.1. */

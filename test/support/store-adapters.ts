@@ -35,7 +35,7 @@ export function openStore(location: StoreLocation): Promise<Store> {
   );
 }
 
-export function sqliteCase(): StoreAdapterCase {
+function sqliteCase(): StoreAdapterCase {
   let dir: string | undefined;
   return {
     name: 'sqlite',
@@ -54,7 +54,7 @@ export function sqliteCase(): StoreAdapterCase {
   };
 }
 
-export function redisCase(): StoreAdapterCase {
+function redisCase(): StoreAdapterCase {
   // Under CI the Redis leg must run, so a missing binary is not excused there: start() will fail.
   const missing = process.env.CI ? undefined : redisServerMissingReason();
   let server: RedisServer | undefined;

@@ -29,7 +29,7 @@ export function createLogChannel(log: Logger): Channel {
   };
 }
 
-export function renderLog(content: MessageContent, budget: number): LogBody {
+function renderLog(content: MessageContent, budget: number): LogBody {
   const outline = outlineOf(content);
   const entries: Entry[] = [];
   for (const section of outline.sections) {

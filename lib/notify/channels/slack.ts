@@ -73,7 +73,7 @@ export function createSlackChannel(options: SlackChannelOptions): Channel {
   };
 }
 
-export function slackMention(who: string): string {
+function slackMention(who: string): string {
   if (who === 'here' || who === 'channel' || who === 'everyone') return `<!${who}>`;
   if (who.startsWith('subteam^')) return `<!${who}>`;
   return `<@${who}>`;
