@@ -53,7 +53,7 @@ export function parseCommandArgs<T extends CommandArgsConfig>(
  * node:util's parse errors as a user should read them: no `TypeError`, no `ERR_PARSE_ARGS_…`
  * code, and for an unknown option the closest known one.
  */
-export function describeArgsError(error: unknown, known: readonly string[]): string {
+function describeArgsError(error: unknown, known: readonly string[]): string {
   if (!(error instanceof Error)) return describeError(error);
   const unknown = /^Unknown option '(-{1,2})([^']*)'/.exec(error.message);
   if (unknown) {
