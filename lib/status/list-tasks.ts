@@ -9,7 +9,7 @@ import { needsAttention } from './read-overview.js';
 import { type TaskRow, toTaskRow } from './task-row.js';
 
 /** Snapshots one request may look at: the page stays fast at any size, the next page continues. */
-export const MAX_SCANNED = 5_000;
+const MAX_SCANNED = 5_000;
 const SCAN_PAGE = 1_000;
 
 const optionalText = (max: number) =>

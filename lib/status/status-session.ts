@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { verifyToken } from '../callback/verify-token.js';
 import type { HttpRequest } from '../ports/http-request.js';
 
-export const SESSION_COOKIE = 'livewatch_status';
+const SESSION_COOKIE = 'livewatch_status';
 
 /**
  * How a status request proves it may read: `Authorization: Bearer <token>` (tools, `livewatch
@@ -51,7 +51,7 @@ function sign(token: string, expiry: string): string {
   return createHmac('sha256', token).update(`livewatch-status-session:${expiry}`).digest('base64url');
 }
 
-export function cookieOf(request: HttpRequest, name: string): string | undefined {
+function cookieOf(request: HttpRequest, name: string): string | undefined {
   for (const part of (request.headers.cookie ?? '').split(/[;,]/)) {
     const [key, ...rest] = part.trim().split('=');
     if (key === name) return rest.join('=');
