@@ -1,7 +1,7 @@
 import pkg from '../../package.json' with { type: 'json' };
 import type { Config } from '../config/config.js';
 import { policyFromConfig } from '../remediate/remediation-policy.js';
-import type { BreakerState, OutboxStats, Store } from '../store/store.js';
+import type { BreakerState, OutboxStats, Silence, Store } from '../store/store.js';
 import { compareAttention, type TaskRow, toTaskRow } from './task-row.js';
 
 /** Snapshots read per store call while counting: bounded memory and bounded replies. */
@@ -20,8 +20,8 @@ export interface Overview {
   readonly attention: readonly TaskRow[];
   readonly attentionTotal: number;
   readonly breakers: ReadonlyArray<BreakerState & { readonly failuresInWindow: number }>;
-  /** Silences are listed once the store has them (the on-call work adds them). */
-  readonly silences: { readonly supported: false };
+  /** Silences active now or starting later (`livewatch silence add`), soonest ending first. */
+  readonly silences: ReadonlyArray<Silence & { readonly active: boolean }>;
   readonly heartbeat: {
     readonly lastSuccessAt?: number;
     readonly ageS?: number;
@@ -80,7 +80,7 @@ export async function readOverview(store: Store, config: Config, now: number): P
     attention: attention.slice(0, ATTENTION_SHOWN),
     attentionTotal: attention.length,
     breakers: await readBreakers(store, policy.breakerWindowMs, now),
-    silences: { supported: false },
+    silences: await readSilences(store, now),
     heartbeat: await readHeartbeat(store, config, now),
     outbox: await store.outboxStats(),
   };
@@ -98,6 +98,14 @@ async function readBreakers(store: Store, windowMs: number, now: number): Promis
       failuresInWindow: value.failures.filter((at) => at > now - windowMs).length,
     }))
     .filter((breaker) => breaker.state !== 'closed' || breaker.failuresInWindow > 0);
+}
+
+/** Expired silences are history: only the active and the upcoming are shown. */
+async function readSilences(store: Store, now: number): Promise<Overview['silences']> {
+  return (await store.silences.list())
+    .map(({ value }) => ({ ...value, active: value.startsAt <= now && now < value.endsAt }))
+    .filter((silence) => silence.endsAt > now)
+    .sort((a, b) => a.endsAt - b.endsAt || a.id.localeCompare(b.id));
 }
 
 async function readHeartbeat(store: Store, config: Config, now: number): Promise<Overview['heartbeat']> {

@@ -44,7 +44,7 @@ ${hb.lastError ? html`<p class="muted">${t.lastError}: ${hb.lastError}</p>` : ''
       html`<tr><td><a href="${ctx.base}/tasks?region=${region}">${region}</a></td><td>${c.total}</td><td>${c.unhealthy}</td><td>${c.needsPerson > 0 ? html`<span class="person">${c.needsPerson}</span>` : 0}</td></tr>`,
   )}</tbody></table></section>
 <h2>${t.silences}</h2>
-<section class="card" id="silences"><p class="muted">${t.silencesUnsupported}</p></section>
+<section class="card" id="silences">${renderSilences(ctx, view)}</section>
 <p class="muted">${t.version} ${view.version} · ${t.readOnly}</p>`;
   return renderPage(ctx, t.overview, body, 30);
 }
@@ -56,4 +56,21 @@ function renderBreakers(ctx: RenderContext, view: Overview): Html {
     (b) =>
       html`<tr><td>${b.key}</td><td>${stateBadge(b.state)}</td><td>${b.failuresInWindow}</td><td>${timeCell(ctx, b.openedAt)}</td><td>${b.probeTaskKey ?? ''}</td></tr>`,
   )}</tbody></table></div>`;
+}
+
+function renderSilences(ctx: RenderContext, view: Overview): Html {
+  const { t } = ctx;
+  if (view.silences.length === 0) return html`<p>${t.noSilences}</p>`;
+  return html`<div class="scroll"><table><thead><tr><th>${t.id}</th><th>${t.members}</th><th>${t.from}</th><th>${t.until}</th><th>${t.by}</th></tr></thead><tbody>${view.silences.map(
+    (s) =>
+      html`<tr><td>${s.id}${s.active ? '' : html`<br><span class="muted">${t.upcoming}</span>`}${s.pauseRestarts ? html`<br><span class="person">${t.pausesRestarts}</span>` : ''}</td><td>${describeMatchers(s.matchers)}</td><td>${timeCell(ctx, s.startsAt)}</td><td>${timeCell(ctx, s.endsAt)}</td><td>${s.createdBy}<br><span class="muted">${s.comment}</span></td></tr>`,
+  )}</tbody></table></div>`;
+}
+
+/** `region=cn-shanghai sourceHost=a,b`: what a silence matches, as `livewatch silence add` takes it. */
+function describeMatchers(matchers: Overview['silences'][number]['matchers']): string {
+  return Object.entries(matchers)
+    .filter(([, value]) => value !== undefined && (!Array.isArray(value) || value.length > 0))
+    .map(([name, value]) => `${name}=${Array.isArray(value) ? value.join(',') : String(value)}`)
+    .join(' ');
 }

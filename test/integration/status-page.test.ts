@@ -83,6 +83,19 @@ describe('status page, JSON API and /metrics over the callback function (SQLite)
       { key: 'host:origin.example.com', state: 'open', failures: [now - 1_000], openedAt: now - 1_000 },
       null,
     );
+    const silence = (id: string, startsAt: number, endsAt: number) => ({
+      id,
+      matchers: { sourceHost: ['origin.example.com'], region: ['cn-shanghai'] },
+      startsAt,
+      endsAt,
+      createdBy: 'alice',
+      comment: `maintenance ${id}`,
+      createdAt: startsAt,
+      pauseRestarts: id === 'active',
+    });
+    await store.silences.put('active', silence('active', now - HOUR, now + HOUR), null);
+    await store.silences.put('later', silence('later', now + 2 * HOUR, now + 3 * HOUR), null);
+    await store.silences.put('over', silence('over', now - 3 * HOUR, now - 2 * HOUR), null);
     await store.putHeartbeat({
       lastSuccessAt: now - 42_000,
       durationMs: 1_234,
@@ -197,8 +210,15 @@ describe('status page, JSON API and /metrics over the callback function (SQLite)
     });
     expect(overview.attention.map((row) => row.id)).toEqual(['broken-1', 'recovering-1']);
     expect(overview.heartbeat).toEqual({ lastSuccessAt: now - 42_000, ageS: 42, stale: false });
-    expect(overview.silences).toEqual({ supported: false });
+    // Active and upcoming silences, soonest ending first; the expired one is history.
+    expect(overview.silences).toMatchObject([
+      { id: 'active', active: true, pauseRestarts: true, createdBy: 'alice' },
+      { id: 'later', active: false },
+    ]);
     const page = await (await h.get('/status', { token: STATUS_TOKEN })).text();
+    expect(page).toContain('sourceHost=origin.example.com region=cn-shanghai');
+    expect(page).toContain('pauses restarts');
+    expect(page).not.toContain('maintenance over');
     expect(page).toContain('host:origin.example.com');
     expect(page).toContain('Needs a person');
     expect(page).toContain('version 0.1.0');
