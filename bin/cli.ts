@@ -84,7 +84,11 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (name === 'start') resolveDefaultStore(process.env, findProjectRoot());
-  else loadSessionFile(process.env);
+  else {
+    loadSessionFile(process.env);
+    // A command prints its own result; the JSON log on stderr says only what went wrong.
+    process.env.LIVEWATCH_LOG_LEVEL ??= 'warn';
+  }
   return (await entry.load()).run(rest);
 }
 

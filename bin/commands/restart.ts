@@ -1,5 +1,5 @@
 /**
- * `livewatch restart <taskId> --region R [--force] [--json]`: restarts a relay task through the same
+ * `livewatch restart <taskId> [--region R] [--force] [--json]`: restarts a relay task through the same
  * guarded path as the alert function — verify through the API, the policies, the task's lease, the
  * ledger and history, notices. `--force` bypasses backoff, the restart budget, needs-person, the
  * circuit breaker, opt-out and a stop by a user (a person is asking); it never restarts a task
@@ -22,7 +22,7 @@ import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 
 const USAGE = `usage: livewatch restart <taskId> [--region R] [--force] [--json]
 
-  --region R   live center of the task (default: the first of LIVEWATCH_LIVE_REGIONS)
+  --region R   live center of the task (default: found among LIVEWATCH_LIVE_REGIONS)
   --force      bypass backoff, budget, needs-person, breaker, opt-out and a user stop
                (never the task's StartTime/EndTime window; dry-run still applies)
   --json       print the outcome as JSON
@@ -46,11 +46,15 @@ export async function run(argv: string[]): Promise<number> {
     return printUsageError('restart', USAGE, 'exactly one task id is required');
   }
   const config = loadConfig();
-  const region = values.region ?? config.LIVEWATCH_LIVE_REGIONS[0] ?? 'cn-shanghai';
-  if (!(LIVE_REGIONS as readonly string[]).includes(region)) {
-    console.error(`livewatch restart: --region must be one of ${LIVE_REGIONS.join(', ')}`);
-    return 2;
+  if (values.region !== undefined && !(LIVE_REGIONS as readonly string[]).includes(values.region)) {
+    return printUsageError(
+      'restart',
+      USAGE,
+      `--region must be one of ${LIVE_REGIONS.join(', ')}, got '${values.region}'`,
+    );
   }
+  // Without --region, every configured live center is searched (a TaskId is unique).
+  const regions = values.region === undefined ? config.LIVEWATCH_LIVE_REGIONS : [values.region];
   const log = createLogger({ level: config.LIVEWATCH_LOG_LEVEL });
   const clock = systemClock;
   const store = await createStore(config.LIVEWATCH_STORE_URL, {
@@ -70,7 +74,7 @@ export async function run(argv: string[]): Promise<number> {
     const notifier = createNotifier({ config, store, clock, log });
     const outcome = await restartOnRequest(
       { config, store, client, notifier, clock, log },
-      { region, taskId, force: values.force },
+      { regions, taskId, force: values.force },
     );
     try {
       await notifier.flush();
@@ -100,17 +104,24 @@ export function exitCodeOf(outcome: TaskOutcome): number {
   }
 }
 
+/**
+ * One line a person reads: what happened to which task where, and why. The next automatic attempt
+ * only matters when this restart did not happen.
+ */
 function describeOutcome(outcome: TaskOutcome, dryRun: boolean): string {
+  const where = `${outcome.taskId} in ${outcome.region}`;
+  const renamed = outcome.newTaskId ? `\nnew TaskId: ${outcome.newTaskId} (ledger and history moved)` : '';
+  if (outcome.action === 'restarted') {
+    // The history's words ("restarted (#2): …") without saying "restarted" twice.
+    const reason = outcome.reason.replace(/^restarted \(#(\d+)\): /, '(attempt #$1): ');
+    return `restarted ${where}${reason.startsWith('(') ? ` ${reason}` : `: ${reason}`}${renamed}`;
+  }
+  if (outcome.action === 'would-restart') {
+    return `dry-run: would restart ${where}${dryRun ? ' (LIVEWATCH_DRY_RUN is on)' : ''}: ${outcome.reason}`;
+  }
   const next =
     outcome.nextAttemptAt === undefined
       ? ''
       : `\nnext automatic attempt not before ${new Date(outcome.nextAttemptAt).toISOString()}`;
-  const renamed = outcome.newTaskId ? `\nnew TaskId: ${outcome.newTaskId} (ledger and history moved)` : '';
-  const head =
-    outcome.action === 'restarted'
-      ? `restarted ${outcome.taskId}`
-      : outcome.action === 'would-restart'
-        ? `dry-run: would restart ${outcome.taskId}${dryRun ? ' (LIVEWATCH_DRY_RUN is on)' : ''}`
-        : `not restarted: ${outcome.taskId} (${outcome.action})`;
-  return `${head}: ${outcome.reason}${renamed}${next}`;
+  return `not restarted (${outcome.action}): ${where}: ${outcome.reason}${next}`;
 }

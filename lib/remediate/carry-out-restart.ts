@@ -175,9 +175,9 @@ function restartedMessage(step: Step, result: RestartResult): string {
   const { task, decision, gate } = step;
   const probe = gate.kind === 'probe' ? ` (half-open probe for ${gate.keys.join(', ')})` : '';
   const resumeNote = result.resumed
-    ? ` resumed at file ${result.resumed.fileIndex}, offset ${result.resumed.offset} s`
+    ? `; resumed at file ${result.resumed.fileIndex}, offset ${result.resumed.offset} s`
     : result.resumeError
-      ? ` from the beginning (could not set the resume position: ${result.resumeError})`
+      ? `; from the beginning (could not set the resume position: ${result.resumeError})`
       : '';
   const renamed =
     result.taskId === task.taskId ? '' : `; the API returned a new TaskId ${result.taskId} (lineage kept)`;

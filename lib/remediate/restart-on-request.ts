@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { ValidationError } from '../errors.js';
+import { LivewatchError, ValidationError } from '../errors.js';
 import { resourceKey } from '../events/resources.js';
 import { recordVerifiedSnapshot } from './record-verified-snapshot.js';
 import { remediateTask } from './remediate-task.js';
 import type { RemediationDeps } from './remediation-deps.js';
 import { policyFromConfig } from './remediation-policy.js';
 import type { TaskOutcome } from './task-case.js';
-import { verifyRelayTasks } from './verify-relay-tasks.js';
+import { type Verified, verifyRelayTasks } from './verify-relay-tasks.js';
 
 export interface RestartRequest {
-  readonly region: string;
+  /** Where to look: the one `--region`, or every configured live center (a TaskId is unique). */
+  readonly regions: readonly string[];
   readonly taskId: string;
   /**
    * Bypass backoff, restart budget, needs-person, the circuit breaker, opt-out and a user stop — a
@@ -23,7 +24,7 @@ export interface RestartRequest {
  * `livewatch restart`: the same guarded path as the alert function (verify through the API, the
  * policies, the task's lease, the ledger and history), started by a person.
  * Rejects when the task cannot be verified (e.g. the API is unreachable).
- * @example const outcome = await restartOnRequest(deps, { region: 'cn-shanghai', taskId, force: false });
+ * @example const outcome = await restartOnRequest(deps, { regions: ['cn-shanghai'], taskId, force: false });
  */
 export async function restartOnRequest(deps: RemediationDeps, request: RestartRequest): Promise<TaskOutcome> {
   if (!/^[A-Za-z0-9_-]{1,55}$/.test(request.taskId)) {
@@ -31,12 +32,8 @@ export async function restartOnRequest(deps: RemediationDeps, request: RestartRe
       { path: 'taskId', message: 'must be 1–55 of [A-Za-z0-9_-]' },
     ]);
   }
-  const ref = { region: request.region, taskId: request.taskId };
-  const key = resourceKey({ kind: 'relay', region: ref.region, id: ref.taskId });
-  const verified = (await verifyRelayTasks(deps, [ref])).get(key);
-  if (verified === undefined || verified.kind === 'error') {
-    throw verified?.error ?? new Error(`could not verify ${request.taskId}`);
-  }
+  const found = await findRelayTask(deps, request.taskId, request.regions);
+  const { ref, key, verified } = found;
   const now = deps.clock.now();
   if (verified.kind === 'gone') {
     return remediateTask(
@@ -62,4 +59,42 @@ export async function restartOnRequest(deps: RemediationDeps, request: RestartRe
     },
     `cli-${randomUUID()}`,
   );
+}
+
+interface FoundTask {
+  readonly ref: { readonly region: string; readonly taskId: string };
+  readonly key: string;
+  readonly verified: Extract<Verified, { kind: 'task' | 'gone' }>;
+}
+
+/**
+ * The region holding the task: one describe per region asked. A task the API knows in none of them
+ * is "gone" only where livewatch remembered it (its episode ends there); a TaskId nobody knows — a
+ * typo, the wrong region — changes nothing and names every region searched.
+ */
+async function findRelayTask(
+  deps: RemediationDeps,
+  taskId: string,
+  regions: readonly string[],
+): Promise<FoundTask> {
+  const refs = regions.map((region) => ({ region, taskId }));
+  const results = await verifyRelayTasks(deps, refs);
+  const candidates = refs.map((ref) => {
+    const key = resourceKey({ kind: 'relay', region: ref.region, id: taskId });
+    return { ref, key, verified: results.get(key) };
+  });
+  const live = candidates.find((c) => c.verified?.kind === 'task');
+  if (live?.verified?.kind === 'task') return { ...live, verified: live.verified };
+  const failed = candidates.find((c) => c.verified === undefined || c.verified.kind === 'error');
+  if (failed !== undefined) {
+    // Not found where the API answered, unknown where it did not: a guess would be a lie.
+    throw failed.verified?.kind === 'error'
+      ? failed.verified.error
+      : new LivewatchError(`could not verify ${taskId} in ${failed.ref.region}`);
+  }
+  for (const c of candidates) {
+    const known = (await deps.store.snapshots.get(c.key)) ?? (await deps.store.ledgers.get(c.key));
+    if (known !== undefined) return { ...c, verified: { kind: 'gone' } };
+  }
+  throw new LivewatchError(`no such task in ${regions.join(', ')}`, { context: { taskId, regions } });
 }
