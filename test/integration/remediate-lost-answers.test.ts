@@ -153,7 +153,7 @@ describe('a mutation whose answer is lost after it applied', () => {
     h.emulator.faults.apiFaults({ kind: '5xx', rate: 1, action: 'RestartLivePullToPush', next: 1 });
 
     const outcome = await restartOnRequest(h.deps, {
-      region: 'cn-shanghai',
+      regions: ['cn-shanghai'],
       taskId: 'lost-force',
       force: true,
     });
