@@ -11,10 +11,17 @@ import { type HttpResponse, jsonResponse } from '../ports/http-response.js';
 import type { Invoker } from '../ports/invoker.js';
 import { MethodNotAllowedError } from '../ports/method-not-allowed-error.js';
 import { redact } from '../redact.js';
-import type { Store } from '../store/store.js';
+import type {
+  CallbackAcceptance,
+  ForwardTarget,
+  HistoryEntry,
+  Store,
+  StoredSnapshot,
+  Versioned,
+} from '../store/store.js';
+import { callbackSnapshotPatch } from './callback-snapshot-patch.js';
 import { isOwnCallbackUrl } from './callback-url.js';
 import { createForwarder, type ForwardCallback } from './forward-callback.js';
-import { recordCallbackSnapshot } from './record-callback-snapshot.js';
 import { verifyToken } from './verify-token.js';
 
 export type CallbackSettings = Pick<
@@ -126,17 +133,27 @@ async function receiveCallback(
     });
   }
 
-  if (!(await store.claim(parsed.event.key, config.LIVEWATCH_DEDUPE_TTL_S * 1000, receivedAt))) {
+  // The whole store work of a callback is one round trip: claim, history, snapshot (docs/callbacks.md).
+  const snapshot = callbackSnapshotPatch(parsed, receivedAt);
+  const accepted = await store.acceptCallback({
+    claim: { key: parsed.event.key, ttlMs: config.LIVEWATCH_DEDUPE_TTL_S * 1000 },
+    now: receivedAt,
+    resourceKey: key,
+    history: historyEntryOf(parsed, receivedAt),
+    ...(snapshot === undefined ? {} : { snapshot }),
+  });
+  if (!accepted.claimed) {
     log.debug('duplicate callback ignored');
     return jsonResponse(200, { ok: true, duplicate: true });
   }
   try {
-    await processClaimed(deps, log, request, parsed, key, receivedAt);
+    await submit(deps, log, request, eventWithPrevious(parsed, accepted.previous), accepted.forward);
   } catch (error) {
-    // Give the claim back so the sender's retry is processed: nothing is lost.
-    await store.release(parsed.event.key).catch((releaseError: unknown) => {
-      log.error('could not release the dedupe claim after a failure; a retry within the TTL is lost', {
-        error: describeError(releaseError),
+    // Give the claim back and take the snapshot back, so the sender's retry is processed and the
+    // poller still sees the transition if the retry never comes: nothing is lost.
+    await undoAcceptance(store, key, parsed.event.key, accepted).catch((undoError: unknown) => {
+      log.error('could not undo the callback after a failure; a retry within the TTL is lost', {
+        error: describeError(undoError),
       });
     });
     throw error;
@@ -144,27 +161,23 @@ async function receiveCallback(
   return jsonResponse(200, { ok: true, duplicate: false });
 }
 
-async function processClaimed(
-  deps: CallbackDeps,
-  log: Logger,
-  request: HttpRequest,
+/** The snapshot's state is "previous" only for a callback newer than it (an out-of-order one is not). */
+function eventWithPrevious(
   parsed: ParsedCallback,
-  key: string,
-  receivedAt: number,
-): Promise<void> {
-  const { store, config } = deps;
-  const current = await store.snapshots.get(key);
-  // The snapshot's state is "previous" only for a callback newer than it (an out-of-order one is not).
+  current: Versioned<StoredSnapshot> | undefined,
+): TaskEvent {
   const previous =
     current !== undefined && parsed.event.observedAt > current.value.observedAt
       ? current.value.resource.state
       : undefined;
-  const event: TaskEvent =
-    previous !== undefined && parsed.stateKnown && previous !== parsed.event.state
-      ? { ...parsed.event, previousState: previous }
-      : parsed.event;
+  return previous !== undefined && parsed.stateKnown && previous !== parsed.event.state
+    ? { ...parsed.event, previousState: previous }
+    : parsed.event;
+}
 
-  await store.appendHistory(key, {
+function historyEntryOf(parsed: ParsedCallback, receivedAt: number): HistoryEntry {
+  const { event } = parsed;
+  return {
     at: receivedAt,
     type: 'event',
     message: `callback ${parsed.eventName}: ${event.state}${event.reason ? ` (${event.reason})` : ''}`,
@@ -181,11 +194,19 @@ async function processClaimed(
       stateKnown: parsed.stateKnown,
       recognised: parsed.recognised,
     },
-  });
+  };
+}
 
-  const target = await store.forwards.get(key);
-  const forwardTo =
-    target && !isOwnCallbackUrl(config, target.value.originalUrl) ? target.value.originalUrl : undefined;
+/** The one submission (and the forward of a taken-over task's callback to its owner). */
+async function submit(
+  deps: CallbackDeps,
+  log: Logger,
+  request: HttpRequest,
+  event: TaskEvent,
+  target: ForwardTarget | undefined,
+): Promise<void> {
+  const { config } = deps;
+  const forwardTo = target && !isOwnCallbackUrl(config, target.originalUrl) ? target.originalUrl : undefined;
   const forward = deps.forward ?? createForwarder({ timeoutMs: FORWARD_TIMEOUT_MS, log });
   await Promise.all([
     // The alert function does the slow work (verify, restart, notify); the task id dedupes submissions.
@@ -197,10 +218,24 @@ async function processClaimed(
           log.warn('forwarding failed', { error: describeError(error) });
         }),
   ]);
+}
 
-  // After the invoke, so a failed invoke (503, retried by the sender) never leaves a snapshot that
-  // would hide the transition from the poller.
-  await recordCallbackSnapshot({ store, log, receivedAt }, key, parsed, current);
+/**
+ * After a failed submission: the snapshot goes back to what it was (only if nothing wrote since:
+ * a later write is newer news), and the claim is released.
+ */
+async function undoAcceptance(
+  store: Store,
+  key: string,
+  claimKey: string,
+  accepted: Extract<CallbackAcceptance, { claimed: true }>,
+): Promise<void> {
+  const { previous, writtenVersion } = accepted;
+  if (writtenVersion !== undefined) {
+    if (previous === undefined) await store.snapshots.delete(key, writtenVersion);
+    else await store.snapshots.put(key, previous.value, writtenVersion);
+  }
+  await store.release(claimKey);
 }
 
 async function checkHealth(deps: CallbackDeps): Promise<HttpResponse> {

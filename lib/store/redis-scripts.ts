@@ -100,6 +100,57 @@ redis.call('DEL', KEYS[3])
 return 1
 `);
 
+/**
+ * KEYS: claim, history list, snapshots hash, forwards hash.
+ * ARGV: now, claimExpiresAt, claimPxTtl, history entry JSON, history cap, resource key, patch JSON ('' = none).
+ * Returns {0} for a duplicate, else {1, snapshot document or nil, forward document or nil, written version or 0}.
+ *
+ * The snapshot step mirrors mergeCallbackSnapshot (lib/store/merge-callback-snapshot.ts) line by
+ * line; the contract suite runs the same cases on both adapters. It is the one script that decodes
+ * a document: cjson would encode an empty array as {}, so empty arrays are written through a
+ * placeholder string replaced by [] after encoding. Numbers keep cjson's 14 significant digits (epoch
+ * ms have 13).
+ */
+export const ACCEPT_CALLBACK = script(`${VERSION_OF}
+local current = redis.call('GET', KEYS[1])
+if current and tonumber(current) > tonumber(ARGV[1]) then return {0} end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+redis.call('LPUSH', KEYS[2], ARGV[4])
+redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[5]) - 1)
+local raw = redis.call('HGET', KEYS[3], ARGV[6])
+local forward = redis.call('HGET', KEYS[4], ARGV[6])
+if ARGV[7] == '' then return {1, raw, forward, 0} end
+local patch = cjson.decode(ARGV[7])
+local previous = nil
+if raw then previous = cjson.decode(string.match(raw, '^{"version":%d+,"v":(.*)}$')) end
+if previous then
+  local stored = previous.observedAt
+  if not (patch.observedAt > stored or stored > patch.futureAfter) then return {1, raw, forward, 0} end
+  if previous.resource.kind ~= 'relay' then return {1, raw, forward, 0} end
+end
+local changed = (not previous) or previous.resource.state ~= patch.set.state
+local resource = patch.base
+if previous then resource = previous.resource end
+for _, field in ipairs(patch.drop) do resource[field] = nil end
+for field, value in pairs(patch.set) do resource[field] = value end
+local EMPTY = '__lw_empty_array_5f1c__'
+local function keep_array(value)
+  if type(value) == 'table' and next(value) == nil then return EMPTY end
+  return value
+end
+resource.sourceUrls = keep_array(resource.sourceUrls)
+local doc = { resource = resource, observedAt = patch.observedAt, stateSince = patch.observedAt }
+if not changed then
+  doc.stateSince = previous.stateSince
+  if previous.reportedStuck then doc.reportedStuck = keep_array(previous.reportedStuck) end
+end
+-- Only as a field's value (after a colon), never inside an array of strings.
+local json = string.gsub(cjson.encode(doc), ':"' .. EMPTY .. '"', ':[]')
+local version = version_of(raw) + 1
+redis.call('HSET', KEYS[3], ARGV[6], '{"version":' .. version .. ',"v":' .. json .. '}')
+return {1, raw, forward, version}
+`);
+
 /** KEYS: history list. ARGV: entry JSON, cap. */
 export const APPEND_HISTORY = script(`
 redis.call('LPUSH', KEYS[1], ARGV[1])

@@ -6,6 +6,8 @@ import { checkCounters, checkInteger, checkKey, toJson } from './check-store-inp
 import * as lua from './redis-scripts.js';
 import type {
   BreakerState,
+  CallbackAcceptance,
+  CallbackArrival,
   CasResult,
   DocumentPage,
   ForwardTarget,
@@ -200,6 +202,51 @@ class RedisStore implements Store {
   release(key: string): Promise<void> {
     return guardStoreCall('release', async () => {
       await this.#redis.del(this.#key('claim', key));
+    });
+  }
+
+  acceptCallback(arrival: CallbackArrival): Promise<CallbackAcceptance> {
+    return guardStoreCall('acceptCallback', async (): Promise<CallbackAcceptance> => {
+      const { claim, now, resourceKey } = arrival;
+      checkKey('acceptCallback', 'claim.key', claim.key);
+      checkInteger('acceptCallback', 'claim.ttlMs', claim.ttlMs, 1);
+      checkKey('acceptCallback', 'resourceKey', resourceKey);
+      const cap = arrival.historyCap ?? DEFAULT_HISTORY_CAP;
+      checkInteger('acceptCallback', 'historyCap', cap, 1);
+      const entry = toJson('acceptCallback', 'history', arrival.history);
+      const patch =
+        arrival.snapshot === undefined ? '' : toJson('acceptCallback', 'snapshot', arrival.snapshot);
+      const reply = asArray(
+        await run(
+          this.#redis,
+          lua.ACCEPT_CALLBACK,
+          [
+            this.#key('claim', claim.key),
+            this.#key('history', resourceKey),
+            this.#key('doc', 'snapshots'),
+            this.#key('doc', 'forwards'),
+          ],
+          [
+            now,
+            now + claim.ttlMs,
+            claim.ttlMs + Math.max(claim.ttlMs, MIN_GC_SLACK_MS),
+            entry,
+            cap,
+            resourceKey,
+            patch,
+          ],
+        ),
+        'acceptCallback',
+      );
+      if (asNumber(reply[0], 'acceptCallback') === 0) return { claimed: false };
+      const [, previous, forward, written] = reply;
+      const writtenVersion = asNumber(written, 'acceptCallback');
+      return {
+        claimed: true,
+        previous: typeof previous === 'string' ? parseDoc<StoredSnapshot>(previous) : undefined,
+        writtenVersion: writtenVersion === 0 ? undefined : writtenVersion,
+        forward: typeof forward === 'string' ? parseDoc<ForwardTarget>(forward).value : undefined,
+      };
     });
   }
 

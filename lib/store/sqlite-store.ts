@@ -3,9 +3,12 @@ import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Logger } from '../log.js';
 import { checkCounters, checkInteger, checkKey, toJson } from './check-store-input.js';
+import { mergeCallbackSnapshot } from './merge-callback-snapshot.js';
 import { migrateSqlite, SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import type {
   BreakerState,
+  CallbackAcceptance,
+  CallbackArrival,
   CasResult,
   DocumentPage,
   ForwardTarget,
@@ -115,6 +118,19 @@ function cacheStatements(db: BetterSqlite3.Database): void {
   }) as typeof db.prepare;
 }
 
+function toVersioned<T>(row: DocRow): Versioned<T> {
+  return { value: JSON.parse(row.value) as T, version: row.version };
+}
+
+/** Appends one history entry and keeps only the newest `cap` (inside the caller's transaction). */
+function appendHistoryRow(db: BetterSqlite3.Database, resourceKey: string, json: string, cap: number): void {
+  db.prepare('INSERT INTO history (resource_key, entry) VALUES (?, ?)').run(resourceKey, json);
+  db.prepare(
+    `DELETE FROM history WHERE resource_key = ? AND seq <= (
+       SELECT seq FROM history WHERE resource_key = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
+  ).run(resourceKey, resourceKey, cap);
+}
+
 class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly snapshots: VersionedCollection<StoredSnapshot>;
@@ -185,6 +201,49 @@ class SqliteStore implements Store {
   release(key: string): Promise<void> {
     return guardStoreCall('release', () => {
       this.#db.prepare('DELETE FROM claims WHERE key = ?').run(key);
+    });
+  }
+
+  acceptCallback(arrival: CallbackArrival): Promise<CallbackAcceptance> {
+    return guardStoreCall('acceptCallback', () => {
+      const { claim, now, resourceKey } = arrival;
+      checkKey('acceptCallback', 'claim.key', claim.key);
+      checkInteger('acceptCallback', 'claim.ttlMs', claim.ttlMs, 1);
+      checkKey('acceptCallback', 'resourceKey', resourceKey);
+      const cap = arrival.historyCap ?? DEFAULT_HISTORY_CAP;
+      checkInteger('acceptCallback', 'historyCap', cap, 1);
+      const entry = toJson('acceptCallback', 'history', arrival.history);
+      const db = this.#db;
+      const getDoc = db.prepare<[string, string], DocRow>(
+        'SELECT key, version, value FROM docs WHERE collection = ? AND key = ?',
+      );
+      // One BEGIN IMMEDIATE transaction: the claim, the history entry and the snapshot commit together.
+      return db
+        .transaction((): CallbackAcceptance => {
+          const won = db
+            .prepare(
+              `INSERT INTO claims (key, expires_at) VALUES (?, ?)
+               ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE claims.expires_at <= ?`,
+            )
+            .run(claim.key, now + claim.ttlMs, now);
+          if (won.changes !== 1) return { claimed: false };
+          appendHistoryRow(db, resourceKey, entry, cap);
+          const row = getDoc.get('snapshots', resourceKey);
+          const previous = row === undefined ? undefined : toVersioned<StoredSnapshot>(row);
+          const forwardRow = getDoc.get('forwards', resourceKey);
+          const forward = forwardRow === undefined ? undefined : toVersioned<ForwardTarget>(forwardRow).value;
+          const next = arrival.snapshot && mergeCallbackSnapshot(previous?.value, arrival.snapshot);
+          let writtenVersion: number | undefined;
+          if (next !== undefined) {
+            writtenVersion = (previous?.version ?? 0) + 1;
+            db.prepare(
+              `INSERT INTO docs (collection, key, version, value) VALUES ('snapshots', ?, ?, ?)
+               ON CONFLICT (collection, key) DO UPDATE SET version = excluded.version, value = excluded.value`,
+            ).run(resourceKey, writtenVersion, JSON.stringify(next));
+          }
+          return { claimed: true, previous, writtenVersion, forward };
+        })
+        .immediate();
     });
   }
 
@@ -340,13 +399,7 @@ class SqliteStore implements Store {
       checkInteger('appendHistory', 'cap', cap, 1);
       const json = toJson('appendHistory', 'entry', entry);
       const db = this.#db;
-      db.transaction(() => {
-        db.prepare('INSERT INTO history (resource_key, entry) VALUES (?, ?)').run(resourceKey, json);
-        db.prepare(
-          `DELETE FROM history WHERE resource_key = ? AND seq <= (
-             SELECT seq FROM history WHERE resource_key = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
-        ).run(resourceKey, resourceKey, cap);
-      }).immediate();
+      db.transaction(() => appendHistoryRow(db, resourceKey, json, cap)).immediate();
     });
   }
 

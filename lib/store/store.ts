@@ -27,6 +27,13 @@ export interface Store {
   claim(key: string, ttlMs: number, now: number): Promise<boolean>;
   /** Releases a claim (after a failure, so the sender's retry is processed). */
   release(key: string): Promise<void>;
+  /**
+   * A callback's whole store work in ONE round trip (one transaction / one script): claims
+   * `claim.key`; if won, appends `history` to the resource's history, reads its snapshot and forward
+   * target, and applies `snapshot` (when given) by `mergeCallbackSnapshot`'s rule. A duplicate
+   * changes nothing. See docs/callbacks.md, "One round trip".
+   */
+  acceptCallback(arrival: CallbackArrival): Promise<CallbackAcceptance>;
 
   // ---- versioned documents (compare-and-set) -----------------------------------------------
   /** Last known state per resource, keyed by `resourceKey()`. */
@@ -102,6 +109,45 @@ export interface Store {
   /** Every counter, by name. */
   getCounters(): Promise<Record<string, number>>;
 }
+
+/** What `Store.acceptCallback` does for one callback. */
+export interface CallbackArrival {
+  readonly claim: { readonly key: string; readonly ttlMs: number };
+  readonly now: number;
+  readonly resourceKey: string;
+  readonly history: HistoryEntry;
+  readonly historyCap?: number;
+  /** How the callback changes the task's snapshot; undefined: a hint only, the snapshot is left alone. */
+  readonly snapshot?: CallbackSnapshotPatch;
+}
+
+/**
+ * A callback's change to a relay snapshot, as data, so that the store can apply it inside the claim's
+ * transaction (`mergeCallbackSnapshot` is the rule; the Redis script mirrors it).
+ */
+export interface CallbackSnapshotPatch {
+  /** The callback's (bounded) EventTime: applied only when newer than the stored observation. */
+  readonly observedAt: number;
+  /** A stored observation later than this claims the future (written before EventTime was bounded): it orders nothing. */
+  readonly futureAfter: number;
+  /** The snapshot's resource when none is stored. */
+  readonly base: RelayTask;
+  /** Fields removed from the stored resource first (reasons belong to one state). */
+  readonly drop: ReadonlyArray<'invalidReason' | 'exitReason' | 'exitTime'>;
+  /** Fields then set on it; `state` decides whether `stateSince` and `reportedStuck` carry over. */
+  readonly set: Partial<RelayTask> & Pick<RelayTask, 'state' | 'status'>;
+}
+
+export type CallbackAcceptance =
+  | { readonly claimed: false }
+  | {
+      readonly claimed: true;
+      /** The snapshot before this callback (undefined: none). */
+      readonly previous: Versioned<StoredSnapshot> | undefined;
+      /** The version the patch wrote; undefined when it did not apply (older, not a relay, no patch). */
+      readonly writtenVersion: number | undefined;
+      readonly forward: ForwardTarget | undefined;
+    };
 
 export interface Versioned<T> {
   readonly value: T;

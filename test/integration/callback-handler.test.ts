@@ -285,6 +285,25 @@ describe('callback function: outages lose nothing', () => {
     ).toBe('running');
   });
 
+  it('takes the snapshot back after a failed invoke: none stays none, an earlier one is restored', async () => {
+    const offline = fixtureJson('callbacks/offline-retries-exhausted.json') as Record<string, unknown>;
+    const key = relayKey('task-offline-1', 'cn-beijing');
+    h.failInvokes(500);
+    expect((await h.send({ body: JSON.stringify(offline) })).statusCode).toBe(503);
+    expect(await h.store.snapshots.get(key)).toBeUndefined();
+
+    h.restoreInvokes();
+    expect((await h.send({ body: JSON.stringify(offline) })).statusCode).toBe(200);
+    const before = await h.store.snapshots.get(key);
+    h.failInvokes(500);
+    const running = { ...offline, EventTime: '1725501600', TaskStatus: 1, TaskInvalidReason: undefined };
+    expect((await h.send({ body: JSON.stringify(running) })).statusCode).toBe(503);
+
+    const after = await h.store.snapshots.get(key);
+    expect(after?.value).toEqual(before?.value);
+    expect(after?.value.resource.state).toBe('offline');
+  });
+
   it('answers 503 when the alert function is throttled (429), so the sender retries', async () => {
     h.failInvokes(429);
     expect((await h.send({ body: sample() })).statusCode).toBe(503);

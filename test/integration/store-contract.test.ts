@@ -1,7 +1,16 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../lib/clock.js';
 import { StoreUnavailableError, ValidationError } from '../../lib/errors.js';
-import type { NotificationGroup, RestartLedger, Store, StoredSnapshot } from '../../lib/store/store.js';
+import type { RelayTask } from '../../lib/events/resources.js';
+import { mergeCallbackSnapshot } from '../../lib/store/merge-callback-snapshot.js';
+import type {
+  CallbackArrival,
+  CallbackSnapshotPatch,
+  NotificationGroup,
+  RestartLedger,
+  Store,
+  StoredSnapshot,
+} from '../../lib/store/store.js';
 import {
   openStore,
   reportLegNotRun,
@@ -37,6 +46,49 @@ function snapshot(taskId: string, observedAt: number): StoredSnapshot {
     resource: { kind: 'relay', taskId, region: 'cn-shanghai', status: 3, state: 'offline', sourceUrls: [] },
     observedAt,
     stateSince: observedAt,
+  };
+}
+
+const TASK_KEY = 'relay:cn-shanghai:task-cb';
+
+/** A callback for task-cb observed at `observedAt` with the given status and state. */
+function arrival(
+  claimKey: string,
+  observedAt: number,
+  set: Partial<RelayTask> & Pick<RelayTask, 'state' | 'status'>,
+  now = observedAt,
+): CallbackArrival & { readonly snapshot: CallbackSnapshotPatch } {
+  const identity = { kind: 'relay' as const, taskId: 'task-cb', region: 'cn-shanghai' };
+  return {
+    claim: { key: claimKey, ttlMs: 60_000 },
+    now,
+    resourceKey: TASK_KEY,
+    history: { at: now, type: 'event', message: `callback ${set.state}` },
+    snapshot: {
+      observedAt,
+      futureAfter: now + 5_000,
+      base: { ...identity, status: set.status, state: set.state, sourceUrls: [] },
+      drop: ['invalidReason', 'exitReason', 'exitTime'],
+      set: { ...identity, ...set },
+    },
+  };
+}
+
+function relaySnapshot(observedAt: number, overrides: Partial<RelayTask> = {}): StoredSnapshot {
+  return {
+    resource: {
+      kind: 'relay',
+      taskId: 'task-cb',
+      region: 'cn-shanghai',
+      status: 1,
+      state: 'running',
+      sourceUrls: ['rtmp://s/a'],
+      currentFileIndex: 2,
+      ...overrides,
+    },
+    observedAt,
+    stateSince: observedAt - 500,
+    reportedStuck: ['recovering-grace'],
   };
 }
 
@@ -95,6 +147,146 @@ describe.each(storeAdapterCases())('$name store (contract)', (adapter: StoreAdap
 
     it('rejects a non-positive TTL as a validation error', async () => {
       await expect(store.claim('cb:1', 0, clock.now())).rejects.toBeInstanceOf(ValidationError);
+    });
+  });
+
+  describe('acceptCallback (one round trip)', () => {
+    it('claims, appends history, merges a newer callback into the snapshot and returns what was there', async () => {
+      await store.snapshots.put(TASK_KEY, relaySnapshot(1_000, { exitReason: 'old' }), null);
+      await store.forwards.put(TASK_KEY, { originalUrl: 'https://owner.example/cb', since: 1 }, null);
+      const input = arrival('cb:a', 2_000, { status: 3, state: 'offline', exitReason: 'PullStreamFailed' });
+      const accepted = await store.acceptCallback(input);
+
+      expect(accepted).toEqual({
+        claimed: true,
+        previous: { value: relaySnapshot(1_000, { exitReason: 'old' }), version: 1 },
+        writtenVersion: 2,
+        forward: { originalUrl: 'https://owner.example/cb', since: 1 },
+      });
+      const stored = await store.snapshots.get(TASK_KEY);
+      expect(stored).toEqual({
+        value: mergeCallbackSnapshot(relaySnapshot(1_000, { exitReason: 'old' }), input.snapshot),
+        version: 2,
+      });
+      // The state changed: a new stateSince, the stuck reports of the old state gone, other fields kept.
+      expect(stored?.value).toEqual({
+        resource: {
+          ...relaySnapshot(1_000).resource,
+          status: 3,
+          state: 'offline',
+          exitReason: 'PullStreamFailed',
+        },
+        observedAt: 2_000,
+        stateSince: 2_000,
+      });
+      expect(await store.getHistory(TASK_KEY)).toEqual([input.history]);
+    });
+
+    it('answers a duplicate with claimed: false and changes nothing', async () => {
+      await store.acceptCallback(arrival('cb:a', 2_000, { status: 3, state: 'offline' }));
+      const before = await store.snapshots.get(TASK_KEY);
+      const again = await store.acceptCallback(arrival('cb:a', 3_000, { status: 1, state: 'running' }));
+
+      expect(again).toEqual({ claimed: false });
+      expect(await store.snapshots.get(TASK_KEY)).toEqual(before);
+      expect(await store.getHistory(TASK_KEY)).toHaveLength(1);
+    });
+
+    it('keeps stateSince and the reported stuck conditions while the state stays the same', async () => {
+      await store.snapshots.put(TASK_KEY, relaySnapshot(1_000), null);
+      await store.acceptCallback(arrival('cb:a', 2_000, { status: 1, state: 'running' }));
+
+      expect((await store.snapshots.get(TASK_KEY))?.value).toEqual({
+        ...relaySnapshot(1_000),
+        observedAt: 2_000,
+      });
+    });
+
+    it('leaves newer state alone (an out-of-order callback), but still claims and records it', async () => {
+      await store.snapshots.put(TASK_KEY, relaySnapshot(5_000), null);
+      const accepted = await store.acceptCallback(arrival('cb:a', 2_000, { status: 3, state: 'offline' }));
+
+      expect(accepted).toMatchObject({ claimed: true, writtenVersion: undefined });
+      expect(await store.snapshots.get(TASK_KEY)).toEqual({ value: relaySnapshot(5_000), version: 1 });
+      expect(await store.getHistory(TASK_KEY)).toHaveLength(1);
+    });
+
+    it('writes over a stored observation from the future', async () => {
+      await store.snapshots.put(TASK_KEY, relaySnapshot(900_000), null);
+      const accepted = await store.acceptCallback(
+        arrival('cb:a', 2_000, { status: 3, state: 'offline' }, 10_000),
+      );
+      expect(accepted).toMatchObject({ writtenVersion: 2 });
+      expect((await store.snapshots.get(TASK_KEY))?.value.observedAt).toBe(2_000);
+    });
+
+    it('creates a snapshot when there is none, empty arrays and fractional numbers intact', async () => {
+      const accepted = await store.acceptCallback(
+        arrival('cb:a', 1_733_222_400_123, { status: 2, state: 'recovering', currentOffset: 12.5 }),
+      );
+      expect(accepted).toEqual({ claimed: true, previous: undefined, writtenVersion: 1, forward: undefined });
+      expect((await store.snapshots.get(TASK_KEY))?.value).toEqual({
+        resource: {
+          kind: 'relay',
+          taskId: 'task-cb',
+          region: 'cn-shanghai',
+          status: 2,
+          state: 'recovering',
+          sourceUrls: [],
+          currentOffset: 12.5,
+        },
+        observedAt: 1_733_222_400_123,
+        stateSince: 1_733_222_400_123,
+      });
+    });
+
+    it('never writes a relay callback over another kind of resource, nor without a patch', async () => {
+      const job: StoredSnapshot = {
+        resource: {
+          kind: 'record',
+          jobId: 'task-cb',
+          region: 'cn-shanghai',
+          status: 'started',
+          state: 'started',
+        },
+        observedAt: 1,
+        stateSince: 1,
+      };
+      await store.snapshots.put(TASK_KEY, job, null);
+      expect(
+        await store.acceptCallback(arrival('cb:a', 2_000, { status: 3, state: 'offline' })),
+      ).toMatchObject({
+        writtenVersion: undefined,
+      });
+      const { snapshot: _patch, ...hintOnly } = arrival('cb:b', 3_000, { status: 3, state: 'offline' });
+      expect(await store.acceptCallback(hintOnly)).toMatchObject({
+        claimed: true,
+        writtenVersion: undefined,
+      });
+      expect(await store.snapshots.get(TASK_KEY)).toEqual({ value: job, version: 1 });
+    });
+
+    it('lets exactly one of 20 concurrent deliveries on separate connections through', async () => {
+      const location = adapter.fresh();
+      const stores = await Promise.all(Array.from({ length: 20 }, () => openStore(location)));
+      try {
+        const results = await Promise.all(
+          stores.map((s) => s.acceptCallback(arrival('race', 2_000, { status: 3, state: 'offline' }))),
+        );
+        expect(results.filter((r) => r.claimed)).toHaveLength(1);
+        expect(await stores[0]?.getHistory(TASK_KEY)).toHaveLength(1);
+        expect((await stores[0]?.snapshots.get(TASK_KEY))?.version).toBe(1);
+      } finally {
+        await Promise.all(stores.map((s) => s.close()));
+      }
+    });
+
+    it('rejects a non-positive claim TTL as a validation error and claims nothing', async () => {
+      const input = arrival('cb:a', 2_000, { status: 3, state: 'offline' });
+      await expect(
+        store.acceptCallback({ ...input, claim: { key: 'cb:a', ttlMs: 0 } }),
+      ).rejects.toBeInstanceOf(ValidationError);
+      expect(await store.claim('cb:a', 1_000, clock.now())).toBe(true);
     });
   });
 
