@@ -4,7 +4,7 @@
  * can ever observe (the poller would skip the task for good). Clocks of the Live service and of
  * Function Compute are NTP-synchronised, so a few seconds cover honest skew.
  */
-const CLOCK_SKEW_MS = 5_000;
+export const CLOCK_SKEW_MS = 5_000;
 
 /**
  * The observation time to store for a callback: its EventTime, or the receive time when EventTime is
