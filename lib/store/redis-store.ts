@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { awaitRedisReady } from './await-redis-ready.js';
 import { checkCounters, checkInteger, checkKey, toJson } from './check-store-input.js';
 import * as lua from './redis-scripts.js';
 import type {
@@ -64,8 +65,10 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
     maxRetriesPerRequest: 1,
     connectTimeout: timeoutMs,
     commandTimeout: timeoutMs,
-    // Keep reconnecting in the background (a function instance outlives a Redis failover), never faster than 5/s.
-    retryStrategy: (times: number) => Math.min(200 * times, 2_000),
+    // Keep reconnecting in the background (a function instance outlives a Redis failover). The first
+    // attempt after a drop is immediate, so a thawed instance's first command (awaitRedisReady) runs on a
+    // new connection at once; further attempts back off to 2 s (a failed attempt does not reset the count).
+    retryStrategy: (times: number) => (times === 1 ? 0 : Math.min(200 * times, 2_000)),
   });
   // Without a listener an 'error' event would crash the process. Callers see each failure as a
   // StoreUnavailableError; the log gets one line when the connection is lost and one when it is back,
@@ -79,6 +82,11 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
     if (connected) options.log?.warn('redis store connection lost', { error: describeError(error) });
     connected = false;
   });
+  // A close without an error (the server's idle timeout, CLIENT KILL, a failover) is a loss too.
+  redis.on('close', () => {
+    if (connected) options.log?.warn('redis store connection lost', { error: 'closed by the server' });
+    connected = false;
+  });
   try {
     await redis.connect();
   } catch (error) {
@@ -86,12 +94,22 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
     redis.disconnect();
     throw toStoreError('open', error);
   }
+  // Every operation first waits for a usable connection (at most one attempt, bounded by the timeout).
+  const guard: Guard = (operation, fn) =>
+    guardStoreCall(operation, async () => {
+      await awaitRedisReady(redis, timeoutMs);
+      return fn();
+    });
   return new RedisStore(
     redis,
+    guard,
     options.prefix ?? 'livewatch:',
     options.sentRetentionMs ?? DEFAULT_SENT_RETENTION_MS,
   );
 }
+
+/** guardStoreCall behind the connection gate: one per client. */
+type Guard = <T>(operation: string, fn: () => T | Promise<T>) => Promise<T>;
 
 type Arg = string | number;
 
@@ -144,29 +162,31 @@ class RedisStore implements Store {
   readonly silences: VersionedCollection<Silence>;
 
   readonly #redis: Redis;
+  readonly #guard: Guard;
   readonly #prefix: string;
   readonly #sentRetentionMs: number;
 
-  constructor(redis: Redis, prefix: string, sentRetentionMs: number) {
+  constructor(redis: Redis, guard: Guard, prefix: string, sentRetentionMs: number) {
     this.#redis = redis;
+    this.#guard = guard;
     this.#prefix = prefix;
     this.#sentRetentionMs = sentRetentionMs;
-    this.snapshots = new RedisCollection(redis, prefix, 'snapshots');
-    this.ledgers = new RedisCollection(redis, prefix, 'ledgers');
-    this.groups = new RedisCollection(redis, prefix, 'groups');
-    this.breakers = new RedisCollection(redis, prefix, 'breakers');
-    this.forwards = new RedisCollection(redis, prefix, 'forwards');
-    this.silences = new RedisCollection(redis, prefix, 'silences');
+    this.snapshots = new RedisCollection(redis, guard, prefix, 'snapshots');
+    this.ledgers = new RedisCollection(redis, guard, prefix, 'ledgers');
+    this.groups = new RedisCollection(redis, guard, prefix, 'groups');
+    this.breakers = new RedisCollection(redis, guard, prefix, 'breakers');
+    this.forwards = new RedisCollection(redis, guard, prefix, 'forwards');
+    this.silences = new RedisCollection(redis, guard, prefix, 'silences');
   }
 
   ping(): Promise<void> {
-    return guardStoreCall('ping', async () => {
+    return this.#guard('ping', async () => {
       await this.#redis.ping();
     });
   }
 
   schemaVersion(): Promise<{ stored: number; supported: number }> {
-    return guardStoreCall('schemaVersion', async () => {
+    return this.#guard('schemaVersion', async () => {
       const key = this.#key('meta', 'schema-version');
       // The key layout has had one version; a fresh store takes it, an older build's store keeps its own.
       await this.#redis.set(key, String(REDIS_SCHEMA_VERSION), 'NX');
@@ -186,7 +206,7 @@ class RedisStore implements Store {
   }
 
   claim(key: string, ttlMs: number, now: number): Promise<boolean> {
-    return guardStoreCall('claim', async () => {
+    return this.#guard('claim', async () => {
       checkKey('claim', 'key', key);
       checkInteger('claim', 'ttlMs', ttlMs, 1);
       const reply = await run(
@@ -200,7 +220,7 @@ class RedisStore implements Store {
   }
 
   release(key: string): Promise<void> {
-    return guardStoreCall('release', async () => {
+    return this.#guard('release', async () => {
       await this.#redis.del(this.#key('claim', key));
     });
   }
@@ -251,7 +271,7 @@ class RedisStore implements Store {
   }
 
   moveTask(fromKey: string, toKey: string, oldTaskId: string): Promise<void> {
-    return guardStoreCall('moveTask', async () => {
+    return this.#guard('moveTask', async () => {
       checkKey('moveTask', 'fromKey', fromKey);
       checkKey('moveTask', 'toKey', toKey);
       if (fromKey === toKey) return;
@@ -285,7 +305,7 @@ class RedisStore implements Store {
   }
 
   acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
-    return guardStoreCall('acquireLease', async () => {
+    return this.#guard('acquireLease', async () => {
       checkKey('acquireLease', 'name', name);
       checkKey('acquireLease', 'holder', holder);
       checkInteger('acquireLease', 'ttlMs', ttlMs, 1);
@@ -300,13 +320,13 @@ class RedisStore implements Store {
   }
 
   releaseLease(name: string, holder: string): Promise<void> {
-    return guardStoreCall('releaseLease', async () => {
+    return this.#guard('releaseLease', async () => {
       await run(this.#redis, lua.RELEASE_LEASE, [this.#key('lease', name)], [holder]);
     });
   }
 
   enqueueOutbox(message: NewOutboxMessage): Promise<boolean> {
-    return guardStoreCall('enqueueOutbox', async () => {
+    return this.#guard('enqueueOutbox', async () => {
       checkKey('enqueueOutbox', 'id', message.id);
       checkKey('enqueueOutbox', 'channel', message.channel);
       const payload = toJson('enqueueOutbox', 'payload', message.payload);
@@ -321,7 +341,7 @@ class RedisStore implements Store {
   }
 
   takeDueOutbox(now: number, limit: number, leaseMs: number): Promise<OutboxMessage[]> {
-    return guardStoreCall('takeDueOutbox', async () => {
+    return this.#guard('takeDueOutbox', async () => {
       checkInteger('takeDueOutbox', 'limit', limit, 1);
       checkInteger('takeDueOutbox', 'leaseMs', leaseMs, 1);
       const reply = await run(
@@ -335,7 +355,7 @@ class RedisStore implements Store {
   }
 
   markOutboxSent(id: string, now: number): Promise<void> {
-    return guardStoreCall('markOutboxSent', async () => {
+    return this.#guard('markOutboxSent', async () => {
       await run(
         this.#redis,
         lua.MARK_OUTBOX_SENT,
@@ -351,7 +371,7 @@ class RedisStore implements Store {
   }
 
   markOutboxFailed(id: string, retryAt: number, error: string, countAttempt = true): Promise<void> {
-    return guardStoreCall('markOutboxFailed', async () => {
+    return this.#guard('markOutboxFailed', async () => {
       await run(
         this.#redis,
         lua.MARK_OUTBOX_FAILED,
@@ -362,7 +382,7 @@ class RedisStore implements Store {
   }
 
   markOutboxDead(id: string, error: string): Promise<void> {
-    return guardStoreCall('markOutboxDead', async () => {
+    return this.#guard('markOutboxDead', async () => {
       await run(
         this.#redis,
         lua.MARK_OUTBOX_DEAD,
@@ -378,7 +398,7 @@ class RedisStore implements Store {
   }
 
   outboxStats(): Promise<OutboxStats> {
-    return guardStoreCall('outboxStats', async () => {
+    return this.#guard('outboxStats', async () => {
       const reply = asArray(
         await run(
           this.#redis,
@@ -403,7 +423,7 @@ class RedisStore implements Store {
   }
 
   appendHistory(resourceKey: string, entry: HistoryEntry, cap = DEFAULT_HISTORY_CAP): Promise<void> {
-    return guardStoreCall('appendHistory', async () => {
+    return this.#guard('appendHistory', async () => {
       checkKey('appendHistory', 'resourceKey', resourceKey);
       checkInteger('appendHistory', 'cap', cap, 1);
       const json = toJson('appendHistory', 'entry', entry);
@@ -412,7 +432,7 @@ class RedisStore implements Store {
   }
 
   getHistory(resourceKey: string, limit?: number): Promise<HistoryEntry[]> {
-    return guardStoreCall('getHistory', async () => {
+    return this.#guard('getHistory', async () => {
       if (limit !== undefined) checkInteger('getHistory', 'limit', limit, 0);
       if (limit === 0) return [];
       const items = await this.#redis.lrange(this.#key('history', resourceKey), 0, (limit ?? 0) - 1);
@@ -421,7 +441,7 @@ class RedisStore implements Store {
   }
 
   acquireRate(key: string, limit: number, windowMs: number, now: number): Promise<number> {
-    return guardStoreCall('acquireRate', async () => {
+    return this.#guard('acquireRate', async () => {
       checkKey('acquireRate', 'key', key);
       checkInteger('acquireRate', 'limit', limit, 1);
       checkInteger('acquireRate', 'windowMs', windowMs, 1);
@@ -445,20 +465,20 @@ class RedisStore implements Store {
   }
 
   putHeartbeat(heartbeat: Heartbeat): Promise<void> {
-    return guardStoreCall('putHeartbeat', async () => {
+    return this.#guard('putHeartbeat', async () => {
       await this.#redis.set(this.#key('poller', 'heartbeat'), toJson('putHeartbeat', 'heartbeat', heartbeat));
     });
   }
 
   getHeartbeat(): Promise<Heartbeat | undefined> {
-    return guardStoreCall('getHeartbeat', async () => {
+    return this.#guard('getHeartbeat', async () => {
       const raw = await this.#redis.get(this.#key('poller', 'heartbeat'));
       return raw === null ? undefined : (JSON.parse(raw) as Heartbeat);
     });
   }
 
   putSweepCursor(cursor: SweepCursor | undefined): Promise<void> {
-    return guardStoreCall('putSweepCursor', async () => {
+    return this.#guard('putSweepCursor', async () => {
       const key = this.#key('poller', 'sweep-cursor');
       if (cursor === undefined) await this.#redis.del(key);
       else await this.#redis.set(key, toJson('putSweepCursor', 'cursor', cursor));
@@ -466,14 +486,14 @@ class RedisStore implements Store {
   }
 
   getSweepCursor(): Promise<SweepCursor | undefined> {
-    return guardStoreCall('getSweepCursor', async () => {
+    return this.#guard('getSweepCursor', async () => {
       const raw = await this.#redis.get(this.#key('poller', 'sweep-cursor'));
       return raw === null ? undefined : (JSON.parse(raw) as SweepCursor);
     });
   }
 
   addCounters(increments: Readonly<Record<string, number>>): Promise<void> {
-    return guardStoreCall('addCounters', async () => {
+    return this.#guard('addCounters', async () => {
       const entries = checkCounters(increments);
       if (entries.length === 0) return;
       // One MULTI: HINCRBYFLOAT is atomic per field, the transaction makes the batch atomic too.
@@ -486,7 +506,7 @@ class RedisStore implements Store {
   }
 
   getCounters(): Promise<Record<string, number>> {
-    return guardStoreCall('getCounters', async () => {
+    return this.#guard('getCounters', async () => {
       const raw = await this.#redis.hgetall(this.#key('metrics', 'counters'));
       return Object.fromEntries(Object.entries(raw).map(([name, value]) => [name, Number(value)]));
     });
@@ -503,17 +523,19 @@ class RedisStore implements Store {
 
 class RedisCollection<T> implements VersionedCollection<T> {
   readonly #redis: Redis;
+  readonly #guard: Guard;
   readonly #hash: string;
   readonly #name: CollectionName;
 
-  constructor(redis: Redis, prefix: string, name: CollectionName) {
+  constructor(redis: Redis, guard: Guard, prefix: string, name: CollectionName) {
     this.#redis = redis;
+    this.#guard = guard;
     this.#hash = `${prefix}doc:${name}`;
     this.#name = name;
   }
 
   get(key: string): Promise<Versioned<T> | undefined> {
-    return guardStoreCall(`${this.#name}.get`, async () => {
+    return this.#guard(`${this.#name}.get`, async () => {
       const raw = await this.#redis.hget(this.#hash, key);
       return raw === null ? undefined : parseDoc<T>(raw);
     });
@@ -521,7 +543,7 @@ class RedisCollection<T> implements VersionedCollection<T> {
 
   put(key: string, value: T, expectedVersion: number | null): Promise<CasResult<T>> {
     const operation = `${this.#name}.put`;
-    return guardStoreCall(operation, async (): Promise<CasResult<T>> => {
+    return this.#guard(operation, async (): Promise<CasResult<T>> => {
       checkKey(operation, 'key', key);
       if (expectedVersion !== null) checkInteger(operation, 'expectedVersion', expectedVersion, 1);
       const json = toJson(operation, 'value', value);
@@ -536,14 +558,14 @@ class RedisCollection<T> implements VersionedCollection<T> {
   }
 
   delete(key: string, expectedVersion: number | null): Promise<boolean> {
-    return guardStoreCall(`${this.#name}.delete`, async () => {
+    return this.#guard(`${this.#name}.delete`, async () => {
       const reply = await run(this.#redis, lua.DELETE_DOC, [this.#hash], [key, expectedVersion ?? '']);
       return asNumber(reply, `${this.#name}.delete`) === 1;
     });
   }
 
   list(prefix = ''): Promise<Array<Versioned<T> & { readonly key: string }>> {
-    return guardStoreCall(`${this.#name}.list`, async () => {
+    return this.#guard(`${this.#name}.list`, async () => {
       // HSCAN in pages (never one huge HGETALL blocking Redis); a scan may repeat a field, hence the map.
       const found = new Map<string, string>();
       const match = `${escapeGlob(prefix)}*`;
@@ -564,7 +586,7 @@ class RedisCollection<T> implements VersionedCollection<T> {
   }
 
   listPage(options: ListPageOptions): Promise<DocumentPage<T>> {
-    return guardStoreCall(`${this.#name}.listPage`, async () => {
+    return this.#guard(`${this.#name}.listPage`, async () => {
       const { prefix = '', after = '', limit } = options;
       checkInteger(`${this.#name}.listPage`, 'limit', limit, 1);
       // Two round trips whatever the size: the field names (~40 bytes each), then only the page's

@@ -6,7 +6,8 @@
  *   `grants {"grants": ms[], "firstAttempt": ms, "lastAttempt": ms}`;
  * - `claim`: opens `claimers` connections that claim one key at once, prints `wins <n>`;
  * - `commit`: puts numbered documents forever, printing `committed <n>` after each resolves
- *   (the durability test SIGKILLs it mid-loop).
+ *   (the durability test SIGKILLs it mid-loop);
+ * - `thaw`: one claim after `go` (the test freezes the worker before), prints `claimed <bool>` or fails.
  */
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
@@ -30,6 +31,7 @@ const Job = z.discriminatedUnion('mode', [
     claimers: z.number().int().min(1),
   }),
   z.object({ mode: z.literal('commit'), ...Location }),
+  z.object({ mode: z.literal('thaw'), ...Location }),
 ]);
 type Job = z.infer<typeof Job>;
 
@@ -80,6 +82,14 @@ async function main(): Promise<void> {
     const results = await Promise.all(stores.map((store) => store.claim(job.key, 60_000, Date.now())));
     await Promise.all(stores.map((store) => store.close()));
     process.stdout.write(`wins ${results.filter(Boolean).length}\n`);
+  } else if (job.mode === 'thaw') {
+    const store = await open(job);
+    await store.ping();
+    process.stdout.write('ready\n');
+    await waitForGo();
+    const claimed = await store.claim('thawed', 60_000, Date.now());
+    await store.close();
+    process.stdout.write(`claimed ${String(claimed)}\n`);
   } else {
     const store = await open(job);
     process.stdout.write('ready\n');
@@ -95,7 +105,9 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   process.stderr.write(
-    `store-worker failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    `store-worker failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}${
+      error instanceof Error && error.cause !== undefined ? `\ncause: ${String(error.cause)}` : ''
+    }\n`,
   );
   process.exitCode = 1;
 });
