@@ -72,7 +72,7 @@ export async function carryOutRestart(
   } catch (error) {
     return onRestartError(step, error);
   }
-  deps.testCrashPoint?.('after-restart-call');
+  await deps.testCrashPoint?.('after-restart-call');
   return onRestarted(step, result);
 }
 

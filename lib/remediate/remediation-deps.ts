@@ -17,7 +17,7 @@ export interface RemediationDeps {
    * TEST ONLY: called at the named points of a restart, so a test can kill the process exactly
    * there (test/support/remediate-child.ts). Production code never sets it.
    */
-  readonly testCrashPoint?: ((point: CrashPoint) => void) | undefined;
+  readonly testCrashPoint?: ((point: CrashPoint) => void | Promise<void>) | undefined;
 }
 
 /** Where a test may kill a restart: after the Restart call answered, before its outcome is written. */
