@@ -7,7 +7,7 @@ import type { Store } from '../store/store.js';
  * task until it runs out; renewed every third of it while the work runs, so a live holder keeps it
  * through calls that take up to the API deadline (docs/alert.md, "Leases").
  */
-const TASK_LEASE_MS = 5_000;
+export const TASK_LEASE_MS = 5_000;
 
 export interface TaskLease {
   readonly name: string;
