@@ -20,7 +20,7 @@ import type {
   Versioned,
 } from '../store/store.js';
 import { callbackSnapshotPatch } from './callback-snapshot-patch.js';
-import { isOwnCallbackUrl } from './callback-url.js';
+import { callbackTokenOf, isOwnCallbackUrl, receiverPathOf } from './callback-url.js';
 import { createForwarder, type ForwardCallback } from './forward-callback.js';
 import { verifyToken } from './verify-token.js';
 
@@ -61,17 +61,18 @@ const FORWARD_TIMEOUT_MS = 2_000;
  * const response = await handleCallbackRequest({ config, store, invoker, clock, log }, request);
  */
 export async function handleCallbackRequest(deps: CallbackDeps, request: HttpRequest): Promise<HttpResponse> {
-  const segments = withoutBasePath(request.path, deps.config.LIVEWATCH_CALLBACK_BASE_URL).split('/').slice(1);
-  if (segments[0] === 'healthz' && segments.length <= 2 && (segments[1] ?? '') === '') {
+  const path = receiverPathOf(request.path, deps.config.LIVEWATCH_CALLBACK_BASE_URL);
+  if (path === '/healthz' || path === '/healthz/') {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       throw new MethodNotAllowedError(request.method, ['GET', 'HEAD']);
     }
     return checkHealth(deps);
   }
-  if (segments[0] !== 'callback') throw new RequestRejectedError(404, 'not found');
+  const token = callbackTokenOf(path);
+  if (token === undefined) throw new RequestRejectedError(404, 'not found');
 
   // Authenticate before anything else looks at the request (docs/callback.md: a wrong token changes nothing).
-  if (segments.length > 2 || !verifyToken(segments[1] ?? '', deps.config.LIVEWATCH_CALLBACK_TOKENS)) {
+  if (!verifyToken(token, deps.config.LIVEWATCH_CALLBACK_TOKENS)) {
     if (deps.config.LIVEWATCH_CALLBACK_TOKENS.length === 0) {
       deps.log.warn('LIVEWATCH_CALLBACK_TOKENS is empty: every callback is rejected with 401');
     }
@@ -83,16 +84,6 @@ export async function handleCallbackRequest(deps: CallbackDeps, request: HttpReq
     throw new RequestRejectedError(413, `body of ${request.body.length} bytes exceeds ${maxBytes} bytes`);
   }
   return receiveCallback(deps, request, regionOf(request));
-}
-
-/**
- * Enrolled URLs keep the base URL's path (`https://gw.example.com/livewatch/callback/<token>`); a custom
- * domain routing that prefix to the function passes it on, so it is taken off before routing.
- */
-function withoutBasePath(path: string, baseUrl: string | undefined): string {
-  if (baseUrl === undefined) return path;
-  const prefix = new URL(baseUrl).pathname.replace(/\/+$/, '');
-  return prefix !== '' && path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : path;
 }
 
 function regionOf(request: HttpRequest): string | undefined {

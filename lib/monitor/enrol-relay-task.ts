@@ -1,8 +1,8 @@
 import type { AliyunClient } from '../aliyun/api.js';
+import { classifyCallbackUrl } from '../callback/callback-url.js';
 import { AliyunApiError, describeError, ValidationError } from '../errors.js';
 import { type RelayTask, refOf, resourceKey } from '../events/resources.js';
 import type { Store } from '../store/store.js';
-import { classifyCallbackUrl } from './classify-callback-url.js';
 
 export type EnrolMode = 'off' | 'missing' | 'takeover';
 

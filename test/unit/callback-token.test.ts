@@ -58,13 +58,15 @@ describe('buildCallbackUrl', () => {
     expect(buildCallbackUrl({ ...config, LIVEWATCH_CALLBACK_TOKENS: [] }, 'cn-shanghai')).toBeUndefined();
   });
 
-  it('recognises its own URLs with any accepted token, and nothing else', () => {
+  it('calls every URL addressed to its receiver its own, whatever the token, and nothing else', () => {
     const own = buildCallbackUrl(config, 'cn-shanghai');
     expect(isOwnCallbackUrl(config, own)).toBe(true);
     expect(isOwnCallbackUrl(config, `https://abc.cn-shanghai.fcapp.run/callback/${PREVIOUS}`)).toBe(true);
+    // A rotated-out token is still our receiver: forwarding there would send the callback back to us.
     expect(isOwnCallbackUrl(config, 'https://abc.cn-shanghai.fcapp.run/callback/unknown-token-xxxxxxx')).toBe(
-      false,
+      true,
     );
+    expect(isOwnCallbackUrl(config, 'https://abc.cn-shanghai.fcapp.run/hooks/live')).toBe(false);
     expect(isOwnCallbackUrl(config, `https://other.example.com/callback/${CURRENT}`)).toBe(false);
     expect(isOwnCallbackUrl(config, 'not a url')).toBe(false);
     expect(isOwnCallbackUrl(config, undefined)).toBe(false);
