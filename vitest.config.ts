@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Tests spawn the CLI as a user does (bin/livewatch.js → build/cli/): bundle it first.
+    globalSetup: ['test/support/build-cli.ts'],
     // Integration tests start real servers (emulator, redis-server, chat sinks) on loopback;
     // two cores, so keep parallelism modest and timeouts generous for CI.
     pool: 'forks',
