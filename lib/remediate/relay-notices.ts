@@ -114,6 +114,23 @@ export function recoveringNotice(
   });
 }
 
+/**
+ * The task could not be verified through the API within the verification budget (or the API refused
+ * the request for good): livewatch stopped retrying and does nothing to it until it can look again.
+ */
+export function verifyFailedNotice(task: TaskLabel, status: Status, at: number, detail: string): Notice {
+  return relayAlert(task, status, at, detail, {
+    suffix: 'verify-failed',
+    severity: 'warning',
+    reason: 'VerifyFailed',
+    firing: [
+      'could not be verified through the API; livewatch stopped retrying and takes no action',
+      '无法通过 API 确认状态；livewatch 已停止重试，不做任何操作',
+    ],
+    resolved: ['verified through the API again', '已重新通过 API 确认状态'],
+  });
+}
+
 export function gaveUpNotice(task: TaskLabel, status: Status, at: number, detail: string): Notice {
   const key = resourceKey({ kind: 'relay', region: task.region, id: task.taskId });
   const firing = status === 'firing';

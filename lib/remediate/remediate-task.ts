@@ -5,6 +5,7 @@ import { carryOutRestart, type UnknownOutcome } from './carry-out-restart.js';
 import { type Decision, decide } from './decide.js';
 import { gateRestart, settleProbe } from './mass-failure-breakers.js';
 import { recordVerifiedSnapshot } from './record-verified-snapshot.js';
+import { clearVerifyFailure } from './record-verify-failure.js';
 import {
   gaveUpNotice,
   notStartedNotice,
@@ -122,7 +123,9 @@ async function remediateLeased(
       data: { source: c.hint?.source ?? (c.manual ? 'cli' : 'tick'), ...data },
     });
   const stored = (await deps.store.ledgers.get(c.key))?.value;
-  const ledger = await settleAttempt(deps, policy, c, stored, remember);
+  const name = c.verified === 'gone' ? undefined : c.verified.name;
+  const verified = await clearVerifyFailure(deps, { ...c, name }, stored);
+  const ledger = await settleAttempt(deps, policy, c, verified, remember);
 
   if (c.verified === 'gone') {
     await endEpisode(

@@ -7,6 +7,7 @@ import { updateDocument } from '../store/compare-and-set.js';
 import { decide } from './decide.js';
 import { countFailure } from './mass-failure-breakers.js';
 import { recordVerifiedSnapshot } from './record-verified-snapshot.js';
+import { recordVerifyFailure } from './record-verify-failure.js';
 import { remediateTask } from './remediate-task.js';
 import type { RemediationDeps } from './remediation-deps.js';
 import type { RemediationPolicy } from './remediation-policy.js';
@@ -62,8 +63,12 @@ export async function remediateVerified(
     };
     const verifiedAt = deps.clock.now();
     if (result.kind === 'error') {
-      failures.push({ key: candidate.key, taskId: candidate.ref.taskId, error: describeError(result.error) });
-      await scheduleRetry(deps, candidate, deps.config.LIVEWATCH_TICK_INTERVAL_S * 1000);
+      const error = await recordVerifyFailure(
+        deps,
+        { ...candidate, name: candidate.hint?.resource.name },
+        result.error,
+      );
+      failures.push({ key: candidate.key, taskId: candidate.ref.taskId, error });
       continue;
     }
     const hint = candidate.hint;

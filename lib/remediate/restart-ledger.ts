@@ -206,3 +206,45 @@ export function clearRecheck(ledger: RestartLedger): RestartLedger {
 export function isDue(ledger: RestartLedger, now: number): boolean {
   return !ledger.needsPerson && ledger.nextAttemptAt !== undefined && ledger.nextAttemptAt <= now;
 }
+
+/** Verification attempts per task before livewatch records the failure, reports it once and stops. */
+export const VERIFY_ATTEMPTS = 5;
+
+/**
+ * One more failed verification. Returns the ledger and what to do: `retry` at `at` (the tick
+ * interval doubling per failure), `report` now (the bound is reached, or `permanent`: the API
+ * refused the request for good), or `quiet` (reported already: never a loop).
+ */
+export function applyVerifyFailed(
+  ledger: RestartLedger,
+  failure: {
+    readonly now: number;
+    readonly error: string;
+    readonly permanent: boolean;
+    readonly tickMs: number;
+  },
+): { ledger: RestartLedger; next: { kind: 'retry'; at: number } | { kind: 'report' } | { kind: 'quiet' } } {
+  const previous = ledger.verifyFailures;
+  const count = (previous?.count ?? 0) + 1;
+  const base = { count, since: previous?.since ?? failure.now, lastError: failure.error };
+  if (previous?.reportedAt !== undefined) {
+    return {
+      ledger: clearRecheck({ ...ledger, verifyFailures: { ...base, reportedAt: previous.reportedAt } }),
+      next: { kind: 'quiet' },
+    };
+  }
+  if (failure.permanent || count >= VERIFY_ATTEMPTS) {
+    return {
+      ledger: clearRecheck({ ...ledger, verifyFailures: { ...base, reportedAt: failure.now } }),
+      next: { kind: 'report' },
+    };
+  }
+  const at = failure.now + failure.tickMs * 2 ** (count - 1);
+  return { ledger: { ...applyRecheck(ledger, at), verifyFailures: base }, next: { kind: 'retry', at } };
+}
+
+/** A verification succeeded: the failure count starts over. */
+export function clearVerifyFailures(ledger: RestartLedger): RestartLedger {
+  const { verifyFailures: _v, ...rest } = ledger;
+  return rest;
+}

@@ -226,6 +226,17 @@ export interface RestartLedger {
    * happened (docs/alert.md, "Ledger states").
    */
   readonly attempt?: RestartAttempt;
+  /**
+   * Verification through the API failing for this task (docs/alert.md, "Verification budget"):
+   * retried with backoff up to a bound, then `reportedAt` is set and nothing is retried until a
+   * verification succeeds.
+   */
+  readonly verifyFailures?: {
+    readonly count: number;
+    readonly since: number;
+    readonly lastError: string;
+    readonly reportedAt?: number;
+  };
 }
 
 /** A restart whose outcome is not recorded yet (docs/alert.md, "Ledger states"). */
