@@ -57,7 +57,9 @@ describe('verification budget', () => {
 
     // The API answers again: the next event verifies, resolves the report and remediates.
     h.emulator.faults.apiFaults({ kind: '5xx', rate: 0, action: 'DescribeLivePullToPush' });
-    const healed = await handleEvents(h.deps, [h.eventFor('unverifiable', 'offline', { source: 'callback' })]);
+    const healed = await handleEvents(h.deps, [
+      h.eventFor('unverifiable', 'offline', { source: 'callback' }),
+    ]);
     expect(healed.outcomes[0]).toMatchObject({ action: 'restarted' });
     expect(h.notifier.of('VerifyFailed', 'resolved')).toHaveLength(1);
     expect((await h.store.ledgers.get(key))?.value).not.toHaveProperty('verifyFailures');
