@@ -50,13 +50,22 @@ export interface CallbackDeps {
 const FORWARD_TIMEOUT_MS = 2_000;
 
 /**
+ * The first phase of the dedupe claim, held while the callback is processed: longer than the callback
+ * function's timeout (10 s in s.yaml), so a live request keeps its claim, and short, so a claim left by
+ * a request that could not release it (the store failed, the instance was killed) lets the sender's
+ * retry through within seconds instead of after LIVEWATCH_DEDUPE_TTL_S (docs/callback.md, "Dedupe").
+ */
+const PROCESSING_CLAIM_MS = 15_000;
+
+/**
  * The callback function's core, over a plain request (no FC shapes):
  * - `POST /callback/<token>[?region=<region>]`: a pull-to-push callback (docs/callback.md);
  * - `GET /healthz`: 200 `{ok, version, store}`, 503 when the store is down.
  * Expected failures are thrown as livewatch errors and mapped by `toHttpResponse` (401 wrong token,
  * 400 bad body, 404, 405, 413, 503 store/invoke down). Nothing changes before the token is verified
- * and the body parsed; a duplicate is answered 200 without effect; on a store or invoke failure the
- * dedupe claim is released, so the sender's retry is processed (nothing is lost).
+ * and the body parsed; a duplicate is answered 200 without effect. The dedupe claim has two phases:
+ * short while processing, extended to LIVEWATCH_DEDUPE_TTL_S once handed on, released on a failure, so
+ * the sender's retry is processed (nothing is lost) even when the release itself fails.
  * @example
  * const response = await handleCallbackRequest({ config, store, invoker, clock, log }, request);
  */
@@ -127,7 +136,7 @@ async function receiveCallback(
   // The whole store work of a callback is one round trip: claim, history, snapshot (docs/callbacks.md).
   const snapshot = callbackSnapshotPatch(parsed, receivedAt);
   const accepted = await store.acceptCallback({
-    claim: { key: parsed.event.key, ttlMs: config.LIVEWATCH_DEDUPE_TTL_S * 1000 },
+    claim: { key: parsed.event.key, ttlMs: PROCESSING_CLAIM_MS },
     now: receivedAt,
     resourceKey: key,
     history: historyEntryOf(parsed, receivedAt),
@@ -149,6 +158,19 @@ async function receiveCallback(
     });
     throw error;
   }
+  // Second phase: the event is handed on, so its resends are duplicates for the whole dedupe TTL.
+  await store
+    .extendClaim(parsed.event.key, config.LIVEWATCH_DEDUPE_TTL_S * 1000, clock.now())
+    .catch((error: unknown) => {
+      // The hand-off happened: answering 503 would only make the sender resend what the alert function
+      // already has (and dedupes by the same key); a resend after the short claim is a harmless duplicate.
+      log.warn(
+        `could not extend the dedupe claim; a resend after ${PROCESSING_CLAIM_MS / 1000} s is handed on again`,
+        {
+          error: describeError(error),
+        },
+      );
+    });
   return jsonResponse(200, { ok: true, duplicate: false });
 }
 

@@ -34,6 +34,14 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 `);
 
+/** KEYS: claim. ARGV: expiresAt, pxTtl. Moves the expiry to expiresAt unless it is already later. */
+export const EXTEND_CLAIM = script(`
+local current = redis.call('GET', KEYS[1])
+if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`);
+
 /** KEYS: lease. ARGV: holder, now, expiresAt, pxTtl. Returns 1 if taken. */
 export const ACQUIRE_LEASE = script(`
 local current = redis.call('HMGET', KEYS[1], 'holder', 'expiresAt')

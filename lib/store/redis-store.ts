@@ -225,6 +225,19 @@ class RedisStore implements Store {
     });
   }
 
+  extendClaim(key: string, ttlMs: number, now: number): Promise<void> {
+    return this.#guard('extendClaim', async () => {
+      checkKey('extendClaim', 'key', key);
+      checkInteger('extendClaim', 'ttlMs', ttlMs, 1);
+      await run(
+        this.#redis,
+        lua.EXTEND_CLAIM,
+        [this.#key('claim', key)],
+        [now + ttlMs, ttlMs + Math.max(ttlMs, MIN_GC_SLACK_MS)],
+      );
+    });
+  }
+
   acceptCallback(arrival: CallbackArrival): Promise<CallbackAcceptance> {
     return guardStoreCall('acceptCallback', async (): Promise<CallbackAcceptance> => {
       const { claim, now, resourceKey } = arrival;

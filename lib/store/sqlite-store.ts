@@ -204,6 +204,19 @@ class SqliteStore implements Store {
     });
   }
 
+  extendClaim(key: string, ttlMs: number, now: number): Promise<void> {
+    return guardStoreCall('extendClaim', () => {
+      checkKey('extendClaim', 'key', key);
+      checkInteger('extendClaim', 'ttlMs', ttlMs, 1);
+      this.#db
+        .prepare(
+          `INSERT INTO claims (key, expires_at) VALUES (?, ?)
+           ON CONFLICT (key) DO UPDATE SET expires_at = max(claims.expires_at, excluded.expires_at)`,
+        )
+        .run(key, now + ttlMs);
+    });
+  }
+
   acceptCallback(arrival: CallbackArrival): Promise<CallbackAcceptance> {
     return guardStoreCall('acceptCallback', () => {
       const { claim, now, resourceKey } = arrival;

@@ -28,6 +28,12 @@ export interface Store {
   /** Releases a claim (after a failure, so the sender's retry is processed). */
   release(key: string): Promise<void>;
   /**
+   * Holds `key` until at least `now + ttlMs`, whether or not the claim still lives (never shortens it):
+   * the second phase of a two-phase claim, taken short while processing and extended once the work is
+   * done (docs/callback.md, "Dedupe").
+   */
+  extendClaim(key: string, ttlMs: number, now: number): Promise<void>;
+  /**
    * A callback's whole store work in ONE round trip (one transaction / one script): claims
    * `claim.key`; if won, appends `history` to the resource's history, reads its snapshot and forward
    * target, and applies `snapshot` (when given) by `mergeCallbackSnapshot`'s rule. A duplicate

@@ -134,6 +134,26 @@ describe.each(storeAdapterCases())('$name store (contract)', (adapter: StoreAdap
       expect(await store.claim('cb:1', 60_000, clock.now())).toBe(true);
     });
 
+    it('extends a claim (two-phase: short while processing, long once done), never shortens it', async () => {
+      expect(await store.claim('cb:1', 1_000, clock.now())).toBe(true);
+      await store.extendClaim('cb:1', 60_000, clock.now());
+      await store.extendClaim('cb:1', 10, clock.now());
+      clock.advance(59_999);
+      expect(await store.claim('cb:1', 1_000, clock.now())).toBe(false);
+      clock.advance(1);
+      expect(await store.claim('cb:1', 1_000, clock.now())).toBe(true);
+    });
+
+    it('extends a claim that has expired or was released, so the finished work stays deduplicated', async () => {
+      expect(await store.claim('cb:1', 1_000, clock.now())).toBe(true);
+      clock.advance(5_000);
+      await store.extendClaim('cb:1', 60_000, clock.now());
+      expect(await store.claim('cb:1', 1_000, clock.now())).toBe(false);
+      await store.extendClaim('cb:never-claimed', 60_000, clock.now());
+      expect(await store.claim('cb:never-claimed', 1_000, clock.now())).toBe(false);
+      await expect(store.extendClaim('cb:1', 0, clock.now())).rejects.toBeInstanceOf(ValidationError);
+    });
+
     it('lets exactly one of 20 concurrent claimers on separate connections win', async () => {
       const location = adapter.fresh();
       const stores = await Promise.all(Array.from({ length: 20 }, () => openStore(location)));

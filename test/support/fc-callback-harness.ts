@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ForwardCallback } from '../../lib/callback/forward-callback.js';
@@ -14,7 +15,7 @@ import type { Invoker } from '../../lib/ports/invoker.js';
 import { createStore } from '../../lib/store/create-store.js';
 import type { Store } from '../../lib/store/store.js';
 import { createLocalInvoker } from '../../local/host/create-local-invoker.js';
-import { startFcApiServer } from './fc-api-server.js';
+import { type ReceivedInvocation, startFcApiServer } from './fc-api-server.js';
 import { fakeFcContext, type HttpEventInit, httpEvent } from './fc-context.js';
 
 export const TOKEN = 'cb-token-current-0123456789';
@@ -43,14 +44,21 @@ export async function startCallbackHarness(
   const logLines: string[] = [];
   const log = createLogger({ level: 'debug', sink: (line) => logLines.push(line) });
   let invokeStatus = 202;
-  const fcApi = await startFcApiServer(SECRET, (_req, res) => {
+  let duringInvoke: (() => Promise<void>) | undefined;
+  const answer = (invocation: ReceivedInvocation, res: ServerResponse): void => {
     if (invokeStatus >= 300) {
       res.writeHead(invokeStatus, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ErrorCode: 'InternalError', ErrorMessage: 'injected' }));
-      return;
+    } else {
+      res.writeHead(invokeStatus, { 'x-fc-request-id': 'r' });
+      res.end();
     }
-    res.writeHead(invokeStatus, { 'x-fc-request-id': 'r' });
-    res.end();
+    invocation.status = res.statusCode;
+  };
+  const fcApi = await startFcApiServer(SECRET, (invocation, res) => {
+    // E.g. the store failing while the invocation is in flight, before FC answers it.
+    if (duringInvoke === undefined) answer(invocation, res);
+    else void duringInvoke().then(() => answer(invocation, res));
   });
   const config = loadConfig({
     LIVEWATCH_CALLBACK_TOKENS: `${TOKEN},${OLD_TOKEN}`,
@@ -122,6 +130,10 @@ export async function startCallbackHarness(
     },
     restoreInvokes() {
       invokeStatus = 202;
+    },
+    /** Runs `action` while each invocation is in flight, before the FC API answers it. */
+    duringInvokes(action: (() => Promise<void>) | undefined) {
+      duringInvoke = action;
     },
     async closeStore() {
       await store.close();
