@@ -104,6 +104,8 @@ export async function enrolRelayTask(
     data: {
       action,
       previous: original === undefined ? 'none' : hostOf(original),
+      // The state it was enrolled in: the status page's uptime starts counting here.
+      state: task.state,
     },
   });
   return { ...base, ok: true };

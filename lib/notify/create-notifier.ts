@@ -14,6 +14,7 @@ import { flushGroups } from './flush-groups.js';
 import { linksOf } from './links-of.js';
 import { labelsOfNotice } from './match-labels.js';
 import type { FlushReport, Notice, Notifier } from './notice.js';
+import { noticeHistoryKey } from './notice-history-key.js';
 import { applyNotice, groupKeyOf } from './plan-group.js';
 
 export interface NotifierDeps {
@@ -165,6 +166,16 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       const targets = targetsOf(linked);
       if (await silenced(linked, targets)) return;
       for (const { channel, route } of targets) await notifyReceiver(channel, route, linked);
+      // The task's timeline on the status page shows which notices went to which receivers.
+      if (linked.resource && targets.length > 0) {
+        const channels = [...new Set(targets.map((target) => target.channel))];
+        await store.appendHistory(noticeHistoryKey(resourceKey(linked.resource)), {
+          at: clock.now(),
+          type: 'notice',
+          message: `${linked.status} ${linked.severity} notice to ${channels.join(', ')}: ${linked.title}`,
+          data: { notice: linked.id, severity: linked.severity, status: linked.status, channels },
+        });
+      }
     },
     async flush(): Promise<FlushReport> {
       const groupsFlushed = await flushGroups({ store, clock, log, channels: byName, routeOf });

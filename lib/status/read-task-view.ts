@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js';
 import { type ResourceKind, resourceKey } from '../events/resources.js';
+import { noticeHistoryKey } from '../notify/notice-history-key.js';
 import { redact } from '../redact.js';
 import { policyFromConfig } from '../remediate/remediation-policy.js';
 import type { HistoryEntry, Store, StoredSnapshot } from '../store/store.js';
@@ -61,12 +62,15 @@ const CATEGORY: Readonly<Record<string, TimelineCategory>> = {
   breaker: 'decision',
   restart: 'restart',
   'restart-failed': 'restart',
+  'restart-unknown': 'restart',
+  'restart-unconfirmed': 'restart',
   'restart-ok': 'recovery',
   resume: 'resume',
   recovered: 'recovery',
   resumed: 'recovery',
   notice: 'notice',
   notified: 'notice',
+  silenced: 'notice',
   operator: 'operator',
 };
 
@@ -99,10 +103,11 @@ export async function readTaskView(
   key: string,
   now: number,
 ): Promise<TaskView> {
-  const [snapshot, ledger, history] = await Promise.all([
+  const [snapshot, ledger, history, notices] = await Promise.all([
     store.snapshots.get(key),
     store.ledgers.get(key),
     store.getHistory(key, HISTORY_READ),
+    store.getHistory(noticeHistoryKey(key), HISTORY_READ),
   ]);
   const row = toTaskRow(key, snapshot?.value, ledger?.value, policyFromConfig(config), now);
   return {
@@ -115,7 +120,7 @@ export async function readTaskView(
       day: computeUptime(history, snapshot?.value, now, DAY_MS),
       week: computeUptime(history, snapshot?.value, now, 7 * DAY_MS),
     },
-    timeline: history.map(toTimelineEntry),
+    timeline: [...history, ...notices].sort((a, b) => b.at - a.at).map(toTimelineEntry),
   };
 }
 

@@ -61,7 +61,7 @@ function renderUptime(ctx: RenderContext, label: string, uptime: Uptime): Html {
   const partial = uptime.knownMs < uptime.windowMs * 0.99;
   return html`<div class="stat"><span>${label}</span><b>${percent} %</b><div class="bar"><i style="width:${percent}%"></i></div>${
     partial
-      ? html`<span class="muted">${fill(t.coverage, { hours: (uptime.knownMs / 3_600_000).toFixed(1) })} · ${formatDuration(uptime.knownMs - uptime.upMs)} down</span>`
+      ? html`<span class="muted">${fill(t.coverage, { duration: formatDuration(uptime.knownMs) })} · ${formatDuration(uptime.knownMs - uptime.upMs)} down</span>`
       : ''
   }</div>`;
 }

@@ -1,5 +1,6 @@
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { noticeHistoryKey } from '../../lib/notify/notice-history-key.js';
 import {
   CALLBACK_TOKEN,
   METRICS_TOKEN,
@@ -67,6 +68,14 @@ describe('status page, JSON API and /metrics over the callback function (SQLite)
         type: 'gave-up',
         message: `gave up: budget spent; source rtmp://origin.example.com/x?auth_key=${SECRETS.streamAuthKey}`,
         data: { source: 'tick', state: 'offline' },
+      },
+    ]);
+    await putHistory(store, noticeHistoryKey(broken), [
+      {
+        at: now - HOUR / 2 + 1,
+        type: 'notice',
+        message: 'firing critical notice to dingtalk: relay broken-1 needs a person',
+        data: { notice: 'n1', severity: 'critical', status: 'firing', channels: ['dingtalk'] },
       },
     ]);
     await putTask(
@@ -265,8 +274,10 @@ describe('status page, JSON API and /metrics over the callback function (SQLite)
       timeline: Array<{ type: string; category: string; resumed?: unknown }>;
     };
     expect(view.lineage).toEqual(['old-broken-1']);
-    expect(view.timeline.map((e) => e.type)).toEqual(['gave-up', 'resume', 'event', 'event']);
-    expect(view.timeline[1]).toMatchObject({ category: 'resume', resumed: { fileIndex: 2, offset: 321 } });
+    // The notices sent about it are merged into the timeline, newest first.
+    expect(view.timeline.map((e) => e.type)).toEqual(['notice', 'gave-up', 'resume', 'event', 'event']);
+    expect(view.timeline[0]).toMatchObject({ category: 'notice' });
+    expect(view.timeline[2]).toMatchObject({ category: 'resume', resumed: { fileIndex: 2, offset: 321 } });
     // Known for the last 3 h: running for 2 h, offline for 1 h.
     expect(view.uptime.day.knownMs).toBe(3 * HOUR);
     expect(view.uptime.day.ratio).toBeCloseTo(2 / 3, 5);
