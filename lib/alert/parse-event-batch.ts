@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import type { RelayTask } from '../events/resources.js';
 import { type TaskEvent, TaskEventBatchSchema } from '../events/task-event.js';
+import { zodIssues } from '../zod-issues.js';
 
 /** The fields of a relay snapshot the remediation relies on; the rest is tolerated as it comes. */
 const RelaySnapshotSchema = z.looseObject({
@@ -24,12 +25,7 @@ const RelaySnapshotSchema = z.looseObject({
 export function parseEventBatch(raw: unknown): TaskEvent[] {
   const parsed = TaskEventBatchSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ValidationError(
-      'alert event batch',
-      parsed.error.issues
-        .slice(0, 20)
-        .map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-    );
+    throw new ValidationError('alert event batch', zodIssues(parsed.error).slice(0, 20));
   }
   // zod types its optional fields `T | undefined`; JSON never carries an explicit undefined, so the
   // parsed events are TaskEvents under exactOptionalPropertyTypes.

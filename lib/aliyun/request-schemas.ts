@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ICE_REGIONS, LIVE_REGIONS } from '../config/config.js';
-import { type InputIssue, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import { TaskIdSchema } from '../events/task-id.js';
+import { zodIssues } from '../zod-issues.js';
 import type {
   CreateRelayTaskParams,
   ListRecordJobsParams,
@@ -76,11 +77,7 @@ const sourceProtocol = z.enum(['rtmp', 'rtsp', 'srt', 'http-flv', 'flv', 'hls'],
 function check<T>(what: string, schema: z.ZodType<T>, input: unknown): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issues: InputIssue[] = result.error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.'),
-    message: issue.message,
-  }));
-  throw new ValidationError(`invalid ${what} request`, issues);
+  throw new ValidationError(`invalid ${what} request`, zodIssues(result.error));
 }
 
 /** Drops undefined values and turns the rest into wire strings. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { type InputIssue, ValidationError } from '../errors.js';
+import { zodIssues } from '../zod-issues.js';
 import { boundObservedAt } from './observation-time.js';
 import type { RelayState, RelayTask } from './resources.js';
 import { relayStateOf } from './states.js';
@@ -103,7 +104,7 @@ export function parseCallback(body: Buffer | string, options: ParseCallbackOptio
     throw new ValidationError('callback body', [{ path: '', message: 'must be a JSON object' }]);
   }
   const parsed = CallbackSchema.safeParse(raw);
-  if (!parsed.success) throw new ValidationError('callback body', issuesOf(parsed.error));
+  if (!parsed.success) throw new ValidationError('callback body', zodIssues(parsed.error));
   const value = parsed.data;
 
   const issues: InputIssue[] = [];
@@ -282,11 +283,4 @@ function detailsOf(info: Record<string, unknown> | undefined, top: Record<string
   const details: Record<string, unknown> = {};
   for (const [field, value] of picks) if (value !== undefined) details[field] = value;
   return details as Details;
-}
-
-function issuesOf(error: z.ZodError): InputIssue[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map((part) => String(part)).join('.'),
-    message: issue.message,
-  }));
 }

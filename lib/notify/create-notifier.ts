@@ -6,6 +6,7 @@ import { resourceKey } from '../events/resources.js';
 import type { Logger } from '../log.js';
 import { registerSecrets } from '../redact.js';
 import type { NotificationGroup, Store } from '../store/store.js';
+import { zodIssues } from '../zod-issues.js';
 import { activeSilenceFor } from './active-silence.js';
 import type { Channel } from './channel.js';
 import { createRouting, DEFAULT_ROUTE, matchRoutes, type Route } from './create-routing.js';
@@ -156,10 +157,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     async notify(notice) {
       const parsed = NoticeSchema.safeParse(notice);
       if (!parsed.success) {
-        throw new ValidationError(
-          'notice',
-          parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-        );
+        throw new ValidationError('notice', zodIssues(parsed.error));
       }
       const links = linksOf(notice.resource, config.LIVEWATCH_STATUS_URL);
       const linked: Notice = links.length > 0 ? { ...notice, links } : notice;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { zodIssues } from '../zod-issues.js';
 
 /**
  * The routing file (LIVEWATCH_ROUTES_FILE, YAML or JSON), modelled on Alertmanager's `route` tree:
@@ -150,9 +151,9 @@ export function readRoutingFile(path: string): RoutingFileSpec {
   const result = RoutingFile.safeParse(value ?? {});
   if (!result.success) {
     throw new ConfigError(
-      result.error.issues.map((issue) => ({
+      zodIssues(result.error).map((issue) => ({
         variable: SETTING,
-        message: `${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+        message: `${path}: ${issue.path || '(root)'}: ${issue.message}`,
       })),
     );
   }

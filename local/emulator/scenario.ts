@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { LIVE_REGIONS } from '../../lib/config/config.js';
 import { ValidationError } from '../../lib/errors.js';
+import { zodIssues } from '../../lib/zod-issues.js';
 import type { EmulatedRecordJob, EmulatedTranscodeJob } from './ice-jobs.js';
 import { ReadingsSchema } from './readings.js';
 import type { TaskInit } from './relay-engine.js';
@@ -95,10 +96,7 @@ const DEFAULT_DST_HOSTS = ['push-1.example-cdn.com', 'push-2.example-cdn.com'] a
 export function parseScenario(input: unknown, what = 'scenario'): Scenario {
   const result = ScenarioSchema.safeParse(input);
   if (!result.success) {
-    throw new ValidationError(
-      what,
-      result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-    );
+    throw new ValidationError(what, zodIssues(result.error));
   }
   return result.data;
 }
