@@ -68,7 +68,10 @@ export async function carryOutRestart(
   );
   let result: RestartResult;
   try {
-    result = await restartRelayTask(deps.client, deps.log, c.ref, decision);
+    result = await restartRelayTask(deps.client, deps.log, c.ref, {
+      ...decision,
+      resumeSet: c.afterLostUpdate === true && isResumeSet(step.task, decision.resume),
+    });
   } catch (error) {
     return onRestartError(step, error);
   }
@@ -106,6 +109,15 @@ async function onRestartError(step: Step, error: unknown): Promise<TaskOutcome |
   await deps.notifier.notify(failingNotice(task, now, reason));
   await remember('restart-failed', reason, data);
   return outcomeOf(c, 'failed', reason, { ...withNext(next), error: describeError(cause) });
+}
+
+/**
+ * Whether the described task carries the resume point already (the lost Update was applied), so the
+ * Update need not be sent again. An Offset of 0 is never sent, so only an absent Offset matches it.
+ */
+function isResumeSet(task: RelayTask, resume: RestartDecision['resume']): boolean {
+  if (resume === undefined || task.fileIndex !== resume.fileIndex) return false;
+  return resume.offset > 0 ? task.offset === resume.offset : task.offset === undefined;
 }
 
 function mutatingAction(action: string): NonNullable<RestartAttempt['action']> | undefined {

@@ -66,7 +66,7 @@ export async function remediateTask(
       if (decisions >= MAX_DECISIONS) return leaveToTick(deps, current, result);
       const again = await describeAgain(deps, current);
       if ('action' in again) return again;
-      current = again;
+      current = { ...again, afterLostUpdate: result.unknown === 'UpdateLivePullToPush' };
     }
   } finally {
     await lease.release();

@@ -23,7 +23,12 @@ export async function restartRelayTask(
   client: AliyunClient,
   log: Logger,
   ref: TaskRef,
-  plan: { readonly stopFirst: boolean; readonly resume?: ResumePoint | undefined },
+  plan: {
+    readonly stopFirst: boolean;
+    readonly resume?: ResumePoint | undefined;
+    /** The task was described with this resume point already set (a lost Update had applied): no Update. */
+    readonly resumeSet?: boolean | undefined;
+  },
 ): Promise<RestartResult> {
   if (plan.stopFirst) {
     try {
@@ -41,7 +46,9 @@ export async function restartRelayTask(
   }
   let resumed: ResumePoint | undefined;
   let resumeError: string | undefined;
-  if (plan.resume) {
+  if (plan.resume && plan.resumeSet) {
+    resumed = plan.resume;
+  } else if (plan.resume) {
     try {
       await client.updateRelayTask({
         ...ref,

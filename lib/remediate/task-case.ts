@@ -29,6 +29,8 @@ export interface TaskCase {
       }
     | undefined;
   readonly manual?: { readonly force: boolean } | undefined;
+  /** Described again after a lost Update answer (docs/alert.md, "Ledger states"). */
+  readonly afterLostUpdate?: boolean | undefined;
 }
 
 export type OutcomeAction =

@@ -125,7 +125,7 @@ describe('a mutation whose answer is lost after it applied', () => {
     expect(h.notifier.of('Resumed')).toHaveLength(1);
   });
 
-  it('Update of the resume point: described again, the Update sent again while stopped, then Restart — one interruption', async () => {
+  it('Update of the resume point: described again, it shows the point set, so no second Update — Restart; one interruption', async () => {
     await start();
     await retryingPastGrace('lost-update', VOD);
     h.emulator.faults.apiFaults({ kind: '5xx', rate: 1, action: 'UpdateLivePullToPush', next: 1 });
@@ -136,7 +136,6 @@ describe('a mutation whose answer is lost after it applied', () => {
     expect(mutations()).toEqual([
       'StopLivePullToPush:ok',
       'UpdateLivePullToPush:lost',
-      'UpdateLivePullToPush:ok',
       'RestartLivePullToPush:ok',
     ]);
     expect(h.emulator.task('lost-update')).toMatchObject({
@@ -144,7 +143,30 @@ describe('a mutation whose answer is lost after it applied', () => {
       interruptions: 1,
       currentFileIndex: 1,
     });
+    expect(Math.floor(h.emulator.task('lost-update')?.currentOffset ?? -1)).toBe(50);
     expect((await h.store.ledgers.get(h.key('lost-update')))?.value.restarts).toHaveLength(1);
+  });
+
+  it('Update answered 5xx before it applied: described again, the point is not set, so the Update is sent again while stopped', async () => {
+    await start();
+    h.emulator.readings.set({ faultPhase: 'before' });
+    await retryingPastGrace('update-not-applied', VOD);
+    h.emulator.faults.apiFaults({ kind: '5xx', rate: 1, action: 'UpdateLivePullToPush', next: 1 });
+
+    const tick = await runTick(h.deps);
+
+    expect(tick.outcomes[0]).toMatchObject({ action: 'restarted', resumed: { fileIndex: 1, offset: 50 } });
+    expect(mutations()).toEqual([
+      'StopLivePullToPush:ok',
+      'UpdateLivePullToPush:ok',
+      'RestartLivePullToPush:ok',
+    ]);
+    expect(h.calls('UpdateLivePullToPush')).toHaveLength(2);
+    expect(h.emulator.task('update-not-applied')).toMatchObject({
+      status: 1,
+      interruptions: 1,
+      currentFileIndex: 1,
+    });
   });
 
   it('a forced manual restart whose answer is lost is not repeated: --force asked for one restart', async () => {
@@ -165,6 +187,7 @@ describe('a mutation whose answer is lost after it applied', () => {
 
   it('answers lost every time: at most three decisions, then the tick takes over; never a loop', async () => {
     await start();
+    h.emulator.readings.set({ faultPhase: 'before' });
     await retryingPastGrace('lost-always', VOD);
     h.emulator.faults.apiFaults({ kind: '5xx', rate: 1, action: 'UpdateLivePullToPush' });
 
