@@ -2,7 +2,8 @@
 // s.yaml deploys ./dist with handlers `callback.handler`, `poller.handler`, `alert.handler`.
 // `npm run build -- --sourcemap` adds dist/<name>.js.map (not uploaded unless you ask for it: maps
 // add ~17 MB to the code package and ~40 ms to a cold start with --enable-source-maps).
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, normalize } from 'node:path';
 import { build } from 'esbuild';
 
 const FUNCTIONS = ['callback', 'poller', 'alert'];
@@ -34,7 +35,27 @@ await build({
 });
 // FC's Node runtime treats .js as CommonJS unless the nearest package.json says otherwise.
 await writeFile('dist/package.json', `${JSON.stringify({ type: 'module' }, null, 2)}\n`);
+await copyRoutingFile(process.env.LIVEWATCH_ROUTES_FILE);
 for (const name of FUNCTIONS) {
   const { size } = await stat(`dist/${name}.js`);
   console.log(`dist/${name}.js  ${(size / 1024).toFixed(0)} KiB`);
+}
+
+/**
+ * The routing file goes into the code package at the same relative path, where the functions find it
+ * (lib/notify/routing-file.ts looks beside the bundle). s.yaml passes LIVEWATCH_ROUTES_FILE unchanged,
+ * so only a path relative to the project can mean the same file on this machine and in FC.
+ */
+async function copyRoutingFile(path) {
+  if (!path) return;
+  const relative = normalize(path);
+  if (isAbsolute(relative) || relative.startsWith('..')) {
+    console.error(
+      `LIVEWATCH_ROUTES_FILE=${path}: must be a path inside this project (e.g. config/routes.yaml), so that it means the same file in the code package`,
+    );
+    process.exit(1);
+  }
+  await mkdir(join('dist', dirname(relative)), { recursive: true });
+  await copyFile(relative, join('dist', relative));
+  console.log(`dist/${relative}  (LIVEWATCH_ROUTES_FILE)`);
 }

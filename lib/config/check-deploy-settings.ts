@@ -1,4 +1,6 @@
+import { isAbsolute, normalize } from 'node:path';
 import { ConfigError, type SettingIssue } from '../errors.js';
+import { readRoutingFile } from '../notify/routing-file.js';
 import { loadConfig, SETTING_NAMES } from './config.js';
 import {
   DEPLOY_SETTING_NAMES,
@@ -33,7 +35,7 @@ const CHANNELS = [
 export function checkDeploySettings(shell: Record<string, string | undefined>): DeployCheck {
   const env = { ...S_YAML_DEFAULTS, ...nonEmpty(shell) };
   const problems: SettingIssue[] = [...placeholders(env), ...loopbacks(env), ...deploySettingIssues(env)];
-  problems.push(...functionSettingIssues(env));
+  problems.push(...functionSettingIssues(env), ...routingFileIssues(env.LIVEWATCH_ROUTES_FILE));
   const size = environmentBytes(env);
   if (size > FC_ENVIRONMENT_LIMIT_BYTES) {
     problems.push({
@@ -114,6 +116,31 @@ function functionSettingIssues(env: Record<string, string>): SettingIssue[] {
     });
   }
   return issues;
+}
+
+/**
+ * The routing file is copied into the code package by `npm run build` (scripts/build.mjs) at the same
+ * relative path, so it must be inside the project, and it is validated here rather than at the first
+ * notice in the cloud.
+ */
+function routingFileIssues(path: string | undefined): SettingIssue[] {
+  if (path === undefined) return [];
+  const relative = normalize(path);
+  if (isAbsolute(relative) || relative.startsWith('..')) {
+    return [
+      {
+        variable: 'LIVEWATCH_ROUTES_FILE',
+        message: `${JSON.stringify(path)} must be a path inside this project (e.g. config/routes.yaml): the build copies it into the code package at that path`,
+      },
+    ];
+  }
+  try {
+    readRoutingFile(relative);
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.issues];
+    throw error;
+  }
 }
 
 /** Names and values of every variable s.yaml passes, as FC counts them against its limit. */

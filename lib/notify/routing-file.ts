@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
@@ -130,13 +132,25 @@ export type RoutingFileSpec = z.infer<typeof RoutingFile>;
 const SETTING = 'LIVEWATCH_ROUTES_FILE';
 
 /**
+ * A relative path is looked up in the working directory, then beside the running code. `npm run build`
+ * copies the file into dist/ at the same relative path, so after `s deploy` it sits beside the bundle in
+ * the code package whether or not FC's working directory is the code directory (docs/deploy.md,
+ * "The routing file").
+ */
+function locateRoutingFile(path: string): string {
+  if (isAbsolute(path) || existsSync(path)) return path;
+  const besideCode = resolve(dirname(fileURLToPath(import.meta.url)), path);
+  return existsSync(besideCode) ? besideCode : path;
+}
+
+/**
  * Reads and validates the routing file. Every error is a ConfigError naming LIVEWATCH_ROUTES_FILE,
  * the file, and the path inside it (e.g. `route.routes.1.match.taskName`); nothing half-valid is used.
  */
 export function readRoutingFile(path: string): RoutingFileSpec {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readFileSync(locateRoutingFile(path), 'utf8');
   } catch (error) {
     const code = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
     throw new ConfigError([{ variable: SETTING, message: `${path}: cannot read the file (${code})` }]);

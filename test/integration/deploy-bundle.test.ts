@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFcApiServer } from '../support/fc-api-server.js';
@@ -20,16 +21,21 @@ let redis: RedisServer | undefined;
 
 const ROLE_SECRET = 'role-sts-secret-0123456789';
 
-async function invoke(fn: string, event: unknown, env: Record<string, string>): Promise<unknown> {
+async function invoke(
+  fn: string,
+  event: unknown,
+  env: Record<string, string>,
+  where: { dir: string; cwd: string } = { dir: bundleDir, cwd: bundleDir },
+): Promise<unknown> {
   const script = `
-    const { handler } = await import('./${fn}.js');
+    const { handler } = await import(${JSON.stringify(pathToFileURL(join(where.dir, `${fn}.js`)).href)});
     const credentials = { accessKeyId: 'STS.role-key', accessKeySecret: '${ROLE_SECRET}', securityToken: 'sts-token' };
     const context = { requestId: 'r-1', region: 'cn-shanghai', accountId: '123', credentials };
     const result = await handler(Buffer.from(process.env.EVENT), context);
     // The runtime keeps its store connection open for the next invocation, as in a warm FC instance.
     process.stdout.write(JSON.stringify(result), () => process.exit(0));`;
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
-    cwd: bundleDir,
+    cwd: where.cwd,
     env: { PATH: process.env.PATH ?? '', EVENT: JSON.stringify(event), LIVEWATCH_LOG_LEVEL: 'error', ...env },
     timeout: 20_000,
   });
@@ -160,4 +166,44 @@ describe('the deployable bundles', () => {
       }
     },
   );
+
+  it('carries LIVEWATCH_ROUTES_FILE into the code package: the build copies it beside the bundles, where the functions find it', async () => {
+    // A path relative to the project, as a deployer keeps it next to s.yaml; built as s.yaml's pre-deploy does.
+    const routes = 'test/fixtures/deploy/config/routes.yaml';
+    const withRoutes = await mkdtemp(join(tmpdir(), 'livewatch-bundle-routes-'));
+    const elsewhere = await mkdtemp(join(tmpdir(), 'livewatch-cwd-'));
+    try {
+      await run(process.execPath, ['scripts/build.mjs'], {
+        env: { PATH: process.env.PATH ?? '', LIVEWATCH_ROUTES_FILE: routes },
+        timeout: 120_000,
+      });
+      await cp('dist', withRoutes, { recursive: true });
+      expect(await readFile(join(withRoutes, routes), 'utf8')).toContain('ops-slack');
+
+      const env = {
+        LIVEWATCH_STORE_URL: redis?.url ?? 'redis://127.0.0.1:1/0',
+        LIVEWATCH_CALLBACK_TOKENS: TOKEN,
+        LIVEWATCH_ROUTES_FILE: routes,
+      };
+      const healthy = redis ? 200 : 503;
+      // In the code directory, and from any other working directory (FC's is not documented).
+      for (const cwd of [withRoutes, elsewhere]) {
+        const health = (await invoke('callback', httpEvent('GET', '/healthz'), env, {
+          dir: withRoutes,
+          cwd,
+        })) as {
+          statusCode: number;
+        };
+        expect(health.statusCode, cwd).toBe(healthy);
+      }
+      // The package built without it fails at start-up, naming the setting.
+      const missing = (await invoke('callback', httpEvent('GET', '/healthz'), env)) as {
+        statusCode: number;
+        body: string;
+      };
+      expect(missing.statusCode).toBe(500);
+    } finally {
+      for (const dir of [withRoutes, elsewhere]) await rm(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

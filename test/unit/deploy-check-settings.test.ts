@@ -54,6 +54,22 @@ describe('checkDeploySettings (the pre-deploy check)', () => {
     expect(variables({ ...complete, LIVEWATCH_VPC_ID: 'vpc-placeholder' })).toEqual(['LIVEWATCH_VPC_ID']);
   });
 
+  it('checks LIVEWATCH_ROUTES_FILE: inside the project (the build copies it into the code package) and valid', () => {
+    const routes = 'test/fixtures/deploy/config/routes.yaml';
+    expect(variables({ ...complete, LIVEWATCH_ROUTES_FILE: routes })).toEqual([]);
+    const outside = checkDeploySettings({ ...complete, LIVEWATCH_ROUTES_FILE: '/etc/livewatch/routes.yaml' });
+    expect(outside.problems.map((p) => `${p.variable}: ${p.message}`)).toEqual([
+      'LIVEWATCH_ROUTES_FILE: "/etc/livewatch/routes.yaml" must be a path inside this project (e.g. config/routes.yaml): the build copies it into the code package at that path',
+    ]);
+    expect(variables({ ...complete, LIVEWATCH_ROUTES_FILE: '../routes.yaml' })).toEqual([
+      'LIVEWATCH_ROUTES_FILE',
+    ]);
+    const missing = checkDeploySettings({ ...complete, LIVEWATCH_ROUTES_FILE: 'config/nope.yaml' });
+    expect(missing.problems.map((p) => p.message).join('\n')).toContain(
+      'config/nope.yaml: cannot read the file',
+    );
+  });
+
   it('validates the functions’ settings with the one schema (config.ts) and refuses SQLite in the cloud', () => {
     expect(variables({ ...complete, LIVEWATCH_LIVE_REGIONS: 'cn-mars' })).toEqual(['LIVEWATCH_LIVE_REGIONS']);
     expect(variables({ ...complete, LIVEWATCH_STORE_URL: 'sqlite:./x.db' })).toEqual(['LIVEWATCH_STORE_URL']);
