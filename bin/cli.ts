@@ -53,6 +53,10 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'check settings, store, credentials, channels and the alert invocation path',
     load: () => import('./commands/doctor.js'),
   },
+  silence: {
+    summary: 'add, list or expire silences and maintenance windows (shared through the store)',
+    load: () => import('./commands/silence.js'),
+  },
 };
 
 function usage(): string {
