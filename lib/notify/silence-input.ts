@@ -9,7 +9,7 @@ import type { Silence } from '../store/store.js';
 const SEVERITIES = ['critical', 'warning', 'info'] as const;
 const KINDS = ['relay', 'record', 'transcode', 'monitor'] as const;
 /** The longest window one silence may cover: a forgotten silence must not mute pages for months. */
-export const MAX_SILENCE_MS = 30 * 24 * 3600_000;
+const MAX_SILENCE_MS = 30 * 24 * 3600_000;
 
 const list = <T extends z.ZodType>(item: T) => z.array(item).min(1, 'must list at least one value');
 const word = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');

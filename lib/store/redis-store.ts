@@ -83,8 +83,10 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
     connected = false;
   });
   // A close without an error (the server's idle timeout, CLIENT KILL, a failover) is a loss too.
+  // Our own close() (quit) ends in status 'end'; a lost connection goes on to 'reconnecting'.
   redis.on('close', () => {
-    if (connected) options.log?.warn('redis store connection lost', { error: 'closed by the server' });
+    if (connected && redis.status !== 'end')
+      options.log?.warn('redis store connection lost', { error: 'closed by the server' });
     connected = false;
   });
   try {

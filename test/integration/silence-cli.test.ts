@@ -11,7 +11,6 @@ import {
   openStore,
   reportLegNotRun,
   type StoreLocation,
-  sqliteCase,
   storeAdapterCases,
 } from '../support/store-adapters.js';
 
@@ -28,21 +27,21 @@ const silence = (location: StoreLocation, ...args: string[]) =>
 
 const task = (id: string) => ({ kind: 'relay' as const, region: 'cn-shanghai', id, name: `HD ${id}` });
 
-for (const adapter of storeAdapterCases()) {
-  describe(`livewatch silence (CLI, spawned) over ${adapter.name}`, () => {
-    if (reportLegNotRun('silence-cli', adapter)) return;
+for (const leg of storeAdapterCases()) {
+  describe(`livewatch silence (CLI, spawned) over ${leg.name}`, () => {
+    if (reportLegNotRun('silence-cli', leg)) return;
     let sinks: ChatSinks;
     beforeAll(async () => {
-      await adapter.start();
+      await leg.start();
       sinks = await startChatSinks();
     });
     afterAll(async () => {
       await sinks.close();
-      await adapter.stop();
+      await leg.stop();
     });
 
     it('adds a silence every instance honours: matching alerts are recorded, not sent, until it is expired', async () => {
-      const location = adapter.fresh();
+      const location = leg.fresh();
       const added = await silence(
         location,
         'add',
@@ -135,8 +134,10 @@ for (const adapter of storeAdapterCases()) {
   });
 }
 
+const adapter = storeAdapterCases().find((leg) => leg.name === 'sqlite');
+if (adapter === undefined) throw new Error('the sqlite leg is always there');
+
 describe('livewatch silence: bad input gets a clear error and changes nothing', () => {
-  const adapter = sqliteCase();
   let location: StoreLocation;
   beforeAll(async () => {
     await adapter.start();
