@@ -168,9 +168,13 @@ export function mapRelayTask(wire: RelayTaskWire, region: string, taskId: string
   const info = wire.TaskInfo;
   const state = relayStateOf(wire.TaskStatus);
   // The documented sample fills the reasons and exit time on a task that is not running or exited:
-  // trust TaskStatus and keep each only where it can be true.
+  // trust TaskStatus and keep each only where it can be true — except TriggerByUser, which marks a
+  // user's stop in either field on any status but running (lib/events/stop-cause.ts, docs/emulator.md
+  // "Readings"); a running task is running, whatever stale reason it carries.
   const interrupted = state === 'recovering' || state === 'offline';
   const exited = state === 'exited';
+  const byUser = (reason: string | undefined) =>
+    reason === 'TriggerByUser' && state !== 'running' ? reason : undefined;
   return {
     kind: 'relay',
     taskId,
@@ -179,14 +183,8 @@ export function mapRelayTask(wire: RelayTaskWire, region: string, taskId: string
     state,
     sourceUrls: info?.SourceUrls ?? [],
     ...defined({
-      invalidReason: interrupted ? wire.TaskInvalidReason : undefined,
-      // DescribeLivePullToPushList lists TriggerByUser under TaskExitReason while calling status 3 "stopped"
-      // for a user's Stop too (docs/emulator.md, "Readings"): keep it on an offline task, so a stop in
-      // that shape is still recognised as the user's.
-      exitReason:
-        exited || (state === 'offline' && wire.TaskExitReason === 'TriggerByUser')
-          ? wire.TaskExitReason
-          : undefined,
+      invalidReason: interrupted ? wire.TaskInvalidReason : byUser(wire.TaskInvalidReason),
+      exitReason: exited ? wire.TaskExitReason : byUser(wire.TaskExitReason),
       exitTime: exited ? wire.TaskExitTime : undefined,
       currentOffset: wire.CurrentOffset,
       currentFileIndex: wire.CurrentFileIndex,

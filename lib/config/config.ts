@@ -131,6 +131,11 @@ const ConfigSchema = z.object({
   LIVEWATCH_RESTART_RESET_AFTER_S: seconds(600, 1),
   LIVEWATCH_RESTART_BUDGET: int(5, 1, 1000),
   LIVEWATCH_RESTART_BUDGET_WINDOW_S: seconds(1_800, 1),
+  /**
+   * Restart a stopped task (TaskStatus 3) that shows no reason at all. Off: the list page says status 3
+   * covers a user's Stop too, so such a stop is taken as deliberate (one notice, no restart).
+   */
+  LIVEWATCH_RESTART_UNEXPLAINED_STOPS: bool(false),
   /** Overrides the recovering grace (default: the task's RetryCount × RetryInterval). */
   LIVEWATCH_RECOVERING_GRACE_S: z.preprocess(
     (v) => (v === '' ? undefined : v),

@@ -1,4 +1,5 @@
 import type { Resource } from '../events/resources.js';
+import { stopCauseOf } from '../events/stop-cause.js';
 
 /** Reasons of `stuck` events: the state did not change but has lasted longer than it should. */
 export const STUCK_REASONS = {
@@ -28,6 +29,8 @@ export interface StuckPolicy {
   readonly recordPausedGraceS: number;
   /** LIVEWATCH_OFFLINE_RECHECK_S. */
   readonly offlineRecheckS: number;
+  /** LIVEWATCH_RESTART_UNEXPLAINED_STOPS: a stop with no reason is left alone unless set. */
+  readonly restartNoReasonStops: boolean;
 }
 
 /** The platform's documented defaults when a task does not report its retry settings. */
@@ -61,14 +64,14 @@ export function detectStuck(
     if (resource.state === 'recovering' && inState >= recoveringGraceMs(resource, policy)) {
       return STUCK_REASONS.recoveringBeyondGrace;
     }
-    if (
-      resource.state === 'offline' &&
-      resource.invalidReason !== 'TriggerByUser' &&
-      inState >= policy.offlineRecheckS * 1000
-    ) {
+    // The re-check is for failures livewatch would restart; a deliberate stop (a user's, or one with
+    // no reason unless the setting restarts those) is left alone and was noticed once already.
+    const cause = stopCauseOf(resource);
+    const restartable = cause === 'failure' || (cause === 'no-reason' && policy.restartNoReasonStops);
+    if (resource.state === 'offline' && restartable && inState >= policy.offlineRecheckS * 1000) {
       return STUCK_REASONS.offlineUnattended;
     }
-    if (resource.state === 'idle' && resource.startTime !== undefined) {
+    if (resource.state === 'idle' && cause !== 'user' && resource.startTime !== undefined) {
       const start = Date.parse(resource.startTime);
       if (Number.isFinite(start) && now >= start + policy.idleStartSlackS * 1000) {
         return STUCK_REASONS.idlePastStartTime;

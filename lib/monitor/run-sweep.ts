@@ -106,6 +106,7 @@ async function sweep(
     idleStartSlackS: config.LIVEWATCH_IDLE_START_SLACK_S,
     recordPausedGraceS: config.LIVEWATCH_RECORD_PAUSED_GRACE_S,
     offlineRecheckS: config.LIVEWATCH_OFFLINE_RECHECK_S,
+    restartNoReasonStops: config.LIVEWATCH_RESTART_UNEXPLAINED_STOPS,
   };
 
   let pagesUsed = 0;

@@ -1,4 +1,5 @@
 import type { RelayTask } from '../events/resources.js';
+import { stopCauseOf } from '../events/stop-cause.js';
 import type { RestartLedger } from '../store/store.js';
 import {
   DEFAULT_RETRY_COUNT,
@@ -10,6 +11,7 @@ import { backoffUntil, restartsInWindow } from './restart-ledger.js';
 /** Why livewatch leaves a task alone. */
 export type SkipReason =
   | 'user-stop'
+  | 'no-reason-stop'
   | 'before-start'
   | 'after-end'
   | 'exited'
@@ -95,6 +97,19 @@ export function decide(input: DecideInput): Decision {
   if (start !== undefined && now < start) {
     return { kind: 'skip', reason: 'before-start', detail: `before its StartTime ${task.startTime}` };
   }
+  const deliberate = force || task.state === 'running' ? undefined : deliberateStopOf(input);
+  if (deliberate === 'user') {
+    return { kind: 'skip', reason: 'user-stop', detail: 'stopped by a user (TriggerByUser)' };
+  }
+  if (deliberate === 'no-reason') {
+    return {
+      kind: 'skip',
+      reason: 'no-reason-stop',
+      detail:
+        'stopped with no reason given (TaskStatus 3), which may be a person’s stop: not restarted ' +
+        '(LIVEWATCH_RESTART_UNEXPLAINED_STOPS=true restarts such tasks; livewatch restart --force restarts this one)',
+    };
+  }
   if (task.state === 'idle') {
     return { kind: 'skip', reason: 'idle', detail: 'task has not started (TaskStatus 0)' };
   }
@@ -102,9 +117,6 @@ export function decide(input: DecideInput): Decision {
     return input.manual
       ? { kind: 'skip', reason: 'running', detail: 'task is running; use --force to restart it anyway' }
       : { kind: 'healthy' };
-  }
-  if (!force && isUserStop(input)) {
-    return { kind: 'skip', reason: 'user-stop', detail: 'stopped by a user (TriggerByUser)' };
   }
   if (!force && isOptedOut(task, policy)) {
     return { kind: 'skip', reason: 'opted-out', detail: 'opted out of automatic restarts' };
@@ -181,26 +193,34 @@ function isOptedOut(task: Pick<RelayTask, 'taskId' | 'name'>, policy: Remediatio
 }
 
 /**
- * A stop by a user is never undone. The verified task's reasons are authoritative; the event's reason
- * counts too, unless the event was caused by livewatch's own Stop (recorded as pendingRestartAt first).
+ * A stop livewatch must not undo (docs/alert.md, "User stops"): a person's (`TriggerByUser` in the
+ * verified task or, unless livewatch's own Stop caused it, in the event; or recorded in the ledger
+ * since the task last ran), or one with no reason at all unless the setting restarts those.
  */
-function isUserStop(input: DecideInput): boolean {
-  const { task, ledger } = input;
-  if (task.state === 'exited' && task.exitReason === 'TriggerByUser') return true;
-  // The pages put TriggerByUser under TaskInvalidReason (callbacks) or TaskExitReason (the list API):
-  // either field counts (docs/emulator.md, "Readings").
-  if (task.invalidReason === 'TriggerByUser' || task.exitReason === 'TriggerByUser') {
-    // livewatch Stops a retrying VOD/url task before moving its position; if the Restart after that
-    // failed, the task shows TriggerByUser from OUR Stop until it is seen running again.
-    return !(task.state === 'offline' && ledger?.pendingRestartAt !== undefined);
-  }
-  if (input.eventReason !== 'TriggerByUser') return false;
-  const pending = ledger?.pendingRestartAt;
-  const own =
+function deliberateStopOf(input: DecideInput): 'user' | 'no-reason' | undefined {
+  const { task, ledger, policy } = input;
+  const cause = stopCauseOf(task);
+  // livewatch Stops a retrying VOD/url task before moving its position; if the Restart after that
+  // failed, the task shows OUR Stop (TriggerByUser, or no reason) until it is seen running again.
+  const ours = task.state === 'offline' && ledger?.pendingRestartAt !== undefined;
+  if (cause === 'user') return ours ? undefined : 'user';
+  if (input.eventReason === 'TriggerByUser' && !isOwnEvent(input)) return 'user';
+  // A TriggerByUser seen earlier holds until the task runs again (applyHealthy clears it): recovering
+  // means someone started it again; stopped or not started, it has not run since.
+  const notRunSince = task.state === 'offline' || task.state === 'idle';
+  if (notRunSince && ledger?.deliberateStop?.cause === 'user') return 'user';
+  if (cause === 'no-reason' && !ours && !policy.restartNoReasonStops) return 'no-reason';
+  return undefined;
+}
+
+/** An event whose TriggerByUser came from livewatch's own Stop (recorded as pendingRestartAt first). */
+function isOwnEvent(input: DecideInput): boolean {
+  const pending = input.ledger?.pendingRestartAt;
+  return (
     pending !== undefined &&
     input.eventObservedAt !== undefined &&
-    input.eventObservedAt >= pending - OWN_EVENT_TOLERANCE_MS;
-  return !own;
+    input.eventObservedAt >= pending - OWN_EVENT_TOLERANCE_MS
+  );
 }
 
 /**

@@ -242,6 +242,27 @@ export function recoveredNotice(
 }
 
 /**
+ * A stopped task with no reason at all, left alone because it may be a person's stop (docs/alert.md,
+ * "User stops"). Sent once per stop: the ledger's `deliberateStop` remembers it until the task runs.
+ */
+export function noReasonStopNotice(task: TaskLabel, at: number, detail: string): Notice {
+  const key = resourceKey({ kind: 'relay', region: task.region, id: task.taskId });
+  return relayNotice(task, {
+    id: `${key}:no-reason-stop:${at}`,
+    status: 'firing',
+    severity: 'warning',
+    reason: 'StoppedNoReason',
+    title: `relay ${label(task)} stopped with no reason given; taken as deliberate, not restarted`,
+    text: detail,
+    zh: {
+      title: `拉流转推任务 ${label(task)} 已停止且无原因，视为人为停止，不自动重启`,
+      text: detail,
+    },
+    at,
+  });
+}
+
+/**
  * The mass-failure alert of one breaker. Its group labels come from the breaker's key alone (a host
  * breaker spans regions: region `all`), so the firing and the resolved message always share a group.
  */

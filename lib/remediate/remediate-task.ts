@@ -8,6 +8,7 @@ import { recordVerifiedSnapshot } from './record-verified-snapshot.js';
 import { clearVerifyFailure } from './record-verify-failure.js';
 import {
   gaveUpNotice,
+  noReasonStopNotice,
   notStartedNotice,
   offlineNotice,
   recoveredNotice,
@@ -167,11 +168,9 @@ async function remediateLeased(
         // Not ours to fix, but still worth an alert: mark the episode so recovery resolves it.
         await writeLedger(deps, c, (l) => clearRecheck(applyFailureSeen(l, now, policy).ledger));
         await deps.notifier.notify(failingNotice(task, now, decision.detail));
-      } else if (
-        decision.reason === 'user-stop' ||
-        decision.reason === 'exited' ||
-        decision.reason === 'after-end'
-      ) {
+      } else if (decision.reason === 'user-stop' || decision.reason === 'no-reason-stop') {
+        await onDeliberateStop(deps, c, ledger, task, now, decision);
+      } else if (decision.reason === 'exited' || decision.reason === 'after-end') {
         await endEpisode(deps, c, ledger, task, now, decision.detail);
       } else if (decision.reason === 'idle') {
         // Past its StartTime and still not started (the poller's "stuck" report): nothing to restart
@@ -212,6 +211,29 @@ async function remediateLeased(
   }
 }
 
+/**
+ * A stop livewatch leaves alone: the episode ends, and the stop is kept in the ledger until the task
+ * runs again (a later look without the callback's TriggerByUser still knows). A stop with no reason
+ * gets its one notice when it is first recorded, never again for the same stop.
+ */
+async function onDeliberateStop(
+  deps: RemediationDeps,
+  c: TaskCase,
+  ledger: RestartLedger | undefined,
+  task: RelayTask,
+  now: number,
+  decision: Extract<Decision, { kind: 'skip' }>,
+): Promise<void> {
+  await endEpisode(deps, c, ledger, task, now, decision.detail);
+  const cause = decision.reason === 'user-stop' ? 'user' : 'no-reason';
+  const known = (await deps.store.ledgers.get(c.key))?.value.deliberateStop;
+  if (known?.cause === cause || known?.cause === 'user') return;
+  await writeLedger(deps, c, (l) => clearRecheck({ ...l, deliberateStop: { cause, at: now } }));
+  if (cause === 'no-reason' && known === undefined) {
+    await deps.notifier.notify(noReasonStopNotice(task, now, decision.detail));
+  }
+}
+
 async function onHealthy(
   deps: RemediationDeps,
   c: TaskCase,
@@ -222,7 +244,10 @@ async function onHealthy(
 ): Promise<TaskOutcome> {
   if (
     ledger === undefined ||
-    (ledger.unhealthySince === undefined && !ledger.needsPerson && ledger.nextAttemptAt === undefined)
+    (ledger.unhealthySince === undefined &&
+      !ledger.needsPerson &&
+      ledger.nextAttemptAt === undefined &&
+      ledger.deliberateStop === undefined)
   ) {
     if (c.hint?.state !== undefined && c.hint.state !== 'running') {
       // A callback is only a hint (and unauthenticated): say why it led to nothing.

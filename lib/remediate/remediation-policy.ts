@@ -16,6 +16,8 @@ export interface RemediationPolicy {
   readonly resetAfterMs: number;
   readonly budget: number;
   readonly budgetWindowMs: number;
+  /** Restart a stopped task that shows no reason at all (LIVEWATCH_RESTART_UNEXPLAINED_STOPS). */
+  readonly restartNoReasonStops: boolean;
   /** Overrides the task's own RetryCount × RetryInterval when set. */
   readonly recoveringGraceMs: number | undefined;
   readonly breakerThreshold: number;
@@ -44,6 +46,7 @@ export function policyFromConfig(config: Config): RemediationPolicy {
     resetAfterMs: config.LIVEWATCH_RESTART_RESET_AFTER_S * 1000,
     budget: config.LIVEWATCH_RESTART_BUDGET,
     budgetWindowMs: config.LIVEWATCH_RESTART_BUDGET_WINDOW_S * 1000,
+    restartNoReasonStops: config.LIVEWATCH_RESTART_UNEXPLAINED_STOPS,
     recoveringGraceMs:
       config.LIVEWATCH_RECOVERING_GRACE_S === undefined
         ? undefined

@@ -178,12 +178,19 @@ export function applyRecheck(ledger: RestartLedger, at: number): RestartLedger {
 }
 
 /**
- * The task was verified running. Clears the episode and any scheduled re-check; a task that needed a
+ * The task was verified running. Clears the episode, a deliberate stop and any scheduled re-check; a task that needed a
  * person resumes with a fresh budget (someone fixed it, or it recovered on its own). The backoff
  * survives in `restarts`/`consecutive` until the task has been healthy for the reset period.
  */
 export function applyHealthy(ledger: RestartLedger, now: number): RestartLedger {
-  const { unhealthySince: _u, pendingRestartAt: _p, escalatedAt: _e, nextAttemptAt: _n, ...rest } = ledger;
+  const {
+    unhealthySince: _u,
+    pendingRestartAt: _p,
+    escalatedAt: _e,
+    nextAttemptAt: _n,
+    deliberateStop: _d,
+    ...rest
+  } = ledger;
   const resumed = ledger.needsPerson;
   return {
     ...rest,

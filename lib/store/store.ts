@@ -243,6 +243,12 @@ export interface RestartLedger {
     readonly lastError: string;
     readonly reportedAt?: number;
   };
+  /**
+   * A stop livewatch took as deliberate: `user` (TriggerByUser, from the verified task or a callback)
+   * or `no-reason` (TaskStatus 3 without any reason; its one notice was sent at `at`). Kept until the
+   * task is seen running again, so a later look that lacks the callback's reason still knows.
+   */
+  readonly deliberateStop?: { readonly cause: 'user' | 'no-reason'; readonly at: number };
 }
 
 /** A restart whose outcome is not recorded yet (docs/alert.md, "Ledger states"). */

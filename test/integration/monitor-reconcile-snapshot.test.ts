@@ -15,7 +15,12 @@ import { relayTask } from '../support/monitor-resources.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const KEY = 'relay:cn-shanghai:t1';
-const policy: StuckPolicy = { idleStartSlackS: 120, recordPausedGraceS: 300, offlineRecheckS: 600 };
+const policy: StuckPolicy = {
+  idleStartSlackS: 120,
+  recordPausedGraceS: 300,
+  offlineRecheckS: 600,
+  restartNoReasonStops: false,
+};
 
 describe('reconcileSnapshot on SQLite: compare-and-set, re-diff, undo', () => {
   let dir: string;

@@ -72,6 +72,48 @@ describe('an offline task whose remediation was cut off', () => {
     expect(later.events().filter((event) => event.reason === 'OfflineUnattended')).toEqual([]);
   });
 
+  it('sends one notice for a stop with no reason, restarts nothing, and the re-check does not repeat it', async () => {
+    h = await startRemediateHarness({ env: { LIVEWATCH_OFFLINE_RECHECK_S: '600' } });
+    h.emulator.readings.set({ userStop: 'no-reason' });
+    h.addRunningTask('bare-1');
+    await sweep(new CollectingInvoker());
+    await h.client.stopRelayTask({ region: 'cn-shanghai', taskId: 'bare-1' });
+    await h.advance(1_000);
+    const first = new CollectingInvoker();
+    await sweep(first);
+    await handleEvents(h.deps, first.events());
+    // A duplicate delivery and the tick's looks change nothing.
+    await handleEvents(h.deps, [h.eventFor('bare-1', 'offline', { source: 'poll' })]);
+    for (let hour = 0; hour < 6; hour += 1) {
+      await h.advance(3_600_000);
+      const later = new CollectingInvoker();
+      await sweep(later);
+      expect(later.events()).toEqual([]);
+      await runTick(h.deps);
+    }
+    expect(h.calls('RestartLivePullToPush')).toEqual([]);
+    const notices = h.notifier.notices.filter((notice) => notice.reason === 'StoppedNoReason');
+    expect(notices).toHaveLength(1);
+    expect(notices[0]?.text).toContain('LIVEWATCH_RESTART_UNEXPLAINED_STOPS');
+  });
+
+  it('re-checks a stop with no reason when LIVEWATCH_RESTART_UNEXPLAINED_STOPS asks for restarts', async () => {
+    h = await startRemediateHarness({
+      env: { LIVEWATCH_OFFLINE_RECHECK_S: '600', LIVEWATCH_RESTART_UNEXPLAINED_STOPS: 'true' },
+    });
+    h.addRunningTask('bare-2');
+    await sweep(new CollectingInvoker());
+    h.emulator.setTaskStatus('bare-2', 3);
+    await h.advance(1_000);
+    await sweep(new CollectingInvoker()); // the event is lost, as above
+    await h.advance(601_000);
+    const recheck = new CollectingInvoker();
+    await sweep(recheck);
+    expect(recheck.events()).toEqual([expect.objectContaining({ reason: 'OfflineUnattended' })]);
+    const report = await handleEvents(h.deps, recheck.events());
+    expect(report.outcomes[0]).toMatchObject({ action: 'restarted' });
+  });
+
   it('never re-reports a task a user stopped', async () => {
     h = await startRemediateHarness({ env: { LIVEWATCH_OFFLINE_RECHECK_S: '600' } });
     h.addRunningTask('stopped-1');

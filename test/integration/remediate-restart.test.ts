@@ -72,9 +72,13 @@ describe('alert remediation against the emulator', () => {
     expect(latest?.data).toMatchObject({ reason: 'user-stop' });
   });
 
-  it.each(['invalid-reason', 'exit-reason'] as const)(
-    'never restarts a user-stopped task whose TriggerByUser shows as the %s ("TriggerByUser" is listed under TaskInvalidReason on the callback page, under TaskExitReason on the list page)',
-    async (userStop) => {
+  it.each([
+    ['invalid-reason', 'user-stop'],
+    ['exit-reason', 'user-stop'],
+    ['no-reason', 'no-reason-stop'],
+  ] as const)(
+    'never restarts a user-stopped task whose stop shows as the %s reading ("TriggerByUser" under TaskInvalidReason on the callback page, under TaskExitReason on the list page, or a bare status 3 "stopped")',
+    async (userStop, reason) => {
       h = await startRemediateHarness();
       h.emulator.readings.set({ userStop });
       h.addRunningTask('user-2');
@@ -84,9 +88,35 @@ describe('alert remediation against the emulator', () => {
       expect(report.outcomes[0]).toMatchObject({ action: 'skipped' });
       expect(h.calls('RestartLivePullToPush')).toHaveLength(0);
       const [latest] = await h.store.getHistory(h.key('user-2'), 1);
-      expect(latest?.data).toMatchObject({ reason: 'user-stop' });
+      expect(latest?.data).toMatchObject({ reason });
     },
   );
+
+  it('keeps a stop a TriggerByUser callback reported as a user stop, though the API later shows no reason, until the task runs again', async () => {
+    h = await startRemediateHarness({ env: { LIVEWATCH_RESTART_UNEXPLAINED_STOPS: 'true' } });
+    h.emulator.readings.set({ userStop: 'no-reason' });
+    h.addRunningTask('user-3');
+    await h.client.stopRelayTask({ region: 'cn-shanghai', taskId: 'user-3' });
+    // The callback said TriggerByUser; Describe shows a bare status 3.
+    await handleEvents(h.deps, [h.eventFor('user-3', 'offline', { reason: 'TriggerByUser' })]);
+    // Later looks carry no reason (the tick, a poll event): still the user's stop, restarts stay off.
+    await h.advance(3_600_000);
+    const later = await handleEvents(h.deps, [h.eventFor('user-3', 'offline', { source: 'poll' })]);
+    expect(later.outcomes[0]).toMatchObject({
+      action: 'skipped',
+      reason: 'stopped by a user (TriggerByUser)',
+    });
+    expect(h.calls('RestartLivePullToPush')).toHaveLength(0);
+
+    // Someone starts it again and it runs: the mark goes, and a later bare stop is restarted (the setting).
+    await h.client.restartRelayTask({ region: 'cn-shanghai', taskId: 'user-3' });
+    await handleEvents(h.deps, [h.eventFor('user-3', 'running')]);
+    expect((await h.store.ledgers.get(h.key('user-3')))?.value).not.toHaveProperty('deliberateStop');
+    h.emulator.setTaskStatus('user-3', 3);
+    const bare = await handleEvents(h.deps, [h.eventFor('user-3', 'offline', { source: 'poll' })]);
+    expect(bare.outcomes[0]).toMatchObject({ action: 'restarted' });
+    expect(h.calls('RestartLivePullToPush')).toHaveLength(2);
+  });
 
   it('resumes a VOD task at the file and offset where it stopped', async () => {
     h = await startRemediateHarness();

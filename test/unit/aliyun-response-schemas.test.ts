@@ -46,7 +46,7 @@ const documentedListSample = {
 };
 
 describe('relay task responses', () => {
-  it('maps the documented list sample, trusting TaskStatus over the stray exit fields', () => {
+  it('maps the documented list sample, trusting TaskStatus over the stray fields but keeping its TriggerByUser', () => {
     const page = toRelayPage(RelayListResponseSchema.parse(documentedListSample), 'cn-shanghai', {
       pageNumber: 1,
       pageSize: 10,
@@ -66,7 +66,8 @@ describe('relay task responses', () => {
       retryCount: 3,
       retryInterval: 60,
     });
-    expect(task).not.toHaveProperty('exitReason');
+    // TriggerByUser in either field on any status is a user's stop (lib/events/stop-cause.ts).
+    expect(task).toHaveProperty('exitReason', 'TriggerByUser');
     expect(task).not.toHaveProperty('exitTime');
     expect(task).not.toHaveProperty('invalidReason');
   });

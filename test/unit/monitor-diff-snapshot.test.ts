@@ -11,7 +11,12 @@ import type { StoredSnapshot } from '../../lib/store/store.js';
 import { recordJob, relayTask, transcodeJob } from '../support/monitor-resources.js';
 
 const T0 = Date.UTC(2026, 0, 1);
-const policy: StuckPolicy = { idleStartSlackS: 120, recordPausedGraceS: 300, offlineRecheckS: 600 };
+const policy: StuckPolicy = {
+  idleStartSlackS: 120,
+  recordPausedGraceS: 300,
+  offlineRecheckS: 600,
+  restartNoReasonStops: false,
+};
 
 /** A snapshot as a sweep at T0 wrote it. */
 function stored(snapshot: Partial<StoredSnapshot> & Pick<StoredSnapshot, 'resource'>): StoredSnapshot {

@@ -35,6 +35,12 @@ function task(overrides: Partial<RelayTask> = {}): RelayTask {
   };
 }
 
+/** A stopped task (TaskStatus 3) showing no reason at all; `extra` adds fields. */
+function bareStop(extra: Partial<RelayTask> = {}): RelayTask {
+  const { invalidReason: _reason, ...rest } = task(extra);
+  return rest;
+}
+
 const base = { policy, stateSince: clock.now(), ledger: undefined };
 
 describe('decide', () => {
@@ -99,6 +105,59 @@ describe('decide', () => {
     );
     const decision = decide({ ...base, policy: optPolicy, task: task(overrides), now: clock.now() });
     expect(decision).toMatchObject({ kind: 'skip', reason });
+  });
+
+  it('takes TriggerByUser in either field on any stopped or unstarted status for a user stop', () => {
+    for (const shape of [
+      task({ invalidReason: 'TriggerByUser' }),
+      bareStop({ exitReason: 'TriggerByUser' }),
+      task({ state: 'recovering', invalidReason: 'TriggerByUser' }),
+      task({ state: 'idle', exitReason: 'TriggerByUser' }),
+    ]) {
+      const decision = decide({ ...base, task: shape, now: clock.now() });
+      expect(decision, JSON.stringify(shape)).toMatchObject({ kind: 'skip', reason: 'user-stop' });
+    }
+  });
+
+  it('leaves a stopped task with no reason at all alone, unless LIVEWATCH_RESTART_UNEXPLAINED_STOPS', () => {
+    const bare = bareStop();
+    expect(decide({ ...base, task: bare, now: clock.now() })).toMatchObject({
+      kind: 'skip',
+      reason: 'no-reason-stop',
+      detail: expect.stringContaining('LIVEWATCH_RESTART_UNEXPLAINED_STOPS'),
+    });
+    const restartThem = policyFromConfig(loadConfig({ LIVEWATCH_RESTART_UNEXPLAINED_STOPS: 'true' }));
+    expect(decide({ ...base, policy: restartThem, task: bare, now: clock.now() }).kind).toBe('restart');
+    // A person asking without --force is refused as for a user's stop; --force restarts it.
+    expect(decide({ ...base, task: bare, now: clock.now(), manual: { force: false } })).toMatchObject({
+      reason: 'no-reason-stop',
+    });
+    expect(decide({ ...base, task: bare, now: clock.now(), manual: { force: true } }).kind).toBe('restart');
+  });
+
+  it('restarts after its own Stop left no reason (the Restart of a resume failed)', () => {
+    const ledger = { ...createLedger('task-1', 'cn-shanghai'), pendingRestartAt: clock.now() - 60_000 };
+    const decision = decide({ ...base, ledger, task: bareStop(), now: clock.now() });
+    expect(decision.kind).toBe('restart');
+  });
+
+  it('keeps a stop a TriggerByUser callback reported as a user stop until the task runs again', () => {
+    const stopped = {
+      ...createLedger('task-1', 'cn-shanghai'),
+      deliberateStop: { cause: 'user' as const, at: clock.now() - 60_000 },
+    };
+    // A later look (the tick, the poller) has no event reason; the task shows a stale failure reason.
+    expect(decide({ ...base, ledger: stopped, task: task(), now: clock.now() })).toMatchObject({
+      kind: 'skip',
+      reason: 'user-stop',
+    });
+    // Retrying again means someone started it: it is a failure now.
+    const recovering = task({ state: 'recovering', invalidReason: 'PullStreamFailed' });
+    expect(decide({ ...base, ledger: stopped, task: recovering, stateSince: 0, now: clock.now() }).kind).toBe(
+      'restart',
+    );
+    // Seen running, the mark is gone.
+    expect(applyHealthy(stopped, clock.now())).not.toHaveProperty('deliberateStop');
   });
 
   it('leaves a recovering task to the platform within its grace, and restarts it after', () => {
