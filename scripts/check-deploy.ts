@@ -3,7 +3,7 @@
  * anything. Exit 1 (which aborts the deploy) names every missing or placeholder setting.
  */
 import { existsSync } from 'node:fs';
-import { checkDeploySettings } from '../lib/config/check-deploy-settings.js';
+import { checkDeploySettings } from '../lib/doctor/check-deploy-settings.js';
 
 const check = checkDeploySettings(process.env);
 const { notes } = check;

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { checkDeploySettings } from '../../lib/config/check-deploy-settings.js';
+import { checkDeploySettings } from '../../lib/doctor/check-deploy-settings.js';
 
 const TOKEN = 'deploy-token-0123456789abcdef';
 /** A deploying shell with everything s.yaml needs. */

@@ -1,7 +1,7 @@
 import { isAbsolute, normalize } from 'node:path';
 import { ConfigError, type SettingIssue } from '../errors.js';
 import { readRoutingFile } from '../notify/routing-file.js';
-import { loadConfig, SETTING_NAMES } from './config.js';
+import { loadConfig, SETTING_NAMES } from '../config/config.js';
 import {
   DEPLOY_SETTING_NAMES,
   DeploySettingsSchema,
@@ -9,7 +9,7 @@ import {
   FIXED_BY_S_YAML,
   LOCAL_ONLY_SETTINGS,
   S_YAML_DEFAULTS,
-} from './deploy-settings.js';
+} from '../config/deploy-settings.js';
 
 interface DeployCheck {
   /** Each one stops the deploy. */
