@@ -1,6 +1,4 @@
 import { isAbsolute, normalize } from 'node:path';
-import { ConfigError, type SettingIssue } from '../errors.js';
-import { readRoutingFile } from '../notify/routing-file.js';
 import { loadConfig, SETTING_NAMES } from '../config/config.js';
 import {
   DEPLOY_SETTING_NAMES,
@@ -10,6 +8,8 @@ import {
   LOCAL_ONLY_SETTINGS,
   S_YAML_DEFAULTS,
 } from '../config/deploy-settings.js';
+import { ConfigError, type SettingIssue } from '../errors.js';
+import { readRoutingFile } from '../notify/routing-file.js';
 
 interface DeployCheck {
   /** Each one stops the deploy. */
