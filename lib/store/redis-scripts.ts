@@ -125,6 +125,9 @@ if current and tonumber(current) > tonumber(ARGV[1]) then return {0} end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 redis.call('LPUSH', KEYS[2], ARGV[4])
 redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[5]) - 1)
+if ARGV[8] ~= '' and redis.call('HSETNX', KEYS[5], ARGV[10], ARGV[8]) == 1 then
+  redis.call('ZADD', KEYS[6], ARGV[9], ARGV[10])
+end
 local raw = redis.call('HGET', KEYS[3], ARGV[6])
 local forward = redis.call('HGET', KEYS[4], ARGV[6])
 if ARGV[7] == '' then return {1, raw, forward, 0} end
@@ -262,4 +265,50 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
   if due and ((not oldest) or tonumber(due) < tonumber(oldest)) then oldest = due end
 end
 return {pending, redis.call('ZCARD', KEYS[3]), redis.call('SCARD', KEYS[4]), oldest}
+`);
+
+/** KEYS: inbox entries hash, inbox due zset. ARGV: (key, entry JSON, dueAt) triples. An existing key is left alone. */
+export const ADD_TO_INBOX = script(`
+for i = 1, #ARGV, 3 do
+  if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
+    redis.call('ZADD', KEYS[2], ARGV[i + 2], ARGV[i])
+  end
+end
+return 1
+`);
+
+/**
+ * KEYS: inbox entries hash, due zset, attempts hash. ARGV: now, limit, next due.
+ * Returns {key, entry JSON, attempts} per due entry; a due key without an entry is dropped.
+ */
+export const TAKE_DUE_INBOX = script(`
+local keys = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local out = {}
+for _, key in ipairs(keys) do
+  local raw = redis.call('HGET', KEYS[1], key)
+  if raw then
+    redis.call('ZADD', KEYS[2], ARGV[3], key)
+    table.insert(out, {key, raw, redis.call('HINCRBY', KEYS[3], key, 1)})
+  else
+    redis.call('ZREM', KEYS[2], key)
+    redis.call('HDEL', KEYS[3], key)
+  end
+end
+return out
+`);
+
+/** KEYS: inbox entries hash, due zset, attempts hash. ARGV: keys. */
+export const REMOVE_FROM_INBOX = script(`
+for _, key in ipairs(ARGV) do
+  redis.call('HDEL', KEYS[1], key)
+  redis.call('ZREM', KEYS[2], key)
+  redis.call('HDEL', KEYS[3], key)
+end
+return 1
+`);
+
+/** KEYS: inbox due zset. Returns {pending, earliest due or false}. */
+export const INBOX_STATS = script(`
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {redis.call('ZCARD', KEYS[1]), first[2] or false}
 `);

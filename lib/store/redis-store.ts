@@ -14,7 +14,10 @@ import type {
   ForwardTarget,
   Heartbeat,
   HistoryEntry,
+  InboxEntry,
+  InboxStats,
   ListPageOptions,
+  NewInboxEntry,
   NewOutboxMessage,
   NotificationGroup,
   OutboxMessage,
@@ -260,6 +263,8 @@ class RedisStore implements Store {
             this.#key('history', resourceKey),
             this.#key('doc', 'snapshots'),
             this.#key('doc', 'forwards'),
+            this.#key('inbox', 'entries'),
+            this.#key('inbox', 'due'),
           ],
           [
             now,
@@ -269,6 +274,9 @@ class RedisStore implements Store {
             cap,
             resourceKey,
             patch,
+            arrival.inbox ? inboxJson('acceptCallback', arrival.inbox.event, now) : '',
+            arrival.inbox?.dueAt ?? 0,
+            claim.key,
           ],
         ),
         'acceptCallback',
@@ -437,6 +445,65 @@ class RedisStore implements Store {
     });
   }
 
+  addToInbox(entries: readonly NewInboxEntry[]): Promise<void> {
+    return this.#guard('addToInbox', async () => {
+      if (entries.length === 0) return;
+      const args = entries.flatMap((entry) => {
+        checkKey('addToInbox', 'key', entry.key);
+        checkInteger('addToInbox', 'dueAt', entry.dueAt, 0);
+        return [entry.key, inboxJson('addToInbox', entry.event, entry.createdAt), entry.dueAt];
+      });
+      await run(
+        this.#redis,
+        lua.ADD_TO_INBOX,
+        [this.#key('inbox', 'entries'), this.#key('inbox', 'due')],
+        args,
+      );
+    });
+  }
+
+  takeDueInbox(now: number, limit: number, leaseMs: number): Promise<InboxEntry[]> {
+    return this.#guard('takeDueInbox', async () => {
+      checkInteger('takeDueInbox', 'limit', limit, 1);
+      checkInteger('takeDueInbox', 'leaseMs', leaseMs, 1);
+      const reply = await run(this.#redis, lua.TAKE_DUE_INBOX, this.#inboxKeys(), [
+        now,
+        limit,
+        now + leaseMs,
+      ]);
+      return asArray(reply, 'takeDueInbox').map((row) => {
+        const [key, raw, attempts] = asArray(row, 'inbox entry');
+        if (typeof key !== 'string' || typeof raw !== 'string') throw new Error('an inbox entry is damaged');
+        const stored = JSON.parse(raw) as { event: unknown; createdAt: number };
+        return {
+          key,
+          event: stored.event,
+          createdAt: stored.createdAt,
+          attempts: asNumber(attempts, 'attempts'),
+        };
+      });
+    });
+  }
+
+  removeFromInbox(keys: readonly string[]): Promise<void> {
+    return this.#guard('removeFromInbox', async () => {
+      if (keys.length > 0) await run(this.#redis, lua.REMOVE_FROM_INBOX, this.#inboxKeys(), keys);
+    });
+  }
+
+  inboxStats(): Promise<InboxStats> {
+    return this.#guard('inboxStats', async () => {
+      const [pending, next] = asArray(
+        await run(this.#redis, lua.INBOX_STATS, [this.#key('inbox', 'due')], []),
+        'inboxStats',
+      );
+      const count = asNumber(pending, 'pending');
+      return typeof next === 'string'
+        ? { pending: count, nextDueAt: asNumber(next, 'nextDueAt') }
+        : { pending: count };
+    });
+  }
+
   appendHistory(resourceKey: string, entry: HistoryEntry, cap = DEFAULT_HISTORY_CAP): Promise<void> {
     return this.#guard('appendHistory', async () => {
       checkKey('appendHistory', 'resourceKey', resourceKey);
@@ -531,6 +598,10 @@ class RedisStore implements Store {
     return `${this.#prefix}${kind}:${name}`;
   }
 
+  #inboxKeys(): string[] {
+    return [this.#key('inbox', 'entries'), this.#key('inbox', 'due'), this.#key('inbox', 'attempts')];
+  }
+
   #messageKey(id: string): string {
     return `${this.#prefix}outbox:msg:${id}`;
   }
@@ -621,6 +692,11 @@ class RedisCollection<T> implements VersionedCollection<T> {
       return keys.length > limit && last !== undefined ? { items, next: last } : { items };
     });
   }
+}
+
+/** An inbox entry as stored: the event and when it was added (attempts are counted apart, in a hash). */
+function inboxJson(operation: string, event: unknown, createdAt: number): string {
+  return toJson(operation, 'event', { event, createdAt });
 }
 
 function toOutboxMessage(row: unknown[]): OutboxMessage {

@@ -72,6 +72,20 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: 'event inbox',
+    sql: `
+      CREATE TABLE inbox (
+        key TEXT PRIMARY KEY,
+        event TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        due_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+      CREATE INDEX inbox_by_due ON inbox (due_at, key);
+    `,
+  },
 ];
 
 /**

@@ -4,6 +4,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Logger } from '../log.js';
 import { checkCounters, checkInteger, checkKey, toJson } from './check-store-input.js';
 import { mergeCallbackSnapshot } from './merge-callback-snapshot.js';
+import { sqliteInbox } from './sqlite-inbox.js';
 import { migrateSqlite, SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import type {
   BreakerState,
@@ -14,7 +15,10 @@ import type {
   ForwardTarget,
   Heartbeat,
   HistoryEntry,
+  InboxEntry,
+  InboxStats,
   ListPageOptions,
+  NewInboxEntry,
   NewOutboxMessage,
   NotificationGroup,
   OutboxMessage,
@@ -142,10 +146,12 @@ class SqliteStore implements Store {
 
   readonly #db: BetterSqlite3.Database;
   readonly #sentRetentionMs: number;
+  readonly #inbox: ReturnType<typeof sqliteInbox>;
   #claimsSinceGc = 0;
 
   constructor(db: BetterSqlite3.Database, sentRetentionMs: number) {
     this.#db = db;
+    this.#inbox = sqliteInbox(db);
     this.#sentRetentionMs = sentRetentionMs;
     this.snapshots = new SqliteCollection(db, 'snapshots');
     this.ledgers = new SqliteCollection(db, 'ledgers');
@@ -241,6 +247,10 @@ class SqliteStore implements Store {
             .run(claim.key, now + claim.ttlMs, now);
           if (won.changes !== 1) return { claimed: false };
           appendHistoryRow(db, resourceKey, entry, cap);
+          if (arrival.inbox) {
+            const { event, dueAt } = arrival.inbox;
+            this.#inbox.add('acceptCallback', [{ key: claim.key, event, createdAt: now, dueAt }]);
+          }
           const row = getDoc.get('snapshots', resourceKey);
           const previous = row === undefined ? undefined : toVersioned<StoredSnapshot>(row);
           const forwardRow = getDoc.get('forwards', resourceKey);
@@ -404,6 +414,22 @@ class SqliteStore implements Store {
       const counts = { pending: row?.pending ?? 0, sent: row?.sent ?? 0, dead: row?.dead ?? 0 };
       return row?.oldest == null ? counts : { ...counts, oldestDueAt: row.oldest };
     });
+  }
+
+  addToInbox(entries: readonly NewInboxEntry[]): Promise<void> {
+    return guardStoreCall('addToInbox', () => this.#inbox.add('addToInbox', entries));
+  }
+
+  takeDueInbox(now: number, limit: number, leaseMs: number): Promise<InboxEntry[]> {
+    return guardStoreCall('takeDueInbox', () => this.#inbox.takeDue(now, limit, leaseMs));
+  }
+
+  removeFromInbox(keys: readonly string[]): Promise<void> {
+    return guardStoreCall('removeFromInbox', () => this.#inbox.remove(keys));
+  }
+
+  inboxStats(): Promise<InboxStats> {
+    return guardStoreCall('inboxStats', () => this.#inbox.stats());
   }
 
   appendHistory(resourceKey: string, entry: HistoryEntry, cap = DEFAULT_HISTORY_CAP): Promise<void> {

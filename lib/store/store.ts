@@ -85,6 +85,18 @@ export interface Store {
   markOutboxDead(id: string, error: string): Promise<void>;
   outboxStats(): Promise<OutboxStats>;
 
+  // ---- event inbox (every event handed to the alert function; docs/store.md "Event inbox") ----
+  /** Adds entries whose key is not in the inbox yet (adding one again changes nothing). */
+  addToInbox(entries: readonly NewInboxEntry[]): Promise<void>;
+  /**
+   * Entries due at `now` (`dueAt ≤ now`): the `limit` earliest due, in no particular order; each is
+   * due again at `now + leaseMs` and its `attempts` counts this take.
+   */
+  takeDueInbox(now: number, limit: number, leaseMs: number): Promise<InboxEntry[]>;
+  /** Removes handled entries; unknown keys are ignored. */
+  removeFromInbox(keys: readonly string[]): Promise<void>;
+  inboxStats(): Promise<InboxStats>;
+
   // ---- history ------------------------------------------------------------------------------
   /** Appends to a resource's history, keeping only the newest `cap` entries. */
   appendHistory(resourceKey: string, entry: HistoryEntry, cap?: number): Promise<void>;
@@ -125,6 +137,8 @@ export interface CallbackArrival {
   readonly historyCap?: number;
   /** How the callback changes the task's snapshot; undefined: a hint only, the snapshot is left alone. */
   readonly snapshot?: CallbackSnapshotPatch;
+  /** Added to the event inbox under `claim.key` when the claim is won (`addToInbox`'s rule). */
+  readonly inbox?: { readonly event: unknown; readonly dueAt: number };
 }
 
 /**
@@ -274,6 +288,30 @@ export interface HistoryEntry {
   readonly type: string;
   readonly message: string;
   readonly data?: Readonly<Record<string, unknown>>;
+}
+
+export interface NewInboxEntry {
+  /** The event's dedupe key (`TaskEvent.key`). */
+  readonly key: string;
+  /** The event (JSON-serialisable). */
+  readonly event: unknown;
+  readonly createdAt: number;
+  /** When the alert tick may re-deliver it if it is not handled by then. */
+  readonly dueAt: number;
+}
+
+export interface InboxEntry {
+  readonly key: string;
+  readonly event: unknown;
+  readonly createdAt: number;
+  /** How many times it has been taken for re-delivery (1 on the first take). */
+  readonly attempts: number;
+}
+
+export interface InboxStats {
+  readonly pending: number;
+  /** The earliest `dueAt` among the entries; undefined when the inbox is empty. */
+  readonly nextDueAt?: number;
 }
 
 export interface NewOutboxMessage {

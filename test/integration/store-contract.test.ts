@@ -562,6 +562,76 @@ describe.each(storeAdapterCases())('$name store (contract)', (adapter: StoreAdap
     });
   });
 
+  describe('event inbox', () => {
+    const event = (n: number) => ({
+      key: `ev:${n}`,
+      resource: { kind: 'relay', id: `t${n}` },
+      sourceUrls: [],
+    });
+    const keysOf = (entries: ReadonlyArray<{ key: string }>) => entries.map((e) => e.key).sort();
+
+    it('adds once per key, hands out due entries with a lease and counts attempts, removes handled ones', async () => {
+      const now = clock.now();
+      await store.addToInbox([
+        { key: 'ev:1', event: event(1), createdAt: now, dueAt: now + 1_000 },
+        { key: 'ev:2', event: event(2), createdAt: now, dueAt: now + 2_000 },
+      ]);
+      // Adding a key again changes nothing (the first entry and its due time stay).
+      await store.addToInbox([{ key: 'ev:1', event: event(9), createdAt: now + 5, dueAt: now }]);
+      expect(await store.inboxStats()).toEqual({ pending: 2, nextDueAt: now + 1_000 });
+      expect(await store.takeDueInbox(now + 999, 10, 60_000)).toEqual([]);
+
+      const first = await store.takeDueInbox(now + 1_000, 10, 60_000);
+      expect(first).toEqual([{ key: 'ev:1', event: event(1), createdAt: now, attempts: 1 }]);
+      // Leased: not handed out again until the lease ends, then with the attempt counted.
+      expect(keysOf(await store.takeDueInbox(now + 2_000, 10, 60_000))).toEqual(['ev:2']);
+      expect(await store.takeDueInbox(now + 60_999, 10, 60_000)).toEqual([]);
+      const again = await store.takeDueInbox(now + 61_000, 10, 60_000);
+      expect(again.map((e) => [e.key, e.attempts])).toEqual([['ev:1', 2]]);
+
+      await store.removeFromInbox(['ev:1', 'ev:unknown']);
+      expect(await store.inboxStats()).toEqual({ pending: 1, nextDueAt: now + 62_000 });
+      await store.removeFromInbox(['ev:2']);
+      expect(await store.inboxStats()).toEqual({ pending: 0 });
+      expect(await store.takeDueInbox(now + 10 * 60_000, 10, 60_000)).toEqual([]);
+    });
+
+    it('hands out at most `limit` entries, the earliest due', async () => {
+      const now = clock.now();
+      await store.addToInbox(
+        [5, 1, 4, 2, 3].map((n) => ({ key: `ev:${n}`, event: event(n), createdAt: now, dueAt: now + n })),
+      );
+      expect(keysOf(await store.takeDueInbox(now + 10, 2, 1_000))).toEqual(['ev:1', 'ev:2']);
+      expect(keysOf(await store.takeDueInbox(now + 10, 10, 1_000))).toEqual(['ev:3', 'ev:4', 'ev:5']);
+    });
+
+    it('acceptCallback adds the callback to the inbox under its claim key, only when the claim is won', async () => {
+      const input = arrival('cb:inbox', 2_000, { status: 3, state: 'offline' });
+      const now = input.now;
+      expect(
+        await store.acceptCallback({ ...input, inbox: { event: event(7), dueAt: now + 500 } }),
+      ).toMatchObject({
+        claimed: true,
+      });
+      expect(await store.acceptCallback({ ...input, inbox: { event: event(8), dueAt: now } })).toEqual({
+        claimed: false,
+      });
+      expect(await store.takeDueInbox(now + 500, 10, 1_000)).toEqual([
+        { key: 'cb:inbox', event: event(7), createdAt: now, attempts: 1 },
+      ]);
+    });
+
+    it('rejects an empty key and a non-positive limit or lease as validation errors', async () => {
+      const now = clock.now();
+      await expect(
+        store.addToInbox([{ key: '', event: 1, createdAt: now, dueAt: now }]),
+      ).rejects.toBeInstanceOf(ValidationError);
+      await expect(store.takeDueInbox(now, 0, 1_000)).rejects.toBeInstanceOf(ValidationError);
+      await expect(store.takeDueInbox(now, 1, 0)).rejects.toBeInstanceOf(ValidationError);
+      expect(await store.inboxStats()).toEqual({ pending: 0 });
+    });
+  });
+
   describe('outbox', () => {
     const message = (id: string, dueAt: number, createdAt = 0) => ({
       id,
