@@ -1,5 +1,6 @@
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { hostForLog } from '../url-host.js';
 
 /** Posts a callback body to another receiver; resolves in every case (failures are logged, never thrown). */
 export type ForwardCallback = (url: string, body: Buffer, contentType: string | undefined) => Promise<void>;
@@ -22,28 +23,15 @@ export function createForwarder(options: { timeoutMs: number; log: Logger }): Fo
       await response.arrayBuffer();
       if (!response.ok) {
         options.log.warn('forwarding a callback to the original receiver got a non-2xx answer', {
-          host: hostOf(url),
+          host: hostForLog(url),
           status: response.status,
         });
       }
     } catch (error) {
       options.log.warn('forwarding a callback to the original receiver failed', {
-        host: hostOf(url),
+        host: hostForLog(url),
         error: describeError(error),
       });
     }
   };
-}
-
-/**
- * Only the host of the owner's URL is logged: its path or query may carry the owner's own secret in a
- * parameter livewatch's redaction does not know (`?secret=…`).
- */
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    // Not parseable: say so rather than echo something that might be a secret.
-    return 'unparseable URL';
-  }
 }

@@ -3,6 +3,7 @@ import { classifyCallbackUrl } from '../callback/callback-url.js';
 import { AliyunApiError, describeError, ValidationError } from '../errors.js';
 import { type RelayTask, refOf, resourceKey } from '../events/resources.js';
 import type { Store } from '../store/store.js';
+import { hostForLog } from '../url-host.js';
 
 export type EnrolMode = 'off' | 'missing' | 'takeover';
 
@@ -103,20 +104,10 @@ export async function enrolRelayTask(
         : 'callback URL set to livewatch',
     data: {
       action,
-      previous: original === undefined ? 'none' : hostOf(original),
+      previous: original === undefined ? 'none' : hostForLog(original),
       // The state it was enrolled in: the status page's uptime starts counting here.
       state: task.state,
     },
   });
   return { ...base, ok: true };
-}
-
-/** Only the host of someone else's URL goes into history: its path or query may hold their secret. */
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    // Not parseable: say so rather than echo something that might be a secret.
-    return 'unparseable URL';
-  }
 }

@@ -1,5 +1,6 @@
 import type { RelayTask } from '../events/resources.js';
 import type { BreakerState } from '../store/store.js';
+import { hostOf } from '../url-host.js';
 import type { RemediationPolicy } from './remediation-policy.js';
 
 /**
@@ -40,16 +41,6 @@ export function sourceHostsOf(task: Pick<RelayTask, 'sourceUrls'>): string[] {
     if (host) hosts.add(host);
   }
   return [...hosts].sort();
-}
-
-function hostOf(url: string): string | undefined {
-  try {
-    const host = new URL(url).hostname.toLowerCase();
-    return host === '' ? undefined : host;
-  } catch {
-    // Not a URL (e.g. a VOD media id): it has no host to group by.
-    return undefined;
-  }
 }
 
 export function emptyBreaker(key: string): BreakerState {

@@ -1,5 +1,5 @@
+import { hostOf } from '../../lib/url-host.js';
 import type { FaultState } from './faults.js';
-import { hostOf } from './relay-task.js';
 
 /** Record job Status strings (ListLiveRecordJobs). */
 export type RecordStatus = 'initial' | 'started' | 'paused';

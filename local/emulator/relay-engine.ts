@@ -1,3 +1,4 @@
+import { hostOf } from '../../lib/url-host.js';
 import { apiErrors } from './api-error.js';
 import type { FaultState, FaultTarget } from './faults.js';
 import type { Readings } from './readings.js';
@@ -5,7 +6,6 @@ import {
   advancePlayback,
   defaultFileDuration,
   type EmulatedTask,
-  hostOf,
   type MutableTask,
   type SourceType,
   secondsUntilPlaylistEnd,

@@ -173,14 +173,3 @@ export function taskViewOf(task: EmulatedTask): Record<string, unknown> {
     TaskInfo: taskInfoOf(task),
   };
 }
-
-/** The host of a URL (lower-case), or undefined for things that are not URLs (VOD media ids). */
-export function hostOf(url: string): string | undefined {
-  try {
-    const host = new URL(url).hostname.toLowerCase();
-    return host === '' ? undefined : host;
-  } catch {
-    // A VOD media id or another non-URL source: it has no host to fail.
-    return undefined;
-  }
-}
