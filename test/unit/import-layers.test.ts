@@ -77,6 +77,7 @@ const KERNEL_FILES = new Set([
   'lib/errors.ts',
   'lib/log.ts',
   'lib/redact.ts',
+  'lib/url-host.ts',
   'lib/zod-issues.ts',
 ]);
 
