@@ -1,4 +1,4 @@
-import { describeError, LivewatchError } from '../lib/errors.js';
+import { AliyunApiError, describeError, LivewatchError } from '../lib/errors.js';
 import { redact } from '../lib/redact.js';
 
 /**
@@ -13,12 +13,17 @@ export function describeCliError(
   env: Readonly<Record<string, string | undefined>>,
 ): string {
   const prefix = command === undefined ? 'livewatch' : `livewatch ${command}`;
+  if (isTlsAgainstPlainHttp(error) && env.LIVEWATCH_API_PROTOCOL !== 'http') {
+    // OpenSSL's record-layer text helps nobody; what fixes it does.
+    const action = error instanceof AliyunApiError ? `${error.action} failed: ` : '';
+    const origin =
+      /https:\/\/[^/\s]+/.exec(error instanceof Error ? error.message : '')?.[0] ?? 'the endpoint';
+    return redact(
+      `${prefix}: ${action}${origin} answered plain HTTP to a TLS handshake: is this the emulator? set LIVEWATCH_API_PROTOCOL=http`,
+    );
+  }
   const message = error instanceof LivewatchError ? error.message : describeError(error);
-  const hint =
-    isTlsAgainstPlainHttp(error) && env.LIVEWATCH_API_PROTOCOL !== 'http'
-      ? `\n  the endpoint answered plain HTTP to a TLS handshake: is this the emulator? set LIVEWATCH_API_PROTOCOL=http`
-      : '';
-  return redact(`${prefix}: ${message}${hint}`);
+  return redact(`${prefix}: ${message}`);
 }
 
 /** OpenSSL's answer when the server speaks HTTP: "wrong version number" / "packet length too long". */

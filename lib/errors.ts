@@ -116,8 +116,18 @@ export class StoreUnavailableError extends LivewatchError {
   override name = 'StoreUnavailableError';
   readonly operation: string;
 
-  constructor(operation: string, options: { cause?: unknown } = {}) {
-    super(`state store unavailable during ${operation}`, { ...options, context: { operation } });
+  /**
+   * `store` (the URL, password already masked) and `reason` (the cause in words) make the message
+   * say which store and why: `state store redis://127.0.0.1:6379/0 unavailable during open:
+   * connection refused (ECONNREFUSED)`.
+   */
+  constructor(operation: string, options: { cause?: unknown; store?: string; reason?: string } = {}) {
+    const store = options.store === undefined ? '' : ` ${options.store}`;
+    const reason = options.reason === undefined ? '' : `: ${options.reason}`;
+    super(`state store${store} unavailable during ${operation}${reason}`, {
+      cause: options.cause,
+      context: { operation, ...(options.store === undefined ? {} : { store: options.store }) },
+    });
     this.operation = operation;
   }
 }

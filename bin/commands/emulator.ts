@@ -85,7 +85,8 @@ export async function run(argv: string[], io: CommandIo = defaultIo): Promise<nu
     return await serve(argv, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.err(`livewatch emulator: ${error.message} (see \`livewatch emulator --help\`)`);
+      const sub = argv[0] === 'fault' || argv[0] === 'stats' ? ` ${argv[0]}` : '';
+      io.err(`livewatch emulator${sub}: ${error.message} (see \`livewatch emulator --help\`)`);
       return 2;
     }
     throw error;
@@ -269,6 +270,8 @@ async function control(baseUrl: string, path: string, body?: unknown): Promise<u
   const json = (await response.json()) as unknown;
   if (!response.ok) {
     const message = (json as { error?: unknown }).error;
+    // 400: the request named something the emulator does not have (a usage mistake, exit 2).
+    if (response.status === 400) throw new UsageError(`the emulator refused: ${String(message)}`);
     throw new LivewatchError(`the emulator refused: ${String(message ?? response.status)}`, {
       context: { url: baseUrl, status: response.status },
     });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, type SettingIssue } from '../errors.js';
 import { registerSecrets } from '../redact.js';
+import { describeSettingIssue, type NumberRange } from './describe-setting-issue.js';
 import { STORE_URL_RULE, storeLocationOf } from './store-url.js';
 
 /**
@@ -230,6 +231,14 @@ export type Config = Omit<ParsedConfig, 'LIVEWATCH_TIME_ZONE'> & { LIVEWATCH_TIM
 /** Every setting's name (the README's Settings section documents each; a test keeps the two in step). */
 export const SETTING_NAMES: readonly string[] = Object.keys(ConfigSchema.shape);
 
+/** The bounds of a numeric setting, read from its schema, so an error states the whole rule. */
+function numberRangeOf(variable: string): NumberRange | undefined {
+  let schema: unknown = (ConfigSchema.shape as Record<string, unknown>)[variable];
+  while (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional) schema = schema.unwrap();
+  if (!(schema instanceof z.ZodNumber)) return undefined;
+  return { min: schema.minValue ?? undefined, max: schema.maxValue ?? undefined, whole: schema.isInt };
+}
+
 /**
  * Parses and validates the settings. Throws a ConfigError naming every variable at fault.
  * @example const config = loadConfig(); // at module scope, once per cold start
@@ -237,11 +246,9 @@ export const SETTING_NAMES: readonly string[] = Object.keys(ConfigSchema.shape);
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const result = ConfigSchema.safeParse(withoutEmpty(env));
   if (!result.success) {
-    const issues: SettingIssue[] = result.error.issues.map((issue) => ({
-      variable: String(issue.path[0] ?? '(settings)'),
-      message: issue.path.length > 1 ? `item ${String(issue.path[1])}: ${issue.message}` : issue.message,
-    }));
-    throw new ConfigError(issues);
+    throw new ConfigError(
+      result.error.issues.map((issue) => describeSettingIssue(issue, env, numberRangeOf)),
+    );
   }
   const config: Config = {
     ...result.data,

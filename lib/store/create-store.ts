@@ -1,6 +1,8 @@
 import { STORE_URL_RULE, type StoreLocation, storeLocationOf } from '../config/store-url.js';
-import { ValidationError } from '../errors.js';
+import { StoreUnavailableError, ValidationError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { redact } from '../redact.js';
+import { describeStoreCause } from './describe-store-cause.js';
 import type { Store } from './store.js';
 
 export interface CreateStoreOptions {
@@ -26,6 +28,20 @@ export function parseStoreUrl(url: string): StoreLocation {
  */
 export async function createStore(url: string, options: CreateStoreOptions = {}): Promise<Store> {
   const location = parseStoreUrl(url);
+  try {
+    return await openStore(location, options);
+  } catch (error) {
+    // Say which store and why: "state store unavailable" alone sends a person guessing.
+    if (!(error instanceof StoreUnavailableError)) throw error;
+    throw new StoreUnavailableError(error.operation, {
+      cause: error.cause,
+      store: redact(url),
+      reason: describeStoreCause(error.cause),
+    });
+  }
+}
+
+async function openStore(location: StoreLocation, options: CreateStoreOptions): Promise<Store> {
   if (location.kind === 'sqlite') {
     const { openSqliteStore } = await import('./sqlite-store.js');
     return openSqliteStore({ path: location.path, ...(options.log ? { log: options.log } : {}) });

@@ -77,11 +77,15 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
   // StoreUnavailableError; the log gets one line when the connection is lost and one when it is back,
   // not one per reconnect attempt.
   let connected = false;
+  // ioredis rejects connect() with a bare "Connection is closed."; the reason (ECONNREFUSED,
+  // ENOTFOUND, WRONGPASS) came through the 'error' event just before.
+  let lastError: unknown;
   redis.on('ready', () => {
     if (!connected) options.log?.info('redis store connected');
     connected = true;
   });
   redis.on('error', (error: unknown) => {
+    lastError = error;
     if (connected) options.log?.warn('redis store connection lost', { error: describeError(error) });
     connected = false;
   });
@@ -97,7 +101,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
   } catch (error) {
     // Stop the background reconnect loop of a client nobody will use.
     redis.disconnect();
-    throw toStoreError('open', error);
+    throw toStoreError('open', lastError ?? error);
   }
   // Every operation first waits for a usable connection (at most one attempt, bounded by the timeout).
   const guard: Guard = (operation, fn) =>

@@ -3,7 +3,10 @@ import { z } from 'zod';
 import { describeError } from '../../lib/errors.js';
 import type { Emulator } from './emulator-types.js';
 import { readBody, sendJson } from './http-io.js';
+import { ICE_ACTIONS } from './ice-actions.js';
+import { LIVE_ACTIONS } from './live-actions.js';
 import { ReadingsSchema } from './readings.js';
+import { hostOf } from './relay-task.js';
 import { formatUtcSeconds } from './signature.js';
 
 /**
@@ -105,25 +108,26 @@ export async function handleControlRequest(
         await emulator.advance();
         return sendJson(res, 200, { ok: true });
       case 'POST /_emulator/fault/fail-source':
-        faults.failSource(selectorOf(body));
+        faults.failSource(selectorOf(body, emulator, 'source'));
         return sendJson(res, 200, faults.describe());
       case 'POST /_emulator/fault/recover-source':
-        faults.recoverSource(selectorOf(body));
+        faults.recoverSource(selectorOf(body, emulator, 'source'));
         return sendJson(res, 200, faults.describe());
       case 'POST /_emulator/fault/reject-push':
-        faults.rejectPush(selectorOf(body));
+        faults.rejectPush(selectorOf(body, emulator, 'destination'));
         return sendJson(res, 200, faults.describe());
       case 'POST /_emulator/fault/accept-push':
-        faults.acceptPush(selectorOf(body));
+        faults.acceptPush(selectorOf(body, emulator, 'destination'));
         return sendJson(res, 200, faults.describe());
       case 'POST /_emulator/fault/recover': {
-        const selector = selectorOf(body);
+        const selector = selectorOf(body, emulator, 'either');
         faults.recoverSource(selector);
         faults.acceptPush(selector);
         return sendJson(res, 200, faults.describe());
       }
       case 'POST /_emulator/fault/api': {
         const fault = ApiFaultBody.parse(body);
+        if (fault.action !== undefined) knownAction(fault.action);
         faults.apiFaults({
           kind: fault.kind,
           rate: fault.rate,
@@ -164,12 +168,59 @@ export async function handleControlRequest(
   }
 }
 
-function selectorOf(body: unknown): { taskId?: string; host?: string } {
+class UnknownTargetError extends Error {
+  override name = 'UnknownTargetError';
+}
+
+/**
+ * A fault aimed at nothing would be accepted and change nothing (a typo'd host, a task of another
+ * emulator): refused with what exists instead. `side` says which hosts a `host` names.
+ */
+function selectorOf(
+  body: unknown,
+  emulator: Emulator,
+  side: 'source' | 'destination' | 'either',
+): { taskId?: string; host?: string } {
   const parsed = Selector.parse(body ?? {});
+  if (parsed.taskId !== undefined && emulator.task(parsed.taskId) === undefined) {
+    throw new UnknownTargetError(
+      `no relay task '${parsed.taskId}' in this emulator (${emulator.tasks().length} tasks; \`livewatch tasks\` lists them)`,
+    );
+  }
+  if (parsed.host !== undefined) {
+    const hosts = hostsOf(emulator, side);
+    if (!hosts.has(parsed.host.toLowerCase())) {
+      const noun = side === 'destination' ? 'pushes to' : side === 'source' ? 'pulls from' : 'uses';
+      throw new UnknownTargetError(
+        `no relay task ${noun} host '${parsed.host}' (${side === 'either' ? '' : `${side} `}hosts: ${[...hosts].sort().join(', ') || 'none'})`,
+      );
+    }
+  }
   return {
     ...(parsed.taskId === undefined ? {} : { taskId: parsed.taskId }),
     ...(parsed.host === undefined ? {} : { host: parsed.host }),
   };
+}
+
+function hostsOf(emulator: Emulator, side: 'source' | 'destination' | 'either'): Set<string> {
+  const hosts = new Set<string>();
+  for (const task of emulator.tasks()) {
+    const urls = [
+      ...(side === 'destination' ? [] : task.sourceUrls),
+      ...(side === 'source' ? [] : [task.dstUrl]),
+    ];
+    for (const url of urls) {
+      const host = hostOf(url);
+      if (host !== undefined) hosts.add(host.toLowerCase());
+    }
+  }
+  return hosts;
+}
+
+function knownAction(action: string): void {
+  if (Object.hasOwn(LIVE_ACTIONS, action) || Object.hasOwn(ICE_ACTIONS, action)) return;
+  const known = [...Object.keys(LIVE_ACTIONS), ...Object.keys(ICE_ACTIONS)].sort();
+  throw new UnknownTargetError(`unknown action '${action}' (the emulator serves ${known.join(', ')})`);
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {

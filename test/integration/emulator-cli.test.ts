@@ -95,6 +95,32 @@ describe('livewatch emulator (serve)', () => {
 });
 
 describe('livewatch emulator fault / stats', () => {
+  it.each([
+    [
+      ['fail-source', '--host', 'nosuch.example.com'],
+      /no relay task pulls from host 'nosuch\.example\.com' \(source hosts: origin-z\.example\.com\)/,
+    ],
+    [
+      ['reject-push', '--host', 'origin-z.example.com'],
+      /no relay task pushes to host 'origin-z\.example\.com' \(destination hosts: /,
+    ],
+    [['fail-source', '--task', 'no-such-task'], /no relay task 'no-such-task' in this emulator \(1 tasks;/],
+    [['recover', '--host', 'nosuch.example.com'], /no relay task uses host 'nosuch\.example\.com'/],
+    [
+      ['api', '--kind', '5xx', '--rate', '1', '--action', 'NoSuchAction'],
+      /unknown action 'NoSuchAction' \(the emulator serves .*DescribeLivePullToPushList/,
+    ],
+  ])('rejects %j with exit code 2 and changes nothing', async (argv, message) => {
+    emulator = await startEmulator({ latencyMs: 0, tasks: 0 });
+    emulator.addTask({ sourceUrls: ['rtmp://origin-z.example.com/live/a'] });
+    const before = emulator.faults.describe();
+    const result = await cli(['fault', ...argv, '--url', emulator.url]);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/^livewatch emulator fault: the emulator refused: /);
+    expect(result.err).toMatch(message);
+    expect(emulator.faults.describe()).toEqual(before);
+  });
+
   it('drives faults of a running emulator through its control API', async () => {
     emulator = await startEmulator({ latencyMs: 0, tasks: 0 });
     const task = emulator.addTask({ sourceUrls: ['rtmp://origin-z.example.com/live/a'] });

@@ -51,7 +51,8 @@ describe('loadConfig', () => {
       'LIVEWATCH_STORE_URL',
     ]);
     expect(error.message).toContain('LIVEWATCH_STORE_URL: must be sqlite:<path> or redis://');
-    expect(error.message).toMatch(/LIVEWATCH_LIVE_REGIONS: item 1/);
+    // Items count from 1, as a person counts them: mars-1 is the second.
+    expect(error.message).toMatch(/LIVEWATCH_LIVE_REGIONS: item 2: must be one of .*, got "mars-1"/);
   });
 
   it.each(['redis:///0', 'redis://host/abc', 'sqlite:'])(
