@@ -3,6 +3,7 @@ import type { RelayTask } from '../events/resources.js';
 import type { RestartLedger } from '../store/store.js';
 import { carryOutRestart, type UnknownOutcome } from './carry-out-restart.js';
 import { type Decision, decide } from './decide.js';
+import { maintenanceWindowFor } from './maintenance-window.js';
 import { gateRestart, settleProbe } from './mass-failure-breakers.js';
 import { recordVerifiedSnapshot } from './record-verified-snapshot.js';
 import { clearVerifyFailure } from './record-verify-failure.js';
@@ -296,6 +297,20 @@ async function onRestart(
   lease: TaskLease,
 ): Promise<TaskOutcome | UnknownOutcome> {
   const data = { state: task.state, invalidReason: task.invalidReason, attempt: decision.attempt };
+  // A maintenance window pauses automatic restarts only; a person's `livewatch restart` still acts.
+  const window = c.manual ? undefined : await maintenanceWindowFor(deps.store, task, now);
+  if (window !== undefined) {
+    const next = await writeLedger(deps, c, (l) =>
+      applyRecheck(applyFailureSeen(l, now, policy).ledger, window.until),
+    );
+    await deps.notifier.notify(failingNotice(task, now, `restart paused: ${window.detail}`));
+    await remember('maintenance', `restart paused: ${window.detail}`, {
+      ...data,
+      silence: window.silenceId,
+      until: window.until,
+    });
+    return outcome(c, 'paused', window.detail, withNext(next));
+  }
   const gate = c.manual?.force
     ? { kind: 'closed' as const }
     : await gateRestart(deps, policy, task, c.key, now);
