@@ -2,7 +2,7 @@ import type { AliyunClient } from '../aliyun/api.js';
 import { AliyunApiError, describeError, ValidationError } from '../errors.js';
 import { claimsFuture } from '../events/observation-time.js';
 import { parseResourceKey, type Resource } from '../events/resources.js';
-import type { ForwardTarget, StoredSnapshot, VersionedCollection } from '../store/store.js';
+import type { ForwardTarget, StoredSnapshot, Versioned, VersionedCollection } from '../store/store.js';
 import type { StuckPolicy } from './detect-stuck.js';
 import { type DiffResult, diffSnapshot, disappearanceOf, goneResourceOf } from './diff-snapshot.js';
 import { type ReconcileOutcome, reconcileSnapshot } from './reconcile-snapshot.js';
@@ -34,7 +34,7 @@ export interface DisappearanceOutcome {
 
 /**
  * Concludes a COMPLETED pass over a scope: every stored resource of the scope that is not final yet
- * and was not seen during the pass is a candidate, and each is confirmed before anything is said:
+ * and was not seen during the pass (`unseen`, streamed) is a candidate, and each is confirmed before anything is said:
  * a relay task with DescribeLivePullToPush (CodeTaskNotExist, or TaskStatus −1, means exited), a
  * record or transcode job with GetLiveRecordJob / GetLiveTranscodeJob. Listings page by offset, so a
  * task can slip between pages when others are deleted meanwhile; confirming turns that into a
@@ -43,16 +43,17 @@ export interface DisappearanceOutcome {
 export async function findDisappeared(
   deps: DisappearanceDeps,
   scope: SweepScope,
-  seen: ReadonlySet<string>,
+  unseen: AsyncIterable<Versioned<StoredSnapshot> & { readonly key: string }>,
 ): Promise<DisappearanceOutcome> {
   const outcomes: ReconcileOutcome[] = [];
   const errors: Array<{ id: string; message: string }> = [];
   let candidates = 0;
   let deferred = 0;
   let pruned = 0;
-  for (const doc of await deps.snapshots.list(`${scope.id}:`)) {
+  // Streamed page by page (the pass's seen-set filters in the store): memory stays bounded.
+  for await (const doc of unseen) {
     const id = parseResourceKey(doc.key)?.id;
-    if (id === undefined || seen.has(id)) continue;
+    if (id === undefined) continue;
     const state = doc.value.resource.state;
     if (state === 'exited' || state === 'gone') {
       if (doc.value.observedAt < deps.now() - FINAL_SNAPSHOT_RETENTION_MS) {

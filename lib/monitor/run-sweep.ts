@@ -3,29 +3,19 @@ import type { AliyunClient, ApiCallStats } from '../aliyun/api.js';
 import { buildCallbackUrl } from '../callback/callback-url.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
-import { type ResourceKind, refOf, resourceKey, type TaskState } from '../events/resources.js';
-import type { EventTrigger, TaskEvent } from '../events/task-event.js';
+import type { EventTrigger } from '../events/task-event.js';
 import type { Logger } from '../log.js';
 import type { Notifier } from '../notify/notice.js';
 import type { Invoker } from '../ports/invoker.js';
 import type { Store, SweepCursor } from '../store/store.js';
-import { createEnrolmentQueue } from './create-enrolment-queue.js';
-import type { StuckPolicy } from './detect-stuck.js';
-import { diffSnapshot } from './diff-snapshot.js';
-import { emitEvents } from './emit-events.js';
+import { createEnrolmentQueue, type EnrolmentQueue } from './create-enrolment-queue.js';
 import type { EnrolPolicy } from './enrol-relay-task.js';
 import { enrolledNotice } from './enrolled-notice.js';
-import { findDisappeared } from './find-disappeared.js';
-import { listScopePages } from './list-scope-pages.js';
-import {
-  type ReconcileOutcome,
-  readOnlySnapshots,
-  reconcileSnapshot,
-  revertSnapshot,
-  type SnapshotWrite,
-} from './reconcile-snapshot.js';
+import { readOnlySnapshots } from './reconcile-snapshot.js';
 import type { ScopeReport, SweepError, SweepPosition, SweepProgress, SweepReport } from './sweep-report.js';
+import { type ScopeSweepContext, sweepScope } from './sweep-scope.js';
 import { orderScopes, planScopes } from './sweep-scopes.js';
+import { addTally, emptyTally, type SweepTally } from './sweep-tally.js';
 import { writeHeartbeat } from './write-heartbeat.js';
 
 export interface SweepDeps {
@@ -97,202 +87,122 @@ async function sweep(
   startedAt: number,
   budgetMs: number,
 ): Promise<SweepReport> {
-  const { config, store, client, clock, log } = deps;
+  const { config, store, client, clock } = deps;
   const statsBefore = client.stats();
   const dryRun = options.dryRun === true;
-  const snapshots = dryRun ? readOnlySnapshots(store.snapshots) : store.snapshots;
-  const policy: StuckPolicy = {
-    recoveringGraceS: config.LIVEWATCH_RECOVERING_GRACE_S,
-    idleStartSlackS: config.LIVEWATCH_IDLE_START_SLACK_S,
-    recordPausedGraceS: config.LIVEWATCH_RECORD_PAUSED_GRACE_S,
-    offlineRecheckS: config.LIVEWATCH_OFFLINE_RECHECK_S,
-    restartNoReasonStops: config.LIVEWATCH_RESTART_UNEXPLAINED_STOPS,
-  };
-
-  let pagesUsed = 0;
-  // Listing stops on either budget; confirmations and enrolments only on time (a page budget is a
-  // tick's share of listing, not of the work that follows from it).
-  const withinTime = (): boolean => clock.now() - startedAt < budgetMs;
-  const withinBudget = (): boolean =>
-    withinTime() && (options.budgetPages === undefined || pagesUsed < options.budgetPages);
-
-  const tasks: Record<ResourceKind, Partial<Record<TaskState, number>>> = {
-    relay: {},
-    record: {},
-    transcode: {},
-  };
-  const count = (kind: ResourceKind, state: TaskState): void => {
-    tasks[kind][state] = (tasks[kind][state] ?? 0) + 1;
-  };
-  const delivered: TaskEvent[] = [];
-  const errors: SweepError[] = [];
-  const scopes: ScopeReport[] = [];
-  let batches = 0;
-  let snapshotWrites = 0;
-  let conflicts = 0;
-
-  const enrolment = createEnrolmentQueue({
-    client,
-    store,
-    now: () => clock.now(),
-    policy: enrolPolicyOf(config, dryRun),
-    maxPerSweep: config.LIVEWATCH_ENROL_MAX_PER_SWEEP,
-    withinTime,
-  });
-
-  /** Emits the events of reconciled snapshots; undoes the writes whose events were not delivered. */
-  const settle = async (outcomes: readonly ReconcileOutcome[], scope: string): Promise<void> => {
-    const writes = new Map<string, SnapshotWrite>();
-    const events: TaskEvent[] = [];
-    for (const outcome of outcomes) {
-      conflicts += outcome.conflicts;
-      if (outcome.gaveUp) {
-        errors.push({
-          scope,
-          operation: 'write',
-          message: 'snapshot kept changing (compare-and-set); next sweep',
-        });
-      }
-      if (outcome.write) {
-        snapshotWrites += 1;
-        writes.set(outcome.write.key, outcome.write);
-      }
-      events.push(...outcome.events);
-    }
-    if (events.length === 0) return;
-    if (dryRun) {
-      delivered.push(...events);
-      return;
-    }
-    const emitted = await emitEvents(deps.invoker, config.LIVEWATCH_ALERT_FUNCTION, events);
-    batches += emitted.batches;
-    delivered.push(...emitted.delivered);
-    for (const failure of emitted.failed) {
-      errors.push({ scope, operation: 'invoke', message: failure.error });
-      for (const key of new Set(failure.batch.events.map((event) => resourceKey(event.resource)))) {
-        const write = writes.get(key);
-        if (write !== undefined) await revertSnapshot(snapshots, write);
-      }
-    }
-  };
-
+  const ctx = sweepContextOf(deps, options, startedAt, budgetMs);
   const cursor = await store.getSweepCursor();
   const { order, start } = orderScopes(planScopes(config), cursor);
   const continuedFrom: SweepPosition | undefined =
     start === undefined ? undefined : { scope: start.scope.id, page: start.page };
+  let tally = emptyTally();
+  const scopes: ScopeReport[] = [];
   let leftAt: SweepPosition | undefined;
   let nextCursor: SweepCursor | undefined;
-
   for (const [index, scope] of order.entries()) {
     const fromPage = index === 0 && start !== undefined ? start.page : 1;
-    // The pass over the first scope began on an earlier tick: its earlier pages' ids are in the cursor.
+    // The pass over the first scope began on an earlier tick: its seen-set is named in the cursor.
     const earlier = index === 0 && fromPage > 1 ? cursor : undefined;
-    if (!withinBudget()) {
+    if (!ctx.withinBudget()) {
       leftAt = { scope: scope.id, page: fromPage };
       nextCursor = earlier ?? { scope: scope.id, page: fromPage, startedAt: clock.now() };
       break;
     }
-    const seen = new Set<string>(earlier?.seen ?? []);
-    // A cursor without `seen` (written before it existed) cannot vouch for its earlier pages.
-    const seenComplete = earlier === undefined || earlier.seen !== undefined;
-    const passStartedAt = earlier?.startedAt ?? clock.now();
-
-    const listing = await listScopePages(
-      client,
-      scope,
+    const swept = await sweepScope(ctx, scope, {
       fromPage,
-      async (page, lastPage) => {
-        const observedAt = clock.now();
-        const outcomes = await Promise.all(
-          page.items.map((item) =>
-            reconcileSnapshot(snapshots, resourceKey(refOf(item)), (previous) =>
-              diffSnapshot(previous, item, observedAt, policy),
-            ),
-          ),
-        );
-        for (const item of page.items) {
-          seen.add(refOf(item).id);
-          count(item.kind, item.state);
-          enrolment.offer(item);
-        }
-        await settle(outcomes, scope.id);
-        pagesUsed += 1;
-        options.onProgress?.({
-          scope: scope.id,
-          page: page.pageNumber,
-          pages: lastPage,
-          items: seen.size,
-          events: delivered.length,
-          elapsedMs: clock.now() - startedAt,
-        });
-      },
-      withinBudget,
-    );
-    if (listing.error !== undefined) {
-      errors.push({ scope: scope.id, operation: 'list', message: listing.error });
-      log.warn('listing failed; no disappearance concluded for this scope', {
-        scope: scope.id,
-        error: listing.error,
-      });
-    }
-
-    let disappeared = 0;
-    let deferredConfirmations = 0;
-    const concluded = listing.listed && seenComplete;
-    if (concluded) {
-      const found = await findDisappeared(
-        {
-          snapshots,
-          forwards: store.forwards,
-          client,
-          now: () => clock.now(),
-          policy,
-          withinBudget: withinTime,
-        },
-        scope,
-        seen,
-      );
-      deferredConfirmations = found.deferred;
-      for (const error of found.errors) {
-        errors.push({ scope: scope.id, id: error.id, operation: 'confirm', message: error.message });
-      }
-      for (const event of found.outcomes.flatMap((outcome) => outcome.events)) {
-        if (event.trigger !== 'disappeared') continue;
-        disappeared += 1;
-        count(event.resource.kind, event.state);
-      }
-      await settle(found.outcomes, scope.id);
-    }
-
-    scopes.push({
-      scope: scope.id,
-      fromPage,
-      pages: listing.pages,
-      items: listing.items,
-      listed: listing.listed,
-      concluded,
-      ...(listing.stoppedAtPage === undefined ? {} : { stoppedAtPage: listing.stoppedAtPage }),
-      disappeared,
-      deferredConfirmations,
-      ...(listing.error === undefined ? {} : { error: listing.error }),
+      earlier,
+      deliveredBefore: tally.delivered.length,
     });
-
-    if (listing.stoppedAtPage !== undefined) {
-      leftAt = { scope: scope.id, page: listing.stoppedAtPage };
-      nextCursor = {
-        scope: scope.id,
-        page: listing.stoppedAtPage,
-        startedAt: passStartedAt,
-        ...(seenComplete ? { seen: [...seen] } : {}),
-      };
+    scopes.push(swept.report);
+    tally = addTally(tally, swept.tally);
+    if (swept.next !== undefined) {
+      leftAt = { scope: scope.id, page: swept.next.page };
+      nextCursor = swept.next;
       break;
     }
   }
+  const enrolled = await finishEnrolment(deps, ctx.enrolment);
+  tally = addTally(tally, { errors: enrolled.errors });
+  if (!dryRun) await store.putSweepCursor(nextCursor);
+  const finishedAt = clock.now();
+  const report = reportOf(tally, {
+    startedAt,
+    finishedAt,
+    dryRun,
+    // Continuing at a scope's first page still lists every scope in full, only in rotated order.
+    complete:
+      (continuedFrom === undefined || continuedFrom.page === 1) &&
+      leftAt === undefined &&
+      scopes.length === order.length &&
+      scopes.every((scope) => scope.listed),
+    continuedFrom,
+    leftAt,
+    scopes,
+    enrolments: enrolled.results,
+    enrolmentsDeferred: enrolled.deferred,
+    apiCalls: statsDelta(statsBefore, client.stats()),
+  });
+  if (!dryRun) {
+    const anyListed = scopes.some((scope) => scope.error === undefined && scope.pages > 0);
+    await writeHeartbeat(store, report, anyListed || order.length === 0);
+  }
+  logFinished(deps.log, report);
+  return report;
+}
 
+/** The budget, policy, enrolment queue and snapshot view every scope of this sweep shares. */
+function sweepContextOf(
+  deps: SweepDeps,
+  options: SweepOptions,
+  startedAt: number,
+  budgetMs: number,
+): ScopeSweepContext {
+  const { config, store, client, clock } = deps;
+  const dryRun = options.dryRun === true;
+  let pagesUsed = 0;
+  // Listing stops on either budget; confirmations and enrolments only on time (a page budget is a
+  // tick's share of listing, not of the work that follows from it).
+  const withinTime = (): boolean => clock.now() - startedAt < budgetMs;
+  return {
+    deps,
+    snapshots: dryRun ? readOnlySnapshots(store.snapshots) : store.snapshots,
+    policy: {
+      recoveringGraceS: config.LIVEWATCH_RECOVERING_GRACE_S,
+      idleStartSlackS: config.LIVEWATCH_IDLE_START_SLACK_S,
+      recordPausedGraceS: config.LIVEWATCH_RECORD_PAUSED_GRACE_S,
+      offlineRecheckS: config.LIVEWATCH_OFFLINE_RECHECK_S,
+      restartNoReasonStops: config.LIVEWATCH_RESTART_UNEXPLAINED_STOPS,
+    },
+    dryRun,
+    enrolment: createEnrolmentQueue({
+      client,
+      store,
+      now: () => clock.now(),
+      policy: enrolPolicyOf(config, dryRun),
+      maxPerSweep: config.LIVEWATCH_ENROL_MAX_PER_SWEEP,
+      withinTime,
+    }),
+    withinTime,
+    withinBudget: () =>
+      withinTime() && (options.budgetPages === undefined || pagesUsed < options.budgetPages),
+    pageListed: () => {
+      pagesUsed += 1;
+    },
+    onProgress: options.onProgress,
+    startedAt,
+  };
+}
+
+/** Runs the queued enrolments; notices for those made, errors for those that failed. */
+async function finishEnrolment(
+  deps: SweepDeps,
+  enrolment: EnrolmentQueue,
+): Promise<Awaited<ReturnType<EnrolmentQueue['finish']>> & { readonly errors: SweepError[] }> {
   const enrolled = await enrolment.finish();
+  const errors: SweepError[] = [];
   for (const result of enrolled.results) {
     if (result.ok) {
-      await deps.notifier?.notify(enrolledNotice(result, clock.now()));
+      await deps.notifier?.notify(enrolledNotice(result, deps.clock.now()));
       continue;
     }
     errors.push({
@@ -302,55 +212,58 @@ async function sweep(
       message: result.error ?? '',
     });
   }
-  if (!dryRun) await store.putSweepCursor(nextCursor);
+  return { ...enrolled, errors };
+}
 
-  const finishedAt = clock.now();
-  const apiCalls = statsDelta(statsBefore, client.stats());
+function reportOf(
+  tally: SweepTally,
+  parts: Pick<
+    SweepReport,
+    | 'startedAt'
+    | 'finishedAt'
+    | 'dryRun'
+    | 'complete'
+    | 'scopes'
+    | 'enrolments'
+    | 'enrolmentsDeferred'
+    | 'apiCalls'
+  > & {
+    readonly continuedFrom: SweepPosition | undefined;
+    readonly leftAt: SweepPosition | undefined;
+  },
+): SweepReport {
+  const { continuedFrom, leftAt, ...rest } = parts;
   const eventsByTrigger = Object.fromEntries(TRIGGERS.map((trigger) => [trigger, 0])) as Record<
     EventTrigger,
     number
   >;
-  for (const event of delivered) eventsByTrigger[event.trigger] += 1;
-  const report: SweepReport = {
-    startedAt,
-    finishedAt,
-    durationMs: finishedAt - startedAt,
-    dryRun,
-    complete:
-      // Continuing at a scope's first page still lists every scope in full, only in rotated order.
-      (continuedFrom === undefined || continuedFrom.page === 1) &&
-      leftAt === undefined &&
-      scopes.length === order.length &&
-      scopes.every((scope) => scope.listed),
+  for (const event of tally.delivered) eventsByTrigger[event.trigger] += 1;
+  return {
+    ...rest,
+    durationMs: parts.finishedAt - parts.startedAt,
     ...(continuedFrom === undefined ? {} : { continuedFrom }),
     ...(leftAt === undefined ? {} : { leftAt }),
-    scopes,
-    tasks,
-    changes: delivered.filter((event) => event.trigger !== 'stuck').length,
-    events: delivered,
+    tasks: tally.tasks,
+    changes: tally.delivered.filter((event) => event.trigger !== 'stuck').length,
+    events: tally.delivered,
     eventsByTrigger,
-    batches,
-    snapshotWrites,
-    conflicts,
-    enrolments: enrolled.results,
-    enrolmentsDeferred: enrolled.deferred,
-    apiCalls,
-    errors,
+    batches: tally.batches,
+    snapshotWrites: tally.snapshotWrites,
+    conflicts: tally.conflicts,
+    errors: tally.errors,
   };
-  if (!dryRun) {
-    const anyListed = scopes.some((scope) => scope.error === undefined && scope.pages > 0);
-    await writeHeartbeat(store, report, anyListed || order.length === 0);
-  }
+}
+
+function logFinished(log: Logger, report: SweepReport): void {
   log.info('sweep finished', {
     durationMs: report.durationMs,
     complete: report.complete,
     changes: report.changes,
-    events: delivered.length,
-    apiCalls: apiCalls.requests,
-    errors: errors.length,
-    ...(leftAt === undefined ? {} : { leftAt }),
+    events: report.events.length,
+    apiCalls: report.apiCalls.requests,
+    errors: report.errors.length,
+    ...(report.leftAt === undefined ? {} : { leftAt: report.leftAt }),
   });
-  return report;
 }
 
 function enrolPolicyOf(config: Config, dryRun: boolean): EnrolPolicy {

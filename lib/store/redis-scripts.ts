@@ -162,6 +162,24 @@ redis.call('HSET', KEYS[3], ARGV[6], '{"version":' .. version .. ',"v":' .. json
 return {1, raw, forward, version}
 `);
 
+/**
+ * KEYS: snapshots hash, the pass's seen set. ARGV: HSCAN cursor, MATCH pattern, COUNT.
+ * Returns {next cursor, field, document, field, document, …} for the scanned fields NOT in the set:
+ * one HSCAN step, filtered where the data is, so only candidates travel.
+ */
+export const LIST_UNSEEN = script(`
+local scanned = redis.call('HSCAN', KEYS[1], ARGV[1], 'MATCH', ARGV[2], 'COUNT', ARGV[3])
+local out = { scanned[1] }
+local flat = scanned[2]
+for i = 1, #flat, 2 do
+  if redis.call('SISMEMBER', KEYS[2], flat[i]) == 0 then
+    out[#out + 1] = flat[i]
+    out[#out + 1] = flat[i + 1]
+  end
+end
+return out
+`);
+
 /** KEYS: history list. ARGV: entry JSON, cap. */
 export const APPEND_HISTORY = script(`
 redis.call('LPUSH', KEYS[1], ARGV[1])

@@ -27,6 +27,8 @@ import type {
   Store,
   StoredSnapshot,
   SweepCursor,
+  UnseenPage,
+  UnseenPageRequest,
   Versioned,
   VersionedCollection,
 } from './store.js';
@@ -161,6 +163,9 @@ function compareKeys(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
+/** A pass's seen-set outlives its last markSeen by this much on Redis' clock (garbage collection only). */
+const SEEN_GC_TTL_MS = 2 * 24 * 3600 * 1000;
+
 class RedisStore implements Store {
   readonly kind = 'redis' as const;
   readonly snapshots: VersionedCollection<StoredSnapshot>;
@@ -248,7 +253,7 @@ class RedisStore implements Store {
   }
 
   acceptCallback(arrival: CallbackArrival): Promise<CallbackAcceptance> {
-    return guardStoreCall('acceptCallback', async (): Promise<CallbackAcceptance> => {
+    return this.#guard('acceptCallback', async (): Promise<CallbackAcceptance> => {
       const { claim, now, resourceKey } = arrival;
       checkKey('acceptCallback', 'claim.key', claim.key);
       checkInteger('acceptCallback', 'claim.ttlMs', claim.ttlMs, 1);
@@ -595,6 +600,56 @@ class RedisStore implements Store {
     return this.#guard('getCounters', async () => {
       const raw = await this.#redis.hgetall(this.#key('metrics', 'counters'));
       return Object.fromEntries(Object.entries(raw).map(([name, value]) => [name, Number(value)]));
+    });
+  }
+
+  markSeen(pass: string, keys: readonly string[], expiresAt: number): Promise<void> {
+    return this.#guard('markSeen', async () => {
+      checkKey('markSeen', 'pass', pass);
+      checkInteger('markSeen', 'expiresAt', expiresAt, 0);
+      if (keys.length === 0) return;
+      const set = this.#key('seen', pass);
+      // An abandoned pass's set goes by itself (a deleted scope, changed settings). Like every PX here
+      // this is garbage collection on Redis' clock, not the caller's, so it is generous: `expiresAt`
+      // (the caller's clock) orders nothing in Redis.
+      await this.#redis
+        .multi()
+        .sadd(set, ...keys)
+        .pexpire(set, SEEN_GC_TTL_MS)
+        .exec();
+    });
+  }
+
+  listUnseen(pass: string, prefix: string, page: UnseenPageRequest): Promise<UnseenPage> {
+    return this.#guard('listUnseen', async (): Promise<UnseenPage> => {
+      checkKey('listUnseen', 'pass', pass);
+      checkInteger('listUnseen', 'limit', page.limit, 1);
+      const reply = asArray(
+        await run(
+          this.#redis,
+          lua.LIST_UNSEEN,
+          [this.#key('doc', 'snapshots'), this.#key('seen', pass)],
+          [page.cursor ?? '0', `${escapeGlob(prefix)}*`, page.limit],
+        ),
+        'listUnseen',
+      );
+      const [next, ...flat] = reply;
+      const items: Array<Versioned<StoredSnapshot> & { key: string }> = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const key = flat[i];
+        const raw = flat[i + 1];
+        if (typeof key === 'string' && typeof raw === 'string')
+          items.push({ key, ...parseDoc<StoredSnapshot>(raw) });
+      }
+      // HSCAN's cursor: "0" when the scan is complete.
+      return typeof next === 'string' && next !== '0' ? { items, cursor: next } : { items };
+    });
+  }
+
+  endPass(pass: string, _now: number): Promise<void> {
+    return this.#guard('endPass', async () => {
+      // Other abandoned passes expire by themselves (markSeen's PEXPIRE).
+      await this.#redis.del(this.#key('seen', pass));
     });
   }
 

@@ -28,6 +28,8 @@ import type {
   Store,
   StoredSnapshot,
   SweepCursor,
+  UnseenPage,
+  UnseenPageRequest,
   Versioned,
   VersionedCollection,
 } from './store.js';
@@ -70,6 +72,11 @@ interface OutboxRow {
   readonly attempts: number;
   readonly last_error: string | null;
 }
+
+/** The docs-table collections holding per-pass seen-sets: `seen:<pass>` (see markSeen). */
+const SEEN_PREFIX = 'seen:';
+/** The first collection name after every `seen:…` one (';' follows ':'). */
+const SEEN_PREFIX_END = 'seen;';
 
 /** Claims are garbage-collected every this many claims (expired rows are otherwise only overwritten). */
 const CLAIM_GC_EVERY = 256;
@@ -300,6 +307,56 @@ class SqliteStore implements Store {
           remove.run('snapshots', fromKey);
         }
         db.prepare('UPDATE history SET resource_key = ? WHERE resource_key = ?').run(toKey, fromKey);
+      }).immediate();
+    });
+  }
+
+  markSeen(pass: string, keys: readonly string[], expiresAt: number): Promise<void> {
+    return guardStoreCall('markSeen', () => {
+      checkKey('markSeen', 'pass', pass);
+      checkInteger('markSeen', 'expiresAt', expiresAt, 0);
+      const db = this.#db;
+      // A pass's set lives in the docs table as collection `seen:<pass>` (value: its expiry), so the
+      // unseen query below is one anti-join on the primary key and no schema step is needed.
+      const insert = db.prepare(
+        `INSERT INTO docs (collection, key, version, value) VALUES (?, ?, 1, ?)
+         ON CONFLICT (collection, key) DO NOTHING`,
+      );
+      db.transaction(() => {
+        for (const key of keys) insert.run(`${SEEN_PREFIX}${pass}`, key, String(expiresAt));
+      }).immediate();
+    });
+  }
+
+  listUnseen(pass: string, prefix: string, page: UnseenPageRequest): Promise<UnseenPage> {
+    return guardStoreCall('listUnseen', () => {
+      checkKey('listUnseen', 'pass', pass);
+      checkInteger('listUnseen', 'limit', page.limit, 1);
+      const rows = this.#db
+        .prepare<[string, string, string, string, number], DocRow>(
+          `SELECT s.key, s.version, s.value FROM docs s
+           WHERE s.collection = 'snapshots' AND s.key >= ? AND s.key > ? AND instr(s.key, ?) = 1
+             AND NOT EXISTS (SELECT 1 FROM docs p WHERE p.collection = ? AND p.key = s.key)
+           ORDER BY s.key LIMIT ?`,
+        )
+        .all(prefix, page.cursor ?? '', prefix, `${SEEN_PREFIX}${pass}`, page.limit + 1);
+      const items = rows
+        .slice(0, page.limit)
+        .map((row) => ({ key: row.key, ...toVersioned<StoredSnapshot>(row) }));
+      const last = items.at(-1);
+      return rows.length > page.limit && last !== undefined ? { items, cursor: last.key } : { items };
+    });
+  }
+
+  endPass(pass: string, now: number): Promise<void> {
+    return guardStoreCall('endPass', () => {
+      const db = this.#db;
+      db.transaction(() => {
+        db.prepare('DELETE FROM docs WHERE collection = ?').run(`${SEEN_PREFIX}${pass}`);
+        // Abandoned passes (settings changed, scope dropped): their collections, by the expiry in value.
+        db.prepare(
+          `DELETE FROM docs WHERE collection >= ? AND collection < ? AND CAST(value AS INTEGER) < ?`,
+        ).run(SEEN_PREFIX, SEEN_PREFIX_END, now);
       }).immediate();
     });
   }

@@ -118,6 +118,25 @@ export interface Store {
   putSweepCursor(cursor: SweepCursor | undefined): Promise<void>;
   getSweepCursor(): Promise<SweepCursor | undefined>;
 
+  // ---- per-pass seen-sets (constant-memory sweeps) -----------------------------------------
+  /**
+   * Marks snapshot keys as listed during sweep pass `pass`, which may span several ticks; the set is
+   * kept until `endPass` or, if a pass is abandoned, until `expiresAt`.
+   */
+  markSeen(pass: string, keys: readonly string[], expiresAt: number): Promise<void>;
+  /**
+   * One page of the snapshots whose key starts with `prefix` and that `pass` has NOT marked seen: the
+   * candidates for "disappeared", read page by page so memory is bounded by `limit`, not by the
+   * number of tasks. Pass the returned `cursor` for the next page; none when the scan is done. A key
+   * may come twice when the store reorganises meanwhile (Redis HSCAN), never not at all.
+   */
+  listUnseen(pass: string, prefix: string, page: UnseenPageRequest): Promise<UnseenPage>;
+  /**
+   * Forgets pass `pass`. Abandoned passes are collected too: SQLite drops those whose `expiresAt` is
+   * before `now`; Redis lets their sets expire (a generous TTL on its own clock, like every PX).
+   */
+  endPass(pass: string, now: number): Promise<void>;
+
   // ---- metrics counters (shared by every instance, read by GET /metrics) ----------------------
   /**
    * Adds each increment to its counter atomically (a counter starts at 0). Counters live in the store
@@ -196,6 +215,16 @@ export interface VersionedCollection<T> {
    * reads for the status page's task list (`docs/status-page.md`).
    */
   listPage(options: ListPageOptions): Promise<DocumentPage<T>>;
+}
+
+export interface UnseenPageRequest {
+  readonly cursor?: string;
+  readonly limit: number;
+}
+
+export interface UnseenPage {
+  readonly items: Array<Versioned<StoredSnapshot> & { readonly key: string }>;
+  readonly cursor?: string;
 }
 
 export interface ListPageOptions {
@@ -426,8 +455,9 @@ export interface SweepCursor {
   readonly page: number;
   readonly startedAt: number;
   /**
-   * Ids listed so far in this scope's pass (pages 1 … page − 1), so that disappearance is concluded
-   * only at the end of a pass that spans several ticks. Adapters store the cursor as a whole (JSON).
+   * The pass's seen-set in the store (`markSeen`): the tasks listed so far in this scope's pass, so
+   * that disappearance is concluded only at the end of a pass that spans several ticks. A cursor
+   * without one (older builds kept the ids in the cursor itself) cannot vouch for its earlier pages.
    */
-  readonly seen?: readonly string[];
+  readonly pass?: string;
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSweep } from '../../lib/monitor/run-sweep.js';
 import { type MonitorHarness, startMonitorHarness } from '../support/monitor-harness.js';
 import { type RedisServer, redisServerMissingReason, startRedisServer } from '../support/redis-server.js';
+import { seenIdsOfCursor } from '../support/sweep-seen.js';
 
 // Under CI the Redis leg must run; elsewhere a missing redis-server is said plainly by the test below.
 const missing = process.env.CI ? undefined : redisServerMissingReason();
@@ -41,7 +42,7 @@ describe('runSweep on the Redis store', () => {
 
       const partial = await runSweep(h.deps, { budgetPages: 1 });
       expect(partial.leftAt).toEqual({ scope: 'relay:cn-shanghai', page: 2 });
-      const seen = (await h.store.getSweepCursor())?.seen ?? [];
+      const seen = await seenIdsOfCursor(h.store, 'relay:cn-shanghai:');
       expect(seen).toHaveLength(100);
       const gone = seen.find((id) => id !== victim.taskId) ?? '';
       await h.client.deleteRelayTask({ region: 'cn-shanghai', taskId: gone });

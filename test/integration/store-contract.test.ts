@@ -310,6 +310,60 @@ describe.each(storeAdapterCases())('$name store (contract)', (adapter: StoreAdap
     });
   });
 
+  describe('per-pass seen-sets', () => {
+    const unseenKeys = async (pass: string, prefix: string, limit: number): Promise<string[]> => {
+      const keys: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.listUnseen(pass, prefix, { limit, ...(cursor ? { cursor } : {}) });
+        keys.push(...page.items.map((item) => item.key));
+        cursor = page.cursor;
+        pages += 1;
+      } while (cursor !== undefined && pages < 10_000);
+      return [...new Set(keys)].sort();
+    };
+
+    it('lists, page by page, the snapshots under a prefix that the pass has not marked seen', async () => {
+      for (let i = 0; i < 30; i += 1) {
+        const key = `relay:cn-shanghai:t${String(i).padStart(2, '0')}`;
+        await store.snapshots.put(key, snapshot(key, i), null);
+      }
+      await store.snapshots.put('relay:cn-beijing:t00', snapshot('b', 1), null);
+      await store.markSeen('pass-1', ['relay:cn-shanghai:t00', 'relay:cn-shanghai:t05'], 1_000);
+      await store.markSeen('pass-1', ['relay:cn-shanghai:t05', 'relay:cn-shanghai:t29'], 1_000);
+      await store.markSeen('pass-2', ['relay:cn-shanghai:t01'], 1_000);
+
+      const unseen = await unseenKeys('pass-1', 'relay:cn-shanghai:', 4);
+      expect(unseen).toHaveLength(27);
+      expect(unseen).not.toContain('relay:cn-shanghai:t05');
+      expect(unseen).toContain('relay:cn-shanghai:t01');
+      expect(unseen.every((key) => key.startsWith('relay:cn-shanghai:'))).toBe(true);
+      const page = await store.listUnseen('pass-1', 'relay:cn-shanghai:', { limit: 4 });
+      expect(page.items.length).toBeLessThanOrEqual(30);
+      expect(page.items[0]).toMatchObject({ version: 1, value: { resource: { kind: 'relay' } } });
+      // A pass nobody marked has everything unseen.
+      expect(await unseenKeys('never', 'relay:cn-shanghai:', 100)).toHaveLength(30);
+    });
+
+    it('forgets a pass on endPass, and passes expired by then, but not live ones', async () => {
+      await store.snapshots.put('relay:r:a', snapshot('a', 1), null);
+      await store.markSeen('done', ['relay:r:a'], 10_000);
+      await store.markSeen('live', ['relay:r:a'], 10_000);
+      expect(await unseenKeys('done', 'relay:r:', 10)).toEqual([]);
+      await store.endPass('done', 5_000);
+      expect(await unseenKeys('done', 'relay:r:', 10)).toEqual(['relay:r:a']);
+      expect(await unseenKeys('live', 'relay:r:', 10)).toEqual([]);
+    });
+
+    it('treats glob characters in the prefix literally and rejects a bad limit', async () => {
+      await store.snapshots.put('relay:r*:a', snapshot('a', 1), null);
+      await store.snapshots.put('relay:rx:a', snapshot('a', 1), null);
+      expect(await unseenKeys('p', 'relay:r*:', 10)).toEqual(['relay:r*:a']);
+      await expect(store.listUnseen('p', 'relay:', { limit: 0 })).rejects.toBeInstanceOf(ValidationError);
+    });
+  });
+
   describe('versioned documents', () => {
     it('starts at version 1 and increases by one per successful put', async () => {
       expect(await store.ledgers.put('relay:cn-shanghai:a', ledger('a'), null)).toEqual({
