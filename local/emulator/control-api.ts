@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { describeError } from '../../lib/errors.js';
+import { hostOf } from '../../lib/url-host.js';
 import type { Emulator } from './emulator-types.js';
 import { readBody, sendJson } from './http-io.js';
 import { ICE_ACTIONS } from './ice-actions.js';
 import { LIVE_ACTIONS } from './live-actions.js';
 import { ReadingsSchema } from './readings.js';
-import { hostOf } from './relay-task.js';
 import { formatUtcSeconds } from './signature.js';
 
 /**
