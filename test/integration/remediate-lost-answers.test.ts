@@ -98,54 +98,64 @@ describe('a mutation whose answer is lost after it applied', () => {
     expect(ledger).toMatchObject({ restarts: [h.clock.now()], consecutive: 1 });
   });
 
-  it('Stop before a resume: described again (stopped by our Stop), then Update + Restart — one interruption', async () => {
-    await start();
-    await retryingPastGrace('lost-stop', VOD);
-    h.emulator.faults.apiFaults({ kind: '5xx', rate: 1, action: 'StopLivePullToPush', next: 1 });
+  it.each(['5xx', 'timeout'] as const)(
+    'Stop before a resume (%s): described again (stopped by our Stop), then Update + Restart — one interruption',
+    async (kind) => {
+      await start({ LIVEWATCH_API_TIMEOUT_MS: '300' });
+      await retryingPastGrace('lost-stop', VOD);
+      h.emulator.faults.apiFaults({ kind, rate: 1, action: 'StopLivePullToPush', next: 1 });
 
-    const tick = await runTick(h.deps);
+      const tick = await runTick(h.deps);
 
-    expect(tick.outcomes[0]).toMatchObject({ action: 'restarted', resumed: { fileIndex: 1, offset: 50 } });
-    expect(mutations()).toEqual([
-      'StopLivePullToPush:lost',
-      'UpdateLivePullToPush:ok',
-      'RestartLivePullToPush:ok',
-    ]);
-    expect(h.emulator.task('lost-stop')).toMatchObject({ status: 1, interruptions: 1, currentFileIndex: 1 });
-    const ledger = (await h.store.ledgers.get(h.key('lost-stop')))?.value;
-    expect(ledger?.restarts).toHaveLength(1);
-    const unconfirmed = (await h.store.getHistory(h.key('lost-stop'))).find(
-      (e) => e.type === 'restart-unconfirmed',
-    );
-    expect(unconfirmed?.data).toMatchObject({
-      action: 'StopLivePullToPush',
-      counted: false,
-      state: 'offline',
-    });
-    expect(h.notifier.of('Resumed')).toHaveLength(1);
-  });
+      expect(tick.outcomes[0]).toMatchObject({ action: 'restarted', resumed: { fileIndex: 1, offset: 50 } });
+      expect(mutations()).toEqual([
+        'StopLivePullToPush:lost',
+        'UpdateLivePullToPush:ok',
+        'RestartLivePullToPush:ok',
+      ]);
+      expect(h.emulator.task('lost-stop')).toMatchObject({
+        status: 1,
+        interruptions: 1,
+        currentFileIndex: 1,
+      });
+      const ledger = (await h.store.ledgers.get(h.key('lost-stop')))?.value;
+      expect(ledger?.restarts).toHaveLength(1);
+      const unconfirmed = (await h.store.getHistory(h.key('lost-stop'))).find(
+        (e) => e.type === 'restart-unconfirmed',
+      );
+      expect(unconfirmed?.data).toMatchObject({
+        action: 'StopLivePullToPush',
+        counted: false,
+        state: 'offline',
+      });
+      expect(h.notifier.of('Resumed')).toHaveLength(1);
+    },
+  );
 
-  it('Update of the resume point: described again, it shows the point set, so no second Update — Restart; one interruption', async () => {
-    await start();
-    await retryingPastGrace('lost-update', VOD);
-    h.emulator.faults.apiFaults({ kind: '5xx', rate: 1, action: 'UpdateLivePullToPush', next: 1 });
+  it.each(['5xx', 'timeout'] as const)(
+    'Update of the resume point (%s): described again, it shows the point set, so no second Update — Restart; one interruption',
+    async (kind) => {
+      await start({ LIVEWATCH_API_TIMEOUT_MS: '300' });
+      await retryingPastGrace('lost-update', VOD);
+      h.emulator.faults.apiFaults({ kind, rate: 1, action: 'UpdateLivePullToPush', next: 1 });
 
-    const tick = await runTick(h.deps);
+      const tick = await runTick(h.deps);
 
-    expect(tick.outcomes[0]).toMatchObject({ action: 'restarted', resumed: { fileIndex: 1, offset: 50 } });
-    expect(mutations()).toEqual([
-      'StopLivePullToPush:ok',
-      'UpdateLivePullToPush:lost',
-      'RestartLivePullToPush:ok',
-    ]);
-    expect(h.emulator.task('lost-update')).toMatchObject({
-      status: 1,
-      interruptions: 1,
-      currentFileIndex: 1,
-    });
-    expect(Math.floor(h.emulator.task('lost-update')?.currentOffset ?? -1)).toBe(50);
-    expect((await h.store.ledgers.get(h.key('lost-update')))?.value.restarts).toHaveLength(1);
-  });
+      expect(tick.outcomes[0]).toMatchObject({ action: 'restarted', resumed: { fileIndex: 1, offset: 50 } });
+      expect(mutations()).toEqual([
+        'StopLivePullToPush:ok',
+        'UpdateLivePullToPush:lost',
+        'RestartLivePullToPush:ok',
+      ]);
+      expect(h.emulator.task('lost-update')).toMatchObject({
+        status: 1,
+        interruptions: 1,
+        currentFileIndex: 1,
+      });
+      expect(Math.floor(h.emulator.task('lost-update')?.currentOffset ?? -1)).toBe(50);
+      expect((await h.store.ledgers.get(h.key('lost-update')))?.value.restarts).toHaveLength(1);
+    },
+  );
 
   it('Update answered 5xx before it applied: described again, the point is not set, so the Update is sent again while stopped', async () => {
     await start();
