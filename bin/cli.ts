@@ -49,6 +49,18 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'show tasks needing attention, restart ledgers, breakers, heartbeat and outbox',
     load: () => import('./commands/status.js'),
   },
+  history: {
+    summary: "show a task's timeline, lineage, restarts and uptime (store, or --url of a deployed livewatch)",
+    load: () => import('./commands/history.js'),
+  },
+  breaker: {
+    summary: 'breaker reset <scope>: close a mass-failure breaker now, recorded with who and why',
+    load: () => import('./commands/breaker.js'),
+  },
+  task: {
+    summary: 'task clear <taskId>: clear a task\'s "needs a person", recorded with who and why',
+    load: () => import('./commands/task.js'),
+  },
   doctor: {
     summary: 'check settings, store, credentials, channels and the alert invocation path',
     load: () => import('./commands/doctor.js'),

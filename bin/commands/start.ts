@@ -175,6 +175,9 @@ function sessionSettings(config: Config, emulator: Emulator | undefined): Record
     LIVEWATCH_STORE_URL: config.LIVEWATCH_STORE_URL,
     LIVEWATCH_LIVE_REGIONS: config.LIVEWATCH_LIVE_REGIONS.join(','),
     LIVEWATCH_ICE_REGIONS: config.LIVEWATCH_ICE_REGIONS.join(','),
+    // `livewatch status --url <status page>` and `history --url` find the read token here.
+    LIVEWATCH_STATUS_TOKENS: config.LIVEWATCH_STATUS_TOKENS.join(','),
+    ...(config.LIVEWATCH_STATUS_URL ? { LIVEWATCH_STATUS_URL: config.LIVEWATCH_STATUS_URL } : {}),
   };
   if (emulator === undefined) return settings;
   return {

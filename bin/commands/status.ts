@@ -5,29 +5,43 @@
  * Exit code 0 when all is well, 3 when something needs attention (handy for scripts), 2 on usage.
  */
 import { systemClock } from '../../lib/clock.js';
-import { loadConfig } from '../../lib/config/config.js';
+import { type Config, loadConfig } from '../../lib/config/config.js';
+import { LivewatchError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/log.js';
 import { redact } from '../../lib/redact.js';
 import { readStatus, type StatusReport } from '../../lib/remediate/read-status.js';
 import { createStore } from '../../lib/store/create-store.js';
+import { fetchStatusApi, statusApiTarget } from '../fetch-status-api.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import { renderColumns } from '../render-columns.js';
+import { renderOverviewText } from '../render-overview-text.js';
+import { OverviewSchema } from '../status-view-schemas.js';
 
-const USAGE = `usage: livewatch status [--json]
+const USAGE = `usage: livewatch status [--json] [--url URL [--token T]]
 
-Reads the store named by LIVEWATCH_STORE_URL (no API call).
-exit codes: 0 all well, 3 something needs attention, 2 usage`;
+Reads the store named by LIVEWATCH_STORE_URL (no API call), or with --url the status page of a
+deployed livewatch (its JSON API, GET <url>/api/overview) over HTTPS.
+
+  --url URL    the status page, e.g. https://xxx.fcapp.run/status (the store is not read)
+  --token T    its read token (default: the first of LIVEWATCH_STATUS_TOKENS; prefer the
+               setting, a token on the command line is seen by other users of the machine)
+  --json       print the report (or the overview) as JSON
+
+exit codes: 0 all well, 3 something needs attention, 1 failure, 2 usage`;
 
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommandArgs('status', USAGE, argv, {
     options: {
       json: { type: 'boolean', default: false },
+      url: { type: 'string' },
+      token: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (typeof parsed === 'number') return parsed;
-  const { json } = parsed.values;
+  const { json, url, token } = parsed.values;
   const config = loadConfig();
+  if (url !== undefined) return remoteStatus(config, url, token ?? config.LIVEWATCH_STATUS_TOKENS[0], json);
   const log = createLogger({ level: config.LIVEWATCH_LOG_LEVEL });
   const store = await createStore(config.LIVEWATCH_STORE_URL, {
     redisPrefix: config.LIVEWATCH_REDIS_PREFIX,
@@ -49,6 +63,23 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await store.close();
   }
+}
+
+/** The overview of a deployed livewatch, through its status JSON API (docs/status-page.md). */
+async function remoteStatus(
+  config: Config,
+  url: string,
+  token: string | undefined,
+  json: boolean | undefined,
+): Promise<number> {
+  const overview = await fetchStatusApi(statusApiTarget(url, token), 'overview', OverviewSchema);
+  if (overview === undefined) throw new LivewatchError(`${url} has no livewatch status page (404)`);
+  console.log(json ? JSON.stringify(overview, null, 2) : renderOverviewText(overview, config));
+  const attention =
+    overview.heartbeat.stale ||
+    overview.attentionTotal > 0 ||
+    overview.breakers.some((b) => b.state !== 'closed');
+  return attention ? 3 : 0;
 }
 
 function ago(now: number, at: number): string {
