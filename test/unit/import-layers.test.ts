@@ -58,6 +58,16 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
     'lib/remediate',
     'lib/store',
   ],
+  // Operator actions (CLI): apply the core's ledger and breaker rules, record who and why.
+  'lib/operator': [
+    KERNEL,
+    'lib/config',
+    'lib/events',
+    'lib/notify',
+    'lib/remediate',
+    'lib/status',
+    'lib/store',
+  ],
   // The FC adapter depends on the ports the core owns, never on the core itself.
   'lib/fc': [KERNEL, 'lib/ports'],
   // The composition root is the one place in lib/ that knows every adapter.
