@@ -132,6 +132,22 @@ describe('a mutation whose answer is lost after it applied', () => {
     },
   );
 
+  it.each(['invalid-reason', 'exit-reason', 'no-reason'] as const)(
+    'Stop before a resume, answer lost, whichever way our Stop shows (%s): ours, so resumed — never left stopped',
+    async (userStop) => {
+      await start();
+      h.emulator.readings.set({ userStop });
+      await retryingPastGrace('lost-stop-shape', VOD);
+      h.emulator.faults.apiFaults({ kind: '5xx', rate: 1, action: 'StopLivePullToPush', next: 1 });
+
+      const tick = await runTick(h.deps);
+
+      expect(tick.outcomes[0]).toMatchObject({ action: 'restarted', resumed: { fileIndex: 1, offset: 50 } });
+      expect(h.emulator.task('lost-stop-shape')).toMatchObject({ status: 1, interruptions: 1 });
+      expect(h.calls('RestartLivePullToPush')).toHaveLength(1);
+    },
+  );
+
   it.each(['5xx', 'timeout'] as const)(
     'Update of the resume point (%s): described again, it shows the point set, so no second Update — Restart; one interruption',
     async (kind) => {
