@@ -5,13 +5,13 @@
  */
 import { redactDeep, renderTable, sourceHostOf } from '../../lib/aliyun/render-resource-table.js';
 import { LIVE_REGIONS, loadConfig } from '../../lib/config/config.js';
-import type { RelayState, RelayTask } from '../../lib/events/resources.js';
+import { RELAY_STATES, type RelayState, type RelayTask } from '../../lib/events/resources.js';
 import { relayStateOf } from '../../lib/events/states.js';
 import { createListingClient } from '../create-listing-client.js';
 import { exitQuietlyOnClosedPipe } from '../exit-quietly-on-closed-pipe.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 
-const STATES: readonly RelayState[] = ['idle', 'running', 'recovering', 'offline', 'exited'];
+const STATES = RELAY_STATES;
 
 const USAGE = `usage: livewatch tasks [--region R] [--status S[,S…]] [--json]
 

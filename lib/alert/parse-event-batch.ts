@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
-import type { RelayTask } from '../events/resources.js';
+import { RELAY_STATES, type RelayTask } from '../events/resources.js';
 import { type TaskEvent, TaskEventBatchSchema } from '../events/task-event.js';
 import { zodIssues } from '../zod-issues.js';
 
@@ -10,7 +10,7 @@ const RelaySnapshotSchema = z.looseObject({
   taskId: z.string().min(1),
   region: z.string().min(1),
   status: z.number().int(),
-  state: z.enum(['idle', 'running', 'recovering', 'offline', 'exited']),
+  state: z.enum(RELAY_STATES),
   sourceUrls: z.array(z.string()),
   currentFileIndex: z.number().int().nonnegative().optional(),
   currentOffset: z.number().nonnegative().optional(),
@@ -27,11 +27,9 @@ export function parseEventBatch(raw: unknown): TaskEvent[] {
   if (!parsed.success) {
     throw new ValidationError('alert event batch', zodIssues(parsed.error).slice(0, 20));
   }
-  // zod types its optional fields `T | undefined`; JSON never carries an explicit undefined, so the
-  // parsed events are TaskEvents under exactOptionalPropertyTypes.
-  return parsed.data.map(({ snapshot, ...event }) => {
+  return parsed.data.map(({ snapshot, ...event }): TaskEvent => {
     const relay = RelaySnapshotSchema.safeParse(snapshot);
     // Checked above for every field the remediation reads; the remaining RelayTask fields are optional.
     return relay.success ? { ...event, snapshot: relay.data as RelayTask } : event;
-  }) as TaskEvent[];
+  });
 }

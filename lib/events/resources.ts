@@ -1,20 +1,31 @@
+import { z } from 'zod';
 /**
  * The resources livewatch watches, normalised from the API's PascalCase responses. The API's
  * numbers and strings map to states in one place: `states.ts`.
  */
-export type ResourceKind = 'relay' | 'record' | 'transcode';
+export const RESOURCE_KINDS = ['relay', 'record', 'transcode'] as const;
+export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
-export type RelayState = 'idle' | 'running' | 'recovering' | 'offline' | 'exited';
-export type RecordState = 'initial' | 'started' | 'paused' | 'gone';
-export type TranscodeState = 'not-started' | 'running' | 'stopped' | 'gone';
+/** The one list of each kind's states (the CLI's filters, the status page and the schemas use them). */
+export const RELAY_STATES = ['idle', 'running', 'recovering', 'offline', 'exited'] as const;
+const RECORD_STATES = ['initial', 'started', 'paused', 'gone'] as const;
+const TRANSCODE_STATES = ['not-started', 'running', 'stopped', 'gone'] as const;
+export type RelayState = (typeof RELAY_STATES)[number];
+export type RecordState = (typeof RECORD_STATES)[number];
+export type TranscodeState = (typeof TRANSCODE_STATES)[number];
 export type TaskState = RelayState | RecordState | TranscodeState;
+/** Every state of every kind, each once. */
+export const TASK_STATES = [
+  ...new Set<TaskState>([...RELAY_STATES, ...RECORD_STATES, ...TRANSCODE_STATES]),
+] as [TaskState, ...TaskState[]];
 
-export interface ResourceRef {
-  readonly kind: ResourceKind;
-  readonly id: string;
-  readonly region: string;
-  readonly name?: string;
-}
+export const ResourceRefSchema = z.object({
+  kind: z.enum(RESOURCE_KINDS),
+  id: z.string().min(1).max(256),
+  region: z.string().min(1).max(64),
+  name: z.string().max(1024).optional(),
+});
+export type ResourceRef = Readonly<z.infer<typeof ResourceRefSchema>>;
 
 /** A pull-to-push relay task as returned by DescribeLivePullToPush(List). */
 export interface RelayTask {

@@ -1,12 +1,22 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { RecordJob, RelayTask, ResourceRef, TaskState, TranscodeJob } from './resources.js';
+import {
+  RESOURCE_KINDS,
+  type RecordJob,
+  type RelayTask,
+  ResourceRefSchema,
+  TASK_STATES,
+  type TranscodeJob,
+} from './resources.js';
 
 /**
  * `TaskEvent` is the one currency between the functions: the callback receiver and the poller
- * produce them, the alert function consumes them (as a JSON array in the async invocation).
+ * produce them, the alert function consumes them (as a JSON array in the async invocation). Its
+ * type is derived from the schema that validates it at the alert function's edge, so the two cannot
+ * drift apart; only the snapshot is typed beyond what the schema checks (it is a hint, see below).
  */
-export type EventSource = 'callback' | 'poll' | 'cli';
+const EVENT_SOURCES = ['callback', 'poll', 'cli'] as const;
+export type EventSource = (typeof EVENT_SOURCES)[number];
 
 /**
  * What kind of observation this is:
@@ -15,23 +25,38 @@ export type EventSource = 'callback' | 'poll' | 'cli';
  *   idle past its StartTime, a record job paused while it should record);
  * - `disappeared`: the resource is no longer listed (exited / gone).
  */
-export type EventTrigger = 'transition' | 'stuck' | 'disappeared';
+const EVENT_TRIGGERS = ['transition', 'stuck', 'disappeared'] as const;
+export type EventTrigger = (typeof EVENT_TRIGGERS)[number];
 
-export interface TaskEvent {
-  readonly resource: ResourceRef;
-  readonly state: TaskState;
-  readonly previousState?: TaskState;
+const StateSchema = z.enum(TASK_STATES);
+
+/** Validates TaskEvents arriving at the alert function (its edge). Snapshots are loosely checked. */
+export const TaskEventSchema = z.object({
+  resource: ResourceRefSchema,
+  state: StateSchema,
+  previousState: StateSchema.optional(),
   /** `PullStreamFailed`, `PushStreamFailed`, `TriggerByUser`, `UnknownError`, `RetryTimesOffline`, `OverEndTime`, or a stuck reason. */
-  readonly reason?: string;
-  readonly trigger: EventTrigger;
+  reason: z.string().max(256).optional(),
+  trigger: z.enum(EVENT_TRIGGERS),
   /** Epoch ms at which the source observed the state (callback EventTime, or the sweep time). */
-  readonly observedAt: number;
-  readonly source: EventSource;
+  observedAt: z.number().int().nonnegative(),
+  source: z.enum(EVENT_SOURCES),
   /** The last known details of the resource, when the source had them. */
-  readonly snapshot?: RelayTask | RecordJob | TranscodeJob;
+  snapshot: z.looseObject({ kind: z.enum(RESOURCE_KINDS) }).optional(),
   /** Stable dedupe key: the same observation always yields the same key. */
-  readonly key: string;
-}
+  key: z.string().min(1).max(128),
+});
+
+export const TaskEventBatchSchema = z.array(TaskEventSchema).max(10_000);
+
+/**
+ * The schema's fields, with the snapshot as the resource it describes: producers build it from the
+ * API's answer; at the alert function's edge only a relay snapshot that has the fields remediation
+ * reads is kept (lib/alert/parse-event-batch.ts).
+ */
+export type TaskEvent = Readonly<Omit<z.infer<typeof TaskEventSchema>, 'snapshot'>> & {
+  readonly snapshot?: RelayTask | RecordJob | TranscodeJob;
+};
 
 /**
  * A dedupe key usable as an FC `x-fc-async-task-id`: starts with a letter, `[A-Za-z0-9_-]`, ≤ 128 chars.
@@ -43,39 +68,3 @@ export function eventKey(parts: ReadonlyArray<string | number | undefined>): str
     .replace(/[^A-Za-z0-9_-]/g, '_');
   return `ev_${digest.slice(0, 43)}`;
 }
-
-const ResourceRefSchema = z.object({
-  kind: z.enum(['relay', 'record', 'transcode']),
-  id: z.string().min(1).max(256),
-  region: z.string().min(1).max(64),
-  name: z.string().max(1024).optional(),
-});
-
-const StateSchema = z.enum([
-  'idle',
-  'running',
-  'recovering',
-  'offline',
-  'exited',
-  'initial',
-  'started',
-  'paused',
-  'gone',
-  'not-started',
-  'stopped',
-]);
-
-/** Validates TaskEvents arriving at the alert function (its edge). Snapshots are loosely checked. */
-export const TaskEventSchema = z.object({
-  resource: ResourceRefSchema,
-  state: StateSchema,
-  previousState: StateSchema.optional(),
-  reason: z.string().max(256).optional(),
-  trigger: z.enum(['transition', 'stuck', 'disappeared']),
-  observedAt: z.number().int().nonnegative(),
-  source: z.enum(['callback', 'poll', 'cli']),
-  snapshot: z.looseObject({ kind: z.enum(['relay', 'record', 'transcode']) }).optional(),
-  key: z.string().min(1).max(128),
-});
-
-export const TaskEventBatchSchema = z.array(TaskEventSchema).max(10_000);
