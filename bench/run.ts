@@ -3,7 +3,7 @@
  * cores, so never in parallel), each printing its figures beside its baseline as ratios.
  * `npm run bench -- sweep callback` runs a subset.
  */
-const BENCHES = ['list-tasks', 'callback', 'sweep', 'remediate', 'bundles', 'cli'] as const;
+const BENCHES = ['list-tasks', 'callback', 'sweep', 'remediate', 'bundles', 'cli', 'status-page'] as const;
 
 interface BenchModule {
   run(): Promise<unknown>;
