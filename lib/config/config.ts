@@ -142,6 +142,11 @@ const ConfigSchema = z.object({
     (v) => (v === '' ? undefined : v),
     z.coerce.number().int().min(0).optional(),
   ),
+  /**
+   * Added to the recovering grace: the pages promise no on-time last retry, so livewatch looks again
+   * only this long after RetryCount × RetryInterval (lib/events/platform-retry-grace.ts).
+   */
+  LIVEWATCH_RECOVERING_MARGIN_S: seconds(30),
   /** Number of tasks of one source host or region failing within the window that trips the breaker. */
   LIVEWATCH_BREAKER_THRESHOLD: int(5, 2, 100_000),
   LIVEWATCH_BREAKER_WINDOW_S: seconds(120, 1),

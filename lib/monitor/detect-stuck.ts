@@ -1,9 +1,10 @@
+import { type RetryGraceSettings, recoveringDeadlinesOf } from '../events/platform-retry-grace.js';
 import type { Resource } from '../events/resources.js';
 import { stopCauseOf } from '../events/stop-cause.js';
 
 /** Reasons of `stuck` events: the state did not change but has lasted longer than it should. */
 export const STUCK_REASONS = {
-  /** A relay task still retrying after its grace (RetryCount × RetryInterval, or the setting). */
+  /** A relay task still retrying after its grace (RetryCount × RetryInterval, or the setting, plus the margin). */
   recoveringBeyondGrace: 'RecoveringBeyondGrace',
   /** A relay task not started although its StartTime (plus a slack) has passed. */
   idlePastStartTime: 'IdlePastStartTime',
@@ -21,8 +22,8 @@ export const STUCK_REASONS = {
 export type StuckReason = (typeof STUCK_REASONS)[keyof typeof STUCK_REASONS];
 
 export interface StuckPolicy {
-  /** Overrides the relay's own RetryCount × RetryInterval (LIVEWATCH_RECOVERING_GRACE_S). */
-  readonly recoveringGraceS?: number | undefined;
+  /** The recovering grace shared with the restart policy (lib/events/platform-retry-grace.ts). */
+  readonly retryGrace: RetryGraceSettings;
   /** LIVEWATCH_IDLE_START_SLACK_S. */
   readonly idleStartSlackS: number;
   /** LIVEWATCH_RECORD_PAUSED_GRACE_S. */
@@ -31,22 +32,6 @@ export interface StuckPolicy {
   readonly offlineRecheckS: number;
   /** LIVEWATCH_RESTART_UNEXPLAINED_STOPS: a stop with no reason is left alone unless set. */
   readonly restartNoReasonStops: boolean;
-}
-
-/** The platform's documented defaults when a task does not report its retry settings. */
-const DEFAULT_RETRY_COUNT = 3;
-const DEFAULT_RETRY_INTERVAL_S = 60;
-
-/**
- * The recovering grace of a relay task in ms: the time the platform's own retries may take
- * (RetryCount × RetryInterval) unless the setting overrides it.
- */
-function recoveringGraceMs(
-  task: { readonly retryCount?: number | undefined; readonly retryInterval?: number | undefined },
-  policy: Pick<StuckPolicy, 'recoveringGraceS'>,
-): number {
-  if (policy.recoveringGraceS !== undefined) return policy.recoveringGraceS * 1000;
-  return (task.retryCount ?? DEFAULT_RETRY_COUNT) * (task.retryInterval ?? DEFAULT_RETRY_INTERVAL_S) * 1000;
 }
 
 /**
@@ -61,7 +46,10 @@ export function detectStuck(
 ): StuckReason | undefined {
   const inState = now - stateSince;
   if (resource.kind === 'relay') {
-    if (resource.state === 'recovering' && inState >= recoveringGraceMs(resource, policy)) {
+    if (
+      resource.state === 'recovering' &&
+      now >= recoveringDeadlinesOf(resource, stateSince, policy.retryGrace).graceEnd
+    ) {
       return STUCK_REASONS.recoveringBeyondGrace;
     }
     // The re-check is for failures livewatch would restart; a deliberate stop (a user's, or one with

@@ -3,6 +3,7 @@ import type { AliyunClient, ApiCallStats } from '../aliyun/api.js';
 import { buildCallbackUrl } from '../callback/callback-url.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
+import { retryGraceSettingsOf } from '../events/platform-retry-grace.js';
 import type { EventTrigger } from '../events/task-event.js';
 import type { Logger } from '../log.js';
 import type { Notifier } from '../notify/notice.js';
@@ -167,7 +168,7 @@ function sweepContextOf(
     deps,
     snapshots: dryRun ? readOnlySnapshots(store.snapshots) : store.snapshots,
     policy: {
-      recoveringGraceS: config.LIVEWATCH_RECOVERING_GRACE_S,
+      retryGrace: retryGraceSettingsOf(config),
       idleStartSlackS: config.LIVEWATCH_IDLE_START_SLACK_S,
       recordPausedGraceS: config.LIVEWATCH_RECORD_PAUSED_GRACE_S,
       offlineRecheckS: config.LIVEWATCH_OFFLINE_RECHECK_S,

@@ -1,11 +1,8 @@
+import { recoveringDeadlinesOf } from '../events/platform-retry-grace.js';
 import type { RelayTask } from '../events/resources.js';
 import { stopCauseOf } from '../events/stop-cause.js';
 import type { RestartLedger } from '../store/store.js';
-import {
-  DEFAULT_RETRY_COUNT,
-  DEFAULT_RETRY_INTERVAL_S,
-  type RemediationPolicy,
-} from './remediation-policy.js';
+import type { RemediationPolicy } from './remediation-policy.js';
 import { backoffUntil, restartsInWindow } from './restart-ledger.js';
 
 /** Why livewatch leaves a task alone. */
@@ -67,6 +64,9 @@ export interface DecideInput {
   readonly manual?: { readonly force: boolean } | undefined;
 }
 
+/** While a late platform retry runs, look again this often at least (the tick's period bounds it too). */
+const LATE_RETRY_RECHECK_MS = 10_000;
+
 /** EventTime has one-second resolution; an event this close to our own restart is ours. */
 const OWN_EVENT_TOLERANCE_MS = 2_000;
 
@@ -125,44 +125,13 @@ export function decide(input: DecideInput): Decision {
     return { kind: 'skip', reason: 'auto-restart-off', detail: 'LIVEWATCH_AUTO_RESTART is off' };
   }
 
-  if (task.state === 'recovering' && !force) {
-    const graceEnd = input.stateSince + recoveringGraceMs(task, policy);
-    if (now < graceEnd) {
-      return {
-        kind: 'wait',
-        reason: 'recovering-grace',
-        until: graceEnd,
-        detail: `the platform is retrying; re-check at the end of its grace (${Math.round((graceEnd - input.stateSince) / 1000)} s)`,
-      };
-    }
-  }
-
-  const current = ledger;
-  if (current && !force) {
-    if (current.needsPerson) {
-      return { kind: 'skip', reason: 'needs-person', detail: 'restart budget spent; waiting for a person' };
-    }
-    const spent = restartsInWindow(current, now, policy);
-    if (spent >= policy.budget) {
-      return {
-        kind: 'give-up',
-        restartsInWindow: spent,
-        detail: `${spent} restarts within ${Math.round(policy.budgetWindowMs / 60_000)} min; giving up`,
-      };
-    }
-    const until = backoffUntil(current, now, policy);
-    if (until !== undefined && now < until) {
-      return {
-        kind: 'wait',
-        reason: 'backoff',
-        until,
-        detail: `backing off after ${current.consecutive} restart(s); next attempt in ${Math.ceil((until - now) / 1000)} s`,
-      };
-    }
-  }
+  const held =
+    (task.state === 'recovering' && !force ? platformRetrying(input) : undefined) ??
+    (ledger && !force ? heldByLedger(ledger, now, policy) : undefined);
+  if (held) return held;
 
   const resume = resumePointOf(task, input.lastKnown);
-  const attempt = (current?.consecutive ?? 0) + 1;
+  const attempt = (ledger?.consecutive ?? 0) + 1;
   return {
     kind: 'restart',
     attempt,
@@ -170,17 +139,64 @@ export function decide(input: DecideInput): Decision {
     ...(resume ? { resume } : {}),
     detail:
       task.state === 'recovering'
-        ? 'still recovering after the platform’s retry grace'
+        ? 'still retrying past the platform’s retry window (stuck)'
         : task.state === 'running'
           ? 'restart requested with --force'
           : `offline (${task.invalidReason ?? input.eventReason ?? 'no reason given'})`,
   };
 }
 
-/** The platform's own retry window: RetryCount × RetryInterval, unless the setting overrides it. */
-function recoveringGraceMs(task: RelayTask, policy: RemediationPolicy): number {
-  if (policy.recoveringGraceMs !== undefined) return policy.recoveringGraceMs;
-  return (task.retryCount ?? DEFAULT_RETRY_COUNT) * (task.retryInterval ?? DEFAULT_RETRY_INTERVAL_S) * 1000;
+/**
+ * A recovering task is the platform's while its retries may still run (lib/events/platform-retry-grace.ts):
+ * until RetryCount × RetryInterval + the margin, and after that for as long as it is still retrying
+ * (a late last retry), up to twice the window — livewatch acts on a look that sees it stopped.
+ */
+function platformRetrying(input: DecideInput): Decision | undefined {
+  const { task, now } = input;
+  const { graceEnd, stuckAt } = recoveringDeadlinesOf(task, input.stateSince, input.policy.retryGrace);
+  const seconds = (ms: number) => Math.round(ms / 1000);
+  if (now < graceEnd) {
+    return {
+      kind: 'wait',
+      reason: 'recovering-grace',
+      until: graceEnd,
+      detail: `the platform is retrying; re-check at the end of its retries plus a margin (${seconds(graceEnd - input.stateSince)} s)`,
+    };
+  }
+  if (now < stuckAt) {
+    return {
+      kind: 'wait',
+      reason: 'recovering-grace',
+      until: Math.min(stuckAt, now + Math.max(input.policy.retryGrace.marginMs, LATE_RETRY_RECHECK_MS)),
+      detail: `still retrying ${seconds(now - input.stateSince)} s in: the platform's last retry is running late; acting only once it stops (or after ${seconds(stuckAt - input.stateSince)} s)`,
+    };
+  }
+  return undefined;
+}
+
+/** Needs a person, budget spent, or backing off: what the ledger says before another restart. */
+function heldByLedger(ledger: RestartLedger, now: number, policy: RemediationPolicy): Decision | undefined {
+  if (ledger.needsPerson) {
+    return { kind: 'skip', reason: 'needs-person', detail: 'restart budget spent; waiting for a person' };
+  }
+  const spent = restartsInWindow(ledger, now, policy);
+  if (spent >= policy.budget) {
+    return {
+      kind: 'give-up',
+      restartsInWindow: spent,
+      detail: `${spent} restarts within ${Math.round(policy.budgetWindowMs / 60_000)} min; giving up`,
+    };
+  }
+  const until = backoffUntil(ledger, now, policy);
+  if (until !== undefined && now < until) {
+    return {
+      kind: 'wait',
+      reason: 'backoff',
+      until,
+      detail: `backing off after ${ledger.consecutive} restart(s); next attempt in ${Math.ceil((until - now) / 1000)} s`,
+    };
+  }
+  return undefined;
 }
 
 function isOptedOut(task: Pick<RelayTask, 'taskId' | 'name'>, policy: RemediationPolicy): boolean {

@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.js';
+import { type RetryGraceSettings, retryGraceSettingsOf } from '../events/platform-retry-grace.js';
 
 /**
  * The remediation settings in the units the policy code works in (ms, compiled patterns).
@@ -18,16 +19,12 @@ export interface RemediationPolicy {
   readonly budgetWindowMs: number;
   /** Restart a stopped task that shows no reason at all (LIVEWATCH_RESTART_UNEXPLAINED_STOPS). */
   readonly restartNoReasonStops: boolean;
-  /** Overrides the task's own RetryCount × RetryInterval when set. */
-  readonly recoveringGraceMs: number | undefined;
+  /** How long a recovering task is left to the platform (lib/events/platform-retry-grace.ts). */
+  readonly retryGrace: RetryGraceSettings;
   readonly breakerThreshold: number;
   readonly breakerWindowMs: number;
   readonly breakerCooldownMs: number;
 }
-
-/** The platform's documented defaults (CreateLivePullToPush): RetryCount 3, RetryInterval 60 s. */
-export const DEFAULT_RETRY_COUNT = 3;
-export const DEFAULT_RETRY_INTERVAL_S = 60;
 
 /**
  * @example const policy = policyFromConfig(loadConfig());
@@ -47,10 +44,7 @@ export function policyFromConfig(config: Config): RemediationPolicy {
     budget: config.LIVEWATCH_RESTART_BUDGET,
     budgetWindowMs: config.LIVEWATCH_RESTART_BUDGET_WINDOW_S * 1000,
     restartNoReasonStops: config.LIVEWATCH_RESTART_UNEXPLAINED_STOPS,
-    recoveringGraceMs:
-      config.LIVEWATCH_RECOVERING_GRACE_S === undefined
-        ? undefined
-        : config.LIVEWATCH_RECOVERING_GRACE_S * 1000,
+    retryGrace: retryGraceSettingsOf(config),
     breakerThreshold: config.LIVEWATCH_BREAKER_THRESHOLD,
     breakerWindowMs: config.LIVEWATCH_BREAKER_WINDOW_S * 1000,
     breakerCooldownMs: config.LIVEWATCH_BREAKER_COOLDOWN_S * 1000,

@@ -20,6 +20,7 @@ const policy: StuckPolicy = {
   recordPausedGraceS: 300,
   offlineRecheckS: 600,
   restartNoReasonStops: false,
+  retryGrace: { windowOverrideMs: undefined, marginMs: 30_000 },
 };
 
 describe('reconcileSnapshot on SQLite: compare-and-set, re-diff, undo', () => {

@@ -123,8 +123,11 @@ describe('restart backoff, budget and the recovering grace (ManualClock)', () =>
     expect(h.emulator.task('heals-1')?.status).toBe(1);
     expect(h.calls('RestartLivePullToPush')).toHaveLength(0);
 
-    // At the end of the grace the tick re-checks both: heals-1 recovered, stuck-1 is restarted.
+    // At the end of the grace (120 s + LIVEWATCH_RECOVERING_MARGIN_S 30 s) the tick re-checks both:
+    // heals-1 recovered, stuck-1 is restarted (the setting cut the platform's own 5 × 60 s short).
     await h.advance(61_000);
+    expect((await runTick(h.deps)).outcomes.map((o) => o.action)).toEqual([]);
+    await h.advance(30_000);
     const tick = await runTick(h.deps);
     const byTask = Object.fromEntries(tick.outcomes.map((o) => [o.taskId, o.action]));
     expect(byTask).toEqual({ 'heals-1': 'healthy', 'stuck-1': 'restarted' });

@@ -16,6 +16,7 @@ const policy: StuckPolicy = {
   recordPausedGraceS: 300,
   offlineRecheckS: 600,
   restartNoReasonStops: false,
+  retryGrace: { windowOverrideMs: undefined, marginMs: 30_000 },
 };
 
 /** A snapshot as a sweep at T0 wrote it. */
@@ -183,11 +184,12 @@ describe('diffSnapshot', () => {
     expect(diffSnapshot(later, current, T0 + 200_000, policy).events[0]?.key).not.toBe(a?.key);
   });
 
-  it('reports a relay recovering beyond RetryCount × RetryInterval once', () => {
+  it('reports a relay recovering beyond RetryCount × RetryInterval plus the margin once', () => {
     const task = relayTask({ taskId: 't1', status: 2, retryCount: 2, retryInterval: 60 });
     const previous = stored({ resource: task, stateSince: T0 });
-    expect(diffSnapshot(previous, task, T0 + 119_000, policy).events).toEqual([]);
-    const result = diffSnapshot(previous, task, T0 + 120_000, policy);
+    // 2 × 60 s, then LIVEWATCH_RECOVERING_MARGIN_S (30 s): the platform's last retry may run late.
+    expect(diffSnapshot(previous, task, T0 + 149_000, policy).events).toEqual([]);
+    const result = diffSnapshot(previous, task, T0 + 150_000, policy);
     expect(result.events).toHaveLength(1);
     expect(result.events[0]).toMatchObject({ trigger: 'stuck', reason: STUCK_REASONS.recoveringBeyondGrace });
     expect(result.next?.reportedStuck).toEqual([STUCK_REASONS.recoveringBeyondGrace]);
@@ -220,10 +222,12 @@ describe('diffSnapshot', () => {
     expect(diffSnapshot(previous, task, T0 + 86_400_000, policy).events).toEqual([]);
   });
 
-  it('uses LIVEWATCH_RECOVERING_GRACE_S over the task retry settings', () => {
+  it('uses LIVEWATCH_RECOVERING_GRACE_S over the task retry settings (the margin still applies)', () => {
     const task = relayTask({ taskId: 't1', status: 2, retryCount: 5, retryInterval: 300 });
     const previous = stored({ resource: task });
-    const events = diffSnapshot(previous, task, T0 + 30_000, { ...policy, recoveringGraceS: 30 }).events;
+    const graced = { ...policy, retryGrace: { windowOverrideMs: 30_000, marginMs: 30_000 } };
+    expect(diffSnapshot(previous, task, T0 + 59_000, graced).events).toEqual([]);
+    const events = diffSnapshot(previous, task, T0 + 60_000, graced).events;
     expect(events.map((event) => event.reason)).toEqual([STUCK_REASONS.recoveringBeyondGrace]);
   });
 
@@ -247,7 +251,7 @@ describe('diffSnapshot', () => {
     expect(running.reportedStuck).toBeUndefined();
     const again = diffSnapshot(running, task, T0 + 2_000, policy).next;
     if (again === undefined) throw new Error('expected a snapshot to write');
-    const events = diffSnapshot(again, task, T0 + 2_000 + 180_000, policy).events;
+    const events = diffSnapshot(again, task, T0 + 2_000 + 180_000 + 30_000, policy).events;
     expect(events.map((event) => event.trigger)).toEqual(['stuck']);
   });
 

@@ -160,17 +160,37 @@ describe('decide', () => {
     expect(applyHealthy(stopped, clock.now())).not.toHaveProperty('deliberateStop');
   });
 
-  it('leaves a recovering task to the platform within its grace, and restarts it after', () => {
+  it('leaves a recovering task to the platform for RetryCount × RetryInterval plus the margin, then while its late last retry runs, up to twice the window', () => {
     const since = clock.now();
     const recovering = task({ state: 'recovering', retryCount: 2, retryInterval: 90 });
-    const within = decide({ ...base, task: recovering, stateSince: since, now: since + 179_000 });
-    expect(within).toMatchObject({ kind: 'wait', reason: 'recovering-grace', until: since + 180_000 });
-    const beyond = decide({ ...base, task: recovering, stateSince: since, now: since + 180_000 });
-    expect(beyond).toMatchObject({ kind: 'restart' });
+    const at = (now: number) => decide({ ...base, task: recovering, stateSince: since, now });
+    // 2 × 90 s + LIVEWATCH_RECOVERING_MARGIN_S (30 s).
+    expect(at(since + 209_000)).toMatchObject({
+      kind: 'wait',
+      reason: 'recovering-grace',
+      until: since + 210_000,
+    });
+    // Still retrying after that: the last retry runs late. Wait for it to stop, looking again in 30 s.
+    expect(at(since + 210_000)).toMatchObject({
+      kind: 'wait',
+      reason: 'recovering-grace',
+      until: since + 240_000,
+      detail: expect.stringContaining('running late'),
+    });
+    expect(at(since + 380_000)).toMatchObject({ kind: 'wait', until: since + 390_000 });
+    // Twice the window plus the margin: stuck, restarted.
+    expect(at(since + 390_000)).toMatchObject({ kind: 'restart', stopFirst: false });
+    // Seen stopped at any point, it is restarted at once (the offline path).
+    const stopped = task({ state: 'offline', invalidReason: 'PullStreamFailed' });
+    expect(decide({ ...base, task: stopped, stateSince: since + 240_000, now: since + 240_000 }).kind).toBe(
+      'restart',
+    );
   });
 
-  it('uses LIVEWATCH_RECOVERING_GRACE_S over the task retry settings', () => {
-    const graced = policyFromConfig(loadConfig({ LIVEWATCH_RECOVERING_GRACE_S: '30' }));
+  it('uses LIVEWATCH_RECOVERING_GRACE_S over the task retry settings, and LIVEWATCH_RECOVERING_MARGIN_S on top', () => {
+    const graced = policyFromConfig(
+      loadConfig({ LIVEWATCH_RECOVERING_GRACE_S: '30', LIVEWATCH_RECOVERING_MARGIN_S: '5' }),
+    );
     const since = clock.now();
     const decision = decide({
       ...base,
@@ -179,7 +199,7 @@ describe('decide', () => {
       stateSince: since,
       now: since + 10_000,
     });
-    expect(decision).toMatchObject({ kind: 'wait', until: since + 30_000 });
+    expect(decision).toMatchObject({ kind: 'wait', until: since + 35_000 });
   });
 
   it('backs off 10 s doubling to 5 min between restarts, with bounded jitter', () => {
