@@ -18,6 +18,7 @@ import type { TaskOutcome } from '../remediate/task-case.js';
 import { verifyRelayTasks } from '../remediate/verify-relay-tasks.js';
 import { updateDocument } from '../store/compare-and-set.js';
 import { checkHeartbeat, type HeartbeatStatus } from './check-heartbeat.js';
+import { redeliverInbox } from './redeliver-inbox.js';
 
 export interface TickReport {
   readonly heartbeat: HeartbeatStatus;
@@ -25,6 +26,8 @@ export interface TickReport {
   readonly probesSettled: readonly string[];
   /** Open breakers closed because no task of their group is failing any more. */
   readonly breakersClosedIdle: readonly string[];
+  /** Events re-delivered from the event inbox (handed on, never marked handled). */
+  readonly redelivered: number;
   /** Tasks whose re-check was due. */
   readonly due: number;
   /** Due tasks left for later because their breaker is open (no API call spent on them). */
@@ -47,6 +50,7 @@ export async function runTick(deps: RemediationDeps, options: RemediationOptions
   const heartbeat = await checkHeartbeat(deps);
   const probesSettled = await settleProbes(deps, policy);
   const breakersClosedIdle = await closeIdleBreakers(deps, policy, deps.clock.now());
+  const inbox = await redeliverInbox(deps, options);
 
   const now = deps.clock.now();
   const candidates: Candidate[] = [];
@@ -64,17 +68,30 @@ export async function runTick(deps: RemediationDeps, options: RemediationOptions
     }
     candidates.push({ key: doc.key, ref: { region: parsed.region, taskId: parsed.id } });
   }
-  const { outcomes, failures } = await remediateVerified(deps, policy, candidates, deadline);
+  const remediated = await remediateVerified(deps, policy, candidates, deadline);
+  const outcomes = [...(inbox.handled?.outcomes ?? []), ...remediated.outcomes];
+  const failures = [...(inbox.handled?.failures ?? []), ...remediated.failures];
   const flush = await deps.notifier.flush();
   deps.log.info('alert tick done', {
     heartbeat: heartbeat.kind,
+    redelivered: inbox.redelivered,
     due,
     deferred,
     outcomes: outcomes.length,
     failures: failures.length,
     sent: flush.sent,
   });
-  return { heartbeat, probesSettled, breakersClosedIdle, due, deferred, outcomes, failures, flush };
+  return {
+    heartbeat,
+    probesSettled,
+    breakersClosedIdle,
+    redelivered: inbox.redelivered,
+    due,
+    deferred,
+    outcomes,
+    failures,
+    flush,
+  };
 }
 
 /** Whether an open breaker (in its cool-down, or waiting for another task's probe) holds this task. */

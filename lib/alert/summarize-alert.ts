@@ -15,6 +15,7 @@ export type AlertSummary =
   | {
       readonly kind: 'tick';
       readonly heartbeat: string;
+      readonly redelivered: number;
       readonly due: number;
       readonly deferred: number;
       readonly probesSettled: number;
@@ -47,6 +48,7 @@ export function summarizeTick(report: TickReport): AlertSummary {
   return {
     kind: 'tick',
     heartbeat: report.heartbeat.kind,
+    redelivered: report.redelivered,
     due: report.due,
     deferred: report.deferred,
     probesSettled: report.probesSettled.length,

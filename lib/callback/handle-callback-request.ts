@@ -30,6 +30,7 @@ export type CallbackSettings = Pick<
   | 'LIVEWATCH_CALLBACK_BASE_URL'
   | 'LIVEWATCH_CALLBACK_MAX_BODY_BYTES'
   | 'LIVEWATCH_DEDUPE_TTL_S'
+  | 'LIVEWATCH_INBOX_REDELIVER_S'
   | 'LIVEWATCH_LIVE_REGIONS'
   | 'LIVEWATCH_ALERT_FUNCTION'
 >;
@@ -133,13 +134,16 @@ async function receiveCallback(
     });
   }
 
-  // The whole store work of a callback is one round trip: claim, history, snapshot (docs/callbacks.md).
+  // The whole store work of a callback is one round trip: claim, history, snapshot and the event
+  // inbox (docs/callback.md): the event is kept before it is handed on, so the alert tick delivers it
+  // again if this invocation is lost (docs/alert.md, "Event inbox").
   const snapshot = callbackSnapshotPatch(parsed, receivedAt);
   const accepted = await store.acceptCallback({
     claim: { key: parsed.event.key, ttlMs: PROCESSING_CLAIM_MS },
     now: receivedAt,
     resourceKey: key,
     history: historyEntryOf(parsed, receivedAt),
+    inbox: { event: parsed.event, dueAt: receivedAt + config.LIVEWATCH_INBOX_REDELIVER_S * 1000 },
     ...(snapshot === undefined ? {} : { snapshot }),
   });
   if (!accepted.claimed) {

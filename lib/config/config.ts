@@ -116,6 +116,12 @@ const ConfigSchema = z.object({
   // --- alert / remediation ---
   LIVEWATCH_ALERT_FUNCTION: z.string().min(1).default('livewatch-alert'),
   LIVEWATCH_TICK_INTERVAL_S: seconds(60, 1),
+  /**
+   * An event handed to the alert function and not marked handled this long after is re-delivered by
+   * the tick (docs/alert.md, "Event inbox"). At least 120 s: a run cut off mid-way leaves its events
+   * claimed for 90 s (longer than the alert function's 60 s timeout), and that must lapse first.
+   */
+  LIVEWATCH_INBOX_REDELIVER_S: seconds(180, 120),
   LIVEWATCH_AUTO_RESTART: bool(true),
   LIVEWATCH_DRY_RUN: bool(false),
   LIVEWATCH_OPT_OUT_IDS: list(z.string().min(1)).default([]),

@@ -1,16 +1,20 @@
+import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { resourceKey } from '../events/resources.js';
 import type { TaskEvent } from '../events/task-event.js';
 import type { Invoker } from '../ports/invoker.js';
-import type { StoredSnapshot, VersionedCollection } from '../store/store.js';
+import type { Store, StoredSnapshot, VersionedCollection } from '../store/store.js';
 import { emitEvents } from './emit-events.js';
 import { type ReconcileOutcome, revertSnapshot, type SnapshotWrite } from './reconcile-snapshot.js';
 import type { SweepError } from './sweep-report.js';
 import type { SweepTally } from './sweep-tally.js';
 
 export interface SettleDeps {
-  readonly config: Pick<Config, 'LIVEWATCH_ALERT_FUNCTION'>;
+  readonly config: Pick<Config, 'LIVEWATCH_ALERT_FUNCTION' | 'LIVEWATCH_INBOX_REDELIVER_S'>;
   readonly invoker: Invoker;
+  /** For the event inbox the events are added to before they are invoked. */
+  readonly store: Store;
+  readonly clock: Clock;
   readonly snapshots: VersionedCollection<StoredSnapshot>;
   readonly dryRun: boolean;
 }
@@ -43,7 +47,17 @@ export async function settleOutcomes(
   const settled = { errors, batches: 0, snapshotWrites: writes.size, conflicts };
   if (events.length === 0) return { ...settled, delivered: [] };
   if (deps.dryRun) return { ...settled, delivered: events };
-  const emitted = await emitEvents(deps.invoker, deps.config.LIVEWATCH_ALERT_FUNCTION, events);
+  const now = deps.clock.now();
+  const emitted = await emitEvents(
+    {
+      invoker: deps.invoker,
+      functionName: deps.config.LIVEWATCH_ALERT_FUNCTION,
+      store: deps.store,
+      now,
+      redeliverAt: now + deps.config.LIVEWATCH_INBOX_REDELIVER_S * 1000,
+    },
+    events,
+  );
   for (const failure of emitted.failed) {
     errors.push({ scope, operation: 'invoke', message: failure.error });
     for (const key of new Set(failure.batch.events.map((event) => resourceKey(event.resource)))) {

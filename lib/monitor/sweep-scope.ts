@@ -179,5 +179,6 @@ async function concludePass(
 }
 
 function settleDepsOf(ctx: ScopeSweepContext) {
-  return { config: ctx.deps.config, invoker: ctx.deps.invoker, snapshots: ctx.snapshots, dryRun: ctx.dryRun };
+  const { config, invoker, store, clock } = ctx.deps;
+  return { config, invoker, store, clock, snapshots: ctx.snapshots, dryRun: ctx.dryRun };
 }

@@ -3,6 +3,7 @@
  * SIGKILL at a chosen point and recover in another process (test/integration/remediate-sigkill.test.ts).
  *
  *   node bin/run-ts.js test/support/remediate-child.ts event '<TaskEvent JSON>'
+ *   node bin/run-ts.js test/support/remediate-child.ts batch '<TaskEvent[] JSON>'
  *   node bin/run-ts.js test/support/remediate-child.ts tick
  *
  * Settings come from the environment (as for any livewatch process), plus two test-only variables:
@@ -40,8 +41,13 @@ const deps: RemediationDeps = {
 };
 const [mode, body] = process.argv.slice(2);
 const outcomes =
-  mode === 'event'
-    ? (await handleEvents(deps, parseEventBatch([JSON.parse(body ?? '')]))).outcomes
+  mode === 'event' || mode === 'batch'
+    ? (
+        await handleEvents(
+          deps,
+          parseEventBatch(mode === 'event' ? [JSON.parse(body ?? '')] : JSON.parse(body ?? '')),
+        )
+      ).outcomes
     : (await runTick(deps)).outcomes;
 process.stdout.write(`${JSON.stringify(outcomes)}\n`);
 await runtime.close();
