@@ -65,6 +65,10 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'check settings, store, credentials, channels and the alert invocation path',
     load: () => import('./commands/doctor.js'),
   },
+  notify: {
+    summary: 'send a test message to every receiver (or one route) and print each reply',
+    load: () => import('./commands/notify.js'),
+  },
   silence: {
     summary: 'add, list or expire silences and maintenance windows (shared through the store)',
     load: () => import('./commands/silence.js'),

@@ -1,4 +1,5 @@
 import type { Severity } from '../store/store.js';
+import type { HttpReply } from './post-body.js';
 
 export type ChannelType = 'dingtalk' | 'slack' | 'feishu' | 'wecom' | 'webhook' | 'log';
 
@@ -20,6 +21,12 @@ export interface Channel {
    * a hash of the webhook URL, never the URL itself, so two robots get two budgets.
    */
   readonly rateKey: string;
+  /**
+   * Several endpoints of one receiver (DingTalk robots rotated to get past 20/min each), each paced
+   * on its own under `limits`; `send` posts to the one `SendContext.lane` names. Absent: one
+   * endpoint, paced under `rateKey`.
+   */
+  readonly lanes?: ReadonlyArray<{ readonly rateKey: string }> | undefined;
   /** Sliding windows the channel must stay under (all of them). Empty: unpaced. */
   readonly limits: readonly RateLimit[];
   /** Largest body the channel accepts, in UTF-8 bytes of its text content. */
@@ -38,7 +45,11 @@ export interface RateLimit {
 export interface SendContext {
   /** Outbox message id: stable across retries (the Standard Webhooks `webhook-id`). */
   readonly messageId: string;
+  /** Which of the channel's `lanes` to post to (default 0). */
+  readonly lane?: number | undefined;
   readonly signal?: AbortSignal;
+  /** Sees the raw reply before it is classified (`livewatch notify test` prints its status and code). */
+  readonly onReply?: ((reply: HttpReply) => void) | undefined;
 }
 
 /**

@@ -12,10 +12,11 @@ export async function postAndClassify(
   channel: string,
   url: string,
   body: string,
-  options: PostBodyOptions,
+  options: PostBodyOptions & { readonly onReply?: ((reply: HttpReply) => void) | undefined },
   classify: (reply: HttpReply) => SendOutcome,
 ): Promise<SendOutcome> {
   const result = await postBody(url, body, options);
+  if (result.ok) options.onReply?.(result.reply);
   if (!result.ok) {
     return {
       outcome: 'retry',

@@ -14,6 +14,7 @@ const SUB_COMMANDS = [
   ['silence', 'add'],
   ['silence', 'list'],
   ['silence', 'expire'],
+  ['notify', 'test'],
 ];
 
 async function commandNames(): Promise<string[]> {

@@ -76,7 +76,7 @@ export function createDingtalkChannel(options: DingtalkChannelOptions): Channel 
         'dingtalk',
         url,
         JSON.stringify(body),
-        { timeoutMs: options.timeoutMs ?? 10_000, signal: context.signal },
+        { timeoutMs: options.timeoutMs ?? 10_000, signal: context.signal, onReply: context.onReply },
         (reply) => classifyDingtalkReply(reply, now),
       );
     },

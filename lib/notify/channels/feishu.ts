@@ -78,7 +78,7 @@ export function createFeishuChannel(options: FeishuChannelOptions): Channel {
         'feishu',
         options.url,
         JSON.stringify(signed),
-        { timeoutMs: options.timeoutMs ?? 10_000, signal: context.signal },
+        { timeoutMs: options.timeoutMs ?? 10_000, signal: context.signal, onReply: context.onReply },
         (reply) => classifyFeishuReply(reply, now),
       );
     },

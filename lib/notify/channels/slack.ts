@@ -66,7 +66,7 @@ export function createSlackChannel(options: SlackChannelOptions): Channel {
         'slack',
         options.url,
         JSON.stringify(body),
-        { timeoutMs: options.timeoutMs ?? 10_000, signal: context.signal },
+        { timeoutMs: options.timeoutMs ?? 10_000, signal: context.signal, onReply: context.onReply },
         (reply) => classifySlackReply(reply, options.clock.now()),
       );
     },

@@ -84,7 +84,7 @@ export function createWebhookChannel(options: WebhookChannelOptions): Channel {
         'webhook',
         options.url,
         text,
-        { headers, timeoutMs: options.timeoutMs ?? 15_000, signal: context.signal },
+        { headers, timeoutMs: options.timeoutMs ?? 15_000, signal: context.signal, onReply: context.onReply },
         (reply) => classifyWebhookReply(reply, now),
       );
     },

@@ -64,7 +64,7 @@ export function createWecomChannel(options: WecomChannelOptions): Channel {
         'wecom',
         options.url,
         JSON.stringify(body),
-        { timeoutMs: options.timeoutMs ?? 10_000, signal: context.signal },
+        { timeoutMs: options.timeoutMs ?? 10_000, signal: context.signal, onReply: context.onReply },
         (reply) => classifyWecomReply(reply, options.clock.now()),
       );
     },
