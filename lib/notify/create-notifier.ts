@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
-import { LivewatchError, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import { resourceKey } from '../events/resources.js';
 import type { Logger } from '../log.js';
 import { registerSecrets } from '../redact.js';
+import { compareAndSet } from '../store/compare-and-set.js';
 import type { NotificationGroup, Store } from '../store/store.js';
 import { zodIssues } from '../zod-issues.js';
 import { activeSilenceFor } from './active-silence.js';
@@ -95,29 +96,26 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         { ...notice, severity: replaced.severity, reason: replaced.reason },
         route.id,
       );
-      await updateGroup(key, channel, notice, (current) => dropAlert(current, replaced.id));
+      await updateGroup(key, (current) => dropAlert(current, replaced.id));
     }
-    await updateGroup(groupKeyOf(channel, notice, route.id), channel, notice, (current) =>
+    await updateGroup(groupKeyOf(channel, notice, route.id), (current) =>
       applyNotice(current, notice, channel, route.timings, clock.now(), route.id),
     );
   }
 
+  /** One group's read-modify-write; a group still changing after CAS_ATTEMPTS is StoreConflictError. */
   async function updateGroup(
     key: string,
-    channel: string,
-    notice: Notice,
     change: (current: NotificationGroup | undefined) => NotificationGroup | undefined,
   ): Promise<void> {
-    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt += 1) {
-      const current = await store.groups.get(key);
-      const next = change(current?.value);
-      if (next === undefined) return;
-      const result = await store.groups.put(key, next, current?.version ?? null);
-      if (result.ok) return;
-    }
-    throw new LivewatchError('notification group kept changing under concurrent updates', {
-      context: { channel, group: key, notice: notice.id },
-    });
+    await compareAndSet(
+      store.groups,
+      key,
+      (current) => ({ next: change(current?.value), result: undefined }),
+      {
+        attempts: CAS_ATTEMPTS,
+      },
+    );
   }
 
   /** Each (receiver, route) pair the notice goes to, once. */
@@ -146,9 +144,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       data: { silence: silence.id, notice: notice.id, severity: notice.severity },
     });
     for (const { channel, route } of targets) {
-      await updateGroup(groupKeyOf(channel, notice, route.id), channel, notice, (current) =>
-        dropAlert(current, notice.id),
-      );
+      await updateGroup(groupKeyOf(channel, notice, route.id), (current) => dropAlert(current, notice.id));
     }
     return true;
   }
