@@ -14,6 +14,7 @@ import { redact } from '../../lib/redact.js';
 import { createRuntime, installRuntime } from '../../lib/runtime.js';
 import { parseStoreUrl } from '../../lib/store/create-store.js';
 import { type Emulator, startEmulator } from '../../local/emulator/index.js';
+import { startInvokerEndpoint } from '../../local/host/start-invoker-endpoint.js';
 import { startLocalHost } from '../../local/host/start-local-host.js';
 import { type ChatSinks, startChatSinks, summarizeSinkMessage } from '../../local/sinks/start-chat-sinks.js';
 import { parseCommandArgs } from '../parse-command-args.js';
@@ -126,6 +127,10 @@ export async function run(argv: string[]): Promise<number> {
     log,
   });
   closers.unshift(() => host.close());
+  // Another terminal's `livewatch sweep --invoke` reaches the alert function through this.
+  const invokerToken = randomBytes(24).toString('base64url');
+  const invokerEndpoint = await startInvokerEndpoint({ invoker: host.invoker, token: invokerToken, log });
+  closers.unshift(() => invokerEndpoint.close());
   env.LIVEWATCH_CALLBACK_BASE_URL ??= host.url;
   // Chat messages link each task to its page on this local host.
   env.LIVEWATCH_STATUS_URL ??= `${host.url}/status`;
@@ -135,7 +140,11 @@ export async function run(argv: string[]): Promise<number> {
   installRuntime(runtime);
 
   const session = sessionPath(findProjectRoot());
-  writeSessionFile(session, sessionSettings(config, emulator));
+  writeSessionFile(session, {
+    ...sessionSettings(config, emulator),
+    LIVEWATCH_LOCAL_INVOKER_URL: invokerEndpoint.url,
+    LIVEWATCH_LOCAL_INVOKER_TOKEN: invokerToken,
+  });
   closers.push(async () => removeSessionFile(session));
 
   say(`livewatch running on ${host.url}`);

@@ -6,12 +6,14 @@
  * snapshots, cursor and heartbeat are written, enrolment runs, events go to the alert function.
  */
 import { credentialsFromConfig } from '../../lib/aliyun/credentials-from-config.js';
-import { loadConfig } from '../../lib/config/config.js';
+import { type Config, loadConfig } from '../../lib/config/config.js';
 import { createLogger } from '../../lib/log.js';
 import { runSweep } from '../../lib/monitor/run-sweep.js';
 import type { SweepProgress, SweepReport } from '../../lib/monitor/sweep-report.js';
+import type { Invoker } from '../../lib/ports/invoker.js';
 import { redact } from '../../lib/redact.js';
 import { createRuntime } from '../../lib/runtime.js';
+import { createHttpInvoker } from '../../local/host/create-http-invoker.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 import { renderColumns } from '../render-columns.js';
 
@@ -23,7 +25,9 @@ const USAGE = `usage: livewatch sweep [--json] [--invoke] [--budget-ms N]
   --budget-ms N  stop after N ms and leave a cursor (default LIVEWATCH_SWEEP_BUDGET_MS)
 
 Settings come from the environment (LIVEWATCH_STORE_URL, ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET,
-LIVEWATCH_LIVE_REGIONS, LIVEWATCH_ICE_REGIONS, …). Exit codes: 0 swept, 1 failed, 2 usage,
+LIVEWATCH_LIVE_REGIONS, LIVEWATCH_ICE_REGIONS, …), or beside \`npm start\` from its session file:
+then --invoke hands the events to that local host's alert function. Otherwise --invoke needs
+LIVEWATCH_ACCOUNT_ID (the deployed alert function through FC's InvokeFunction). Exit codes: 0 swept, 1 failed, 2 usage,
 3 swept with errors (an API failure, an invoke failure).`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -52,10 +56,19 @@ export async function run(argv: string[]): Promise<number> {
   const log = createLogger({ level: config.LIVEWATCH_LOG_LEVEL === 'debug' ? 'debug' : 'warn' });
   // The CLI has no FC context: the settings' AccessKey signs both the API calls and the invocation.
   const credentials = credentialsFromConfig(config);
+  const invoker = localInvoker(config);
+  if (options.invoke && invoker === undefined && !config.LIVEWATCH_ACCOUNT_ID) {
+    return printUsageError(
+      'sweep',
+      USAGE,
+      '--invoke hands events to the alert function: run it beside `npm start` (it reads .livewatch/session.json), or set LIVEWATCH_ACCOUNT_ID to invoke the deployed livewatch-alert through FC',
+    );
+  }
   const runtime = await createRuntime({
     config,
     log,
     context: credentials === undefined ? {} : { credentials },
+    ...(invoker === undefined ? {} : { invoker }),
   });
   try {
     const progress = process.stderr.isTTY ? showProgress : undefined;
@@ -76,11 +89,53 @@ export async function run(argv: string[]): Promise<number> {
       },
     );
     if (progress) process.stderr.write('\r\x1b[K');
-    console.log(options.json ? redact(JSON.stringify(report, null, 2)) : renderSweep(report));
+    console.log(
+      options.json
+        ? redact(JSON.stringify(report, null, 2))
+        : renderSweep(report, config.LIVEWATCH_ALERT_FUNCTION),
+    );
     return report.errors.length > 0 ? 3 : 0;
   } finally {
     await runtime.close();
   }
+}
+
+/** Listed but not healthy: a relay not running, a record job paused. */
+const UNHEALTHY: ReadonlySet<string> = new Set(['recovering', 'offline', 'paused']);
+
+/**
+ * What the events mean, truthfully: they are changes since the stored snapshots, so a task that was
+ * already offline at the last sweep makes none — say so, instead of "0 event(s)" beside 31 tasks
+ * recovering — and say where the events went (or would have gone).
+ */
+function describeEvents(report: SweepReport, alertFunction: string): string[] {
+  const count = report.events.length;
+  const lines = [`${count} event(s) (state changes since the stored snapshots), ${report.changes} change(s)`];
+  const unhealthy = Object.values(report.tasks)
+    .flatMap((states) => Object.entries(states))
+    .filter(([state]) => UNHEALTHY.has(state))
+    .reduce((sum, [, n]) => sum + (n ?? 0), 0);
+  if (count === 0 && unhealthy > 0) {
+    lines.push(
+      `${unhealthy} listed not healthy were already so at the last sweep (\`livewatch status\` shows them)`,
+    );
+  }
+  const failed = report.errors.filter((error) => error.operation === 'invoke').length;
+  if (report.dryRun) {
+    if (count > 0) lines.push(`dry run: would hand them to ${alertFunction} (--invoke does)`);
+  } else if (count > 0 || failed > 0) {
+    lines.push(
+      `handed ${count} event(s) to ${alertFunction} in ${report.batches} batch(es)${failed > 0 ? `; ${failed} batch(es) failed (below), their events are reported again next sweep` : ''}`,
+    );
+  }
+  return lines;
+}
+
+/** Beside `npm start`: its local host's invoker endpoint (from the session file), not FC. */
+function localInvoker(config: Config): Invoker | undefined {
+  const url = config.LIVEWATCH_LOCAL_INVOKER_URL;
+  const token = config.LIVEWATCH_LOCAL_INVOKER_TOKEN;
+  return url === undefined || token === undefined ? undefined : createHttpInvoker({ url, token });
 }
 
 function showProgress(progress: SweepProgress): void {
@@ -90,7 +145,7 @@ function showProgress(progress: SweepProgress): void {
 }
 
 /** The human-readable report: tasks by state, changes, enrolments, API calls, duration. Secret-free. */
-export function renderSweep(report: SweepReport): string {
+export function renderSweep(report: SweepReport, alertFunction = 'the alert function'): string {
   const lines: string[] = [];
   const mode = report.dryRun ? 'dry run (nothing written or invoked; --invoke for a real sweep)' : 'sweep';
   const extent = report.complete
@@ -112,7 +167,7 @@ export function renderSweep(report: SweepReport): string {
   }
   lines.push('', counts.length > 1 ? renderColumns(counts) : 'no tasks or jobs listed');
 
-  lines.push('', `${report.events.length} event(s), ${report.changes} change(s)`);
+  lines.push('', ...describeEvents(report, alertFunction));
   if (report.events.length > 0) {
     const rows = [['kind', 'id', 'region', 'trigger', 'from', 'to', 'reason']];
     for (const event of report.events) {

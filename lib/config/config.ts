@@ -233,6 +233,12 @@ const ConfigSchema = z.object({
    * switches to the other once per instance (docs/deploy.md).
    */
   LIVEWATCH_FC_SIGNATURE: z.enum(['acs3', 'fc']).default('acs3'),
+  /**
+   * A running `npm start`'s invoker endpoint and its token (both written to .livewatch/session.json):
+   * `livewatch sweep --invoke` hands events to that local host's alert function instead of FC.
+   */
+  LIVEWATCH_LOCAL_INVOKER_URL: optionalUrl,
+  LIVEWATCH_LOCAL_INVOKER_TOKEN: optionalString,
 });
 
 type ParsedConfig = z.infer<typeof ConfigSchema>;
@@ -304,6 +310,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...config.LIVEWATCH_CALLBACK_TOKENS,
     ...config.LIVEWATCH_STATUS_TOKENS,
     ...config.LIVEWATCH_METRICS_TOKENS,
+    config.LIVEWATCH_LOCAL_INVOKER_TOKEN,
   );
   return config;
 }
