@@ -9,7 +9,7 @@ import { needsAttention } from './read-overview.js';
 import { type TaskRow, toTaskRow } from './task-row.js';
 
 /** Snapshots one request may look at: the page stays fast at any size, the next page continues. */
-const MAX_SCANNED = 5_000;
+export const MAX_SCANNED = 5_000;
 const SCAN_PAGE = 1_000;
 
 const optionalText = (max: number) =>
@@ -71,8 +71,15 @@ export async function listTasks(
   let after = query.after;
   let scanned = 0;
   let next: string | undefined;
+  // Without a filter every snapshot is a row: read just the page (bounded reads at any size).
+  const filtered =
+    query.state !== undefined ||
+    query.host !== undefined ||
+    query.q !== undefined ||
+    query.region !== undefined;
+  const scanPage = filtered ? SCAN_PAGE : query.limit - rows.length;
   while (rows.length < query.limit && scanned < MAX_SCANNED) {
-    const limit = Math.min(SCAN_PAGE, MAX_SCANNED - scanned);
+    const limit = Math.min(scanPage, MAX_SCANNED - scanned);
     const page = await store.snapshots.listPage({ prefix, limit, ...(after ? { after } : {}) });
     next = undefined;
     for (const { key, value } of page.items) {
