@@ -62,6 +62,8 @@ export interface LearningRateLimiter extends RateLimiter {
  * Correct only when ONE process makes all the calls (the CLI, a benchmark, one pinned poller);
  * function instances share the store-backed limiter, which uses this one inside each instance.
  */
+// Longer than ~80 lines on purpose: a closure over one Map of per-key windows; its helpers (stateOf,
+// creditMs, release, nextChangeAt) are each short and only make sense over that shared state.
 export function createMemoryRateLimiter(options: RateLimit & { readonly clock: Clock }): LearningRateLimiter {
   const { limit, windowMs, clock } = options;
   const marginMs = options.marginMs ?? 0;

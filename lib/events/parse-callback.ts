@@ -92,25 +92,7 @@ const CallbackSchema = z.looseObject({
  */
 export function parseCallback(body: Buffer | string, options: ParseCallbackOptions): ParsedCallback {
   const text = typeof body === 'string' ? body : body.toString('utf8');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new ValidationError('callback body', [{ path: '', message: 'is not valid JSON' }], {
-      cause: error,
-    });
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new ValidationError('callback body', [{ path: '', message: 'must be a JSON object' }]);
-  }
-  const parsed = CallbackSchema.safeParse(raw);
-  if (!parsed.success) throw new ValidationError('callback body', zodIssues(parsed.error));
-  const value = parsed.data;
-
-  const issues: InputIssue[] = [];
-  const status = parseStatus(value.TaskStatus, issues);
-  if (issues.length > 0) throw new ValidationError('callback body', issues);
-
+  const { raw, value, status } = readCallbackBody(text);
   const info = value.TaskInfo ?? undefined;
   const eventSeconds = parseSeconds(value.EventTime);
   const eventTimeValid = eventSeconds !== undefined;
@@ -132,33 +114,15 @@ export function parseCallback(body: Buffer | string, options: ParseCallbackOptio
   // acted on immediately) is the least harmful placeholder.
   const state: RelayState = finalStatus === undefined ? 'recovering' : relayStateOf(finalStatus);
 
-  const infoRegion = textOf(info?.Region);
-  const regionSource = options.region
-    ? 'query'
-    : infoRegion && REGION.test(infoRegion)
-      ? 'task-info'
-      : 'default';
-  const region =
-    regionSource === 'query'
-      ? (options.region as string)
-      : regionSource === 'task-info'
-        ? (infoRegion as string)
-        : options.defaultRegion;
+  const { region, regionSource } = regionOf(textOf(info?.Region), options);
 
-  const details = detailsOf(info, raw as Record<string, unknown>);
+  const details = detailsOf(info, raw);
   const invalidReason = value.TaskInvalidReason ?? undefined;
   const reason = isExit
     ? (exitReason ?? invalidReason)
     : (invalidReason ?? (stateKnown ? undefined : 'StatusUnknown'));
 
-  // Dedupe key (docs/callback.md, dedupe): (TaskId, Event, EventTime, TaskStatus). Without a usable
-  // EventTime the body's digest stands in, so a sender's retry (same bytes) still dedupes while two
-  // different untimed callbacks do not collide.
-  const timePart =
-    eventSeconds !== undefined
-      ? String(eventSeconds)
-      : `body:${createHash('sha256').update(text).digest('hex')}`;
-  const key = eventKey(['callback', value.TaskId, value.Event, timePart, finalStatus ?? '']);
+  const key = callbackEventKey(value, eventSeconds, text, finalStatus);
 
   const name = details.name;
   const snapshot: RelayTask | undefined =
@@ -209,6 +173,59 @@ export function parseCallback(body: Buffer | string, options: ParseCallbackOptio
     },
     regionSource,
   };
+}
+
+/** JSON, an object, the schema, a usable TaskStatus: a ValidationError naming the first that fails. */
+function readCallbackBody(text: string): {
+  raw: Record<string, unknown>;
+  value: z.infer<typeof CallbackSchema>;
+  status: number | undefined;
+} {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError('callback body', [{ path: '', message: 'is not valid JSON' }], {
+      cause: error,
+    });
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ValidationError('callback body', [{ path: '', message: 'must be a JSON object' }]);
+  }
+  const parsed = CallbackSchema.safeParse(raw);
+  if (!parsed.success) throw new ValidationError('callback body', zodIssues(parsed.error));
+  const issues: InputIssue[] = [];
+  const status = parseStatus(parsed.data.TaskStatus, issues);
+  if (issues.length > 0) throw new ValidationError('callback body', issues);
+  return { raw: raw as Record<string, unknown>, value: parsed.data, status };
+}
+
+/** The callback URL's `?region=`, else a well-formed `TaskInfo.Region`, else the receiver's default. */
+function regionOf(
+  infoRegion: string | undefined,
+  options: ParseCallbackOptions,
+): { region: string; regionSource: ParsedCallback['regionSource'] } {
+  if (options.region) return { region: options.region, regionSource: 'query' };
+  if (infoRegion && REGION.test(infoRegion)) return { region: infoRegion, regionSource: 'task-info' };
+  return { region: options.defaultRegion, regionSource: 'default' };
+}
+
+/**
+ * Dedupe key (docs/callback.md, dedupe): (TaskId, Event, EventTime, TaskStatus). Without a usable
+ * EventTime the body's digest stands in, so a sender's retry (same bytes) still dedupes while two
+ * different untimed callbacks do not collide.
+ */
+function callbackEventKey(
+  value: { readonly TaskId: string; readonly Event: string },
+  eventSeconds: number | undefined,
+  text: string,
+  finalStatus: number | undefined,
+): string {
+  const timePart =
+    eventSeconds !== undefined
+      ? String(eventSeconds)
+      : `body:${createHash('sha256').update(text).digest('hex')}`;
+  return eventKey(['callback', value.TaskId, value.Event, timePart, finalStatus ?? '']);
 }
 
 function parseStatus(value: number | string | null | undefined, issues: InputIssue[]): number | undefined {

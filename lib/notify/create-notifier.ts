@@ -74,6 +74,9 @@ const CAS_ATTEMPTS = 20;
  *   text: 'source unreachable', at: Date.now() });
  * const report = await notifier.flush();
  */
+// Longer than ~80 lines on purpose: the notifier's closure (routing, receivers by name) with short
+// inner steps (notifyReceiver, updateGroup, targetsOf, silenced); grouping and delivery are their own
+// modules (plan-group.ts, flush-groups.ts, deliver-outbox.ts).
 export function createNotifier(deps: NotifierDeps): Notifier {
   const { config, store, clock, log } = deps;
   // Webhook URLs carry tokens: mask them wherever they might surface.
