@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type Clock, systemClock } from '../../lib/clock.js';
 import { describeError, InvokeError } from '../../lib/errors.js';
 import type { FcContext } from '../../lib/fc/fc-context.js';
 import type { Logger } from '../../lib/log.js';
@@ -10,15 +11,22 @@ export interface LocalInvocation {
   readonly functionName: string;
   readonly taskId: string;
   readonly payload: string;
+  /** When it was accepted (its age counts from here, as FC's message age does). */
+  readonly acceptedAt: number;
   attempts: number;
-  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  /** `waiting`: failed, its retry due at `retryAt`; `failed`: retries or age spent (FC drops it then). */
+  status: 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed';
+  retryAt?: number;
   error?: string;
 }
 
 export interface LocalInvoker extends Invoker {
   /** Every accepted submission, in order (a reused task id is not listed twice). */
   readonly invocations: readonly LocalInvocation[];
-  /** Resolves once nothing is queued or running (including work queued while draining). */
+  /**
+   * Resolves once nothing is queued or running and no retry is due by the clock's now (including work
+   * queued while draining). A retry still waiting out its backoff does not count: advance the clock.
+   */
   drain(): Promise<void>;
   /** Stops delivering; queued invocations stay queued. */
   close(): void;
@@ -31,18 +39,28 @@ export interface LocalInvokerOptions {
   readonly log: Logger;
   /** Retries after a failed run (FC's maxAsyncRetryAttempts default is 3). */
   readonly maxRetries?: number;
+  /** An invocation older than this is not retried (FC's maxAsyncEventAgeInSeconds default, 86,400 s). */
+  readonly maxAgeMs?: number;
+  /** First retry delay, doubling per retry (FC: 0.5 s, then 1, 2, 4 s…). */
+  readonly retryDelayMs?: number;
+  /** Drives the backoff and the age (default: the system clock). */
+  readonly clock?: Clock;
   /** How many invocations run at once (FC runs instances in parallel); default 1, deterministic. */
   readonly concurrency?: number;
 }
 
 /**
  * FC asynchronous invocation on one machine: `invokeAsync` queues the payload and returns; delivery
- * happens later, never inside the caller's request. Like FC, a reused task id is accepted and not run
- * again (FC's 409), a payload over 128 KB or an unknown function is refused, and a failed run is retried
- * up to `maxRetries` times.
+ * happens later, never inside the caller's request. Like FC (docs/callback.md, "Async retries"), a
+ * reused task id is accepted and not run again (FC's 409), a payload over 128 KB or an unknown function
+ * is refused, and a failed run is retried with a doubling backoff up to `maxRetries` times while it is
+ * younger than `maxAgeMs`; after that it is dropped, as FC drops it (the event inbox then re-delivers).
  */
 export function createLocalInvoker(options: LocalInvokerOptions): LocalInvoker {
   const maxRetries = options.maxRetries ?? 3;
+  const maxAgeMs = options.maxAgeMs ?? 86_400_000;
+  const retryDelayMs = options.retryDelayMs ?? 500;
+  const clock = options.clock ?? systemClock;
   const concurrency = Math.max(1, options.concurrency ?? 1);
   const invocations: LocalInvocation[] = [];
   const seen = new Set<string>();
@@ -52,7 +70,9 @@ export function createLocalInvoker(options: LocalInvokerOptions): LocalInvoker {
   let closed = false;
   let waiters: Array<() => void> = [];
 
-  const idle = (): boolean => queue.length === 0 && running === 0 && !scheduled;
+  const retryDue = (): boolean =>
+    invocations.some((i) => i.status === 'waiting' && (i.retryAt ?? 0) <= clock.now());
+  const idle = (): boolean => queue.length === 0 && running === 0 && !scheduled && !retryDue();
   const settleWaiters = (): void => {
     if (!idle() && !closed) return;
     const done = waiters;
@@ -94,25 +114,40 @@ export function createLocalInvoker(options: LocalInvokerOptions): LocalInvoker {
       delete invocation.error;
     } catch (error) {
       invocation.error = describeError(error);
-      if (invocation.attempts <= maxRetries) {
-        invocation.status = 'queued';
-        queue.push(invocation);
-        options.log.warn('async invocation failed; retrying', {
-          functionName: invocation.functionName,
-          taskId: invocation.taskId,
-          attempt: invocation.attempts,
-          error: invocation.error,
-        });
-      } else {
-        invocation.status = 'failed';
-        options.log.error('async invocation failed after its retries', {
-          functionName: invocation.functionName,
-          taskId: invocation.taskId,
-          attempts: invocation.attempts,
-          error: invocation.error,
-        });
-      }
+      retryLater(invocation);
     }
+  };
+
+  const retryLater = (invocation: LocalInvocation): void => {
+    const delay = retryDelayMs * 2 ** (invocation.attempts - 1);
+    const retryAt = clock.now() + delay;
+    const fields = {
+      functionName: invocation.functionName,
+      taskId: invocation.taskId,
+      error: invocation.error,
+    };
+    if (invocation.attempts > maxRetries || retryAt - invocation.acceptedAt > maxAgeMs) {
+      invocation.status = 'failed';
+      options.log.error('async invocation dropped after its retries (as FC drops it)', {
+        ...fields,
+        attempts: invocation.attempts,
+      });
+      return;
+    }
+    invocation.status = 'waiting';
+    invocation.retryAt = retryAt;
+    options.log.warn('async invocation failed; retrying', {
+      ...fields,
+      attempt: invocation.attempts,
+      delayMs: delay,
+    });
+    void clock.sleep(delay).then(() => {
+      if (closed) return;
+      invocation.status = 'queued';
+      delete invocation.retryAt;
+      queue.push(invocation);
+      schedule();
+    });
   };
 
   return {
@@ -140,6 +175,7 @@ export function createLocalInvoker(options: LocalInvokerOptions): LocalInvoker {
         functionName,
         taskId: id,
         payload,
+        acceptedAt: clock.now(),
         attempts: 0,
         status: 'queued',
       };

@@ -101,6 +101,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     functions,
     contextFor,
     log,
+    clock,
     ...(options.alertConcurrency === undefined ? {} : { concurrency: options.alertConcurrency }),
   });
 

@@ -163,38 +163,56 @@ describe('local FC host: async invoker', () => {
     expect(h.invocations).toHaveLength(1);
   });
 
-  it('retries a failing invocation up to 3 times', async () => {
+  it('retries a failing invocation like FC: doubling backoff from 0.5 s, up to 3 retries, then drops it', async () => {
+    const clock = new ManualClock();
     let runs = 0;
-    const h = await start({
-      callback: okResponse,
-      alert: async () => {
-        runs += 1;
-        if (runs < 3) throw new Error('transient');
+    const h = await start(
+      {
+        callback: okResponse,
+        alert: async () => {
+          runs += 1;
+          if (runs < 3) throw new Error('transient');
+        },
       },
-    });
+      { clock },
+    );
     await h.invoker.invokeAsync('livewatch-alert', '[]', 'ev_flaky');
+    await h.drain();
+    // Failed once: waits out its backoff, not run again before.
+    expect(runs).toBe(1);
+    expect(h.invocations[0]).toMatchObject({ status: 'waiting', retryAt: clock.now() + 500 });
+    clock.advance(499);
+    await h.drain();
+    expect(runs).toBe(1);
+    clock.advance(1);
+    await h.drain();
+    expect(runs).toBe(2);
+    expect(h.invocations[0]).toMatchObject({ status: 'waiting', retryAt: clock.now() + 1_000 });
+    clock.advance(1_000);
     await h.drain();
     expect(runs).toBe(3);
     expect(h.invocations[0]).toMatchObject({ status: 'succeeded', attempts: 3 });
+    await h.close();
 
     let hopeless = 0;
-    const h2 = await startLocalHost({
-      handlers: {
+    const h2 = await start(
+      {
         callback: okResponse,
         alert: async () => {
           hopeless += 1;
           throw new Error('always');
         },
       },
-      pollIntervalMs: 0,
-      tickIntervalMs: 0,
-      log: silentLogger,
-    });
+      { clock },
+    );
     await h2.invoker.invokeAsync('livewatch-alert', '[]', 'ev_bad');
+    for (const delay of [500, 1_000, 2_000]) {
+      await h2.drain();
+      clock.advance(delay);
+    }
     await h2.drain();
     expect(hopeless).toBe(4);
     expect(h2.invocations[0]).toMatchObject({ status: 'failed', attempts: 4, error: 'Error: always' });
-    await h2.close();
   });
 
   it('refuses an unknown function and an oversized payload with InvokeError', async () => {
