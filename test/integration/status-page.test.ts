@@ -359,7 +359,7 @@ describe('status page in zh-CN', () => {
       expect(page).toContain('时间线');
       expect(page).toContain('<html lang="zh-CN">');
       // 02:00 UTC is 10:00 in Shanghai.
-      expect(page).toContain('2026-12-03 10:00:00 GMT+8');
+      expect(page).toContain('2026-12-03 10:00:00 UTC+8');
     } finally {
       await h.close();
     }
