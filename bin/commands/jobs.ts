@@ -4,12 +4,13 @@
  * are never printed whole: the table shows the source host, JSON is redacted.
  */
 import type { AliyunClient, Page } from '../../lib/aliyun/api.js';
-import { redactDeep, renderTable, sourceHostOf } from '../../lib/aliyun/render-resource-table.js';
+import { redactDeep, sourceHostOf } from '../../lib/aliyun/render-resource-table.js';
 import { ICE_REGIONS, loadConfig } from '../../lib/config/config.js';
 import type { RecordJob, TranscodeJob } from '../../lib/events/resources.js';
 import { createListingClient } from '../create-listing-client.js';
 import { exitQuietlyOnClosedPipe } from '../exit-quietly-on-closed-pipe.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
+import { renderResourceTable } from '../render-columns.js';
 
 const KINDS = ['record', 'transcode'] as const;
 type Kind = (typeof KINDS)[number];
@@ -81,7 +82,7 @@ export async function run(argv: string[]): Promise<number> {
     sourceHostOf(job.kind === 'record' ? job.streamUrl : job.inputUrl),
     job.region,
   ]);
-  console.log(renderTable(['KIND', 'JOB ID', 'NAME', 'STATE', 'REASON', 'SOURCE', 'REGION'], rows));
+  console.log(renderResourceTable(['KIND', 'JOB ID', 'NAME', 'STATE', 'REASON', 'SOURCE', 'REGION'], rows));
   console.log(`\n${jobs.length} job${jobs.length === 1 ? '' : 's'}`);
   return 0;
 }

@@ -3,13 +3,14 @@
  * configured live centers (or one), through the rate-limited client, as an aligned table or JSON.
  * Stream URLs are never printed whole: the table shows the source host, JSON is redacted.
  */
-import { redactDeep, renderTable, sourceHostOf } from '../../lib/aliyun/render-resource-table.js';
+import { redactDeep, sourceHostOf } from '../../lib/aliyun/render-resource-table.js';
 import { LIVE_REGIONS, loadConfig } from '../../lib/config/config.js';
 import { RELAY_STATES, type RelayState, type RelayTask } from '../../lib/events/resources.js';
 import { relayStateOf } from '../../lib/events/states.js';
 import { createListingClient } from '../create-listing-client.js';
 import { exitQuietlyOnClosedPipe } from '../exit-quietly-on-closed-pipe.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
+import { renderResourceTable } from '../render-columns.js';
 
 const STATES = RELAY_STATES;
 
@@ -76,7 +77,7 @@ export async function run(argv: string[]): Promise<number> {
     sourceHostOf(task.sourceUrls[0]),
     task.region,
   ]);
-  console.log(renderTable(['TASK ID', 'NAME', 'STATE', 'REASON', 'SOURCE', 'REGION'], rows));
+  console.log(renderResourceTable(['TASK ID', 'NAME', 'STATE', 'REASON', 'SOURCE', 'REGION'], rows));
   console.log(`\n${tasks.length} task${tasks.length === 1 ? '' : 's'}${countsByState(tasks)}`);
   return 0;
 }

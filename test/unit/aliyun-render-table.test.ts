@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { redactDeep, renderTable, sourceHostOf } from '../../lib/aliyun/render-resource-table.js';
+import { renderResourceTable } from '../../bin/render-columns.js';
+import { redactDeep, sourceHostOf } from '../../lib/aliyun/render-resource-table.js';
 
 describe('CLI rendering', () => {
   it('shows a source by host only, never credentials, path or auth key', () => {
@@ -12,7 +13,7 @@ describe('CLI rendering', () => {
   });
 
   it('aligns columns and masks secrets in cells', () => {
-    const table = renderTable(
+    const table = renderResourceTable(
       ['ID', 'NAME', 'STATE'],
       [
         ['a', 'short', 'running'],
