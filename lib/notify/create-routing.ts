@@ -156,9 +156,11 @@ function receiverOf(spec: ReceiverSpec, config: Config, clock: Clock): Channel {
   const m = spec.mentions ?? {};
   switch (spec.type) {
     case 'dingtalk':
+      for (const robot of spec.robots ?? []) registerSecrets(robot.url, robot.secret);
       return createDingtalkChannel({
         name: spec.name,
-        url: spec.url,
+        url: spec.url ?? spec.robots?.[0]?.url ?? '',
+        robots: spec.robots,
         secret: spec.secret,
         keyword: spec.keyword,
         mentions: { atMobiles: m.mobiles, atUserIds: m.userIds, atAll: m.all, on: m.on },

@@ -89,9 +89,13 @@ async function deliverChannel(
   counts: DeliveryCounts,
 ): Promise<void> {
   let queue = pending;
+  // One lane per robot of a rotating receiver, else the channel's one endpoint; each paced on its own.
+  const lanes = channel.lanes?.map((lane) => lane.rateKey) ?? [channel.rateKey];
+  const open = lanes.map((_, index) => index);
+  let turn = 0;
   // Real elapsed time, not the injected clock: this bounds wall time against the lease.
   const started = performance.now();
-  while (queue.length > 0) {
+  while (queue.length > 0 && open.length > 0) {
     if (performance.now() - started > SEND_DEADLINE_MS) {
       // Slow endpoint: stop before the lease runs out, so no other instance re-sends what is in flight.
       deps.log.warn('notification delivery stopped at its deadline', {
@@ -104,35 +108,62 @@ async function deliverChannel(
     if (first === undefined) break;
     let outcome: SendOutcome['outcome'];
     // The last message may take the last slot; others leave it for a digest.
-    if (await acquireSlot(deps, channel, rest.length > 0)) {
-      outcome = await sendOne(deps, channel, first, counts);
+    const single = await acquireLane(deps, channel, lanes, open, turn, rest.length > 0);
+    const lane =
+      single ?? (rest.length > 0 ? await acquireLane(deps, channel, lanes, open, turn, false) : undefined);
+    if (lane === undefined) break;
+    if (single !== undefined) {
+      outcome = await sendOne(deps, channel, first, counts, lane);
       queue = rest;
-    } else if (rest.length > 0 && (await acquireSlot(deps, channel, false))) {
-      const digest = await sendDigest(deps, channel, queue, counts);
+    } else {
+      const digest = await sendDigest(deps, channel, queue, counts, lane);
       outcome = digest.outcome;
       queue = digest.left;
-    } else {
-      break;
     }
-    // The channel is throttled or failing (e.g. DingTalk 130101, Slack 429, 5xx, network): stop here
-    // rather than spend an attempt of every other message on it; they stay queued.
-    if (outcome === 'retry') break;
+    turn = lane + 1;
+    // This endpoint is throttled or failing (e.g. DingTalk 130101, Slack 429, 5xx, network): leave it
+    // for this flush rather than spend an attempt of every other message on it; with no other robot
+    // to rotate to, the rest stay queued.
+    if (outcome === 'retry') open.splice(open.indexOf(lane), 1);
   }
   if (queue.length > 0) {
     deps.log.debug('notifications wait for a rate slot', { channel: channel.name, waiting: queue.length });
   }
 }
 
+/** The first open lane from `turn` on (round robin) that has a slot, or undefined. */
+async function acquireLane(
+  deps: DeliverDeps,
+  channel: Channel,
+  lanes: readonly string[],
+  open: readonly number[],
+  turn: number,
+  reserve: boolean,
+): Promise<number | undefined> {
+  const order = [...open].sort(
+    (a, b) => ((a - turn + lanes.length) % lanes.length) - ((b - turn + lanes.length) % lanes.length),
+  );
+  for (const lane of order) {
+    if (await acquireSlot(deps, channel, lanes[lane] ?? channel.rateKey, reserve)) return lane;
+  }
+  return undefined;
+}
+
 /**
  * Takes one slot in every window of the channel. `reserve` keeps the last slot of each window free
  * for a digest, so a burst always leaves room to say what is still pending.
  */
-async function acquireSlot(deps: DeliverDeps, channel: Channel, reserve: boolean): Promise<boolean> {
+async function acquireSlot(
+  deps: DeliverDeps,
+  channel: Channel,
+  rateKey: string,
+  reserve: boolean,
+): Promise<boolean> {
   for (const [index, window] of channel.limits.entries()) {
     const limit = reserve ? window.limit - 1 : window.limit;
     if (limit < 1) return false;
     const waitMs = await deps.store.acquireRate(
-      `${channel.rateKey}:${index}`,
+      `${rateKey}:${index}`,
       limit,
       window.windowMs,
       deps.clock.now(),
@@ -163,6 +194,7 @@ async function sendDigest(
   channel: Channel,
   queue: readonly Pending[],
   counts: DeliveryCounts,
+  lane: number,
 ): Promise<{ left: Pending[]; outcome: SendOutcome['outcome'] }> {
   const now = deps.clock.now();
   const budget = channel.maxBytes * 0.85;
@@ -181,7 +213,7 @@ async function sendDigest(
   if (folded.length === 1) {
     // Only one fits: no digest needed, the rest follow.
     const [only] = folded;
-    const outcome = only ? await sendOne(deps, channel, only, counts) : 'sent';
+    const outcome = only ? await sendOne(deps, channel, only, counts, lane) : 'sent';
     return { left, outcome };
   }
   const content: MessageContent = {
@@ -215,7 +247,7 @@ async function sendDigest(
     pendingGroups: content.pendingGroups,
   });
   const message: OutboxMessage = { id, channel: channel.name, payload, dueAt: now, createdAt, attempts: 0 };
-  const outcome = await sendOne(deps, channel, { message, payload }, counts);
+  const outcome = await sendOne(deps, channel, { message, payload }, counts, lane);
   return { left, outcome };
 }
 
@@ -224,11 +256,12 @@ async function sendOne(
   channel: Channel,
   item: Pending,
   counts: DeliveryCounts,
+  lane: number,
 ): Promise<SendOutcome['outcome']> {
   const { message } = item;
   let outcome: SendOutcome;
   try {
-    outcome = await channel.send(item.payload.body, { messageId: message.id });
+    outcome = await channel.send(item.payload.body, { messageId: message.id, lane });
   } catch (error) {
     // Adapters classify delivery problems themselves; a throw is a bug, retried with backoff.
     outcome = {
@@ -239,7 +272,12 @@ async function sendOne(
     };
   }
   const now = deps.clock.now();
-  const fields = { channel: channel.name, id: message.id, attempts: message.attempts + 1 };
+  const fields = {
+    channel: channel.name,
+    id: message.id,
+    attempts: message.attempts + 1,
+    ...(channel.lanes ? { robot: lane + 1 } : {}),
+  };
   switch (outcome.outcome) {
     case 'sent':
       await deps.store.markOutboxSent(message.id, now);

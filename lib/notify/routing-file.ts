@@ -36,15 +36,42 @@ const Mentions = z
   .strict();
 
 const base = { name, url: webhookUrl, mentions: Mentions.optional() };
+const DingtalkRobot = z
+  .object({ url: webhookUrl, secret: z.string().min(1).optional(), keyword: z.string().min(1).optional() })
+  .strict();
 const Receiver = z.discriminatedUnion('type', [
   z
     .object({
       ...base,
+      // A receiver has one robot (`url`) or rotates several (`robots`), never both.
+      url: webhookUrl.optional(),
       type: z.literal('dingtalk'),
       secret: z.string().min(1).optional(),
       keyword: z.string().min(1).optional(),
+      /** Robots of one group rotated past 20 messages/min each, each with its own secret and keyword. */
+      robots: z
+        .array(DingtalkRobot)
+        .min(2, 'rotate at least 2 robots (one robot: use url)')
+        .max(20)
+        .optional(),
     })
-    .strict(),
+    .strict()
+    .superRefine((spec, context) => {
+      if ((spec.url === undefined) === (spec.robots === undefined)) {
+        context.addIssue({ code: 'custom', path: ['url'], message: 'give either url or robots (not both)' });
+      }
+      if (spec.robots !== undefined && (spec.secret !== undefined || spec.keyword !== undefined)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['robots'],
+          message: 'with robots, each robot carries its own secret and keyword',
+        });
+      }
+      const urls = new Set((spec.robots ?? []).map((robot) => robot.url));
+      if (urls.size !== (spec.robots ?? []).length) {
+        context.addIssue({ code: 'custom', path: ['robots'], message: 'each robot needs its own url' });
+      }
+    }),
   z.object({ ...base, type: z.literal('slack') }).strict(),
   z.object({ ...base, type: z.literal('feishu'), secret: z.string().min(1).optional() }).strict(),
   z.object({ ...base, type: z.literal('wecom') }).strict(),

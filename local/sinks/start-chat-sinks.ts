@@ -37,6 +37,11 @@ export interface ReceivedMessage {
   readonly robot: string;
 }
 
+export interface DingtalkRobotSecurity {
+  readonly secret?: string | undefined;
+  readonly keyword?: string | undefined;
+}
+
 export interface SinkReply {
   readonly channel: SinkChannel;
   readonly at: number;
@@ -60,8 +65,11 @@ export interface ChatSinks {
   readonly replies: SinkReply[];
   /** Answers the next `count` requests to `channel` with `fault` (before any other check). */
   failNext(channel: SinkChannel, count: number, fault: SinkFault): void;
-  /** The URL of another DingTalk robot of this sink (its own token, its own 20/min budget). */
-  dingtalkRobot(name: string): string;
+  /**
+   * The URL of another DingTalk robot of this sink (its own token, its own 20/min budget), with its
+   * own 加签 secret and keyword when given (else the sink's `dingtalkSecret` / `dingtalkKeyword`).
+   */
+  dingtalkRobot(name: string, security?: DingtalkRobotSecurity): string;
   /** Answers every request to `channel` with `fault` until the sink's clock reaches `untilMs`. */
   holdUntil(channel: SinkChannel, untilMs: number, fault: SinkFault): void;
   close(): Promise<void>;
@@ -98,6 +106,7 @@ export async function startChatSinks(options: ChatSinksOptions = {}): Promise<Ch
   const faults = new Map<SinkChannel, SinkFault[]>();
   const holds = new Map<SinkChannel, { until: number; fault: SinkFault }>();
   const sent = new Map<string, number[]>();
+  const robots = new Map<string, DingtalkRobotSecurity>();
 
   /** Sliding-window count of accepted messages in the last `windowMs`. */
   const recent = (channel: SinkChannel, windowMs: number, robot = 'default'): number => {
@@ -180,22 +189,24 @@ export async function startChatSinks(options: ChatSinksOptions = {}): Promise<Ch
       return fail(43004, 'invalid Content-Type');
     if (Buffer.byteLength(raw) > 20_000) return fail(460101, 'message too long, exceed 20000 bytes');
     if (!isObject(body)) return fail(40035, '缺少参数 json');
-    if (options.dingtalkSecret) {
+    const security = robots.get(robot) ?? {
+      secret: options.dingtalkSecret,
+      keyword: options.dingtalkKeyword,
+    };
+    if (security.secret) {
       const timestamp = Number(url.searchParams.get('timestamp'));
       const sign = url.searchParams.get('sign') ?? '';
       if (!Number.isFinite(timestamp) || Math.abs(clock.now() - timestamp) > SIGN_WINDOW_MS) {
         return fail(310000, 'invalid timestamp: timestamp is not within one hour');
       }
       // URLSearchParams decodes once: a sign that was not URL-encoded arrives with spaces for '+'.
-      if (!safeEqual(sign, signDingtalk(options.dingtalkSecret, timestamp)))
-        return fail(310000, 'sign not match');
+      if (!safeEqual(sign, signDingtalk(security.secret, timestamp))) return fail(310000, 'sign not match');
     }
     const msgtype = body.msgtype;
     if (!['text', 'markdown', 'link', 'actionCard', 'feedCard'].includes(String(msgtype))) {
       return fail(400105, '不支持的消息类型');
     }
-    if (options.dingtalkKeyword && !raw.includes(options.dingtalkKeyword))
-      return fail(310000, 'keywords not in content');
+    if (security.keyword && !raw.includes(security.keyword)) return fail(310000, 'keywords not in content');
     // Each robot has its own 20/min budget.
     if (recent('dingtalk', 60_000, robot) >= 20)
       return fail(130101, 'send too fast, exceed 20 times per minute');
@@ -298,7 +309,10 @@ export async function startChatSinks(options: ChatSinksOptions = {}): Promise<Ch
       for (let i = 0; i < count; i += 1) list.push(fault);
       faults.set(channel, list);
     },
-    dingtalkRobot: (name) => `${base}/robot/send?access_token=${token.dingtalk}-${encodeURIComponent(name)}`,
+    dingtalkRobot(name, security) {
+      if (security !== undefined) robots.set(name, security);
+      return `${base}/robot/send?access_token=${token.dingtalk}-${encodeURIComponent(name)}`;
+    },
     holdUntil(channel, untilMs, fault) {
       holds.set(channel, { until: untilMs, fault });
     },

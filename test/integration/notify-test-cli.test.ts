@@ -28,9 +28,15 @@ describe('livewatch notify test (CLI, spawned) against the local chat sinks', ()
         'receivers:',
         '  - { name: sg-team, type: feishu, url: "URL_FEISHU", secret: "FEISHU_SECRET" }',
         '  - { name: hooks, type: webhook, url: "URL_WEBHOOK", secret: "WEBHOOK_SECRET" }',
+        '  - name: ops-rot',
+        '    type: dingtalk',
+        '    robots:',
+        `      - { url: "${sinks.dingtalkRobot('r1', { secret: 'SECr1-0123456789', keyword: 'KW1' })}", secret: SECr1-0123456789, keyword: KW1 }`,
+        `      - { url: "${sinks.dingtalkRobot('r2', { keyword: 'KW2' })}", keyword: KW2 }`,
         'route:',
         '  routes:',
         '    - { name: sg, match: { region: ap-southeast-1 }, receivers: [sg-team, hooks], language: zh-CN }',
+        '    - { name: rot, match: { severity: critical }, receivers: [ops-rot] }',
         '',
       ]
         .join('\n')
@@ -61,7 +67,8 @@ describe('livewatch notify test (CLI, spawned) against the local chat sinks', ()
     for (const url of Object.values(sinks.urls)) {
       expect(text).not.toContain(new URL(url).search.slice(1) || new URL(url).pathname);
     }
-    for (const secret of [DINGTALK_SECRET, FEISHU_SECRET, WEBHOOK_SECRET]) expect(text).not.toContain(secret);
+    for (const secret of [DINGTALK_SECRET, FEISHU_SECRET, WEBHOOK_SECRET, 'SECr1-0123456789'])
+      expect(text).not.toContain(secret);
   }
 
   it('sends one test message per receiver of every route and prints each reply; exit 0', async () => {
@@ -77,9 +84,14 @@ describe('livewatch notify test (CLI, spawned) against the local chat sinks', ()
       ['wecom', 'wecom', 'default', 'ok', '200', '0'],
       ['sg-team', 'feishu', 'sg', 'ok', '200', '0'],
       ['hooks', 'webhook', 'sg', 'ok', '200', 'ok'],
+      ['ops-rot#1', 'dingtalk', 'rot', 'ok', '200', '0'],
+      ['ops-rot#2', 'dingtalk', 'rot', 'ok', '200', '0'],
     ]);
+    // Each robot of the rotating receiver got one, with its own keyword (the sink checks it).
+    expect(sinks.received.dingtalk.filter((m) => m.robot === 'r1')).toHaveLength(1);
+    expect(sinks.received.dingtalk.filter((m) => m.robot === 'r2').at(-1)?.raw).toContain('KW2');
     for (const [channel, count] of Object.entries(sinks.received)) {
-      expect(count.length - (before[channel] ?? 0), channel).toBe(1);
+      expect(count.length - (before[channel] ?? 0), channel).toBe(channel === 'dingtalk' ? 3 : 1);
     }
     // In the receiving route's language; a test never @-mentions anyone.
     expect(sinks.received.feishu.at(-1)?.raw).toContain('livewatch 测试消息');
@@ -116,7 +128,7 @@ describe('livewatch notify test (CLI, spawned) against the local chat sinks', ()
     const unknown = await notify(['test', '--route', 'nope']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain(
-      'livewatch notify test: --route: "nope" is not a route; routes: default, sg',
+      'livewatch notify test: --route: "nope" is not a route; routes: default, sg, rot',
     );
     expect(sinks.received.slack.length + sinks.received.feishu.length + sinks.received.webhook.length).toBe(
       before + 2,

@@ -42,16 +42,26 @@ export interface DingtalkMentions {
   readonly on?: readonly Severity[] | undefined;
 }
 
-export interface DingtalkChannelOptions {
-  /** Receiver name (outbox and group key); `dingtalk` for the settings' default receiver. */
-  readonly name?: string | undefined;
+/** One DingTalk custom robot: its webhook and its own security settings. */
+export interface DingtalkRobot {
   /** `https://oapi.dingtalk.com/robot/send?access_token=…` (a credential). */
   readonly url: string;
   /** 加签 secret; when set every request is signed. */
   readonly secret?: string | undefined;
-  readonly mentions?: DingtalkMentions | undefined;
   /** Custom-keyword security: appended to messages that do not already contain it. */
   readonly keyword?: string | undefined;
+}
+
+export interface DingtalkChannelOptions extends DingtalkRobot {
+  /** Receiver name (outbox and group key); `dingtalk` for the settings' default receiver. */
+  readonly name?: string | undefined;
+  readonly mentions?: DingtalkMentions | undefined;
+  /**
+   * Robots of one group rotated to get past 20 messages/min per robot (docs/notify.md "Robot
+   * rotation"): each is paced on its own and signs with its own secret; its keyword is added when
+   * the message is sent. When given, `url`/`secret`/`keyword` are ignored.
+   */
+  readonly robots?: readonly DingtalkRobot[] | undefined;
   readonly clock: Clock;
   readonly timeoutMs?: number;
 }
@@ -61,26 +71,46 @@ export interface DingtalkChannelOptions {
  * and may block for 10 min beyond it). Success is decided from `errcode` in the body, never the HTTP status.
  */
 export function createDingtalkChannel(options: DingtalkChannelOptions): Channel {
+  const robots = options.robots ?? [options];
+  const rotating = options.robots !== undefined;
+  const lanes = robots.map((robot) => ({ rateKey: rateKeyOf('dingtalk', robot.url) }));
   return {
     name: options.name ?? 'dingtalk',
     type: 'dingtalk',
-    rateKey: rateKeyOf('dingtalk', options.url),
+    rateKey: lanes[0]?.rateKey ?? rateKeyOf('dingtalk', options.url),
+    ...(rotating ? { lanes } : {}),
     limits: [{ limit: 18, windowMs: 60_000 }],
-    maxBytes: DINGTALK_MAX_BYTES,
+    // A rotating receiver adds each robot's keyword at send time: leave room for the longest.
+    maxBytes:
+      DINGTALK_MAX_BYTES - (rotating ? Math.max(0, ...robots.map((r) => keywordBytes(r.keyword))) : 0),
     render: (content, budgetBytes) =>
-      renderDingtalk(content, budgetBytes, { mentions: options.mentions, keyword: options.keyword }),
+      renderDingtalk(content, budgetBytes, {
+        mentions: options.mentions,
+        keyword: rotating ? undefined : options.keyword,
+      }),
     async send(body, context) {
+      const robot = robots[context.lane ?? 0] ?? options;
       const now = options.clock.now();
-      const url = options.secret ? signDingtalkUrl(options.url, options.secret, now) : options.url;
+      const url = robot.secret ? signDingtalkUrl(robot.url, robot.secret, now) : robot.url;
       return postAndClassify(
         'dingtalk',
         url,
-        JSON.stringify(body),
+        JSON.stringify(rotating ? withKeyword(body, robot.keyword) : body),
         { timeoutMs: options.timeoutMs ?? 10_000, signal: context.signal, onReply: context.onReply },
         (reply) => classifyDingtalkReply(reply, now),
       );
     },
   };
+}
+
+const keywordBytes = (keyword: string | undefined): number => (keyword ? Buffer.byteLength(keyword) + 2 : 0);
+
+/** The stored body with this robot's keyword appended (keyword-secured robots refuse messages without it, 310000). */
+function withKeyword(body: unknown, keyword: string | undefined): unknown {
+  const markdown = (body as Partial<DingtalkBody> | undefined)?.markdown;
+  if (!keyword || markdown === undefined || typeof markdown.text !== 'string') return body;
+  if (markdown.title.includes(keyword) || markdown.text.includes(keyword)) return body;
+  return { ...(body as DingtalkBody), markdown: { ...markdown, text: `${markdown.text}\n\n${keyword}` } };
 }
 
 /** Markdown with the title as a heading; mentions (in `at` AND in the text) only as `shouldMention` allows. */
