@@ -8,7 +8,7 @@
  * gives `--help` and "did you mean") and one row in COMMANDS.
  */
 import { describeCliError } from './describe-cli-error.js';
-import { findProjectRoot, loadSessionFile, resolveDefaultStore } from './session-file.js';
+import { loadSessionFile } from './session-file.js';
 import { suggestName } from './suggest-name.js';
 
 interface CommandModule {
@@ -103,8 +103,8 @@ async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
-  if (name === 'start') resolveDefaultStore(process.env, findProjectRoot());
-  else {
+  // `start` resolves its own default store (it writes the session file the others read).
+  if (name !== 'start') {
     loadSessionFile(process.env);
     // A command prints its own result; the JSON log on stderr says only what went wrong.
     process.env.LIVEWATCH_LOG_LEVEL ??= 'warn';

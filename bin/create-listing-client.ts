@@ -21,6 +21,6 @@ export function createListingClient(config: Config): AliyunClient {
     // One process makes every call here: the in-process limiter is exact.
     limiter: createMemoryRateLimiter({ ...rateLimitOf(config), clock }),
     clock,
-    log: createLogger({ level: config.LIVEWATCH_LOG_LEVEL }),
+    log: createLogger({ level: config.LIVEWATCH_LOG_LEVEL, format: config.LIVEWATCH_LOG_FORMAT }),
   });
 }

@@ -23,7 +23,7 @@ export async function withOperatorDeps<T>(
   config: Config,
   act: (deps: OperatorDeps) => Promise<T>,
 ): Promise<T> {
-  const log = createLogger({ level: config.LIVEWATCH_LOG_LEVEL });
+  const log = createLogger({ level: config.LIVEWATCH_LOG_LEVEL, format: config.LIVEWATCH_LOG_FORMAT });
   const store = await createStore(config.LIVEWATCH_STORE_URL, {
     redisPrefix: config.LIVEWATCH_REDIS_PREFIX,
     log,

@@ -60,7 +60,8 @@ export interface CreateRuntimeOptions {
 export async function createRuntime(options: CreateRuntimeOptions): Promise<Runtime> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
-  const log = options.log ?? createLogger({ level: config.LIVEWATCH_LOG_LEVEL });
+  const log =
+    options.log ?? createLogger({ level: config.LIVEWATCH_LOG_LEVEL, format: config.LIVEWATCH_LOG_FORMAT });
   const store =
     options.store ??
     (await createStore(config.LIVEWATCH_STORE_URL, { redisPrefix: config.LIVEWATCH_REDIS_PREFIX, log }));

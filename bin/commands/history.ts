@@ -66,7 +66,7 @@ async function readFromStore(
   config: ReturnType<typeof loadConfig>,
   taskId: string,
 ): Promise<TaskViewData | undefined> {
-  const log = createLogger({ level: config.LIVEWATCH_LOG_LEVEL });
+  const log = createLogger({ level: config.LIVEWATCH_LOG_LEVEL, format: config.LIVEWATCH_LOG_FORMAT });
   const store = await createStore(config.LIVEWATCH_STORE_URL, {
     redisPrefix: config.LIVEWATCH_REDIS_PREFIX,
     log,

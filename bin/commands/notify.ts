@@ -39,7 +39,7 @@ export async function run(argv: string[]): Promise<number> {
     return printUsageError('notify', USAGE, `${got}: test`);
   }
   const config = loadConfig();
-  const log = createLogger({ level: config.LIVEWATCH_LOG_LEVEL });
+  const log = createLogger({ level: config.LIVEWATCH_LOG_LEVEL, format: config.LIVEWATCH_LOG_FORMAT });
   let replies: TestReply[];
   try {
     replies = await sendTestMessages(config, systemClock, log, { route: parsed.values.route });

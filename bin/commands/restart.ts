@@ -55,7 +55,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   // Without --region, every configured live center is searched (a TaskId is unique).
   const regions = values.region === undefined ? config.LIVEWATCH_LIVE_REGIONS : [values.region];
-  const log = createLogger({ level: config.LIVEWATCH_LOG_LEVEL });
+  const log = createLogger({ level: config.LIVEWATCH_LOG_LEVEL, format: config.LIVEWATCH_LOG_FORMAT });
   const clock = systemClock;
   const store = await createStore(config.LIVEWATCH_STORE_URL, {
     redisPrefix: config.LIVEWATCH_REDIS_PREFIX,

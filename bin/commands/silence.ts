@@ -121,7 +121,7 @@ function defaultAuthor(): string {
 
 async function withStore(work: (store: Store) => Promise<number>): Promise<number> {
   const config = loadConfig();
-  const log = createLogger({ level: config.LIVEWATCH_LOG_LEVEL });
+  const log = createLogger({ level: config.LIVEWATCH_LOG_LEVEL, format: config.LIVEWATCH_LOG_FORMAT });
   const store = await createStore(config.LIVEWATCH_STORE_URL, {
     redisPrefix: config.LIVEWATCH_REDIS_PREFIX,
     log,

@@ -9,16 +9,23 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { type Config, loadConfig } from '../../lib/config/config.js';
 import { ValidationError } from '../../lib/errors.js';
-import { createLogger } from '../../lib/log.js';
 import { redact } from '../../lib/redact.js';
 import { createRuntime, installRuntime } from '../../lib/runtime.js';
-import { parseStoreUrl } from '../../lib/store/create-store.js';
+import { createStore, parseStoreUrl } from '../../lib/store/create-store.js';
 import { type Emulator, startEmulator } from '../../local/emulator/index.js';
 import { startInvokerEndpoint } from '../../local/host/start-invoker-endpoint.js';
 import { startLocalHost } from '../../local/host/start-local-host.js';
-import { type ChatSinks, startChatSinks, summarizeSinkMessage } from '../../local/sinks/start-chat-sinks.js';
+import { type ChatSinks, renderSinkMessage, startChatSinks } from '../../local/sinks/start-chat-sinks.js';
+import { narrateEntry, narrateHistory } from '../narrate-history.js';
 import { parseCommandArgs } from '../parse-command-args.js';
-import { findProjectRoot, removeSessionFile, sessionPath, writeSessionFile } from '../session-file.js';
+import {
+  findProjectRoot,
+  removeSessionFile,
+  resolveDefaultStore,
+  sessionPath,
+  writeSessionFile,
+} from '../session-file.js';
+import { openStartConsole } from '../start-console.js';
 
 const HELP = `usage: livewatch start [options]
 
@@ -36,6 +43,8 @@ options:
                       times in the future
   --fresh             start from an empty store: delete the SQLite store first (the demo reset)
   --no-emulator       never start the emulator (use the endpoints and keys from the environment)
+  --log-stderr        the log on stderr (LIVEWATCH_LOG_FORMAT, json or pretty) instead of
+                      .livewatch/livewatch.log; the console narrative stays on stdout
   -h, --help          this help`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -48,11 +57,16 @@ export async function run(argv: string[]): Promise<number> {
       speed: { type: 'string', default: '10' },
       'no-emulator': { type: 'boolean', default: false },
       fresh: { type: 'boolean', default: false },
+      'log-stderr': { type: 'boolean', default: false },
     },
   });
   if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
   const env: Record<string, string | undefined> = { ...process.env };
+  const root = findProjectRoot();
+  // Said in the banner's `try:` lines only when it is not the default a second terminal finds itself.
+  const storeGiven = env.LIVEWATCH_STORE_URL !== undefined;
+  resolveDefaultStore(env, root);
   const closers: Array<() => Promise<void>> = [];
   const say = (line: string): void => console.log(redact(line));
 
@@ -87,7 +101,9 @@ export async function run(argv: string[]): Promise<number> {
     const dingtalkSecret = `SEC${randomBytes(16).toString('hex')}`;
     sinks = await startChatSinks({
       dingtalkSecret,
-      onMessage: (message) => say(`  ${summarizeSinkMessage(message)}`),
+      onMessage: (message) => {
+        for (const line of renderSinkMessage(message)) say(`  ${line}`);
+      },
     });
     closers.push(() => sinks?.close() ?? Promise.resolve());
     Object.assign(env, {
@@ -112,7 +128,9 @@ export async function run(argv: string[]): Promise<number> {
   // Validate everything before binding the port, so bad settings fail with their own message.
   const preliminary = loadConfig(env);
   if (values.fresh) await removeSqliteStore(preliminary.LIVEWATCH_STORE_URL);
-  const log = createLogger({ level: preliminary.LIVEWATCH_LOG_LEVEL });
+  const console_ = openStartConsole({ root, config: preliminary, toStderr: values['log-stderr'] });
+  closers.push(() => console_.close());
+  const { log } = console_;
   const [callback, poller, alert] = await Promise.all([
     import('../../functions/callback/index.js'),
     import('../../functions/poller/index.js'),
@@ -135,11 +153,16 @@ export async function run(argv: string[]): Promise<number> {
   // Chat messages link each task to its page on this local host.
   env.LIVEWATCH_STATUS_URL ??= `${host.url}/status`;
   const config = loadConfig(env);
-  const runtime = await createRuntime({ config, invoker: host.invoker, log });
+  // Every task-history entry the functions write is also a line of the console narrative.
+  const store = narrateHistory(
+    await createStore(config.LIVEWATCH_STORE_URL, { redisPrefix: config.LIVEWATCH_REDIS_PREFIX, log }),
+    (key, entry) => say(narrateEntry(key, entry, console_.colour)),
+  );
+  const runtime = await createRuntime({ config, invoker: host.invoker, log, store });
   closers.push(() => runtime.close());
   installRuntime(runtime);
 
-  const session = sessionPath(findProjectRoot());
+  const session = sessionPath(root);
   writeSessionFile(session, {
     ...sessionSettings(config, emulator),
     LIVEWATCH_LOCAL_INVOKER_URL: invokerEndpoint.url,
@@ -148,6 +171,7 @@ export async function run(argv: string[]): Promise<number> {
   closers.push(async () => removeSessionFile(session));
 
   say(`livewatch running on ${host.url}`);
+  say(`  log           ${console_.destination}`);
   say(`  callback URL  ${config.LIVEWATCH_CALLBACK_BASE_URL}/callback/<token>   health: ${host.url}/healthz`);
   printStatusLinks(config);
   say(`  store         ${config.LIVEWATCH_STORE_URL}${values.fresh ? ' (fresh: emptied at start)' : ''}`);
@@ -158,9 +182,12 @@ export async function run(argv: string[]): Promise<number> {
     say(`  emulator      ${emulator.url} (${emulator.tasks().length} relay tasks, speed ×${values.speed})`);
     const hosts = sourceHosts(emulator);
     say(`  source hosts  ${hosts.map(([host, count]) => `${host} (${count} tasks)`).join(', ')}`);
-    say(`  try:          npx livewatch emulator fault fail-source --host ${hosts[0]?.[0] ?? '<host>'}`);
-    say('                npx livewatch emulator fault recover');
-    say('                npx livewatch status');
+    // The session file already points a second terminal here; the lines also work without it.
+    const url = emulator.url === 'http://127.0.0.1:8788' ? '' : ` --url ${emulator.url}`;
+    const storePrefix = storeGiven ? `LIVEWATCH_STORE_URL=${config.LIVEWATCH_STORE_URL} ` : '';
+    say(`  try:          npx livewatch emulator fault fail-source --host ${hosts[0]?.[0] ?? '<host>'}${url}`);
+    say(`                npx livewatch emulator fault recover${url}`);
+    say(`                ${storePrefix}npx livewatch status`);
   }
   say(`  session       ${session} (other terminals' \`npx livewatch …\` read it)`);
   if (sinks) say('  notifications are printed below (local DingTalk and Slack sinks)');

@@ -42,7 +42,7 @@ export async function run(argv: string[]): Promise<number> {
   const { json, url, token } = parsed.values;
   const config = loadConfig();
   if (url !== undefined) return remoteStatus(config, url, token ?? config.LIVEWATCH_STATUS_TOKENS[0], json);
-  const log = createLogger({ level: config.LIVEWATCH_LOG_LEVEL });
+  const log = createLogger({ level: config.LIVEWATCH_LOG_LEVEL, format: config.LIVEWATCH_LOG_FORMAT });
   const store = await createStore(config.LIVEWATCH_STORE_URL, {
     redisPrefix: config.LIVEWATCH_REDIS_PREFIX,
     log,

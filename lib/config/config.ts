@@ -60,6 +60,8 @@ const ConfigSchema = z.object({
     .default('sqlite:./.livewatch/state.db'),
   LIVEWATCH_REDIS_PREFIX: z.string().min(1).default('livewatch:'),
   LIVEWATCH_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** `json` (one object per line, what SLS indexes) or `pretty` (a line a person reads). */
+  LIVEWATCH_LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
 
   // --- Alibaba Cloud credentials and endpoints ---
   ALIBABA_CLOUD_ACCESS_KEY_ID: optionalString,

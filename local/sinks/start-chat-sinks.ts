@@ -394,6 +394,27 @@ export function summarizeSinkMessage(message: ReceivedMessage): string {
   return `[${message.channel}] ${titleOf(message.body)}`;
 }
 
+/**
+ * The message as the channel shows it: the title line, then the body's lines indented — a Slack
+ * digest's sections (its alerts), not only its header. Other channels print their title alone (the
+ * same notice reaches Slack too, so the console does not repeat every line twice).
+ */
+export function renderSinkMessage(message: ReceivedMessage): string[] {
+  const lines = [summarizeSinkMessage(message)];
+  const body = message.body;
+  if (message.channel === 'slack' && isObject(body) && Array.isArray(body.blocks)) {
+    for (const block of body.blocks) {
+      if (!isObject(block) || block.type !== 'section' || !isObject(block.text)) continue;
+      const text = block.text.text;
+      if (typeof text !== 'string') continue;
+      // Slack's `<url|label>` links read as noise on a console; the status page has them.
+      const plain = text.replace(/(\s*·?\s*<[^<>|]+\|[^<>]+>)+/g, '');
+      lines.push(...plain.split('\n').map((line) => `    ${line.trimEnd()}`));
+    }
+  }
+  return lines;
+}
+
 function titleOf(body: unknown): string {
   if (!isObject(body)) return '(no body)';
   const pick = (value: unknown, ...path: string[]): string | undefined => {
