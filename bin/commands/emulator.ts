@@ -45,6 +45,7 @@ readings (where the API pages allow several; docs/emulator.md, "Readings"):
   --fault-phase before|after    a 5xx/timeout fault hits before the action, or after it applied (default before)
   --retry-lag-ms MS|MIN-MAX     the platform's retries run this late (default 0)
   --vod-end keeps-running|stops a finished VOD/url playlist keeps running or stops with no reason (default keeps-running)
+  --offset-applies-to playlist-first|start-file   Offset applies to file 0 only, or to the file at FileIndex (default playlist-first)
   --ice-list-window-days N      ICE lists without StartTime/EndTime cover only N days (default 0: all)
 
 fault kinds (all take --url, default $LIVEWATCH_EMULATOR_URL or ${DEFAULT_URL}):
@@ -115,6 +116,7 @@ function readingsOptions(values: Record<string, string | boolean | undefined>): 
     userStop: choice('user-stop', READING_CHOICES.userStop),
     faultPhase: choice('fault-phase', READING_CHOICES.faultPhase),
     vodEnd: choice('vod-end', READING_CHOICES.vodEnd),
+    offsetAppliesTo: choice('offset-applies-to', READING_CHOICES.offsetAppliesTo),
     retryLagMs,
     iceListWindowDays:
       typeof windowDays === 'string' ? intOption(windowDays, '--ice-list-window-days', 0) : undefined,
@@ -186,6 +188,7 @@ async function serve(argv: string[], io: CommandIo): Promise<number> {
         'fault-phase': { type: 'string' },
         'retry-lag-ms': { type: 'string' },
         'vod-end': { type: 'string' },
+        'offset-applies-to': { type: 'string' },
         'ice-list-window-days': { type: 'string' },
       },
     },

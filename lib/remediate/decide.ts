@@ -20,7 +20,7 @@ export type SkipReason =
 
 export interface ResumePoint {
   readonly fileIndex: number;
-  /** Seconds into the file; 0 means "from the start of the file" and is not sent. */
+  /** Seconds into the file, as sent; 0 means "from the start of the file" and is not sent (Offset > 0). */
   readonly offset: number;
 }
 
@@ -240,19 +240,27 @@ function isOwnEvent(input: DecideInput): boolean {
 }
 
 /**
- * VOD and url sources restart from the beginning of the playlist unless FileIndex/Offset are set
- * while the task is stopped (docs/alert.md). Live sources have nothing to resume.
+ * The position livewatch sends before a VOD/url Restart (docs/alert.md, "Resume position"). Restart
+ * starts over unless FileIndex/Offset are set while the task is stopped; Offset "must be greater than
+ * 0" and, once set, stays in the task's configuration, where no documented call clears it. So:
+ * - the last known CurrentFileIndex/CurrentOffset is sent as FileIndex and Offset;
+ * - at 0 s into a file, Offset is left out, unless the task still carries an Offset from before:
+ *   then Offset 1 overrides it (one second skipped, instead of the old Offset's worth);
+ * - no known position, but the task carries a FileIndex or Offset from before: file 0 (Offset 1 as
+ *   above), so an old position never applies to a later restart.
+ * Live sources have nothing to resume.
  */
 function resumePointOf(
   task: RelayTask,
   lastKnown: Pick<RelayTask, 'currentFileIndex' | 'currentOffset'> | undefined,
 ): ResumePoint | undefined {
   if (task.sourceType !== 'vod' && task.sourceType !== 'url') return undefined;
-  const fileIndex = task.currentFileIndex ?? lastKnown?.currentFileIndex;
-  const offset = task.currentOffset ?? lastKnown?.currentOffset;
-  if (fileIndex === undefined && offset === undefined) return undefined;
-  const point = { fileIndex: Math.max(0, fileIndex ?? 0), offset: Math.max(0, Math.floor(offset ?? 0)) };
-  return point.fileIndex === 0 && point.offset === 0 ? undefined : point;
+  const fileIndex = Math.max(0, task.currentFileIndex ?? lastKnown?.currentFileIndex ?? 0);
+  const offset = Math.max(0, Math.floor(task.currentOffset ?? lastKnown?.currentOffset ?? 0));
+  const staleOffset = (task.offset ?? 0) > 0;
+  const staleIndex = (task.fileIndex ?? 0) > 0;
+  if (fileIndex === 0 && offset === 0 && !staleOffset && !staleIndex) return undefined;
+  return { fileIndex, offset: offset === 0 && staleOffset ? 1 : offset };
 }
 
 function parseUtc(value: string | undefined): number | undefined {

@@ -23,7 +23,7 @@ import { formatUtcSeconds } from './signature.js';
  *   POST /_emulator/fault/callbacks     {drop?, dropNext?, duplicate?, duplicateNext?, delayMs?, reorder?}
  *   POST /_emulator/fault/clear
  *   POST /_emulator/settings            {restartNewTaskId?, qps?}
- *   GET  /_emulator/readings            POST /_emulator/readings {userStop?, faultPhase?, retryLagMs?, vodEnd?, iceListWindowDays?}
+ *   GET  /_emulator/readings            POST /_emulator/readings {userStop?, faultPhase?, retryLagMs?, vodEnd?, offsetAppliesTo?, iceListWindowDays?}
  */
 
 const Selector = z.strictObject({ taskId: z.string().min(1).optional(), host: z.string().min(1).optional() });

@@ -17,6 +17,12 @@ export const READING_CHOICES = {
   faultPhase: ['before', 'after'],
   /** What a VOD/url playlist that played to its end does (undocumented): keep running, or stop with no reason. */
   vodEnd: ['keeps-running', 'stops'],
+  /**
+   * Which file Offset applies to. UpdateLivePullToPush: "This parameter applies only to the first video
+   * in the playlist" — file 0 of the playlist (`playlist-first`: ignored when playback starts at a
+   * FileIndex > 0), or the first video played, the one at FileIndex (`start-file`).
+   */
+  offsetAppliesTo: ['playlist-first', 'start-file'],
 } as const;
 
 const latencyLike = z.union([
@@ -35,6 +41,7 @@ export const ReadingsSchema = z.strictObject({
    */
   retryLagMs: latencyLike.optional(),
   vodEnd: z.enum(READING_CHOICES.vodEnd).optional(),
+  offsetAppliesTo: z.enum(READING_CHOICES.offsetAppliesTo).optional(),
   /**
    * A ListLiveRecordJobs/ListLiveTranscodeJobs call without StartTime/EndTime returns only jobs
    * created within this many days (whether it does is undocumented). Absent or 0: no window.
@@ -49,6 +56,7 @@ export interface ReadingValues {
   readonly faultPhase: (typeof READING_CHOICES.faultPhase)[number];
   readonly retryLagMs: number | readonly [number, number];
   readonly vodEnd: (typeof READING_CHOICES.vodEnd)[number];
+  readonly offsetAppliesTo: (typeof READING_CHOICES.offsetAppliesTo)[number];
   readonly iceListWindowDays: number;
 }
 
@@ -57,6 +65,7 @@ const DEFAULT_READINGS: ReadingValues = {
   faultPhase: 'before',
   retryLagMs: 0,
   vodEnd: 'keeps-running',
+  offsetAppliesTo: 'playlist-first',
   iceListWindowDays: 0,
 };
 

@@ -228,8 +228,7 @@ export class RelayEngine {
           at,
           apply: () => {
             // The first start plays from the configured FileIndex/Offset (Update may change them before it).
-            task.currentFileIndex = task.fileIndex ?? 0;
-            task.currentOffset = task.offset ?? 0;
+            this.#seekConfigured(task);
             this.#start(task, at);
           },
         };
@@ -429,6 +428,18 @@ export class RelayEngine {
     }
   }
 
+  /**
+   * Playback from the configured FileIndex/Offset. Offset "applies only to the first video in the
+   * playlist" (UpdateLivePullToPush): under the `offsetAppliesTo: playlist-first` reading only when
+   * playback starts at file 0; under `start-file` to whichever file FileIndex names.
+   */
+  #seekConfigured(task: MutableTask): void {
+    task.currentFileIndex = task.fileIndex ?? 0;
+    const applies =
+      this.#deps.readings.values.offsetAppliesTo === 'start-file' || task.currentFileIndex === 0;
+    task.currentOffset = applies ? (task.offset ?? 0) : 0;
+  }
+
   /** Returns the TaskId the API reports (a new one when `restartNewTaskId` is on). */
   restart(task: MutableTask, now: number): string {
     if (task.status === -1) throw apiErrors.taskNotExist();
@@ -447,8 +458,7 @@ export class RelayEngine {
     this.#touch(task);
     // A vod/url task starts over, unless FileIndex/Offset were set while it was stopped.
     if (task.resumeOnRestart) {
-      task.currentFileIndex = task.fileIndex ?? 0;
-      task.currentOffset = task.offset ?? 0;
+      this.#seekConfigured(task);
     } else {
       task.currentFileIndex = 0;
       task.currentOffset = 0;

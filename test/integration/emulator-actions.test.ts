@@ -301,8 +301,16 @@ describe('Restart, Stop and Delete', () => {
     await h.live('StopLivePullToPush', ref);
     await h.live('UpdateLivePullToPush', { ...ref, FileIndex: '2', Offset: '50' });
     await h.live('RestartLivePullToPush', ref);
+    // From file 2; Offset "applies only to the first video in the playlist" (the default reading: file 0).
     expect(await h.live('DescribeLivePullToPush', ref)).toMatchObject({
       CurrentFileIndex: 2,
+      CurrentOffset: 0,
+    });
+    await h.live('StopLivePullToPush', ref);
+    await h.live('UpdateLivePullToPush', { ...ref, FileIndex: '0' });
+    await h.live('RestartLivePullToPush', ref);
+    expect(await h.live('DescribeLivePullToPush', ref)).toMatchObject({
+      CurrentFileIndex: 0,
       CurrentOffset: 50,
     });
   });

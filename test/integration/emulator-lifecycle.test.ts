@@ -260,11 +260,11 @@ describe('the first start', () => {
       { method: 'POST' },
     );
     const ref = { Region: REGION, TaskId: String(TaskId) };
-    await h.live('UpdateLivePullToPush', { ...ref, FileIndex: '2', Offset: '5' });
+    await h.live('UpdateLivePullToPush', { ...ref, FileIndex: '0', Offset: '5' });
     h.clock.advance(MIN);
     expect(await h.live('DescribeLivePullToPush', ref)).toMatchObject({
       TaskStatus: 1,
-      CurrentFileIndex: 2,
+      CurrentFileIndex: 0,
       CurrentOffset: 5,
     });
   });

@@ -100,6 +100,36 @@ describe('late platform retries', () => {
   });
 });
 
+describe('Offset: "This parameter applies only to the first video in the playlist"', () => {
+  async function resumeAt(fileIndex: number): Promise<{ CurrentFileIndex?: number; CurrentOffset?: number }> {
+    const task = h.emulator.addTask({
+      sourceType: 'vod',
+      sourceUrls: ['m-1', 'm-2', 'm-3'],
+      fileDurations: [100, 100, 100],
+    });
+    h.emulator.setTaskStatus(task.taskId, 3, 'PullStreamFailed');
+    await h.live('UpdateLivePullToPush', {
+      Region: REGION,
+      TaskId: task.taskId,
+      FileIndex: String(fileIndex),
+      Offset: '40',
+    });
+    await h.live('RestartLivePullToPush', { Region: REGION, TaskId: task.taskId });
+    return describeTask(task.taskId);
+  }
+
+  it('playlist-first (the default): Offset plays only when playback starts at file 0', async () => {
+    h = await startHarness();
+    expect(await resumeAt(0)).toMatchObject({ CurrentFileIndex: 0, CurrentOffset: 40 });
+    expect(await resumeAt(2)).toMatchObject({ CurrentFileIndex: 2, CurrentOffset: 0 });
+  });
+
+  it('start-file: Offset plays in the file FileIndex names', async () => {
+    h = await startHarness({ readings: { offsetAppliesTo: 'start-file' } });
+    expect(await resumeAt(2)).toMatchObject({ CurrentFileIndex: 2, CurrentOffset: 40 });
+  });
+});
+
 describe('end of a VOD playlist', () => {
   const vod = () =>
     h.emulator.addTask({

@@ -32,7 +32,8 @@ async function start(env: Record<string, string> = {}): Promise<RemediateHarness
     // livewatch's restart (or its Stop before a resume) interrupts it.
     env: { LIVEWATCH_RECOVERING_GRACE_S: '30', ...env },
   });
-  h.emulator.readings.set({ faultPhase: 'after', retryLagMs: 60 * MIN });
+  // `start-file`: Offset applies to the file at FileIndex (file 1 here), so the resumed offset shows.
+  h.emulator.readings.set({ faultPhase: 'after', retryLagMs: 60 * MIN, offsetAppliesTo: 'start-file' });
   return h;
 }
 

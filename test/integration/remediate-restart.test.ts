@@ -118,43 +118,85 @@ describe('alert remediation against the emulator', () => {
     expect(h.calls('RestartLivePullToPush')).toHaveLength(2);
   });
 
-  it('resumes a VOD task at the file and offset where it stopped', async () => {
+  it.each([
+    ['start-file', 50],
+    ['playlist-first', 0],
+  ] as const)(
+    'resumes a VOD task at the file and offset where it stopped (Offset "applies only to the first video in the playlist": %s reading)',
+    async (offsetAppliesTo, playedFrom) => {
+      h = await startRemediateHarness();
+      h.emulator.readings.set({ offsetAppliesTo });
+      h.addRunningTask('vod-1', {
+        sourceType: 'vod',
+        sourceUrls: [
+          'https://vod.example.com/a.mp4',
+          'https://vod.example.com/b.mp4',
+          'https://vod.example.com/c.mp4',
+        ],
+        fileDurations: [100, 200, 300],
+        currentFileIndex: 0,
+        currentOffset: 0,
+        startAt: h.clock.now(),
+      });
+      await h.advance(150_000); // 100 s into file 0 and 50 s into file 1
+      h.emulator.faults.failSource({ taskId: 'vod-1' });
+      await h.advance(1_000);
+      await h.advance(3 * 60_000 + 1_000); // the platform's 3 retries × 60 s, then offline
+      expect(h.emulator.task('vod-1')?.status).toBe(3);
+      h.emulator.faults.recoverSource({ taskId: 'vod-1' });
+
+      const report = await handleEvents(h.deps, [
+        h.eventFor('vod-1', 'offline', { reason: 'PullStreamFailed' }),
+      ]);
+
+      expect(report.outcomes[0]).toMatchObject({
+        action: 'restarted',
+        resumed: { fileIndex: 1, offset: 50 },
+      });
+      const update = h.calls('UpdateLivePullToPush');
+      expect(update).toHaveLength(1);
+      expect(update[0]?.params).toMatchObject({ FileIndex: '1', Offset: '50' });
+      const order = h.emulator.requests.map((r) => r.action).filter((a) => MUTATING.includes(a));
+      expect(order).toEqual(['UpdateLivePullToPush', 'RestartLivePullToPush']);
+      const task = h.emulator.task('vod-1');
+      expect(task).toMatchObject({ status: 1, currentFileIndex: 1, fileIndex: 1, offset: 50 });
+      // FileIndex 1 either way; the Offset plays only where the reading applies it (else file 1 from 0 s:
+      // a replay, never a skip).
+      expect(Math.floor(task?.currentOffset ?? -1)).toBe(playedFrom);
+      const history = await h.store.getHistory(h.key('vod-1'), 1);
+      expect(history[0]?.type).toBe('resume');
+      expect(h.notifier.of('Resumed')).toHaveLength(1);
+    },
+  );
+
+  it('overrides an Offset left from an earlier resume when resuming at the start of a later file', async () => {
     h = await startRemediateHarness();
-    h.addRunningTask('vod-1', {
+    h.emulator.readings.set({ offsetAppliesTo: 'start-file' });
+    // An earlier resume left FileIndex 0 / Offset 30 configured; the task has since reached file 2.
+    h.addRunningTask('vod-2', {
       sourceType: 'vod',
       sourceUrls: [
         'https://vod.example.com/a.mp4',
         'https://vod.example.com/b.mp4',
         'https://vod.example.com/c.mp4',
       ],
-      fileDurations: [100, 200, 300],
-      currentFileIndex: 0,
+      fileDurations: [100, 100, 100],
+      offset: 30,
+      fileIndex: 0,
+      currentFileIndex: 2,
       currentOffset: 0,
-      startAt: h.clock.now(),
     });
-    await h.advance(150_000); // 100 s into file 0 and 50 s into file 1
-    h.emulator.faults.failSource({ taskId: 'vod-1' });
-    await h.advance(1_000);
-    await h.advance(3 * 60_000 + 1_000); // the platform's 3 retries × 60 s, then offline
-    expect(h.emulator.task('vod-1')?.status).toBe(3);
-    h.emulator.faults.recoverSource({ taskId: 'vod-1' });
-
+    h.emulator.setTaskStatus('vod-2', 3, 'PullStreamFailed');
     const report = await handleEvents(h.deps, [
-      h.eventFor('vod-1', 'offline', { reason: 'PullStreamFailed' }),
+      h.eventFor('vod-2', 'offline', { reason: 'PullStreamFailed' }),
     ]);
 
-    expect(report.outcomes[0]).toMatchObject({ action: 'restarted', resumed: { fileIndex: 1, offset: 50 } });
-    const update = h.calls('UpdateLivePullToPush');
-    expect(update).toHaveLength(1);
-    expect(update[0]?.params).toMatchObject({ FileIndex: '1', Offset: '50' });
-    const order = h.emulator.requests.map((r) => r.action).filter((a) => MUTATING.includes(a));
-    expect(order).toEqual(['UpdateLivePullToPush', 'RestartLivePullToPush']);
-    const task = h.emulator.task('vod-1');
-    expect(task).toMatchObject({ status: 1, currentFileIndex: 1, fileIndex: 1, offset: 50 });
-    expect(Math.floor(task?.currentOffset ?? -1)).toBe(50);
-    const history = await h.store.getHistory(h.key('vod-1'), 1);
-    expect(history[0]?.type).toBe('resume');
-    expect(h.notifier.of('Resumed')).toHaveLength(1);
+    expect(report.outcomes[0]).toMatchObject({ action: 'restarted', resumed: { fileIndex: 2, offset: 1 } });
+    expect(h.calls('UpdateLivePullToPush')[0]?.params).toMatchObject({ FileIndex: '2', Offset: '1' });
+    expect(h.calls('UpdateLivePullToPush').map((c) => c.params.Offset)).not.toContain('0');
+    // File 2 from 1 s, not from the old 30 s.
+    expect(h.emulator.task('vod-2')).toMatchObject({ currentFileIndex: 2, offset: 1 });
+    expect(Math.floor(h.emulator.task('vod-2')?.currentOffset ?? -1)).toBe(1);
   });
 
   it('follows a new TaskId returned by Restart, moving ledger and history and keeping the lineage', async () => {

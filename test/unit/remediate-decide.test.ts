@@ -282,6 +282,30 @@ describe('decide', () => {
     });
   });
 
+  it('never sends Offset 0 and never leaves an old Offset or FileIndex behind (Offset "must be greater than 0")', () => {
+    const vod = (extra: Partial<RelayTask>) =>
+      decide({
+        ...base,
+        task: task({ sourceType: 'vod', sourceUrls: ['a', 'b', 'c'], ...extra }),
+        now: clock.now(),
+      });
+    // File 2 at 0 s, the task never had an Offset: FileIndex only.
+    expect(vod({ currentFileIndex: 2, currentOffset: 0 })).toMatchObject({
+      resume: { fileIndex: 2, offset: 0 },
+    });
+    // File 2 at 0 s, an Offset 30 from an earlier resume is still configured: Offset 1 overrides it.
+    expect(vod({ currentFileIndex: 2, currentOffset: 0, offset: 30, fileIndex: 0 })).toMatchObject({
+      resume: { fileIndex: 2, offset: 1 },
+    });
+    // The very start, with an old FileIndex/Offset configured: file 0 is sent, so they do not apply.
+    expect(vod({ currentFileIndex: 0, currentOffset: 0, fileIndex: 2 })).toMatchObject({
+      resume: { fileIndex: 0, offset: 0 },
+    });
+    expect(vod({ offset: 30 })).toMatchObject({ resume: { fileIndex: 0, offset: 1 } });
+    // Nothing known and nothing configured: a plain Restart.
+    expect(vod({}).kind === 'restart' && vod({})).not.toHaveProperty('resume');
+  });
+
   it('falls back to the last known position and stops a recovering url task first', () => {
     const decision = decide({
       ...base,
