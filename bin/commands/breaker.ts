@@ -9,6 +9,7 @@ import { loadConfig } from '../../lib/config/config.js';
 import { type OperatorRequest, parseOperatorRequest } from '../../lib/operator/operator-request.js';
 import { resetBreaker } from '../../lib/operator/reset-breaker.js';
 import { redact } from '../../lib/redact.js';
+import { jsonOutput } from '../json-output.js';
 import { defaultActor, withOperatorDeps } from '../operator-session.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 
@@ -50,7 +51,7 @@ export async function run(argv: string[]): Promise<number> {
   const result = await withOperatorDeps(config, (deps) => resetBreaker(deps, scope, request));
   console.log(
     values.json
-      ? JSON.stringify(result, null, 2)
+      ? jsonOutput(result)
       : redact(
           `reset ${result.breaker} (was ${result.previous}) by ${request.actor}: ${request.reason}\n${result.tasks.length} failing task(s) of its group re-checked at the next alert tick`,
         ),

@@ -20,6 +20,7 @@ import { createLogger, type Logger } from '../../lib/log.js';
 import { createChannels } from '../../lib/notify/create-channels.js';
 import { redact } from '../../lib/redact.js';
 import { createStore } from '../../lib/store/create-store.js';
+import { jsonOutput } from '../json-output.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import { renderColumns } from '../render-columns.js';
 
@@ -162,7 +163,7 @@ function listingClient(config: Config, log: Logger) {
 
 function print(report: DoctorReport, json: boolean): number {
   const text = json
-    ? JSON.stringify(report, null, 2)
+    ? jsonOutput(report)
     : [
         `livewatch doctor (${report.where})`,
         renderColumns([

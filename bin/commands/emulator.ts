@@ -15,6 +15,7 @@ import {
   type ReadingsInput,
   startEmulator,
 } from '../../local/emulator/index.js';
+import { jsonOutput } from '../json-output.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 
 const DEFAULT_PORT = 8788;
@@ -372,7 +373,7 @@ async function runFault(argv: string[], io: CommandIo): Promise<number> {
     default:
       throw new UsageError(`unknown fault '${kind}'`);
   }
-  io.out(JSON.stringify(result, null, 2));
+  io.out(jsonOutput(result));
   return 0;
 }
 
@@ -394,7 +395,7 @@ async function runStats(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parsed;
   const stats = (await control(baseUrlOf(values.url), 'stats')) as EmulatorStats;
   if (values.json) {
-    io.out(JSON.stringify(stats, null, 2));
+    io.out(jsonOutput(stats));
     return 0;
   }
   for (const line of formatStats(stats)) io.out(line);

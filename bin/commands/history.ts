@@ -11,6 +11,7 @@ import { createLogger } from '../../lib/log.js';
 import { findTaskKey, readTaskView } from '../../lib/status/read-task-view.js';
 import { createStore } from '../../lib/store/create-store.js';
 import { fetchStatusApi, statusApiTarget } from '../fetch-status-api.js';
+import { jsonOutput } from '../json-output.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 import { renderHistoryText } from '../render-history-text.js';
 import { type TaskViewData, TaskViewSchema } from '../status-view-schemas.js';
@@ -58,7 +59,7 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`livewatch history: no task ${taskId} ${values.url ? `at ${values.url}` : 'in the store'}`);
     return 1;
   }
-  console.log(values.json ? JSON.stringify(view, null, 2) : renderHistoryText(view, config, limit));
+  console.log(values.json ? jsonOutput(view) : renderHistoryText(view, config, limit));
   return 0;
 }
 

@@ -4,11 +4,12 @@
  * are never printed whole: the table shows the source host, JSON is redacted.
  */
 import type { AliyunClient, Page } from '../../lib/aliyun/api.js';
-import { redactDeep, sourceHostOf } from '../../lib/aliyun/render-resource-table.js';
+import { sourceHostOf } from '../../lib/aliyun/render-resource-table.js';
 import { ICE_REGIONS, loadConfig } from '../../lib/config/config.js';
 import type { RecordJob, TranscodeJob } from '../../lib/events/resources.js';
 import { createListingClient } from '../create-listing-client.js';
 import { exitQuietlyOnClosedPipe } from '../exit-quietly-on-closed-pipe.js';
+import { jsonOutput } from '../json-output.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 import { renderResourceTable } from '../render-columns.js';
 
@@ -69,7 +70,7 @@ export async function run(argv: string[]): Promise<number> {
   progress?.('');
 
   if (values.json) {
-    console.log(JSON.stringify(redactDeep(jobs), null, 2));
+    console.log(jsonOutput(jobs));
     return 0;
   }
   const rows = jobs.map((job) => [

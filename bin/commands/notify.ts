@@ -11,6 +11,7 @@ import { ValidationError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/log.js';
 import { sendTestMessages, type TestReply } from '../../lib/notify/send-test-messages.js';
 import { redact } from '../../lib/redact.js';
+import { jsonOutput } from '../json-output.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 import { renderColumns } from '../render-columns.js';
 
@@ -49,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   // Replies quote vendor text: redact once more, whatever a vendor echoed back.
-  console.log(redact(parsed.values.json ? JSON.stringify(replies, null, 2) : renderReplies(replies)));
+  console.log(redact(parsed.values.json ? jsonOutput(replies) : renderReplies(replies)));
   const sent = replies.filter((r) => r.outcome === 'sent').length;
   return sent > 0 && sent === replies.length ? 0 : 1;
 }

@@ -18,6 +18,7 @@ import { createNotifier } from '../../lib/notify/create-notifier.js';
 import { restartOnRequest } from '../../lib/remediate/restart-on-request.js';
 import type { TaskOutcome } from '../../lib/remediate/task-case.js';
 import { createStore } from '../../lib/store/create-store.js';
+import { jsonOutput } from '../json-output.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 
 const USAGE = `usage: livewatch restart <taskId> [--region R] [--force] [--json]
@@ -82,9 +83,7 @@ export async function run(argv: string[]): Promise<number> {
       // The notices are in the store; the alert tick delivers them if this flush could not.
       log.warn('could not flush notifications now; the alert tick will', { error });
     }
-    console.log(
-      values.json ? JSON.stringify(outcome, null, 2) : describeOutcome(outcome, config.LIVEWATCH_DRY_RUN),
-    );
+    console.log(values.json ? jsonOutput(outcome) : describeOutcome(outcome, config.LIVEWATCH_DRY_RUN));
     return exitCodeOf(outcome);
   } finally {
     await store.close();

@@ -12,6 +12,7 @@ import { createSilenceBook, type ListedSilence } from '../../lib/notify/create-s
 import { redact } from '../../lib/redact.js';
 import { createStore } from '../../lib/store/create-store.js';
 import type { Silence, Store } from '../../lib/store/store.js';
+import { jsonOutput } from '../json-output.js';
 import { type ParsedCommandArgs, parseCommandArgs, printUsageError } from '../parse-command-args.js';
 import { renderColumns } from '../render-columns.js';
 
@@ -138,7 +139,7 @@ async function add(store: Store, input: ReturnType<typeof addInputOf>, json: boo
   const what = silence.pauseRestarts ? 'maintenance window (alerts silenced, restarts paused)' : 'silence';
   print(
     json
-      ? JSON.stringify(silence, null, 2)
+      ? jsonOutput(silence)
       : `added ${what} ${silence.id}: ${matchersText(silence)}, ${timeOf(silence.startsAt)} – ${timeOf(silence.endsAt)}`,
   );
   return 0;
@@ -147,7 +148,7 @@ async function add(store: Store, input: ReturnType<typeof addInputOf>, json: boo
 async function list(store: Store, all: boolean, json: boolean): Promise<number> {
   const silences = await createSilenceBook(store, Date.now).list({ all });
   if (json) {
-    print(JSON.stringify(silences, null, 2));
+    print(jsonOutput(silences));
   } else if (silences.length === 0) {
     print(all ? 'no silences' : 'no active or pending silences');
   } else {
@@ -166,7 +167,7 @@ async function expire(store: Store, id: string, json: boolean): Promise<number> 
   }
   print(
     json
-      ? JSON.stringify(done.silence, null, 2)
+      ? jsonOutput(done.silence)
       : done.expiredNow
         ? `expired ${id}: ${matchersText(done.silence)}`
         : `${id} had already expired at ${timeOf(done.silence.endsAt)}`,

@@ -12,6 +12,7 @@ import { redact } from '../../lib/redact.js';
 import { readStatus, type StatusReport } from '../../lib/remediate/read-status.js';
 import { createStore } from '../../lib/store/create-store.js';
 import { fetchStatusApi, statusApiTarget } from '../fetch-status-api.js';
+import { jsonOutput } from '../json-output.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import { renderColumns } from '../render-columns.js';
 import { renderOverviewText } from '../render-overview-text.js';
@@ -51,9 +52,7 @@ export async function run(argv: string[]): Promise<number> {
     const report = await readStatus(store, config, systemClock.now());
     // Which store was read: a status from the wrong directory or settings is not silently empty.
     console.log(
-      json
-        ? JSON.stringify(report, null, 2)
-        : `store: ${redact(config.LIVEWATCH_STORE_URL)}\n${renderStatus(report)}`,
+      json ? jsonOutput(report) : `store: ${redact(config.LIVEWATCH_STORE_URL)}\n${renderStatus(report)}`,
     );
     const attention =
       report.heartbeat.stale ||
@@ -74,7 +73,7 @@ async function remoteStatus(
 ): Promise<number> {
   const overview = await fetchStatusApi(statusApiTarget(url, token), 'overview', OverviewSchema);
   if (overview === undefined) throw new LivewatchError(`${url} has no livewatch status page (404)`);
-  console.log(json ? JSON.stringify(overview, null, 2) : renderOverviewText(overview, config));
+  console.log(json ? jsonOutput(overview) : renderOverviewText(overview, config));
   const attention =
     overview.heartbeat.stale ||
     overview.attentionTotal > 0 ||

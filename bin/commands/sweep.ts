@@ -14,6 +14,7 @@ import type { Invoker } from '../../lib/ports/invoker.js';
 import { redact } from '../../lib/redact.js';
 import { createRuntime } from '../../lib/runtime.js';
 import { createHttpInvoker } from '../../local/host/create-http-invoker.js';
+import { jsonOutput } from '../json-output.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 import { renderColumns } from '../render-columns.js';
 
@@ -89,11 +90,7 @@ export async function run(argv: string[]): Promise<number> {
       },
     );
     if (progress) process.stderr.write('\r\x1b[K');
-    console.log(
-      options.json
-        ? redact(JSON.stringify(report, null, 2))
-        : renderSweep(report, config.LIVEWATCH_ALERT_FUNCTION),
-    );
+    console.log(options.json ? jsonOutput(report) : renderSweep(report, config.LIVEWATCH_ALERT_FUNCTION));
     return report.errors.length > 0 ? 3 : 0;
   } finally {
     await runtime.close();

@@ -8,6 +8,7 @@ import { loadConfig } from '../../lib/config/config.js';
 import { clearTask } from '../../lib/operator/clear-task.js';
 import { type OperatorRequest, parseOperatorRequest } from '../../lib/operator/operator-request.js';
 import { redact } from '../../lib/redact.js';
+import { jsonOutput } from '../json-output.js';
 import { defaultActor, withOperatorDeps } from '../operator-session.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 
@@ -48,7 +49,7 @@ export async function run(argv: string[]): Promise<number> {
   const result = await withOperatorDeps(config, (deps) => clearTask(deps, config, taskId, request));
   console.log(
     values.json
-      ? JSON.stringify(result, null, 2)
+      ? jsonOutput(result)
       : redact(
           `cleared ${result.taskId}: needs a person no more (by ${request.actor}: ${request.reason}); ${result.restartsForgotten} restart(s) forgotten, re-checked at the next alert tick`,
         ),

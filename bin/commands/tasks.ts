@@ -3,12 +3,13 @@
  * configured live centers (or one), through the rate-limited client, as an aligned table or JSON.
  * Stream URLs are never printed whole: the table shows the source host, JSON is redacted.
  */
-import { redactDeep, sourceHostOf } from '../../lib/aliyun/render-resource-table.js';
+import { sourceHostOf } from '../../lib/aliyun/render-resource-table.js';
 import { LIVE_REGIONS, loadConfig } from '../../lib/config/config.js';
 import { RELAY_STATES, type RelayState, type RelayTask } from '../../lib/events/resources.js';
 import { relayStateOf } from '../../lib/events/states.js';
 import { createListingClient } from '../create-listing-client.js';
 import { exitQuietlyOnClosedPipe } from '../exit-quietly-on-closed-pipe.js';
+import { jsonOutput } from '../json-output.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 import { renderResourceTable } from '../render-columns.js';
 
@@ -66,7 +67,7 @@ export async function run(argv: string[]): Promise<number> {
   progress?.('');
 
   if (values.json) {
-    console.log(JSON.stringify(redactDeep(tasks), null, 2));
+    console.log(jsonOutput(tasks));
     return 0;
   }
   const rows = tasks.map((task) => [

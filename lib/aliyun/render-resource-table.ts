@@ -1,5 +1,3 @@
-import { redact } from '../redact.js';
-
 /**
  * Where a source comes from, without path, query or credentials: `rtmp://u:p@host:1935/app?auth_key=…`
  * → `host:1935`. A value that is not a URL (a VOD media id) is shown shortened.
@@ -14,9 +12,4 @@ export function sourceHostOf(source: string | undefined): string {
   }
   const bare = source.split(/[?#]/)[0] ?? '';
   return bare.length > 40 ? `${bare.slice(0, 37)}...` : bare;
-}
-
-/** Masks the secret-bearing parts of every URL-ish string in a resource, for `--json` output. */
-export function redactDeep<T>(value: T): T {
-  return JSON.parse(redact(JSON.stringify(value))) as T;
 }

@@ -313,6 +313,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...config.LIVEWATCH_STATUS_TOKENS,
     ...config.LIVEWATCH_METRICS_TOKENS,
     config.LIVEWATCH_LOCAL_INVOKER_TOKEN,
+    // Webhook URLs carry their secret in the path or query (registered with those parts, lib/redact.ts).
+    config.LIVEWATCH_DINGTALK_WEBHOOK,
+    config.LIVEWATCH_SLACK_WEBHOOK,
+    config.LIVEWATCH_FEISHU_WEBHOOK,
+    config.LIVEWATCH_WECOM_WEBHOOK,
+    config.LIVEWATCH_WEBHOOK_URL,
   );
   return config;
 }

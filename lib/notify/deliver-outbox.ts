@@ -2,12 +2,11 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { redact } from '../redact.js';
+import { redact, redactDeep } from '../redact.js';
 import type { OutboxMessage, Store } from '../store/store.js';
 import type { Channel, GroupSummary, MessageContent, SendOutcome } from './channel.js';
 import { BACKOFF_BASE_MS } from './classify-http.js';
 import { type OutboxPayload, parseOutboxPayload } from './outbox-payload.js';
-import { redactDeep } from './redact-deep.js';
 import { outlineOf, utf8Bytes } from './render-outline.js';
 
 export interface DeliverDeps {

@@ -1,11 +1,11 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
+import { redactDeep } from '../redact.js';
 import type { NotificationGroup, Store, Versioned } from '../store/store.js';
 import type { Channel, MessageContent } from './channel.js';
 import type { Route } from './create-routing.js';
 import type { OutboxPayload } from './outbox-payload.js';
 import { planGroupFlush } from './plan-group.js';
-import { redactDeep } from './redact-deep.js';
 
 /** Compare-and-set attempts per group before the flush leaves it for the next tick. */
 const CAS_ATTEMPTS = 20;

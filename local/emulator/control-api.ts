@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { describeError } from '../../lib/errors.js';
+import { redactDeep } from '../../lib/redact.js';
 import { hostOf } from '../../lib/url-host.js';
 import type { Emulator } from './emulator-types.js';
 import { readBody, sendJson } from './http-io.js';
@@ -64,6 +65,15 @@ export function parseLatency(input: number | string | readonly [number, number])
   throw new RangeError(`latency must be MS or MIN-MAX, got "${input}"`);
 }
 
+/**
+ * The control API's answers (stats, faults, tasks) are for people and tests: redacted like every
+ * livewatch output (lib/redact.ts), so a stats dump never shows a callback URL's token. The emulated
+ * Live/ICE API answers are not: livewatch must read its own callback URLs back from them.
+ */
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  sendJson(res, status, redactDeep(body));
+}
+
 export async function handleControlRequest(
   req: IncomingMessage,
   res: ServerResponse,
@@ -76,15 +86,15 @@ export async function handleControlRequest(
     const faults = emulator.faults;
     switch (route) {
       case 'GET /_emulator/health':
-        return sendJson(res, 200, {
+        return reply(res, 200, {
           ok: true,
           url: emulator.url,
           now: new Date(emulator.clock.now()).toISOString(),
         });
       case 'GET /_emulator/stats':
-        return sendJson(res, 200, emulator.stats());
+        return reply(res, 200, emulator.stats());
       case 'GET /_emulator/faults':
-        return sendJson(res, 200, faults.describe());
+        return reply(res, 200, faults.describe());
       case 'GET /_emulator/tasks': {
         const region = url.searchParams.get('region');
         const tasks = emulator
@@ -102,28 +112,28 @@ export async function handleControlRequest(
             currentFileIndex: task.currentFileIndex,
             currentOffset: Math.floor(task.currentOffset),
           }));
-        return sendJson(res, 200, { tasks });
+        return reply(res, 200, { tasks });
       }
       case 'POST /_emulator/advance':
         await emulator.advance();
-        return sendJson(res, 200, { ok: true });
+        return reply(res, 200, { ok: true });
       case 'POST /_emulator/fault/fail-source':
         faults.failSource(selectorOf(body, emulator, 'source'));
-        return sendJson(res, 200, faults.describe());
+        return reply(res, 200, faults.describe());
       case 'POST /_emulator/fault/recover-source':
         faults.recoverSource(selectorOf(body, emulator, 'source'));
-        return sendJson(res, 200, faults.describe());
+        return reply(res, 200, faults.describe());
       case 'POST /_emulator/fault/reject-push':
         faults.rejectPush(selectorOf(body, emulator, 'destination'));
-        return sendJson(res, 200, faults.describe());
+        return reply(res, 200, faults.describe());
       case 'POST /_emulator/fault/accept-push':
         faults.acceptPush(selectorOf(body, emulator, 'destination'));
-        return sendJson(res, 200, faults.describe());
+        return reply(res, 200, faults.describe());
       case 'POST /_emulator/fault/recover': {
         const selector = selectorOf(body, emulator, 'either');
         faults.recoverSource(selector);
         faults.acceptPush(selector);
-        return sendJson(res, 200, faults.describe());
+        return reply(res, 200, faults.describe());
       }
       case 'POST /_emulator/fault/api': {
         const fault = ApiFaultBody.parse(body);
@@ -134,37 +144,37 @@ export async function handleControlRequest(
           ...(fault.action ? { action: fault.action } : {}),
           ...(fault.next === undefined ? {} : { next: fault.next }),
         });
-        return sendJson(res, 200, faults.describe());
+        return reply(res, 200, faults.describe());
       }
       case 'POST /_emulator/fault/latency':
         faults.setLatency(parseLatency(LatencyBody.parse(body).ms));
-        return sendJson(res, 200, faults.describe());
+        return reply(res, 200, faults.describe());
       case 'POST /_emulator/fault/callbacks': {
         const parsed = CallbackFaultsBody.parse(body);
         faults.setCallbacks(
           Object.fromEntries(Object.entries(parsed).filter(([, value]) => value !== undefined)),
         );
-        return sendJson(res, 200, faults.describe());
+        return reply(res, 200, faults.describe());
       }
       case 'POST /_emulator/fault/clear':
         faults.clear();
-        return sendJson(res, 200, faults.describe());
+        return reply(res, 200, faults.describe());
       case 'POST /_emulator/settings': {
         const settings = SettingsBody.parse(body);
         if (settings.restartNewTaskId !== undefined) emulator.setRestartNewTaskId(settings.restartNewTaskId);
         if (settings.qps !== undefined) emulator.setQps(settings.qps);
-        return sendJson(res, 200, { ok: true });
+        return reply(res, 200, { ok: true });
       }
       case 'GET /_emulator/readings':
-        return sendJson(res, 200, emulator.readings.values());
+        return reply(res, 200, emulator.readings.values());
       case 'POST /_emulator/readings':
-        return sendJson(res, 200, emulator.readings.set(ReadingsSchema.parse(body)));
+        return reply(res, 200, emulator.readings.set(ReadingsSchema.parse(body)));
       default:
-        return sendJson(res, 404, { error: `no control route ${route}` });
+        return reply(res, 404, { error: `no control route ${route}` });
     }
   } catch (error) {
     const message = error instanceof z.ZodError ? z.prettifyError(error) : describeError(error);
-    return sendJson(res, 400, { error: message });
+    return reply(res, 400, { error: message });
   }
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderResourceTable } from '../../bin/render-columns.js';
-import { redactDeep, sourceHostOf } from '../../lib/aliyun/render-resource-table.js';
+import { sourceHostOf } from '../../lib/aliyun/render-resource-table.js';
+import { redactDeep } from '../../lib/redact.js';
 
 describe('CLI rendering', () => {
   it('shows a source by host only, never credentials, path or auth key', () => {

@@ -1,11 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../lib/log.js';
-import { redact, registerSecrets } from '../../lib/redact.js';
+import { redact, redactDeep, registerSecrets } from '../../lib/redact.js';
 
 describe('redact', () => {
   it('masks registered secrets wherever they appear', () => {
     registerSecrets('sk-verysecretvalue');
     expect(redact('key=sk-verysecretvalue; again sk-verysecretvalue')).toBe('key=***; again ***');
+  });
+
+  it('masks a registered webhook URL’s secret parts on their own: query values and path segments with digits', () => {
+    registerSecrets('https://hooks.example.net/in/T9abc123/opaqueSecret77?sig=v9sigvalue1&team=ops');
+    expect(redact('echo: /in/T9abc123/opaqueSecret77 sig v9sigvalue1, team ops, path /in')).toBe(
+      'echo: /in/***/*** sig ***, team ops, path /in',
+    );
+  });
+
+  it('masks the value of any query parameter named like a secret', () => {
+    expect(
+      redact('GET /x?api_key=abc123&apikey=zz9&client_secret=s3c&x-api-token=t0k&password=pw&page=2'),
+    ).toBe('GET /x?api_key=***&apikey=***&client_secret=***&x-api-token=***&password=***&page=2');
+  });
+
+  it('redactDeep masks every string of a structure, keys included, and keeps other values', () => {
+    registerSecrets('deep-secret-value');
+    expect(
+      redactDeep({
+        'deep-secret-value': 1,
+        list: ['a?api_key=k1', { n: 2, s: 'deep-secret-value' }],
+        ok: true,
+      }),
+    ).toEqual({ '***': 1, list: ['a?api_key=***', { n: 2, s: '***' }], ok: true });
   });
 
   it('masks secret-bearing URL parts of known channels and stream URLs', () => {
