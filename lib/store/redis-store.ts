@@ -4,6 +4,7 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { awaitRedisReady } from './await-redis-ready.js';
 import { checkCounters, checkInteger, checkKey, toJson } from './check-store-input.js';
+import { readDocumentValue } from './read-document.js';
 import * as lua from './redis-scripts.js';
 import type {
   BreakerState,
@@ -679,10 +680,16 @@ class RedisCollection<T> implements VersionedCollection<T> {
     this.#name = name;
   }
 
+  /** A stored `{"version":N,"v":…}`, its value parsed by the collection's shape (read-document.ts). */
+  #versioned(key: string, raw: string): Versioned<T> {
+    const { value, version } = parseDoc<unknown>(raw);
+    return { value: readDocumentValue<T>(this.#name, key, value), version };
+  }
+
   get(key: string): Promise<Versioned<T> | undefined> {
     return this.#guard(`${this.#name}.get`, async () => {
       const raw = await this.#redis.hget(this.#hash, key);
-      return raw === null ? undefined : parseDoc<T>(raw);
+      return raw === null ? undefined : this.#versioned(key, raw);
     });
   }
 
@@ -698,7 +705,7 @@ class RedisCollection<T> implements VersionedCollection<T> {
       );
       if (asNumber(reply[0], operation) === 1) return { ok: true, version: asNumber(reply[1], operation) };
       const current = reply[1];
-      return { ok: false, current: typeof current === 'string' ? parseDoc<T>(current) : undefined };
+      return { ok: false, current: typeof current === 'string' ? this.#versioned(key, current) : undefined };
     });
   }
 
@@ -726,7 +733,7 @@ class RedisCollection<T> implements VersionedCollection<T> {
       } while (cursor !== '0');
       return [...found.keys()]
         .sort(compareKeys)
-        .map((key) => ({ key, ...parseDoc<T>(found.get(key) ?? '') }));
+        .map((key) => ({ key, ...this.#versioned(key, found.get(key) ?? '') }));
     });
   }
 
@@ -745,7 +752,7 @@ class RedisCollection<T> implements VersionedCollection<T> {
       const items = pageKeys.flatMap((key, i) => {
         const raw = raws[i];
         // Deleted between the two reads: left out, as if listed a moment later.
-        return typeof raw === 'string' ? [{ key, ...parseDoc<T>(raw) }] : [];
+        return typeof raw === 'string' ? [{ key, ...this.#versioned(key, raw) }] : [];
       });
       const last = pageKeys.at(-1);
       return keys.length > limit && last !== undefined ? { items, next: last } : { items };

@@ -4,6 +4,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Logger } from '../log.js';
 import { checkCounters, checkInteger, checkKey, toJson } from './check-store-input.js';
 import { mergeCallbackSnapshot } from './merge-callback-snapshot.js';
+import { readDocument } from './read-document.js';
 import { sqliteInbox } from './sqlite-inbox.js';
 import { migrateSqlite, SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import type {
@@ -610,10 +611,15 @@ class SqliteCollection<T> implements VersionedCollection<T> {
     this.#name = name;
   }
 
+  /** Parsed on read by the collection's shape (read-document.ts), never cast. */
+  #versioned(key: string, row: { readonly value: string; readonly version: number }): Versioned<T> {
+    return { value: readDocument<T>(this.#name, key, row.value), version: row.version };
+  }
+
   get(key: string): Promise<Versioned<T> | undefined> {
     return guardStoreCall(`${this.#name}.get`, () => {
       const row = this.#getRow(key);
-      return row === undefined ? undefined : { value: JSON.parse(row.value) as T, version: row.version };
+      return row === undefined ? undefined : this.#versioned(key, row);
     });
   }
 
@@ -631,8 +637,7 @@ class SqliteCollection<T> implements VersionedCollection<T> {
           if (currentVersion !== expectedVersion) {
             return {
               ok: false,
-              current:
-                row === undefined ? undefined : { value: JSON.parse(row.value) as T, version: row.version },
+              current: row === undefined ? undefined : this.#versioned(key, row),
             };
           }
           const version = (currentVersion ?? 0) + 1;
@@ -667,7 +672,7 @@ class SqliteCollection<T> implements VersionedCollection<T> {
            WHERE collection = ? AND key >= ? AND instr(key, ?) = 1 ORDER BY key`,
         )
         .all(this.#name, prefix, prefix);
-      return rows.map((row) => ({ key: row.key, value: JSON.parse(row.value) as T, version: row.version }));
+      return rows.map((row) => ({ key: row.key, ...this.#versioned(row.key, row) }));
     });
   }
 
@@ -681,9 +686,7 @@ class SqliteCollection<T> implements VersionedCollection<T> {
            WHERE collection = ? AND key >= ? AND key > ? AND instr(key, ?) = 1 ORDER BY key LIMIT ?`,
         )
         .all(this.#name, prefix, after, prefix, limit + 1);
-      const items = rows
-        .slice(0, limit)
-        .map((row) => ({ key: row.key, value: JSON.parse(row.value) as T, version: row.version }));
+      const items = rows.slice(0, limit).map((row) => ({ key: row.key, ...this.#versioned(row.key, row) }));
       const last = items.at(-1);
       return rows.length > limit && last ? { items, next: last.key } : { items };
     });
