@@ -86,6 +86,13 @@ function ago(now: number, at: number): string {
   return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`;
 }
 
+/** An open breaker holds the task's restarts: "paused", never "due" (the ledger's time is moot). */
+function nextOf(item: StatusReport['attention'][number], now: number): string {
+  if (item.pausedBy !== undefined) return `paused (breaker ${item.pausedBy})`;
+  if (item.nextAttemptAt === undefined) return '';
+  return item.nextAttemptAt <= now ? 'due' : `in ${Math.ceil((item.nextAttemptAt - now) / 1000)}s`;
+}
+
 export function renderStatus(report: StatusReport): string {
   const { now } = report;
   const lines: string[] = [];
@@ -112,11 +119,7 @@ export function renderStatus(report: StatusReport): string {
         item.reason ?? '',
         ago(now, item.since),
         String(item.restartsInWindow),
-        item.nextAttemptAt === undefined
-          ? ''
-          : item.nextAttemptAt <= now
-            ? 'due'
-            : `in ${Math.ceil((item.nextAttemptAt - now) / 1000)}s`,
+        nextOf(item, now),
         item.needsPerson ? 'YES' : '',
       ]);
     }

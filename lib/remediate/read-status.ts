@@ -2,6 +2,7 @@ import type { Config } from '../config/config.js';
 import { parseResourceKey } from '../events/resources.js';
 import { isUnhealthy } from '../events/states.js';
 import type { BreakerState, OutboxStats, Store } from '../store/store.js';
+import { breakerKeysOf } from './circuit-breaker.js';
 import { policyFromConfig } from './remediation-policy.js';
 import { restartsInWindow } from './restart-ledger.js';
 
@@ -17,6 +18,11 @@ export interface AttentionItem {
   readonly needsPerson: boolean;
   readonly restartsInWindow: number;
   readonly nextAttemptAt?: number;
+  /**
+   * The breaker (not closed) that holds this task's restarts, e.g. `host:origin-a.example.com`: the
+   * next attempt is not "due" while it is open, whatever the ledger says.
+   */
+  readonly pausedBy?: string;
 }
 
 export interface StatusReport {
@@ -44,6 +50,8 @@ export async function readStatus(store: Store, config: Config, now: number): Pro
   const ageMs = heartbeat === undefined ? undefined : now - heartbeat.lastSuccessAt;
   const ledgers = new Map((await store.ledgers.list()).map((doc) => [doc.key, doc.value]));
   const items = new Map<string, AttentionItem>();
+  const breakerStates = (await store.breakers.list()).map(({ value }) => value);
+  const holding = new Map(breakerStates.filter((b) => b.state !== 'closed').map((b) => [b.key, b]));
 
   for (const { key, value } of await store.snapshots.list()) {
     const ledger = ledgers.get(key);
@@ -52,6 +60,14 @@ export async function readStatus(store: Store, config: Config, now: number): Pro
     if (!unhealthy && !ledger?.needsPerson && ledger?.nextAttemptAt === undefined) continue;
     const id = resource.kind === 'relay' ? resource.taskId : resource.jobId;
     const reason = resource.kind === 'relay' ? resource.invalidReason : undefined;
+    const pausedBy =
+      resource.kind === 'relay'
+        ? breakerKeysOf(resource).find((breaker) => {
+            const held = holding.get(breaker);
+            // The half-open probe is the one task the breaker lets through.
+            return held !== undefined && held.probeTaskKey !== key;
+          })
+        : undefined;
     items.set(key, {
       key,
       taskId: id,
@@ -63,6 +79,7 @@ export async function readStatus(store: Store, config: Config, now: number): Pro
       needsPerson: ledger?.needsPerson ?? false,
       restartsInWindow: ledger ? restartsInWindow(ledger, now, policy) : 0,
       ...(ledger?.nextAttemptAt === undefined ? {} : { nextAttemptAt: ledger.nextAttemptAt }),
+      ...(pausedBy === undefined ? {} : { pausedBy }),
     });
   }
   for (const [key, ledger] of ledgers) {
@@ -83,8 +100,8 @@ export async function readStatus(store: Store, config: Config, now: number): Pro
     (a, b) =>
       Number(b.needsPerson) - Number(a.needsPerson) || a.since - b.since || a.key.localeCompare(b.key),
   );
-  const breakers = (await store.breakers.list())
-    .map(({ value }) => ({
+  const breakers = breakerStates
+    .map((value) => ({
       ...value,
       failuresInWindow: value.failures.filter((at) => at > now - policy.breakerWindowMs).length,
     }))

@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli-process.js';
+import { type RemediateHarness, startRemediateHarness } from '../support/remediate-harness.js';
+
+/** `livewatch status`: a task whose restarts an open breaker holds is "paused", not "due". */
+let h: RemediateHarness;
+
+afterEach(async () => {
+  await h?.close();
+});
+
+async function offlineTask(taskId: string, host: string, nextAttemptAt: number): Promise<void> {
+  const now = Date.now();
+  await h.store.snapshots.put(
+    h.key(taskId),
+    {
+      resource: {
+        kind: 'relay',
+        taskId,
+        region: 'cn-shanghai',
+        name: taskId,
+        status: 3,
+        state: 'offline',
+        invalidReason: 'PullStreamFailed',
+        sourceUrls: [`rtmp://${host}/live/${taskId}`],
+      },
+      observedAt: now - 60_000,
+      stateSince: now - 60_000,
+    },
+    null,
+  );
+  await h.store.ledgers.put(
+    h.key(taskId),
+    {
+      taskId,
+      region: 'cn-shanghai',
+      restarts: [],
+      consecutive: 1,
+      needsPerson: false,
+      lineage: [],
+      nextAttemptAt,
+    },
+    null,
+  );
+}
+
+describe('livewatch status and breakers', () => {
+  it('shows the tasks an open breaker holds as paused, the probe and other tasks by their ledger', async () => {
+    h = await startRemediateHarness({ start: Date.now() });
+    const past = Date.now() - 5_000;
+    await offlineTask('held-1', 'down.example.com', past);
+    await offlineTask('probe-1', 'down.example.com', past);
+    await offlineTask('free-1', 'up.example.com', past);
+    await h.store.breakers.put(
+      'host:down.example.com',
+      {
+        key: 'host:down.example.com',
+        state: 'half-open',
+        failures: [Date.now() - 10_000],
+        openedAt: Date.now() - 10_000,
+        probeTaskKey: h.key('probe-1'),
+      },
+      null,
+    );
+    const env = { PATH: process.env.PATH ?? '', ...h.env };
+
+    const text = await runCli(['status'], { env });
+    expect(text.code).toBe(3);
+    expect(text.stdout).toMatch(/^held-1 .* paused \(breaker host:down\.example\.com\)/m);
+    expect(text.stdout).toMatch(/^probe-1 .* due/m);
+    expect(text.stdout).toMatch(/^free-1 .* due/m);
+
+    const json = JSON.parse((await runCli(['status', '--json'], { env })).stdout) as {
+      attention: Array<{ taskId: string; pausedBy?: string }>;
+    };
+    const pausedBy = Object.fromEntries(json.attention.map((item) => [item.taskId, item.pausedBy]));
+    expect(pausedBy).toEqual({
+      'held-1': 'host:down.example.com',
+      'probe-1': undefined,
+      'free-1': undefined,
+    });
+  });
+});
