@@ -2,17 +2,15 @@
  * Callback benchmark: `node bin/run-ts.js bench/callback.ts` (or `npm run bench -- callback`).
  *
  * Callbacks per second and p50/p99 latency through the local FC host (real HTTP on loopback, the real
- * callback function, a SQLite store in a temp dir, the in-process async invoker) with concurrent senders
+ * callback function, a SQLite store in a temp dir and then a real redis-server, the in-process async
+ * invoker) with concurrent senders
  * and distinct events, beside a bare node:http server answering 200 (the machine's ceiling), as a ratio.
  * It then verifies that nothing was lost or duplicated: the alert function received exactly one event per
  * distinct callback, although a share of the callbacks was sent twice (as the Live service may).
  */
 
-import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { handler as callbackHandler } from '../functions/callback/index.js';
 import { systemClock } from '../lib/clock.js';
@@ -22,6 +20,8 @@ import { silentLogger } from '../lib/log.js';
 import { createRuntime, installRuntime } from '../lib/runtime.js';
 import { createStore } from '../lib/store/create-store.js';
 import { startLocalHost } from '../local/host/index.js';
+import { recordFigure } from './support/bench-results.js';
+import { type BenchStoreKind, benchStoreKinds, openBenchStore } from './support/bench-stores.js';
 
 const TOKEN = 'bench-callback-token-0123456789';
 const DISTINCT = Number(process.env.BENCH_CALLBACKS ?? 4_000);
@@ -149,10 +149,10 @@ async function measureBare(bodies: readonly string[]): Promise<LoadFigures> {
   }
 }
 
-async function measureLivewatch(bodies: readonly string[]) {
-  const dir = await mkdtemp(join(tmpdir(), 'lw-bench-callback-'));
+async function measureLivewatch(bodies: readonly string[], kind: BenchStoreKind) {
+  const location = await openBenchStore(kind);
   const config = loadConfig({
-    LIVEWATCH_STORE_URL: `sqlite:${join(dir, 'state.db')}`,
+    ...location.env,
     LIVEWATCH_CALLBACK_TOKENS: TOKEN,
     LIVEWATCH_LIVE_REGIONS: 'cn-shanghai',
     LIVEWATCH_LOG_LEVEL: 'error',
@@ -174,7 +174,7 @@ async function measureLivewatch(bodies: readonly string[]) {
     config,
     clock: systemClock,
     log: silentLogger,
-    store: await createStore(config.LIVEWATCH_STORE_URL),
+    store: await createStore(config.LIVEWATCH_STORE_URL, { redisPrefix: config.LIVEWATCH_REDIS_PREFIX }),
     invoker: host.invoker,
   });
   installRuntime(runtime);
@@ -186,29 +186,37 @@ async function measureLivewatch(bodies: readonly string[]) {
     installRuntime(undefined);
     await host.close();
     await runtime.close();
-    await rm(dir, { recursive: true, force: true });
+    await location.dispose();
   }
 }
 
-export async function run(): Promise<CallbackBenchResult> {
+export async function run(): Promise<CallbackBenchResult[]> {
   const { bodies, duplicates } = callbackBodies();
   // Warm up both paths (JIT, SQLite page cache) so the measured runs compare like with like.
   await measureBare(bodies.slice(0, 200));
-  const bare = await measureBare(bodies);
-  const { figures: livewatch, received } = await measureLivewatch(bodies);
+  const results: CallbackBenchResult[] = [];
+  for (const kind of benchStoreKinds()) {
+    const bare = await measureBare(bodies);
+    const { figures: livewatch, received } = await measureLivewatch(bodies, kind);
+    const keys = received.map((event) => event.key);
+    const unique = new Set(keys).size;
+    const result: CallbackBenchResult = {
+      bare,
+      livewatch,
+      distinctSent: DISTINCT,
+      duplicatesSent: duplicates,
+      alertEvents: received.length,
+      lost: DISTINCT - unique,
+      duplicated: keys.length - unique,
+    };
+    report(kind, result);
+    results.push(result);
+  }
+  return results;
+}
 
-  const keys = received.map((event) => event.key);
-  const unique = new Set(keys).size;
-  const result: CallbackBenchResult = {
-    bare,
-    livewatch,
-    distinctSent: DISTINCT,
-    duplicatesSent: duplicates,
-    alertEvents: received.length,
-    lost: DISTINCT - unique,
-    duplicated: keys.length - unique,
-  };
-
+function report(kind: BenchStoreKind, result: CallbackBenchResult): void {
+  const { bare, livewatch } = result;
   const row = (figures: LoadFigures) => ({
     requests: figures.requests,
     'req/s': Math.round(figures.perSecond),
@@ -217,31 +225,60 @@ export async function run(): Promise<CallbackBenchResult> {
     non2xx: figures.non2xx,
   });
   console.log(
-    `${CONCURRENCY} concurrent senders, ${DISTINCT} distinct callbacks + ${duplicates} resent duplicates`,
+    `${CONCURRENCY} concurrent senders, ${DISTINCT} distinct callbacks + ${result.duplicatesSent} resent duplicates (${kind})`,
   );
+  console.table({ 'bare node:http 200': row(bare), [`livewatch (local FC host + ${kind})`]: row(livewatch) });
+  const throughput = livewatch.perSecond / bare.perSecond;
+  const p50 = livewatch.p50Ms / bare.p50Ms;
+  const p99 = livewatch.p99Ms / bare.p99Ms;
   console.table({
-    'bare node:http 200': row(bare),
-    'livewatch (local FC host + SQLite)': row(livewatch),
-  });
-  console.table({
-    throughput: { ratio: `${(livewatch.perSecond / bare.perSecond).toFixed(3)}× of bare` },
-    'p50 latency': { ratio: `${(livewatch.p50Ms / bare.p50Ms).toFixed(1)}× of bare` },
-    'p99 latency': { ratio: `${(livewatch.p99Ms / bare.p99Ms).toFixed(1)}× of bare` },
+    throughput: { ratio: `${throughput.toFixed(3)}× of bare` },
+    'p50 latency': { ratio: `${p50.toFixed(1)}× of bare` },
+    'p99 latency': { ratio: `${p99.toFixed(1)}× of bare` },
   });
   console.table({
     'alert events': {
       sent: DISTINCT,
-      received: received.length,
+      received: result.alertEvents,
       lost: result.lost,
       duplicated: result.duplicated,
     },
   });
+  const common = { bench: 'callback', store: kind } as const;
+  recordFigure({
+    ...common,
+    figure: 'callbacks/s through the local host + store, vs bare node:http',
+    value: livewatch.perSecond,
+    unit: 'req/s',
+    bound: bare.perSecond,
+    ratio: throughput,
+    goal: '≥ 0.60× (higher is better)',
+    met: throughput >= 0.6,
+    note: `${result.lost} lost, ${result.duplicated} duplicated`,
+  });
+  recordFigure({
+    ...common,
+    figure: 'callback p50 latency vs bare',
+    value: livewatch.p50Ms,
+    unit: 'ms',
+    bound: bare.p50Ms,
+    ratio: p50,
+  });
+  recordFigure({
+    ...common,
+    figure: 'callback p99 latency vs bare',
+    value: livewatch.p99Ms,
+    unit: 'ms',
+    bound: bare.p99Ms,
+    ratio: p99,
+    goal: '≤ 1.50×',
+    met: p99 <= 1.5,
+  });
   if (result.lost !== 0 || result.duplicated !== 0 || livewatch.non2xx !== 0) {
     throw new Error(
-      `callback bench: ${result.lost} lost, ${result.duplicated} duplicated, ${livewatch.non2xx} non-2xx answers`,
+      `callback bench (${kind}): ${result.lost} lost, ${result.duplicated} duplicated, ${livewatch.non2xx} non-2xx answers`,
     );
   }
-  return result;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -7,24 +7,36 @@
  *  - livewatch's client: first page, then the rest concurrently within the sliding-window limiter;
  *  - a naive loop over the same SDK: `await` each page in turn, retrying a failed page at once.
  * Each run reports its duration, its ratio to the lower bound, the calls made and how many of them
- * the emulator throttled. Environment: BENCH_TASKS (10000), BENCH_QPS (10), BENCH_LATENCY_MS (50-100).
+ * the emulator throttled. livewatch's client runs with the in-process limiter (the CLI's) and with the
+ * store-backed one (the functions') on SQLite and on a real redis-server, at 50–100 ms and 200–400 ms
+ * per call. Environment: BENCH_TASKS (10000), BENCH_QPS (10), BENCH_LATENCY_MS (both profiles),
+ * BENCH_STORES (sqlite,redis).
  */
 import { pathToFileURL } from 'node:url';
 import { OpenApiRequest, Params } from '@alicloud/openapi-client';
 import type { AliyunClient } from '../lib/aliyun/api.js';
 import { createAliyunClient } from '../lib/aliyun/create-aliyun-client.js';
 import { createMemoryRateLimiter } from '../lib/aliyun/create-memory-rate-limiter.js';
+import { createStoreRateLimiter } from '../lib/aliyun/create-store-rate-limiter.js';
 import { getOpenApiClient } from '../lib/aliyun/get-openapi-client.js';
+import { type RateLimiter, rateLimitOf } from '../lib/aliyun/rate-limiter.js';
 import { systemClock } from '../lib/clock.js';
+import { loadConfig } from '../lib/config/config.js';
+import { createStore } from '../lib/store/create-store.js';
+import type { Store } from '../lib/store/store.js';
 import { type Emulator, parseLatency, startEmulator } from '../local/emulator/index.js';
+import { recordFigure } from './support/bench-results.js';
+import { benchStoreKinds, openBenchStore } from './support/bench-stores.js';
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 10_000);
 const QPS = Number(process.env.BENCH_QPS ?? 10);
-const LATENCY = parseLatency(process.env.BENCH_LATENCY_MS ?? '50-100');
+const PROFILES = (process.env.BENCH_LATENCY_MS ?? '50-100,200-400').split(',');
+/** The issue's goals per latency profile (ratio to the lower bound). */
+const GOALS: Readonly<Record<string, number>> = { '50-100': 1.05, '200-400': 1.15 };
 const PAGE_SIZE = 100;
 const REGION = 'cn-shanghai';
-/** The settings' default margin: the limiter's window is 1000 ms + this. */
-const WINDOW_MARGIN_MS = 100;
+/** The limiter exactly as the settings' defaults build it (learned margin + LIVEWATCH_API_WINDOW_MARGIN_MS). */
+const RATE_LIMIT = rateLimitOf(loadConfig({ LIVEWATCH_API_QPS: String(QPS) }));
 
 export interface ListingRun {
   readonly seconds: number;
@@ -65,8 +77,8 @@ async function measure(
   };
 }
 
-/** livewatch's client as the functions build it, with the in-process limiter at the bench's QPS. */
-function benchClient(emulator: Emulator): AliyunClient {
+/** livewatch's client as the functions build it, with the given limiter (default: in-process) at the bench's QPS. */
+function benchClient(emulator: Emulator, limiter?: RateLimiter): AliyunClient {
   return createAliyunClient({
     config: {
       LIVEWATCH_LIVE_ENDPOINT: emulator.endpoint,
@@ -79,13 +91,13 @@ function benchClient(emulator: Emulator): AliyunClient {
     },
     credentials: { accessKeyId: emulator.accessKey.id, accessKeySecret: emulator.accessKey.secret },
     accountId: 'bench',
-    limiter: createMemoryRateLimiter({ limit: QPS, windowMs: 1000 + WINDOW_MARGIN_MS, clock: systemClock }),
+    limiter: limiter ?? createMemoryRateLimiter({ ...RATE_LIMIT, clock: systemClock }),
   });
 }
 
-function livewatchListing(emulator: Emulator) {
+function livewatchListing(emulator: Emulator, limiter?: () => RateLimiter) {
   return async (): Promise<{ ids: string[]; requests: number }> => {
-    const client = benchClient(emulator);
+    const client = benchClient(emulator, limiter?.());
     const ids: string[] = [];
     for await (const task of client.listRelayTasks({ region: REGION, pageSize: PAGE_SIZE }))
       ids.push(task.taskId);
@@ -137,8 +149,15 @@ function naiveListing(emulator: Emulator) {
   };
 }
 
-export async function run(): Promise<BenchResult> {
-  const emulator = await startEmulator({ tasks: TASKS, qps: QPS, latencyMs: LATENCY, regions: [REGION] });
+export async function run(): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  for (const profile of PROFILES) results.push(await runProfile(profile.trim()));
+  return results;
+}
+
+async function runProfile(profile: string): Promise<BenchResult> {
+  const latencyMs = parseLatency(profile);
+  const emulator = await startEmulator({ tasks: TASKS, qps: QPS, latencyMs, regions: [REGION] });
   try {
     const pages = Math.ceil(TASKS / PAGE_SIZE);
     const lowerBoundSeconds = pages / QPS;
@@ -154,44 +173,93 @@ export async function run(): Promise<BenchResult> {
     const pause = () => new Promise((resolve) => setTimeout(resolve, 1_500));
     await pause();
     const livewatch = await measure(emulator, livewatchListing(emulator));
-    await pause();
-    const naive = await measure(emulator, naiveListing(emulator));
-
-    const row = (figures: ListingRun) => ({
-      seconds: Number(figures.seconds.toFixed(2)),
-      'vs lower bound': `${(figures.seconds / lowerBoundSeconds).toFixed(2)}×`,
-      requests: figures.requests,
-      throttled: figures.throttled,
-      'all ids once': figures.complete,
-    });
-    const latency = typeof LATENCY === 'number' ? `${LATENCY}` : `${LATENCY[0]}–${LATENCY[1]}`;
-    console.log(
-      `${TASKS} tasks = ${pages} pages of ${PAGE_SIZE}; emulator at ${QPS} calls/s per action, ${latency} ms per call`,
-    );
-    console.table({
-      [`lower bound (${pages} pages ÷ ${QPS}/s)`]: {
-        seconds: lowerBoundSeconds,
-        'vs lower bound': '1.00×',
-        requests: pages,
-        throttled: 0,
-        'all ids once': true,
-      },
-      'livewatch client (concurrent, limited)': row(livewatch),
-      'naive sequential loop (same SDK)': row(naive),
-    });
-    console.log(
-      `naive loop: ${(naive.seconds / livewatch.seconds).toFixed(2)}× livewatch's time, ` +
-        `${naive.throttled} of its ${naive.requests} calls throttled (${((100 * naive.throttled) / naive.requests).toFixed(0)}%); ` +
-        `livewatch: ${livewatch.throttled} throttled`,
-    );
-    if (!livewatch.complete || livewatch.throttled !== 0) {
-      throw new Error(
-        `list-tasks bench: livewatch listed ${livewatch.tasks} tasks (complete: ${livewatch.complete}) with ${livewatch.throttled} throttled calls`,
-      );
+    const rows: Record<string, ListingRun> = { 'livewatch, in-process limiter (CLI)': livewatch };
+    for (const kind of benchStoreKinds()) {
+      const location = await openBenchStore(kind);
+      let store: Store | undefined;
+      try {
+        store = await createStore(
+          location.url,
+          location.redisPrefix ? { redisPrefix: location.redisPrefix } : {},
+        );
+        const shared = store;
+        await pause();
+        rows[`livewatch, store-backed limiter (${kind})`] = await measure(
+          emulator,
+          livewatchListing(emulator, () =>
+            createStoreRateLimiter({ ...RATE_LIMIT, store: shared, clock: systemClock }),
+          ),
+        );
+      } finally {
+        await store?.close();
+        await location.dispose();
+      }
     }
-    return { tasks: TASKS, pages, qps: QPS, lowerBoundSeconds, livewatch, naive };
+    await pause();
+    const naive = profile === PROFILES[0] ? await measure(emulator, naiveListing(emulator)) : undefined;
+    report(profile, pages, lowerBoundSeconds, rows, naive);
+    return { tasks: TASKS, pages, qps: QPS, lowerBoundSeconds, livewatch, naive: naive ?? livewatch };
   } finally {
     await emulator.close();
+  }
+}
+
+function report(
+  profile: string,
+  pages: number,
+  lowerBoundSeconds: number,
+  rows: Readonly<Record<string, ListingRun>>,
+  naive: ListingRun | undefined,
+): void {
+  const row = (figures: ListingRun) => ({
+    seconds: Number(figures.seconds.toFixed(2)),
+    'vs lower bound': `${(figures.seconds / lowerBoundSeconds).toFixed(2)}×`,
+    requests: figures.requests,
+    throttled: figures.throttled,
+    'all ids once': figures.complete,
+  });
+  console.log(
+    `${TASKS} tasks = ${pages} pages of ${PAGE_SIZE}; emulator at ${QPS} calls/s per action, ${profile} ms per call`,
+  );
+  const table: Record<string, ReturnType<typeof row>> = {
+    [`lower bound (${pages} pages ÷ ${QPS}/s)`]: {
+      seconds: lowerBoundSeconds,
+      'vs lower bound': '1.00×',
+      requests: pages,
+      throttled: 0,
+      'all ids once': true,
+    },
+  };
+  for (const [name, figures] of Object.entries(rows)) table[name] = row(figures);
+  if (naive) table['naive sequential loop (same SDK)'] = row(naive);
+  console.table(table);
+  const goal = GOALS[profile];
+  for (const [name, figures] of Object.entries(rows)) {
+    const store = /\((sqlite|redis)\)/.exec(name)?.[1] as 'sqlite' | 'redis' | undefined;
+    const ratio = figures.seconds / lowerBoundSeconds;
+    recordFigure({
+      bench: 'list-tasks',
+      figure: `list ${TASKS} relay tasks at ${QPS}/s, ${profile} ms${store ? '' : ' (in-process limiter)'}`,
+      store: store ?? 'none',
+      value: figures.seconds,
+      unit: 's',
+      bound: lowerBoundSeconds,
+      ratio,
+      ...(goal === undefined
+        ? {}
+        : { goal: `≤ ${goal.toFixed(2)}×, 0 throttled`, met: ratio <= goal && figures.throttled === 0 }),
+      note: `${figures.throttled} throttled, ${figures.requests} requests`,
+    });
+    if (!figures.complete || figures.throttled !== 0) {
+      throw new Error(
+        `list-tasks bench (${name}): ${figures.tasks} tasks (complete: ${figures.complete}), ${figures.throttled} throttled`,
+      );
+    }
+  }
+  if (naive) {
+    console.log(
+      `naive loop: ${naive.throttled} of its ${naive.requests} calls throttled (${((100 * naive.throttled) / naive.requests).toFixed(0)}%)`,
+    );
   }
 }
 

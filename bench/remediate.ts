@@ -8,7 +8,9 @@
  * 2. A storm of 1,000 failing tasks handed to the alert function in one batch: every task restarted,
  *    no throttled call, against the emulator at the documented 10 QPS with 50–100 ms latency, total
  *    time beside the lower bound (1,000 restarts ÷ 10 per second = 100 s).
- * Real parts throughout: loopback HTTP, SQLite in a temp dir, the store-shared rate limiter.
+ * Real parts throughout: loopback HTTP, SQLite in a temp dir and then a real redis-server, the
+ * store-shared rate limiter. Environment: BENCH_REMEDIATE_TRIALS (40), BENCH_REMEDIATE_STORM (1000),
+ * BENCH_STORES (sqlite,redis).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,6 +31,8 @@ import { createStore } from '../lib/store/create-store.js';
 import { type Emulator, startEmulator } from '../local/emulator/index.js';
 import { startLocalHost } from '../local/host/index.js';
 import { emulatorEnv } from '../test/support/emulator-stack.js';
+import { recordFigure } from './support/bench-results.js';
+import { type BenchStoreKind, benchStoreKinds, openBenchStore } from './support/bench-stores.js';
 
 const HOUR = 3_600_000;
 /** The one region emulatorEnv configures for Live and ICE. */
@@ -107,8 +111,10 @@ async function restartReceived(
 
 async function measureLatency(
   trials: number,
+  kind: BenchStoreKind,
 ): Promise<{ callbacks: LatencyFigures; polling: LatencyFigures }> {
   const dir = await mkdtemp(join(tmpdir(), 'livewatch-bench-remediate-'));
+  const location = await openBenchStore(kind);
   const emulator = await startEmulator({ latencyMs: [50, 100], qps: 10, tasks: 0 });
   const host = await startLocalHost({
     handlers: { callback: callbackHandler, poller: pollerHandler, alert: alertHandler },
@@ -120,6 +126,7 @@ async function measureLatency(
   try {
     const config = loadConfig({
       ...emulatorEnv(emulator, dir),
+      ...location.env,
       LIVEWATCH_CALLBACK_TOKENS: TOKEN,
       LIVEWATCH_CALLBACK_BASE_URL: host.url,
       LIVEWATCH_ENROL: 'off',
@@ -128,7 +135,9 @@ async function measureLatency(
       LIVEWATCH_BREAKER_THRESHOLD: '100000',
       LIVEWATCH_LOG_LEVEL: 'error',
     });
-    const store = await createStore(config.LIVEWATCH_STORE_URL);
+    const store = await createStore(config.LIVEWATCH_STORE_URL, {
+      redisPrefix: config.LIVEWATCH_REDIS_PREFIX,
+    });
     runtime = await createRuntime({
       config,
       clock: systemClock,
@@ -190,23 +199,28 @@ async function measureLatency(
     await runtime?.close();
     await emulator.close();
     await rm(dir, { recursive: true, force: true });
+    await location.dispose();
   }
 }
 
-async function measureStorm(tasks: number): Promise<StormFigures> {
+async function measureStorm(tasks: number, kind: BenchStoreKind): Promise<StormFigures> {
   const dir = await mkdtemp(join(tmpdir(), 'livewatch-bench-storm-'));
+  const location = await openBenchStore(kind);
   const emulator = await startEmulator({ latencyMs: [50, 100], qps: 10, tasks: 0 });
   let runtime: Runtime | undefined;
   try {
     const config = loadConfig({
       ...emulatorEnv(emulator, dir),
+      ...location.env,
       // The storm measures restart throughput: the mass-failure breaker would (rightly) pause it.
       LIVEWATCH_BREAKER_THRESHOLD: '100000',
       // A 1,000-restart batch takes ~110 s at 10 QPS; the per-call deadline must allow queueing.
       LIVEWATCH_API_DEADLINE_MS: '300000',
       LIVEWATCH_LOG_LEVEL: 'error',
     });
-    const store = await createStore(config.LIVEWATCH_STORE_URL);
+    const store = await createStore(config.LIVEWATCH_STORE_URL, {
+      redisPrefix: config.LIVEWATCH_REDIS_PREFIX,
+    });
     runtime = await createRuntime({
       config,
       clock: systemClock,
@@ -264,16 +278,30 @@ async function measureStorm(tasks: number): Promise<StormFigures> {
     await runtime?.close();
     await emulator.close();
     await rm(dir, { recursive: true, force: true });
+    await location.dispose();
   }
 }
 
-export async function run(): Promise<RemediateBenchResult> {
+export async function run(): Promise<RemediateBenchResult[]> {
   const trials = Number(process.env.BENCH_REMEDIATE_TRIALS ?? 40);
   const stormTasks = Number(process.env.BENCH_REMEDIATE_STORM ?? 1000);
-  const latency = await measureLatency(trials);
-  const storm = await measureStorm(stormTasks);
+  const results: RemediateBenchResult[] = [];
+  for (const kind of benchStoreKinds()) {
+    const latency = await measureLatency(trials, kind);
+    const storm = await measureStorm(stormTasks, kind);
+    report(kind, latency, storm);
+    results.push({ ...latency, storm });
+  }
+  return results;
+}
+
+function report(
+  kind: BenchStoreKind,
+  latency: { callbacks: LatencyFigures; polling: LatencyFigures },
+  storm: StormFigures,
+): void {
   const ms = (n: number) => `${Math.round(n)} ms`;
-  console.log('detection → RestartLivePullToPush received (emulator 10 QPS, 50–100 ms per call)');
+  console.log(`detection → RestartLivePullToPush received (emulator 10 QPS, 50–100 ms per call; ${kind})`);
   console.table({
     'via callbacks (host → callback fn → alert fn)': {
       trials: latency.callbacks.trials,
@@ -288,7 +316,10 @@ export async function run(): Promise<RemediateBenchResult> {
       max: ms(latency.polling.maxMs),
     },
   });
-  console.log(`storm: ${storm.tasks} offline tasks in one alert batch (emulator 10 QPS, 50–100 ms per call)`);
+  const ratio = storm.totalS / storm.lowerBoundS;
+  console.log(
+    `storm: ${storm.tasks} offline tasks in one alert batch (emulator 10 QPS, 50–100 ms per call; ${kind})`,
+  );
   console.table({
     storm: {
       restarted: `${storm.restarted} / ${storm.tasks}`,
@@ -296,10 +327,34 @@ export async function run(): Promise<RemediateBenchResult> {
       'verify calls': storm.verifyCalls,
       total: `${storm.totalS.toFixed(1)} s`,
       'lower bound': `${storm.lowerBoundS.toFixed(0)} s`,
-      ratio: `${(storm.totalS / storm.lowerBoundS).toFixed(2)}×`,
+      ratio: `${ratio.toFixed(2)}×`,
     },
   });
-  return { ...latency, storm };
+  recordFigure({
+    bench: 'remediate',
+    figure: `storm of ${storm.tasks} offline tasks → Restart`,
+    store: kind,
+    value: storm.totalS,
+    unit: 's',
+    bound: storm.lowerBoundS,
+    ratio,
+    goal: '≤ 1.05×, 0 throttled',
+    met: ratio <= 1.05 && storm.throttled === 0 && storm.restarted === storm.tasks,
+    note: `${storm.restarted} restarted, ${storm.throttled} throttled, ${storm.verifyCalls} verify calls`,
+  });
+  for (const [path, figures] of [
+    ['callbacks', latency.callbacks],
+    ['polling', latency.polling],
+  ] as const) {
+    recordFigure({
+      bench: 'remediate',
+      figure: `detection → restart via ${path}, p50`,
+      store: kind,
+      value: figures.p50Ms,
+      unit: 'ms',
+      note: `p99 ${Math.round(figures.p99Ms)} ms over ${figures.trials} trials`,
+    });
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -9,13 +9,12 @@
  *  - API calls made and the emulator's throttled count (must be 0);
  *  - snapshot writes;
  *  - peak heapUsed and peak RSS growth sampled every 20 ms during the sweep, against FC's 128 MB.
- * The store is SQLite in a temp dir and the rate limiter the store-backed one, as in the function.
- * Environment: BENCH_TASKS (10000), BENCH_QPS (10), BENCH_LATENCY_MS (50-100).
+ * The store is SQLite in a temp dir, then a real redis-server; the rate limiter the store-backed
+ * one, as in the function. Environment: BENCH_TASKS (10000), BENCH_QPS (10), BENCH_LATENCY_MS
+ * (50-100), BENCH_STORES (sqlite,redis).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { createAliyunClient } from '../lib/aliyun/create-aliyun-client.js';
@@ -28,6 +27,8 @@ import { runSweep } from '../lib/monitor/run-sweep.js';
 import type { SweepReport } from '../lib/monitor/sweep-report.js';
 import type { Invoker } from '../lib/ports/invoker.js';
 import { createStore } from '../lib/store/create-store.js';
+import { recordFigure } from './support/bench-results.js';
+import { type BenchStoreKind, benchStoreKinds, openBenchStore } from './support/bench-stores.js';
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 10_000);
 const QPS = Number(process.env.BENCH_QPS ?? 10);
@@ -49,6 +50,7 @@ export interface SweepRun {
 }
 
 export interface BenchResult {
+  readonly store: BenchStoreKind;
   readonly tasks: number;
   readonly pages: number;
   readonly qps: number;
@@ -56,7 +58,7 @@ export interface BenchResult {
   readonly steady: SweepRun;
 }
 
-interface EmulatorProcess {
+export interface EmulatorProcess {
   readonly url: string;
   readonly endpoint: string;
   readonly keyId: string;
@@ -64,7 +66,8 @@ interface EmulatorProcess {
   stop(): Promise<void>;
 }
 
-async function startEmulatorProcess(): Promise<EmulatorProcess> {
+/** The emulator in its own process (so memory figures are the poller's alone), with `tasks` relay tasks. */
+export async function startEmulatorProcess(tasks = TASKS): Promise<EmulatorProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -73,7 +76,7 @@ async function startEmulatorProcess(): Promise<EmulatorProcess> {
       '--port',
       '0',
       '--tasks',
-      String(TASKS),
+      String(tasks),
       '--records',
       '0',
       '--transcodes',
@@ -113,7 +116,7 @@ async function startEmulatorProcess(): Promise<EmulatorProcess> {
   };
 }
 
-async function throttledSoFar(emulator: EmulatorProcess): Promise<number> {
+export async function throttledSoFar(emulator: EmulatorProcess): Promise<number> {
   const response = await fetch(`${emulator.url}/_emulator/stats`);
   const stats = (await response.json()) as { totals: { throttled: number } };
   return stats.totals.throttled;
@@ -141,11 +144,17 @@ async function sampled<T>(
   }
 }
 
-export async function run(): Promise<BenchResult> {
+export async function run(): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  for (const kind of benchStoreKinds()) results.push(await runOn(kind));
+  return results;
+}
+
+async function runOn(kind: BenchStoreKind): Promise<BenchResult> {
   const emulator = await startEmulatorProcess();
-  const dir = await mkdtemp(join(tmpdir(), 'livewatch-bench-sweep-'));
+  const location = await openBenchStore(kind);
   const config = loadConfig({
-    LIVEWATCH_STORE_URL: `sqlite:${join(dir, 'state.db')}`,
+    ...location.env,
     LIVEWATCH_LIVE_ENDPOINT: emulator.endpoint,
     LIVEWATCH_ICE_ENDPOINT: emulator.endpoint,
     LIVEWATCH_API_PROTOCOL: 'http',
@@ -157,7 +166,7 @@ export async function run(): Promise<BenchResult> {
     // One sweep of the whole account: the budget is not what this measures.
     LIVEWATCH_SWEEP_BUDGET_MS: '600000',
   });
-  const store = await createStore(config.LIVEWATCH_STORE_URL);
+  const store = await createStore(config.LIVEWATCH_STORE_URL, { redisPrefix: config.LIVEWATCH_REDIS_PREFIX });
   let invoked = 0;
   const invoker: Invoker = {
     invokeAsync: async () => {
@@ -202,6 +211,7 @@ export async function run(): Promise<BenchResult> {
     const first = await sweepOnce();
     const steady = await sweepOnce();
     const result: BenchResult = {
+      store: kind,
       tasks: TASKS,
       pages: Math.ceil(TASKS / PAGE_SIZE),
       qps: QPS,
@@ -213,11 +223,30 @@ export async function run(): Promise<BenchResult> {
   } finally {
     await store.close();
     await emulator.stop();
-    await rm(dir, { recursive: true, force: true });
+    await location.dispose();
   }
 }
 
 function print(result: BenchResult, invoked: number): void {
+  for (const [name, sweep] of [
+    ['first', result.first],
+    ['steady', result.steady],
+  ] as const) {
+    const ratio = sweep.seconds / sweep.lowerBoundSeconds;
+    recordFigure({
+      bench: 'sweep',
+      figure: `${result.tasks}-task sweep, ${name}`,
+      store: result.store,
+      value: sweep.seconds,
+      unit: 's',
+      bound: sweep.lowerBoundSeconds,
+      ratio,
+      goal: '≤ 1.10×, 0 throttled',
+      met: ratio <= 1.1 && sweep.throttled === 0,
+      note: `${sweep.throttled} throttled, ${sweep.snapshotWrites} writes, peak heap ${sweep.peakHeapMb.toFixed(1)} MB`,
+    });
+  }
+  console.log(`store: ${result.store}`);
   const rows: string[][] = [
     [
       'sweep',
