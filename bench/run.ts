@@ -9,7 +9,16 @@ import { loadavg } from 'node:os';
 import { recordedFigures, writeResults } from './support/bench-results.js';
 import { stopBenchStores } from './support/bench-stores.js';
 
-const BENCHES = ['list-tasks', 'callback', 'sweep', 'remediate', 'scale', 'bundles', 'cli', 'status-page'] as const;
+const BENCHES = [
+  'list-tasks',
+  'callback',
+  'sweep',
+  'remediate',
+  'scale',
+  'bundles',
+  'cli',
+  'status-page',
+] as const;
 
 interface BenchModule {
   run(): Promise<unknown>;
