@@ -52,7 +52,8 @@ export const LOCAL_ONLY_SETTINGS: Readonly<Record<string, string>> = {
   ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'FC sets it to the function role’s STS secret',
   ALIBABA_CLOUD_SECURITY_TOKEN: 'FC sets it to the function role’s STS token',
   LIVEWATCH_PORT: 'the port of the local FC host (npm start)',
-  LIVEWATCH_LOCAL_INVOKER_URL: 'the invoker of a running npm start (livewatch sweep --invoke); in FC, FC invokes',
+  LIVEWATCH_LOCAL_INVOKER_URL:
+    'the invoker of a running npm start (livewatch sweep --invoke); in FC, FC invokes',
   LIVEWATCH_LOCAL_INVOKER_TOKEN: 'the bearer token of that local invoker, made per start',
 };
 
