@@ -1,22 +1,9 @@
 import { createHash } from 'node:crypto';
 import * as OpenApiSdk from '@alicloud/openapi-client';
+import { OpenApi, type OpenApiClass } from '../openapi-sdk.js';
 import type { Credentials } from '../ports/credentials.js';
 
-type OpenApiClass = typeof OpenApiSdk.default.default;
 export type OpenApiClient = InstanceType<OpenApiClass>;
-
-/**
- * The SDK's client class is a CommonJS `exports.default`. Node's ESM loader (and an esbuild bundle
- * for Node) hands over `module.exports`, with the class on `.default`; vitest applies `__esModule`
- * interop and hands over the class itself. Accept both.
- */
-function resolveClientClass(): OpenApiClass {
-  const exported: unknown = OpenApiSdk.default;
-  return (
-    typeof exported === 'function' ? exported : (exported as { default: unknown }).default
-  ) as OpenApiClass;
-}
-const OpenApi = resolveClientClass();
 
 export interface OpenApiTarget {
   readonly credentials: Credentials;

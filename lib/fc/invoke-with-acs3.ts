@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import * as OpenApiSdk from '@alicloud/openapi-client';
+import { OpenApi } from '../openapi-sdk.js';
 import {
   FC3_API_VERSION,
   INVOKE_FUNCTION_ACTION,
@@ -7,20 +8,6 @@ import {
   type InvokeAttempt,
   invocationPath,
 } from './invocation-outcome.js';
-
-type OpenApiClass = typeof OpenApiSdk.default.default;
-
-/**
- * The SDK's client class is a CommonJS `exports.default`: Node's ESM loader (and an esbuild bundle)
- * hands over `module.exports` with the class on `.default`, vitest the class itself. Accept both.
- */
-function resolveClientClass(): OpenApiClass {
-  const exported: unknown = OpenApiSdk.default;
-  return (
-    typeof exported === 'function' ? exported : (exported as { default: unknown }).default
-  ) as OpenApiClass;
-}
-const OpenApi = resolveClientClass();
 
 interface Acs3Target {
   /** Full URL, e.g. `https://<account>.<region>.fc.aliyuncs.com` or `http://127.0.0.1:9000`. */

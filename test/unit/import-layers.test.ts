@@ -86,6 +86,7 @@ const KERNEL_FILES = new Set([
   'lib/clock.ts',
   'lib/errors.ts',
   'lib/log.ts',
+  'lib/openapi-sdk.ts',
   'lib/redact.ts',
   'lib/url-host.ts',
   'lib/zod-issues.ts',
