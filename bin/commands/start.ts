@@ -17,7 +17,7 @@ import { startInvokerEndpoint } from '../../local/host/start-invoker-endpoint.js
 import { startLocalHost } from '../../local/host/start-local-host.js';
 import { type ChatSinks, renderSinkMessage, startChatSinks } from '../../local/sinks/start-chat-sinks.js';
 import { narrateEntry, narrateHistory } from '../narrate-history.js';
-import { parseCommandArgs } from '../parse-command-args.js';
+import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 import {
   findProjectRoot,
   removeSessionFile,
@@ -62,6 +62,14 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
+  let numbers: ReturnType<typeof numericFlags>;
+  try {
+    numbers = numericFlags(values);
+  } catch (error) {
+    // A mistyped flag is a usage error (exit 2) before anything starts.
+    if (error instanceof RangeError) return printUsageError('start', HELP, error.message);
+    throw error;
+  }
   const env: Record<string, string | undefined> = { ...process.env };
   const root = findProjectRoot();
   // Said in the banner's `try:` lines only when it is not the default a second terminal finds itself.
@@ -75,10 +83,10 @@ export async function run(argv: string[]): Promise<number> {
     !values['no-emulator'] && !env.ALIBABA_CLOUD_ACCESS_KEY_ID && !env.LIVEWATCH_LIVE_ENDPOINT;
   if (useEmulator) {
     emulator = await startEmulator({
-      port: positiveInt(values['emulator-port'], '--emulator-port', true),
-      tasks: positiveInt(values.tasks, '--tasks'),
-      seed: positiveInt(values.seed, '--seed'),
-      speed: positiveNumber(values.speed, '--speed'),
+      port: numbers.emulatorPort,
+      tasks: numbers.tasks,
+      seed: numbers.seed,
+      speed: numbers.speed,
       records: 4,
       transcodes: 4,
     });
@@ -137,7 +145,7 @@ export async function run(argv: string[]): Promise<number> {
     import('../../functions/alert/index.js'),
   ]);
   const host = await startLocalHost({
-    port: values.port === undefined ? preliminary.LIVEWATCH_PORT : positiveInt(values.port, '--port', true),
+    port: numbers.port ?? preliminary.LIVEWATCH_PORT,
     handlers: { callback: callback.handler, poller: poller.handler, alert: alert.handler },
     pollIntervalMs: preliminary.LIVEWATCH_POLL_INTERVAL_S * 1000,
     tickIntervalMs: preliminary.LIVEWATCH_TICK_INTERVAL_S * 1000,
@@ -277,10 +285,26 @@ function sourceHosts(emulator: Emulator): Array<[host: string, tasks: number]> {
     .sort((a, b) => b[1] - a[1]);
 }
 
+function numericFlags(values: {
+  port?: string | undefined;
+  'emulator-port'?: string | undefined;
+  tasks?: string | undefined;
+  seed?: string | undefined;
+  speed?: string | undefined;
+}) {
+  return {
+    port: values.port === undefined ? undefined : positiveInt(values.port, '--port', true),
+    emulatorPort: positiveInt(values['emulator-port'], '--emulator-port', true),
+    tasks: positiveInt(values.tasks, '--tasks'),
+    seed: positiveInt(values.seed, '--seed'),
+    speed: positiveNumber(values.speed, '--speed'),
+  };
+}
+
 function positiveInt(value: string | undefined, flag: string, allowZero = false): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < (allowZero ? 0 : 1)) {
-    throw new Error(
+    throw new RangeError(
       `${flag} must be a whole number${allowZero ? '' : ' above 0'}, got ${JSON.stringify(value)}`,
     );
   }
@@ -289,6 +313,7 @@ function positiveInt(value: string | undefined, flag: string, allowZero = false)
 
 function positiveNumber(value: string | undefined, flag: string): number {
   const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`${flag} must be a number above 0`);
+  if (!Number.isFinite(parsed) || parsed <= 0)
+    throw new RangeError(`${flag} must be a number above 0, got ${JSON.stringify(value)}`);
   return parsed;
 }

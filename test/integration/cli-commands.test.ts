@@ -77,6 +77,8 @@ describe('livewatch commands', () => {
     ],
     [['sweep', '--zzzzzzzz'], /^livewatch sweep: unknown option '--zzzzzzzz'\n/],
     [['status', 'extra'], /^livewatch status: unexpected argument 'extra'\n/],
+    [['start', '--speed', '0'], /^livewatch start: --speed must be a number above 0, got "0"\n/],
+    [['start', '--tasks', 'many'], /^livewatch start: --tasks must be a whole number above 0, got "many"\n/],
   ])('%j: one usage error line, exit 2', async (argv, message) => {
     const result = await runCli(argv);
     expect(result.code).toBe(2);
