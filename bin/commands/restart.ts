@@ -5,7 +5,8 @@
  * circuit breaker, opt-out and a stop by a user (a person is asking); it never restarts a task
  * outside its StartTime/EndTime or an exited one, and LIVEWATCH_DRY_RUN is still honoured.
  * Exit codes: 0 restarted (or would restart in dry-run); 3 declined by a policy (the reason is
- * printed); 1 failed; 2 usage.
+ * printed); 1 failed; 2 usage. Who asked (`--by`, default the login name) and why (`--reason`) are
+ * recorded in the task's history beside the decision.
  */
 import { createAliyunClient } from '../../lib/aliyun/create-aliyun-client.js';
 import { createStoreRateLimiter } from '../../lib/aliyun/create-store-rate-limiter.js';
@@ -15,17 +16,24 @@ import { systemClock } from '../../lib/clock.js';
 import { LIVE_REGIONS, loadConfig } from '../../lib/config/config.js';
 import { createLogger } from '../../lib/log.js';
 import { createNotifier } from '../../lib/notify/create-notifier.js';
+import { type OperatorRequest, parseOperatorRequest } from '../../lib/operator/operator-request.js';
 import { restartOnRequest } from '../../lib/remediate/restart-on-request.js';
 import type { TaskOutcome } from '../../lib/remediate/task-case.js';
 import { createStore } from '../../lib/store/create-store.js';
+import type { Store } from '../../lib/store/store.js';
 import { jsonOutput } from '../json-output.js';
+import { defaultActor } from '../operator-session.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 
-const USAGE = `usage: livewatch restart <taskId> [--region R] [--force] [--json]
+const DEFAULT_REASON = 'asked from the CLI';
+
+const USAGE = `usage: livewatch restart <taskId> [--region R] [--force] [--reason "…"] [--by NAME] [--json]
 
   --region R   live center of the task (default: found among LIVEWATCH_LIVE_REGIONS)
   --force      bypass backoff, budget, needs-person, breaker, opt-out and a user stop
                (never the task's StartTime/EndTime window; dry-run still applies)
+  --reason R   why (recorded with who in the task's history; default: "${DEFAULT_REASON}")
+  --by NAME    who (default: your login name)
   --json       print the outcome as JSON
 
 exit codes: 0 restarted (or would restart in dry-run), 3 declined by a policy, 1 failed, 2 usage`;
@@ -36,6 +44,8 @@ export async function run(argv: string[]): Promise<number> {
     options: {
       region: { type: 'string' },
       force: { type: 'boolean', default: false },
+      reason: { type: 'string' },
+      by: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -45,6 +55,15 @@ export async function run(argv: string[]): Promise<number> {
   const [taskId, ...extra] = positionals;
   if (taskId === undefined || extra.length > 0) {
     return printUsageError('restart', USAGE, 'exactly one task id is required');
+  }
+  let request: OperatorRequest;
+  try {
+    request = parseOperatorRequest({
+      actor: values.by ?? defaultActor(),
+      reason: values.reason ?? DEFAULT_REASON,
+    });
+  } catch (error) {
+    return printUsageError('restart', USAGE, (error as Error).message);
   }
   const config = loadConfig();
   if (values.region !== undefined && !(LIVE_REGIONS as readonly string[]).includes(values.region)) {
@@ -77,6 +96,7 @@ export async function run(argv: string[]): Promise<number> {
       { config, store, client, notifier, clock, log },
       { regions, taskId, force: values.force },
     );
+    await recordRequest(store, clock.now(), outcome, request, values.force);
     try {
       await notifier.flush();
     } catch (error) {
@@ -88,6 +108,26 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Who asked and why, beside the decision the guarded path recorded (docs/status-page.md "Operator
+ * actions"). Nothing is recorded for a task that was not found: there is no history to add to.
+ */
+async function recordRequest(
+  store: Store,
+  at: number,
+  outcome: TaskOutcome,
+  request: OperatorRequest,
+  force: boolean,
+): Promise<void> {
+  if (outcome.action === 'gone') return;
+  await store.appendHistory(outcome.key, {
+    at,
+    type: 'operator',
+    message: `restart${force ? ' --force' : ''} asked by ${request.actor}: ${request.reason} (${outcome.action})`,
+    data: { action: 'restart', actor: request.actor, reason: request.reason, force, outcome: outcome.action },
+  });
 }
 
 export function exitCodeOf(outcome: TaskOutcome): number {

@@ -116,7 +116,7 @@ export function renderStatus(report: StatusReport): string {
         item.name ?? '',
         item.region,
         item.state,
-        item.reason ?? '',
+        [item.reason, item.unsure].filter(Boolean).join('; '),
         ago(now, item.since),
         String(item.restartsInWindow),
         nextOf(item, now),

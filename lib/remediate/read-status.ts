@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.js';
 import { parseResourceKey } from '../events/resources.js';
 import { isUnhealthy } from '../events/states.js';
-import type { BreakerState, OutboxStats, Store } from '../store/store.js';
+import type { BreakerState, OutboxStats, RestartLedger, Store } from '../store/store.js';
 import { breakerKeysOf } from './circuit-breaker.js';
 import { policyFromConfig } from './remediation-policy.js';
 import { restartsInWindow } from './restart-ledger.js';
@@ -23,6 +23,11 @@ export interface AttentionItem {
    * next attempt is not "due" while it is open, whatever the ledger says.
    */
   readonly pausedBy?: string;
+  /**
+   * Why livewatch cannot tell more: a restart whose outcome is unknown, or a verification that kept
+   * failing and was reported (docs/alert.md "Ledger states", "Verification budget").
+   */
+  readonly unsure?: string;
 }
 
 export interface StatusReport {
@@ -57,7 +62,7 @@ export async function readStatus(store: Store, config: Config, now: number): Pro
     const ledger = ledgers.get(key);
     const resource = value.resource;
     const unhealthy = isUnhealthy(resource.state);
-    if (!unhealthy && !ledger?.needsPerson && ledger?.nextAttemptAt === undefined) continue;
+    if (!unhealthy && !needsLook(ledger)) continue;
     const id = resource.kind === 'relay' ? resource.taskId : resource.jobId;
     const reason = resource.kind === 'relay' ? resource.invalidReason : undefined;
     const pausedBy =
@@ -80,10 +85,11 @@ export async function readStatus(store: Store, config: Config, now: number): Pro
       restartsInWindow: ledger ? restartsInWindow(ledger, now, policy) : 0,
       ...(ledger?.nextAttemptAt === undefined ? {} : { nextAttemptAt: ledger.nextAttemptAt }),
       ...(pausedBy === undefined ? {} : { pausedBy }),
+      ...unsureOf(ledger),
     });
   }
   for (const [key, ledger] of ledgers) {
-    if (items.has(key) || !(ledger.needsPerson || ledger.nextAttemptAt !== undefined)) continue;
+    if (items.has(key) || !needsLook(ledger)) continue;
     const parsed = parseResourceKey(key);
     items.set(key, {
       key,
@@ -94,6 +100,7 @@ export async function readStatus(store: Store, config: Config, now: number): Pro
       needsPerson: ledger.needsPerson,
       restartsInWindow: restartsInWindow(ledger, now, policy),
       ...(ledger.nextAttemptAt === undefined ? {} : { nextAttemptAt: ledger.nextAttemptAt }),
+      ...unsureOf(ledger),
     });
   }
   const attention = [...items.values()].sort(
@@ -118,4 +125,24 @@ export async function readStatus(store: Store, config: Config, now: number): Pro
     breakers,
     outbox: await store.outboxStats(),
   };
+}
+
+/** A ledger a person should see even while the snapshot looks healthy. */
+function needsLook(ledger: RestartLedger | undefined): boolean {
+  if (ledger === undefined) return false;
+  return (
+    ledger.needsPerson ||
+    ledger.nextAttemptAt !== undefined ||
+    ledger.attempt !== undefined ||
+    ledger.verifyFailures?.reportedAt !== undefined
+  );
+}
+
+function unsureOf(ledger: RestartLedger | undefined): { unsure?: string } {
+  if (ledger?.attempt !== undefined) return { unsure: 'restart outcome unknown, being verified' };
+  const failures = ledger?.verifyFailures;
+  if (failures?.reportedAt !== undefined) {
+    return { unsure: `cannot verify (${failures.count} attempts): ${failures.lastError}` };
+  }
+  return {};
 }

@@ -40,12 +40,21 @@ describe('livewatch restart without --region', () => {
   it('finds the task in the second configured region and restarts it there', async () => {
     await harness();
     addTask('far-away', 'ap-southeast-1', 3);
-    const result = await restart('far-away');
+    const result = await restart('far-away', '--by', 'ana', '--reason', 'OPS-7 origin back');
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toMatch(/^restarted far-away in ap-southeast-1 \(attempt #1\): offline \(.*\)\n$/);
-    expect(await h.store.getHistory('relay:ap-southeast-1:far-away')).toEqual([
-      expect.objectContaining({ type: 'restart' }),
-    ]);
+    const history = await h.store.getHistory('relay:ap-southeast-1:far-away');
+    expect(history).toHaveLength(2);
+    expect(history).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'restart' }),
+        expect.objectContaining({
+          type: 'operator',
+          message: 'restart asked by ana: OPS-7 origin back (restarted)',
+          data: expect.objectContaining({ action: 'restart', actor: 'ana', reason: 'OPS-7 origin back' }),
+        }),
+      ]),
+    );
   });
 
   it('--force on a running task prints one clean line', async () => {
@@ -77,5 +86,15 @@ describe('livewatch restart without --region', () => {
     expect(result.stderr).toMatch(
       /^livewatch restart: --region must be one of .*cn-beijing.*, got 'mars-1'\n/,
     );
+  });
+
+  it('refuses a --reason of two lines with exit 2 and restarts nothing', async () => {
+    await harness();
+    addTask('kept-down', 'cn-beijing', 3);
+    const result = await restart('kept-down', '--reason', 'line one\nline two');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^livewatch restart: .*--reason.*must be one line/);
+    expect(await h.store.getHistory('relay:cn-beijing:kept-down')).toEqual([]);
+    expect(h.emulator.stats().actions.RestartLivePullToPush).toBeUndefined();
   });
 });

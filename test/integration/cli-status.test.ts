@@ -80,4 +80,45 @@ describe('livewatch status and breakers', () => {
       'free-1': undefined,
     });
   });
+
+  it('lists a running task whose restart outcome is unknown or whose verification was given up on', async () => {
+    h = await startRemediateHarness({ start: Date.now() });
+    const now = Date.now();
+    const ledger = (taskId: string) => ({
+      taskId,
+      region: 'cn-shanghai',
+      restarts: [],
+      consecutive: 0,
+      needsPerson: false,
+      lineage: [],
+    });
+    await h.store.ledgers.put(
+      h.key('unsure-1'),
+      {
+        ...ledger('unsure-1'),
+        attempt: { at: now - 1_000, number: 1, state: 'unknown', action: 'RestartLivePullToPush' },
+      },
+      null,
+    );
+    await h.store.ledgers.put(
+      h.key('unverified-1'),
+      {
+        ...ledger('unverified-1'),
+        verifyFailures: {
+          count: 5,
+          since: now - 600_000,
+          lastError: 'InternalError',
+          reportedAt: now - 1_000,
+        },
+      },
+      null,
+    );
+    await h.store.ledgers.put(h.key('calm-1'), ledger('calm-1'), null);
+    const env = { PATH: process.env.PATH ?? '', ...h.env };
+
+    const text = await runCli(['status'], { env });
+    expect(text.stdout).toMatch(/^unsure-1 .*restart outcome unknown, being verified/m);
+    expect(text.stdout).toMatch(/^unverified-1 .*cannot verify \(5 attempts\): InternalError/m);
+    expect(text.stdout).not.toMatch(/^calm-1 /m);
+  });
 });
