@@ -48,8 +48,10 @@ describe('livewatch restart / status (spawned CLI against the emulator)', () => 
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ action: 'restarted', taskId: 'cli-1' });
     expect(h.calls('RestartLivePullToPush')).toHaveLength(1);
-    const [entry] = await h.store.getHistory(h.key('cli-1'), 1);
-    expect(entry).toMatchObject({ type: 'restart', data: { source: 'cli' } });
+    // Newest first: who asked (the operator entry), then the guarded path's decision.
+    const [asked, decided] = await h.store.getHistory(h.key('cli-1'), 2);
+    expect(asked).toMatchObject({ type: 'operator', data: { action: 'restart', outcome: 'restarted' } });
+    expect(decided).toMatchObject({ type: 'restart', data: { source: 'cli' } });
   });
 
   it('declines a task stopped by a user unless --force is given', async () => {
