@@ -3,15 +3,34 @@ import { systemClock } from '../lib/clock.js';
 import type { Config } from '../lib/config/config.js';
 import { createLogger } from '../lib/log.js';
 import { createNotifier } from '../lib/notify/create-notifier.js';
+import { type OperatorRequest, parseOperatorRequest } from '../lib/operator/operator-request.js';
 import type { OperatorDeps } from '../lib/operator/reset-breaker.js';
 import { createStore } from '../lib/store/create-store.js';
+import { printUsageError } from './parse-command-args.js';
 
 /** Who runs the command, when --by is not given: the login name. */
-export function defaultActor(): string {
+function defaultActor(): string {
   try {
     return process.env.USER ?? userInfo().username;
   } catch {
     return '';
+  }
+}
+
+/**
+ * Who (`--by`, default the login name) and why (`--reason`) of an operator command, or the usage
+ * error's exit code: a bad or missing one changes nothing, since nothing was read yet.
+ */
+export function operatorRequestOf(
+  command: string,
+  usage: string,
+  flags: { readonly by?: string | undefined; readonly reason?: string | undefined },
+  defaultReason = '',
+): OperatorRequest | number {
+  try {
+    return parseOperatorRequest({ actor: flags.by ?? defaultActor(), reason: flags.reason ?? defaultReason });
+  } catch (error) {
+    return printUsageError(command, usage, (error as Error).message);
   }
 }
 

@@ -6,11 +6,10 @@
  * failure, 2 usage.
  */
 import { loadConfig } from '../../lib/config/config.js';
-import { type OperatorRequest, parseOperatorRequest } from '../../lib/operator/operator-request.js';
 import { resetBreaker } from '../../lib/operator/reset-breaker.js';
 import { redact } from '../../lib/redact.js';
 import { jsonOutput } from '../json-output.js';
-import { defaultActor, withOperatorDeps } from '../operator-session.js';
+import { operatorRequestOf, withOperatorDeps } from '../operator-session.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 
 const USAGE = `usage: livewatch breaker reset <scope> --reason "…" [--by NAME] [--json]
@@ -40,13 +39,8 @@ export async function run(argv: string[]): Promise<number> {
   if (scope === undefined || extra.length > 0) {
     return printUsageError('breaker', USAGE, 'exactly one scope is required, e.g. host:origin.example.com');
   }
-  let request: OperatorRequest;
-  try {
-    request = parseOperatorRequest({ actor: values.by ?? defaultActor(), reason: values.reason ?? '' });
-  } catch (error) {
-    // A missing --reason or --by is a usage error: nothing was read or changed.
-    return printUsageError('breaker', USAGE, (error as Error).message);
-  }
+  const request = operatorRequestOf('breaker', USAGE, values);
+  if (typeof request === 'number') return request;
   const config = loadConfig();
   const result = await withOperatorDeps(config, (deps) => resetBreaker(deps, scope, request));
   console.log(

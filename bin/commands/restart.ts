@@ -16,13 +16,13 @@ import { systemClock } from '../../lib/clock.js';
 import { LIVE_REGIONS, loadConfig } from '../../lib/config/config.js';
 import { createLogger } from '../../lib/log.js';
 import { createNotifier } from '../../lib/notify/create-notifier.js';
-import { type OperatorRequest, parseOperatorRequest } from '../../lib/operator/operator-request.js';
+import type { OperatorRequest } from '../../lib/operator/operator-request.js';
 import { restartOnRequest } from '../../lib/remediate/restart-on-request.js';
 import type { TaskOutcome } from '../../lib/remediate/task-case.js';
 import { createStore } from '../../lib/store/create-store.js';
 import type { Store } from '../../lib/store/store.js';
 import { jsonOutput } from '../json-output.js';
-import { defaultActor } from '../operator-session.js';
+import { operatorRequestOf } from '../operator-session.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 
 const DEFAULT_REASON = 'asked from the CLI';
@@ -56,15 +56,8 @@ export async function run(argv: string[]): Promise<number> {
   if (taskId === undefined || extra.length > 0) {
     return printUsageError('restart', USAGE, 'exactly one task id is required');
   }
-  let request: OperatorRequest;
-  try {
-    request = parseOperatorRequest({
-      actor: values.by ?? defaultActor(),
-      reason: values.reason ?? DEFAULT_REASON,
-    });
-  } catch (error) {
-    return printUsageError('restart', USAGE, (error as Error).message);
-  }
+  const request = operatorRequestOf('restart', USAGE, values, DEFAULT_REASON);
+  if (typeof request === 'number') return request;
   const config = loadConfig();
   if (values.region !== undefined && !(LIVE_REGIONS as readonly string[]).includes(values.region)) {
     return printUsageError(

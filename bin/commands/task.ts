@@ -6,10 +6,9 @@
  */
 import { loadConfig } from '../../lib/config/config.js';
 import { clearTask } from '../../lib/operator/clear-task.js';
-import { type OperatorRequest, parseOperatorRequest } from '../../lib/operator/operator-request.js';
 import { redact } from '../../lib/redact.js';
 import { jsonOutput } from '../json-output.js';
-import { defaultActor, withOperatorDeps } from '../operator-session.js';
+import { operatorRequestOf, withOperatorDeps } from '../operator-session.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
 
 const USAGE = `usage: livewatch task clear <taskId> --reason "…" [--by NAME] [--json]
@@ -38,13 +37,8 @@ export async function run(argv: string[]): Promise<number> {
   if (taskId === undefined || extra.length > 0) {
     return printUsageError('task', USAGE, 'exactly one task id is required');
   }
-  let request: OperatorRequest;
-  try {
-    request = parseOperatorRequest({ actor: values.by ?? defaultActor(), reason: values.reason ?? '' });
-  } catch (error) {
-    // A missing --reason or --by is a usage error: nothing was read or changed.
-    return printUsageError('task', USAGE, (error as Error).message);
-  }
+  const request = operatorRequestOf('task', USAGE, values);
+  if (typeof request === 'number') return request;
   const config = loadConfig();
   const result = await withOperatorDeps(config, (deps) => clearTask(deps, config, taskId, request));
   console.log(
