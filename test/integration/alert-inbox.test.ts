@@ -208,7 +208,14 @@ describe('event inbox: an alert function killed mid-batch', () => {
     expect(tick.code, tick.stderr).toBe(0);
     expect(await h.store.inboxStats()).toEqual({ pending: 0 });
     expect(ids.map(restartsOf)).toEqual([1, 1]);
-    for (const id of ids) expect((await h.store.ledgers.get(h.key(id)))?.value.restarts).toHaveLength(1);
+    // The kill lands after the first task's Restart answered; the other task may be between its
+    // write-ahead intent and its call. That intent is counted as "may have happened" and the tick
+    // then restarts it for real: one Restart, two budget entries (docs/alert.md "Ledger states").
+    for (const id of ids) {
+      const counted = (await h.store.ledgers.get(h.key(id)))?.value.restarts.length;
+      expect(counted).toBeGreaterThanOrEqual(1);
+      expect(counted).toBeLessThanOrEqual(2);
+    }
     expect(await jobAlerts()).toBe(1);
 
     const again = await runChild(['tick'], {
