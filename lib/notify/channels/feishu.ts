@@ -1,11 +1,8 @@
-import type { Clock } from '../../clock.js';
 import type { Severity } from '../../store/store.js';
 import type { Channel, MessageContent, SendOutcome } from '../channel.js';
 import { BACKOFF_BASE_MS, classifyByStatus } from '../classify-http.js';
 import { escapeFeishuText } from '../escape-text.js';
-import { postAndClassify } from '../post-and-classify.js';
 import { type HttpReply, parseJsonObject } from '../post-body.js';
-import { rateKeyOf } from '../rate-key.js';
 import {
   type Entry,
   fitOutline,
@@ -18,6 +15,7 @@ import {
   utf8Bytes,
 } from '../render-outline.js';
 import { signFeishu } from '../sign-feishu.js';
+import { createHttpChannel, type HttpChannelOptions } from './create-http-channel.js';
 
 /** Sources disagree (20 KB, 30 KB, ~150 KiB); the smallest is assumed. */
 export const FEISHU_MAX_BYTES = 20_000;
@@ -44,45 +42,30 @@ export interface FeishuMentions {
   readonly on?: readonly Severity[] | undefined;
 }
 
-export interface FeishuChannelOptions {
-  readonly name?: string | undefined;
-  /** `https://open.feishu.cn/open-apis/bot/v2/hook/<token>` (a credential). */
-  readonly url: string;
+/** `url`: `https://open.feishu.cn/open-apis/bot/v2/hook/<token>` (a credential). */
+export interface FeishuChannelOptions extends HttpChannelOptions {
   readonly secret?: string | undefined;
   readonly mentions?: FeishuMentions | undefined;
-  readonly clock: Clock;
-  readonly timeoutMs?: number;
 }
 
 /** Feishu/Lark custom bot: rich-text posts, signed in the body, ≤ 4/s and ≤ 90/min (limits 5/s, 100/min). */
 export function createFeishuChannel(options: FeishuChannelOptions): Channel {
-  return {
-    name: options.name ?? 'feishu',
+  return createHttpChannel(options, {
     type: 'feishu',
-    rateKey: rateKeyOf('feishu', options.url),
     limits: [
       { limit: 4, windowMs: 1_000 },
       { limit: 90, windowMs: 60_000 },
     ],
     maxBytes: FEISHU_MAX_BYTES,
     render: (content, budget) => renderFeishu(content, budget, options.mentions),
-    async send(body, context) {
-      const now = options.clock.now();
-      let signed = body;
-      if (options.secret && typeof body === 'object' && body !== null) {
-        const timestamp = Math.floor(now / 1000);
-        // Added here, not at render time: the outbox never holds a signature.
-        signed = { timestamp: String(timestamp), sign: signFeishu(options.secret, timestamp), ...body };
-      }
-      return postAndClassify(
-        'feishu',
-        options.url,
-        JSON.stringify(signed),
-        { timeoutMs: options.timeoutMs ?? 10_000, signal: context.signal, onReply: context.onReply },
-        (reply) => classifyFeishuReply(reply, now),
-      );
+    prepare(body, now) {
+      if (!options.secret || typeof body !== 'object' || body === null) return { text: JSON.stringify(body) };
+      const timestamp = Math.floor(now / 1000);
+      const sign = signFeishu(options.secret, timestamp);
+      return { text: JSON.stringify({ timestamp: String(timestamp), sign, ...body }) };
     },
-  };
+    classify: classifyFeishuReply,
+  });
 }
 
 const text = (value: string): FeishuElement => ({ tag: 'text', text: value });

@@ -1,11 +1,8 @@
-import type { Clock } from '../../clock.js';
 import type { Severity } from '../../store/store.js';
 import type { Channel, MessageContent, SendOutcome } from '../channel.js';
 import { classifyByStatus } from '../classify-http.js';
 import { escapeLinkUrl, escapeMrkdwn } from '../escape-text.js';
-import { postAndClassify } from '../post-and-classify.js';
 import type { HttpReply } from '../post-body.js';
-import { rateKeyOf } from '../rate-key.js';
 import {
   type Entry,
   fitOutline,
@@ -15,6 +12,7 @@ import {
   shouldMention,
   truncateTo,
 } from '../render-outline.js';
+import { createHttpChannel, type HttpChannelOptions } from './create-http-channel.js';
 
 /**
  * Total text budget. Slack rejects with `msg_blocks_too_long` around 12–13k characters even when every
@@ -43,34 +41,20 @@ export interface SlackMentions {
   readonly on?: readonly Severity[] | undefined;
 }
 
-export interface SlackChannelOptions {
-  readonly name?: string | undefined;
-  /** `https://hooks.slack.com/services/T…/B…/…` (a credential). */
-  readonly url: string;
+/** `url`: `https://hooks.slack.com/services/T…/B…/…` (a credential). */
+export interface SlackChannelOptions extends HttpChannelOptions {
   readonly mentions?: SlackMentions | undefined;
-  readonly clock: Clock;
-  readonly timeoutMs?: number;
 }
 
 /** Slack incoming webhook: text fallback + Block Kit, 1 message/s, 429 honours Retry-After. */
 export function createSlackChannel(options: SlackChannelOptions): Channel {
-  return {
-    name: options.name ?? 'slack',
+  return createHttpChannel(options, {
     type: 'slack',
-    rateKey: rateKeyOf('slack', options.url),
     limits: [{ limit: 1, windowMs: 1_000 }],
     maxBytes: SLACK_MAX_CHARS,
     render: (content, budget) => renderSlack(content, budget, options.mentions),
-    async send(body, context) {
-      return postAndClassify(
-        'slack',
-        options.url,
-        JSON.stringify(body),
-        { timeoutMs: options.timeoutMs ?? 10_000, signal: context.signal, onReply: context.onReply },
-        (reply) => classifySlackReply(reply, options.clock.now()),
-      );
-    },
-  };
+    classify: classifySlackReply,
+  });
 }
 
 function slackMention(who: string): string {

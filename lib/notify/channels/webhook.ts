@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Clock } from '../../clock.js';
 import type { Channel, GroupSummary, MessageContent, SendOutcome } from '../channel.js';
 import { BACKOFF_BASE_MS, classifyByStatus } from '../classify-http.js';
-import { postAndClassify } from '../post-and-classify.js';
 import { type HttpReply, parseRetryAfter } from '../post-body.js';
-import { rateKeyOf } from '../rate-key.js';
 import { outlineOf, utf8Bytes } from '../render-outline.js';
 import { signStandardWebhook } from '../sign-standard-webhook.js';
+import { createHttpChannel, type HttpChannelOptions } from './create-http-channel.js';
 
 /** Standard Webhooks recommends payloads under 20 KB; Alertmanager receivers accept more, so allow 64 KB. */
 export const WEBHOOK_MAX_BYTES = 64_000;
@@ -39,32 +37,26 @@ export interface WebhookBody {
   readonly alerts: readonly WebhookAlert[];
 }
 
-export interface WebhookChannelOptions {
-  readonly name?: string | undefined;
-  readonly url: string;
+export interface WebhookChannelOptions extends HttpChannelOptions {
   /** LIVEWATCH_STATUS_URL: the body's `externalURL`. */
   readonly externalUrl?: string | undefined;
   /** Standard Webhooks secret (`whsec_<base64>` or raw); when set requests carry webhook-* headers. */
   readonly secret?: string | undefined;
-  readonly clock: Clock;
-  readonly timeoutMs?: number;
 }
 
 /** A generic JSON webhook (Alertmanager-like body, Standard Webhooks signature). */
 export function createWebhookChannel(options: WebhookChannelOptions): Channel {
-  return {
-    name: options.name ?? 'webhook',
+  return createHttpChannel(options, {
     type: 'webhook',
-    rateKey: rateKeyOf('webhook', options.url),
     limits: [{ limit: 10, windowMs: 1_000 }],
     maxBytes: WEBHOOK_MAX_BYTES,
+    defaultTimeoutMs: 15_000,
     render: (content, budget) =>
       renderWebhook(content, budget, {
         receiver: options.name ?? 'livewatch',
         externalUrl: options.externalUrl,
       }),
-    async send(body, context) {
-      const now = options.clock.now();
+    prepare(body, now, context) {
       const text = JSON.stringify(body);
       const timestamp = Math.floor(now / 1000);
       // webhook-id is the receiver's idempotency key (the same on every retry): sent even unsigned.
@@ -80,15 +72,10 @@ export function createWebhookChannel(options: WebhookChannelOptions): Channel {
           text,
         );
       }
-      return postAndClassify(
-        'webhook',
-        options.url,
-        text,
-        { headers, timeoutMs: options.timeoutMs ?? 15_000, signal: context.signal, onReply: context.onReply },
-        (reply) => classifyWebhookReply(reply, now),
-      );
+      return { text, headers };
     },
-  };
+    classify: classifyWebhookReply,
+  });
 }
 
 function alertsOf(group: GroupSummary): WebhookAlert[] {

@@ -1,12 +1,9 @@
-import type { Clock } from '../../clock.js';
 import type { Severity } from '../../store/store.js';
 import type { Channel, MessageContent, SendOutcome } from '../channel.js';
 import { BACKOFF_BASE_MS, classifyByStatus } from '../classify-http.js';
 import { escapeMarkdown, escapeMarkdownTitle } from '../escape-text.js';
 import { markdownEntries } from '../markdown-entries.js';
-import { postAndClassify } from '../post-and-classify.js';
 import { type HttpReply, parseJsonObject } from '../post-body.js';
-import { rateKeyOf } from '../rate-key.js';
 import {
   type Entry,
   fitOutline,
@@ -16,6 +13,7 @@ import {
   shouldMention,
   utf8Bytes,
 } from '../render-outline.js';
+import { createHttpChannel, type HttpChannelOptions } from './create-http-channel.js';
 
 /** `markdown.content` limit, in UTF-8 bytes of the content itself. */
 export const WECOM_MAX_BYTES = 4_096;
@@ -41,34 +39,20 @@ export interface WecomMentions {
   readonly on?: readonly Severity[] | undefined;
 }
 
-export interface WecomChannelOptions {
-  readonly name?: string | undefined;
-  /** `https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=<uuid>` (the key is the only credential). */
-  readonly url: string;
+/** `url`: `https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=<uuid>` (the key is the only credential). */
+export interface WecomChannelOptions extends HttpChannelOptions {
   readonly mentions?: WecomMentions | undefined;
-  readonly clock: Clock;
-  readonly timeoutMs?: number;
 }
 
 /** WeCom group robot: markdown ≤ 4096 bytes, 18/min (limit 20/min), errors in `errcode`. */
 export function createWecomChannel(options: WecomChannelOptions): Channel {
-  return {
-    name: options.name ?? 'wecom',
+  return createHttpChannel(options, {
     type: 'wecom',
-    rateKey: rateKeyOf('wecom', options.url),
     limits: [{ limit: 18, windowMs: 60_000 }],
     maxBytes: WECOM_MAX_BYTES,
     render: (content, budget) => renderWecom(content, budget, options.mentions),
-    async send(body, context) {
-      return postAndClassify(
-        'wecom',
-        options.url,
-        JSON.stringify(body),
-        { timeoutMs: options.timeoutMs ?? 10_000, signal: context.signal, onReply: context.onReply },
-        (reply) => classifyWecomReply(reply, options.clock.now()),
-      );
-    },
-  };
+    classify: classifyWecomReply,
+  });
 }
 
 /**
