@@ -1,23 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCallbackHarness } from '../support/fc-callback-harness.js';
 import { fixtureBuffer } from '../support/fc-context.js';
-import { type RedisServer, redisServerMissingReason, startRedisServer } from '../support/redis-server.js';
+import {
+  type RedisServer,
+  redisServerMissingReason,
+  startRedisServer,
+  waitForStore,
+} from '../support/redis-server.js';
 
 const missing = redisServerMissingReason();
-
-/** Polls until the store answers again (ioredis reconnects on its own); bounded, no fixed sleep. */
-async function waitForStore(ping: () => Promise<void>): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      await ping();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-  }
-}
 
 if (missing === undefined || process.env.CI) {
   describe('callback function on Redis: outage', () => {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli-process.js';
+import { emptyLedger } from '../support/empty-ledger.js';
 import { type RemediateHarness, startRemediateHarness } from '../support/remediate-harness.js';
 
 /** `livewatch status`: a task whose restarts an open breaker holds is "paused", not "due". */
@@ -84,14 +85,7 @@ describe('livewatch status and breakers', () => {
   it('lists a running task whose restart outcome is unknown or whose verification was given up on', async () => {
     h = await startRemediateHarness({ start: Date.now() });
     const now = Date.now();
-    const ledger = (taskId: string) => ({
-      taskId,
-      region: 'cn-shanghai',
-      restarts: [],
-      consecutive: 0,
-      needsPerson: false,
-      lineage: [],
-    });
+    const ledger = (taskId: string) => emptyLedger(taskId);
     await h.store.ledgers.put(
       h.key('unsure-1'),
       {

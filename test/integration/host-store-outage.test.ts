@@ -4,9 +4,9 @@ import { parseEventBatch } from '../../lib/alert/parse-event-batch.js';
 import { silentLogger } from '../../lib/log.js';
 import { createLocalInvoker, type LocalInvoker } from '../../local/host/create-local-invoker.js';
 import { fakeFcContext } from '../support/fc-context.js';
-import { type RedisServer, redisServerMissingReason, startRedisServer } from '../support/redis-server.js';
+import { type RedisServer, startRedisServer, waitForStore } from '../support/redis-server.js';
 import { type RemediateHarness, startRemediateHarness } from '../support/remediate-harness.js';
-import { reportLegNotRun } from '../support/store-adapters.js';
+import { redisLeg, reportLegNotRun } from '../support/store-adapters.js';
 
 /**
  * #13: under a store outage the local host used to spend a failed run's retries at once (96
@@ -14,21 +14,6 @@ import { reportLegNotRun } from '../support/store-adapters.js';
  * from 0.5 s (docs/callback.md, "Async retries"), so an outage shorter than the backoff loses nothing.
  * Real parts: redis-server stopped and started again on its port, the emulator, the alert core.
  */
-const redisLeg = { name: 'redis', missing: process.env.CI ? undefined : redisServerMissingReason() } as const;
-
-/** Polls the real condition (the client's reconnect) until the store answers; bounded. */
-async function waitForStore(ping: () => Promise<void>): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      await ping();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-  }
-}
 
 describe('local host async invocations under a store outage', () => {
   if (reportLegNotRun('host-store-outage', redisLeg)) return;

@@ -7,28 +7,16 @@ import type {
   CallbackArrival,
   CallbackSnapshotPatch,
   NotificationGroup,
-  RestartLedger,
   Store,
   StoredSnapshot,
 } from '../../lib/store/store.js';
+import { emptyLedger as ledger } from '../support/empty-ledger.js';
 import {
   openStore,
   reportLegNotRun,
   type StoreAdapterCase,
   storeAdapterCases,
 } from '../support/store-adapters.js';
-
-function ledger(taskId: string, overrides: Partial<RestartLedger> = {}): RestartLedger {
-  return {
-    taskId,
-    region: 'cn-shanghai',
-    restarts: [],
-    consecutive: 0,
-    needsPerson: false,
-    lineage: [],
-    ...overrides,
-  };
-}
 
 function group(nextFlushAt: number): NotificationGroup {
   return {

@@ -1,20 +1,12 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStore } from '../../lib/store/create-store.js';
-import type { RestartLedger, Store } from '../../lib/store/store.js';
-import { type RedisServer, redisServerMissingReason, startRedisServer } from '../support/redis-server.js';
-import { reportLegNotRun } from '../support/store-adapters.js';
+import type { Store } from '../../lib/store/store.js';
+import { emptyLedger } from '../support/empty-ledger.js';
+import { type RedisServer, startRedisServer } from '../support/redis-server.js';
+import { redisLeg, reportLegNotRun } from '../support/store-adapters.js';
 
-const ledger: RestartLedger = {
-  taskId: 'a',
-  region: 'cn-shanghai',
-  restarts: [],
-  consecutive: 0,
-  needsPerson: false,
-  lineage: [],
-};
-
-const redisLeg = { name: 'redis', missing: process.env.CI ? undefined : redisServerMissingReason() } as const;
+const ledger = emptyLedger('a');
 
 describe('redis store key layout', () => {
   if (reportLegNotRun('store-redis-layout', redisLeg)) return;

@@ -4,11 +4,9 @@ import { StoreUnavailableError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/log.js';
 import { openRedisStore } from '../../lib/store/redis-store.js';
 import type { Store } from '../../lib/store/store.js';
-import { type RedisServer, redisServerMissingReason, startRedisServer } from '../support/redis-server.js';
-import { reportLegNotRun } from '../support/store-adapters.js';
+import { type RedisServer, startRedisServer } from '../support/redis-server.js';
+import { redisLeg, reportLegNotRun } from '../support/store-adapters.js';
 import { spawnStoreWorker } from '../support/store-workers.js';
-
-const redisLeg = { name: 'redis', missing: process.env.CI ? undefined : redisServerMissingReason() } as const;
 
 /** A store whose log lines are kept, and a promise for the next "connection lost" line. */
 async function openWatchedStore(url: string, prefix: string) {

@@ -118,3 +118,20 @@ export async function startRedisServer(options: { port?: number } = {}): Promise
   }
   throw new Error(`could not start redis-server after 3 attempts: ${String(lastError)}`);
 }
+
+/**
+ * Polls the real condition (the client's own reconnect after a restarted redis-server) until the
+ * store answers; bounded, no fixed sleep.
+ */
+export async function waitForStore(ping: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      await ping();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+}

@@ -54,9 +54,17 @@ function sqliteCase(): StoreAdapterCase {
   };
 }
 
+/**
+ * The Redis leg of a suite that runs on Redis only. Under CI it must run, so a missing binary is not
+ * excused there: starting the server will fail instead.
+ */
+export const redisLeg = {
+  name: 'redis',
+  missing: process.env.CI ? undefined : redisServerMissingReason(),
+} as const;
+
 function redisCase(): StoreAdapterCase {
-  // Under CI the Redis leg must run, so a missing binary is not excused there: start() will fail.
-  const missing = process.env.CI ? undefined : redisServerMissingReason();
+  const { missing } = redisLeg;
   let server: RedisServer | undefined;
   return {
     name: 'redis',
