@@ -51,22 +51,14 @@ export interface CallbackDeps {
 const FORWARD_TIMEOUT_MS = 2_000;
 
 /**
- * The first phase of the dedupe claim, held while the callback is processed: longer than the callback
- * function's timeout (10 s in s.yaml), so a live request keeps its claim, and short, so a claim left by
- * a request that could not release it (the store failed, the instance was killed) lets the sender's
- * retry through within seconds instead of after LIVEWATCH_DEDUPE_TTL_S (docs/callback.md, "Dedupe").
- */
-const PROCESSING_CLAIM_MS = 15_000;
-
-/**
  * The callback function's core, over a plain request (no FC shapes):
  * - `POST /callback/<token>[?region=<region>]`: a pull-to-push callback (docs/callback.md);
  * - `GET /healthz`: 200 `{ok, version, store}`, 503 when the store is down.
  * Expected failures are thrown as livewatch errors and mapped by `toHttpResponse` (401 wrong token,
  * 400 bad body, 404, 405, 413, 503 store/invoke down). Nothing changes before the token is verified
- * and the body parsed; a duplicate is answered 200 without effect. The dedupe claim has two phases:
- * short while processing, extended to LIVEWATCH_DEDUPE_TTL_S once handed on, released on a failure, so
- * the sender's retry is processed (nothing is lost) even when the release itself fails.
+ * and the body parsed; a duplicate is answered 200 without effect. The dedupe claim is written once for
+ * LIVEWATCH_DEDUPE_TTL_S beside the event's inbox entry and released on a failure; a claim that could
+ * not be released leaves the inbox entry, which the alert tick delivers (nothing is lost).
  * @example
  * const response = await handleCallbackRequest({ config, store, invoker, clock, log }, request);
  */
@@ -135,11 +127,12 @@ async function receiveCallback(
   }
 
   // The whole store work of a callback is one round trip: claim, history, snapshot and the event
-  // inbox (docs/callback.md): the event is kept before it is handed on, so the alert tick delivers it
-  // again if this invocation is lost (docs/alert.md, "Event inbox").
+  // inbox (docs/callback.md). The claim is written once with its full length: the inbox entry commits
+  // with it, so if this request dies before the hand-off or its undo, the alert tick delivers the event
+  // from the inbox (docs/alert.md, "Event inbox") and a resend is rightly a duplicate.
   const snapshot = callbackSnapshotPatch(parsed, receivedAt);
   const accepted = await store.acceptCallback({
-    claim: { key: parsed.event.key, ttlMs: PROCESSING_CLAIM_MS },
+    claim: { key: parsed.event.key, ttlMs: config.LIVEWATCH_DEDUPE_TTL_S * 1000 },
     now: receivedAt,
     resourceKey: key,
     history: historyEntryOf(parsed, receivedAt),
@@ -154,27 +147,15 @@ async function receiveCallback(
     await submit(deps, log, request, eventWithPrevious(parsed, accepted.previous), accepted.forward);
   } catch (error) {
     // Give the claim back and take the snapshot back, so the sender's retry is processed and the
-    // poller still sees the transition if the retry never comes: nothing is lost.
+    // poller still sees the transition if the retry never comes. If the undo fails too, the event's
+    // inbox entry is still there and the alert tick delivers it: nothing is lost.
     await undoAcceptance(store, key, parsed.event.key, accepted).catch((undoError: unknown) => {
-      log.error('could not undo the callback after a failure; a retry within the TTL is lost', {
+      log.error('could not undo the callback after a failure; the event inbox delivers it later', {
         error: describeError(undoError),
       });
     });
     throw error;
   }
-  // Second phase: the event is handed on, so its resends are duplicates for the whole dedupe TTL.
-  await store
-    .extendClaim(parsed.event.key, config.LIVEWATCH_DEDUPE_TTL_S * 1000, clock.now())
-    .catch((error: unknown) => {
-      // The hand-off happened: answering 503 would only make the sender resend what the alert function
-      // already has (and dedupes by the same key); a resend after the short claim is a harmless duplicate.
-      log.warn(
-        `could not extend the dedupe claim; a resend after ${PROCESSING_CLAIM_MS / 1000} s is handed on again`,
-        {
-          error: describeError(error),
-        },
-      );
-    });
   return jsonResponse(200, { ok: true, duplicate: false });
 }
 

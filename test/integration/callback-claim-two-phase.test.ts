@@ -53,7 +53,7 @@ const outages: Outage[] = [
   },
 ];
 
-describe.each(outages)('callback dedupe claim in two phases: $name ($how)', (outage) => {
+describe.each(outages)('callback dedupe claim beside the event inbox: $name ($how)', (outage) => {
   if (reportLegNotRun('callback-claim-two-phase', outage)) return;
   let stop: (() => Promise<void>) | undefined;
   afterEach(async () => {
@@ -61,11 +61,12 @@ describe.each(outages)('callback dedupe claim in two phases: $name ($how)', (out
     stop = undefined;
   });
 
-  it('a store failure inside a callback (the claim cannot be released): the sender’s retry is processed, not a duplicate', async () => {
+  it('a store failure inside a callback (the claim cannot be released): the event inbox still delivers it, once', async () => {
     const started = await outage.start();
     const { h } = started;
     stop = started.stop;
     const body = fixtureBuffer('callbacks/offline-retries-exhausted.json');
+    const receivedAt = h.clock.now();
 
     // The invocation fails and, while it is in flight, so does the store: nothing can be undone.
     h.failInvokes(500);
@@ -79,18 +80,21 @@ describe.each(outages)('callback dedupe claim in two phases: $name ($how)', (out
       true,
     );
 
-    // The left-over claim is the short processing one: a resend right away still meets it …
+    // The claim was written once with its full length beside the inbox entry: every resend within
+    // LIVEWATCH_DEDUPE_TTL_S is a duplicate …
     expect((await h.send({ body })).json).toEqual({ ok: true, duplicate: true });
-    // … and the sender's retry after it has lapsed is processed, long before LIVEWATCH_DEDUPE_TTL_S.
-    h.clock.advance(15_001);
-    expect((await h.send({ body })).json).toEqual({ ok: true, duplicate: false });
-    expect(h.invocations()).toHaveLength(1);
+    h.clock.advance(h.config.LIVEWATCH_DEDUPE_TTL_S * 1000 - 1);
+    expect((await h.send({ body })).json).toEqual({ ok: true, duplicate: true });
+    expect(h.invocations()).toHaveLength(0);
 
-    // Handed on: the claim now lasts the dedupe TTL.
-    h.clock.advance(15_001);
-    expect((await h.send({ body })).json).toEqual({ ok: true, duplicate: true });
-    h.clock.advance(h.config.LIVEWATCH_DEDUPE_TTL_S * 1000 - 30_000);
-    expect((await h.send({ body })).json).toEqual({ ok: true, duplicate: true });
-    expect(h.invocations()).toHaveLength(1);
+    // … and the event is not lost: its inbox entry (committed with the claim) is due for the alert
+    // tick LIVEWATCH_INBOX_REDELIVER_S after it arrived, exactly one entry for it.
+    expect(await h.store.inboxStats()).toEqual({
+      pending: 1,
+      nextDueAt: receivedAt + h.config.LIVEWATCH_INBOX_REDELIVER_S * 1000,
+    });
+    const due = await h.store.takeDueInbox(h.clock.now(), 10, 60_000);
+    expect(due).toHaveLength(1);
+    expect(due[0]).toMatchObject({ createdAt: receivedAt, event: { state: 'offline' } });
   });
 });
