@@ -159,57 +159,86 @@ async function remediateLeased(
     now,
     manual: c.manual,
   });
-  const data = { state: task.state, invalidReason: task.invalidReason, decision: decision.kind };
-
   switch (decision.kind) {
     case 'healthy':
       return onHealthy(deps, c, ledger, task, now, remember);
-    case 'skip': {
-      if (decision.reason === 'opted-out' || decision.reason === 'auto-restart-off') {
-        // Not ours to fix, but still worth an alert: mark the episode so recovery resolves it.
-        await writeLedger(deps, c, (l) => clearRecheck(applyFailureSeen(l, now, policy).ledger));
-        await deps.notifier.notify(failingNotice(task, now, decision.detail));
-      } else if (decision.reason === 'user-stop' || decision.reason === 'no-reason-stop') {
-        await onDeliberateStop(deps, c, ledger, task, now, decision);
-      } else if (decision.reason === 'exited' || decision.reason === 'after-end') {
-        await endEpisode(deps, c, ledger, task, now, decision.detail);
-      } else if (decision.reason === 'idle') {
-        // Past its StartTime and still not started (the poller's "stuck" report): nothing to restart
-        // (the platform starts tasks), but someone should know. Resolved when it runs.
-        await writeLedger(deps, c, (l) => clearRecheck(applyFailureSeen(l, now, policy).ledger));
-        await deps.notifier.notify(notStartedNotice(task, 'firing', now, decision.detail));
-      } else if (ledger?.nextAttemptAt !== undefined) {
-        // Nothing to re-check for a task left alone (needs a person, idle, before its start).
-        await writeLedger(deps, c, clearRecheck);
-      }
-      await remember('skip', decision.detail, { ...data, reason: decision.reason });
-      return outcome(c, 'skipped', decision.detail);
-    }
-    case 'wait': {
-      const next = await writeLedger(deps, c, (l) =>
-        applyRecheck(applyFailureSeen(l, now, policy).ledger, decision.until),
-      );
-      await deps.notifier.notify(failingNotice(task, now, decision.detail));
-      await remember('wait', decision.detail, { ...data, until: decision.until });
-      return outcome(c, 'waiting', decision.detail, withNext(next));
-    }
-    case 'give-up': {
-      await writeLedger(deps, c, (l) => applyGiveUp(applyFailureSeen(l, now, policy).ledger, now));
-      await deps.notifier.notify(failingNotice(task, now, decision.detail));
-      await deps.notifier.notify(
-        gaveUpNotice(
-          task,
-          'firing',
-          now,
-          `${decision.detail}. Fix the source or destination, then the task resumes automatic handling once it runs again.`,
-        ),
-      );
-      await remember('gave-up', decision.detail, { ...data, restartsInWindow: decision.restartsInWindow });
-      return outcome(c, 'gave-up', decision.detail);
-    }
+    case 'skip':
+      return onSkip(deps, policy, c, ledger, task, decision, now, remember);
+    case 'wait':
+    case 'give-up':
+      return onFailing(deps, policy, c, task, decision, now, remember);
     case 'restart':
       return onRestart(deps, policy, c, task, decision, now, remember, lease);
   }
+}
+
+function decisionData(task: RelayTask, decision: Decision) {
+  return { state: task.state, invalidReason: task.invalidReason, decision: decision.kind };
+}
+
+/** A task livewatch does not restart; some skips still deserve a notice. */
+async function onSkip(
+  deps: RemediationDeps,
+  policy: RemediationPolicy,
+  c: TaskCase,
+  ledger: RestartLedger | undefined,
+  task: RelayTask,
+  decision: Extract<Decision, { kind: 'skip' }>,
+  now: number,
+  remember: Remember,
+): Promise<TaskOutcome> {
+  if (decision.reason === 'opted-out' || decision.reason === 'auto-restart-off') {
+    // Not ours to fix, but still worth an alert: mark the episode so recovery resolves it.
+    await writeLedger(deps, c, (l) => clearRecheck(applyFailureSeen(l, now, policy).ledger));
+    await deps.notifier.notify(failingNotice(task, now, decision.detail));
+  } else if (decision.reason === 'user-stop' || decision.reason === 'no-reason-stop') {
+    await onDeliberateStop(deps, c, ledger, task, now, decision);
+  } else if (decision.reason === 'exited' || decision.reason === 'after-end') {
+    await endEpisode(deps, c, ledger, task, now, decision.detail);
+  } else if (decision.reason === 'idle') {
+    // Past its StartTime and still not started (the poller's "stuck" report): nothing to restart
+    // (the platform starts tasks), but someone should know. Resolved when it runs.
+    await writeLedger(deps, c, (l) => clearRecheck(applyFailureSeen(l, now, policy).ledger));
+    await deps.notifier.notify(notStartedNotice(task, 'firing', now, decision.detail));
+  } else if (ledger?.nextAttemptAt !== undefined) {
+    // Nothing to re-check for a task left alone (needs a person, idle, before its start).
+    await writeLedger(deps, c, clearRecheck);
+  }
+  await remember('skip', decision.detail, { ...decisionData(task, decision), reason: decision.reason });
+  return outcome(c, 'skipped', decision.detail);
+}
+
+/** Failing and not restarted now: waiting for the platform's retries or a backoff, or out of budget. */
+async function onFailing(
+  deps: RemediationDeps,
+  policy: RemediationPolicy,
+  c: TaskCase,
+  task: RelayTask,
+  decision: Extract<Decision, { kind: 'wait' | 'give-up' }>,
+  now: number,
+  remember: Remember,
+): Promise<TaskOutcome> {
+  const data = decisionData(task, decision);
+  if (decision.kind === 'wait') {
+    const next = await writeLedger(deps, c, (l) =>
+      applyRecheck(applyFailureSeen(l, now, policy).ledger, decision.until),
+    );
+    await deps.notifier.notify(failingNotice(task, now, decision.detail));
+    await remember('wait', decision.detail, { ...data, until: decision.until });
+    return outcome(c, 'waiting', decision.detail, withNext(next));
+  }
+  await writeLedger(deps, c, (l) => applyGiveUp(applyFailureSeen(l, now, policy).ledger, now));
+  await deps.notifier.notify(failingNotice(task, now, decision.detail));
+  await deps.notifier.notify(
+    gaveUpNotice(
+      task,
+      'firing',
+      now,
+      `${decision.detail}. Fix the source or destination, then the task resumes automatic handling once it runs again.`,
+    ),
+  );
+  await remember('gave-up', decision.detail, { ...data, restartsInWindow: decision.restartsInWindow });
+  return outcome(c, 'gave-up', decision.detail);
 }
 
 /**

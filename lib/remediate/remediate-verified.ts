@@ -51,6 +51,23 @@ export async function remediateVerified(
 ): Promise<{ outcomes: TaskOutcome[]; failures: EventFailure[] }> {
   const failures: EventFailure[] = [];
   if (candidates.length === 0) return { outcomes: [], failures };
+  const cases = await verifyCases(deps, candidates, failures);
+  await countNewFailures(deps, policy, cases);
+  const holder = `alert-${randomUUID()}`;
+  const limit = pLimit(TASK_CONCURRENCY);
+  const settled = await Promise.allSettled(
+    cases.map((c) => limit(() => remediateInTime(deps, policy, c, holder, deadline))),
+  );
+  const outcomes = await collectOutcomes(deps, cases, settled, failures);
+  return { outcomes, failures };
+}
+
+/** Describes the candidates and records what was seen; a candidate that cannot be verified becomes a failure. */
+async function verifyCases(
+  deps: RemediationDeps,
+  candidates: readonly Candidate[],
+  failures: EventFailure[],
+): Promise<TaskCase[]> {
   const verified = await verifyRelayTasks(
     deps,
     candidates.map((c) => c.ref),
@@ -61,7 +78,6 @@ export async function remediateVerified(
       kind: 'error',
       error: new Error('not verified'),
     };
-    const verifiedAt = deps.clock.now();
     if (result.kind === 'error') {
       const error = await recordVerifyFailure(
         deps,
@@ -71,37 +87,36 @@ export async function remediateVerified(
       failures.push({ key: candidate.key, taskId: candidate.ref.taskId, error });
       continue;
     }
-    const hint = candidate.hint;
-    const hintFields = hint
-      ? { hint: { state: hint.state, reason: hint.reason, observedAt: hint.observedAt, source: hint.source } }
-      : {};
-    if (result.kind === 'gone') {
-      cases.push({
-        key: candidate.key,
-        ref: candidate.ref,
-        verified: 'gone',
-        verifiedAt,
-        stateSince: verifiedAt,
-        ...hintFields,
-      });
-      continue;
-    }
-    const task = result.task;
-    const since = hint && hint.state === task.state ? hint.observedAt : undefined;
-    const { previous, stateSince } = await recordVerifiedSnapshot(deps.store, task, verifiedAt, since);
-    const lastKnown = previous?.resource.kind === 'relay' ? previous.resource : relaySnapshotOf(hint);
-    cases.push({
-      key: candidate.key,
-      ref: candidate.ref,
-      verified: task,
-      verifiedAt,
-      stateSince,
-      lastKnown,
-      ...hintFields,
-    });
+    cases.push(await caseOf(deps, candidate, result));
   }
+  return cases;
+}
 
-  // Phase 1: count tasks that start failing, so breakers trip before phase 2 restarts anything.
+async function caseOf(
+  deps: RemediationDeps,
+  candidate: Candidate,
+  result: Exclude<Verified, { kind: 'error' }>,
+): Promise<TaskCase> {
+  const verifiedAt = deps.clock.now();
+  const hint = candidate.hint;
+  const hintFields = hint
+    ? { hint: { state: hint.state, reason: hint.reason, observedAt: hint.observedAt, source: hint.source } }
+    : {};
+  const base = { key: candidate.key, ref: candidate.ref, verifiedAt, ...hintFields };
+  if (result.kind === 'gone') return { ...base, verified: 'gone', stateSince: verifiedAt };
+  const task = result.task;
+  const since = hint && hint.state === task.state ? hint.observedAt : undefined;
+  const { previous, stateSince } = await recordVerifiedSnapshot(deps.store, task, verifiedAt, since);
+  const lastKnown = previous?.resource.kind === 'relay' ? previous.resource : relaySnapshotOf(hint);
+  return { ...base, verified: task, stateSince, lastKnown };
+}
+
+/** Phase 1: count tasks that start failing, so breakers trip before phase 2 restarts anything. */
+async function countNewFailures(
+  deps: RemediationDeps,
+  policy: RemediationPolicy,
+  cases: readonly TaskCase[],
+) {
   for (const c of cases) {
     if (c.verified === 'gone') continue;
     const ledger = (await deps.store.ledgers.get(c.key))?.value;
@@ -122,30 +137,40 @@ export async function remediateVerified(
       (preview.kind === 'skip' && (preview.reason === 'opted-out' || preview.reason === 'auto-restart-off'));
     if (failing) await countFailure(deps, policy, c.verified, deps.clock.now());
   }
+}
 
-  // Phase 2: remediate, a bounded number of tasks at a time.
-  const holder = `alert-${randomUUID()}`;
-  const limit = pLimit(TASK_CONCURRENCY);
-  const settled = await Promise.allSettled(
-    cases.map((c) =>
-      limit(async (): Promise<TaskOutcome> => {
-        if (deadline !== undefined && deps.clock.now() >= deadline) {
-          // Counted toward the breakers already (phase 1): mark the episode so the tick does not count it again.
-          const failing =
-            c.verified !== 'gone' && (c.verified.state === 'offline' || c.verified.state === 'recovering');
-          await scheduleRetry(deps, c, 0, failing);
-          return {
-            key: c.key,
-            taskId: c.ref.taskId,
-            region: c.ref.region,
-            action: 'deferred',
-            reason: 'out of time in this invocation; the next tick continues',
-          };
-        }
-        return remediateTask(deps, policy, c, holder);
-      }),
-    ),
-  );
+/** Phase 2, one task: remediated, or deferred to the next tick when the invocation is out of time. */
+async function remediateInTime(
+  deps: RemediationDeps,
+  policy: RemediationPolicy,
+  c: TaskCase,
+  holder: string,
+  deadline: number | undefined,
+): Promise<TaskOutcome> {
+  if (deadline === undefined || deps.clock.now() < deadline) return remediateTask(deps, policy, c, holder);
+  // Counted toward the breakers already (phase 1): mark the episode so the tick does not count it again.
+  const failing =
+    c.verified !== 'gone' && (c.verified.state === 'offline' || c.verified.state === 'recovering');
+  await scheduleRetry(deps, c, 0, failing);
+  return {
+    key: c.key,
+    taskId: c.ref.taskId,
+    region: c.ref.region,
+    action: 'deferred',
+    reason: 'out of time in this invocation; the next tick continues',
+  };
+}
+
+/**
+ * Outcomes in candidate order. A task that threw is retried by the next tick; a store outage is
+ * rethrown once every task has settled, so the invocation fails and is retried as a whole.
+ */
+async function collectOutcomes(
+  deps: RemediationDeps,
+  cases: readonly TaskCase[],
+  settled: readonly PromiseSettledResult<TaskOutcome>[],
+  failures: EventFailure[],
+): Promise<TaskOutcome[]> {
   const outcomes: TaskOutcome[] = [];
   let storeError: unknown;
   for (const [index, result] of settled.entries()) {
@@ -167,7 +192,7 @@ export async function remediateVerified(
     await scheduleRetry(deps, c, deps.config.LIVEWATCH_TICK_INTERVAL_S * 1000);
   }
   if (storeError !== undefined) throw storeError;
-  return { outcomes, failures };
+  return outcomes;
 }
 
 /** A task that could not be verified or handled is looked at again by the next tick: nothing is lost. */
