@@ -40,10 +40,7 @@ export function operatorRequestOf(
  * Runs an operator action with the store and notifier, then flushes the notices it queued (the
  * alert tick would otherwise send them) and closes the store.
  */
-async function withOperatorDeps<T>(
-  config: Config,
-  act: (deps: OperatorDeps) => Promise<T>,
-): Promise<T> {
+async function withOperatorDeps<T>(config: Config, act: (deps: OperatorDeps) => Promise<T>): Promise<T> {
   const log = createLogger({ level: config.LIVEWATCH_LOG_LEVEL, format: config.LIVEWATCH_LOG_FORMAT });
   const store = await createStore(config.LIVEWATCH_STORE_URL, {
     redisPrefix: config.LIVEWATCH_REDIS_PREFIX,
