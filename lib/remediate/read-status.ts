@@ -5,6 +5,7 @@ import type { BreakerState, OutboxStats, RestartLedger, Store } from '../store/s
 import { breakerKeysOf } from './circuit-breaker.js';
 import { policyFromConfig } from './remediation-policy.js';
 import { restartsInWindow } from './restart-ledger.js';
+import { describeUnsure, unsureOf } from './unsure-of.js';
 
 export interface AttentionItem {
   readonly key: string;
@@ -85,7 +86,7 @@ export async function readStatus(store: Store, config: Config, now: number): Pro
       restartsInWindow: ledger ? restartsInWindow(ledger, now, policy) : 0,
       ...(ledger?.nextAttemptAt === undefined ? {} : { nextAttemptAt: ledger.nextAttemptAt }),
       ...(pausedBy === undefined ? {} : { pausedBy }),
-      ...unsureOf(ledger),
+      ...unsureLine(ledger),
     });
   }
   for (const [key, ledger] of ledgers) {
@@ -100,7 +101,7 @@ export async function readStatus(store: Store, config: Config, now: number): Pro
       needsPerson: ledger.needsPerson,
       restartsInWindow: restartsInWindow(ledger, now, policy),
       ...(ledger.nextAttemptAt === undefined ? {} : { nextAttemptAt: ledger.nextAttemptAt }),
-      ...unsureOf(ledger),
+      ...unsureLine(ledger),
     });
   }
   const attention = [...items.values()].sort(
@@ -138,11 +139,7 @@ function needsLook(ledger: RestartLedger | undefined): boolean {
   );
 }
 
-function unsureOf(ledger: RestartLedger | undefined): { unsure?: string } {
-  if (ledger?.attempt !== undefined) return { unsure: 'restart outcome unknown, being verified' };
-  const failures = ledger?.verifyFailures;
-  if (failures?.reportedAt !== undefined) {
-    return { unsure: `cannot verify (${failures.count} attempts): ${failures.lastError}` };
-  }
-  return {};
+function unsureLine(ledger: RestartLedger | undefined): { unsure?: string } {
+  const unsure = unsureOf(ledger);
+  return unsure === undefined ? {} : { unsure: describeUnsure(unsure) };
 }

@@ -88,7 +88,7 @@ export async function readOverview(store: Store, config: Config, now: number): P
 
 /** Unhealthy, waiting for a person, or with a re-check scheduled. */
 export function needsAttention(row: TaskRow): boolean {
-  return row.unhealthy || row.needsPerson || row.nextCheckAt !== undefined;
+  return row.unhealthy || row.needsPerson || row.nextCheckAt !== undefined || row.unsure !== undefined;
 }
 
 async function readBreakers(store: Store, windowMs: number, now: number): Promise<Overview['breakers']> {

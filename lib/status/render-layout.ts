@@ -69,7 +69,7 @@ th{font-size:.8rem;text-transform:uppercase;letter-spacing:.02em;color:#57606a}
 .state{display:inline-block;padding:0 .45rem;border-radius:999px;font-size:.82rem;background:#eaeef2}
 .s-running,.s-started{background:#dafbe1;color:#116329}.s-offline,.s-stopped,.s-gone,.s-open{background:#ffebe9;color:#a40e26}
 .s-recovering,.s-paused,.s-half-open,.s-idle,.s-not-started{background:#fff8c5;color:#7d4e00}
-.person{color:#a40e26;font-weight:600}.muted{color:#57606a;font-size:.88rem}.note{background:#eef6ff;border-left:4px solid #0969da;padding:.5rem .8rem}
+.person{color:#a40e26;font-weight:600}.unsure{color:#9a6700;font-weight:600}.muted{color:#57606a;font-size:.88rem}.note{background:#eef6ff;border-left:4px solid #0969da;padding:.5rem .8rem}
 form.filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end}form.filters label{display:flex;flex-direction:column;font-size:.8rem;color:#57606a}
 input,select,button{font:inherit;padding:.35rem .5rem;border:1px solid #c9ced4;border-radius:6px;background:#fff}button{background:#17324d;color:#fff;border-color:#17324d;cursor:pointer}
 ol.timeline{list-style:none;padding:0;margin:0}ol.timeline li{border-left:3px solid #c9ced4;padding:.3rem 0 .6rem .8rem;margin-left:.3rem}

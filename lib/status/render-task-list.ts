@@ -1,3 +1,5 @@
+import { redact } from '../redact.js';
+import type { Unsure } from '../remediate/unsure-of.js';
 import type { TaskPage } from './list-tasks.js';
 import { Html, html, type RenderContext, renderPage, stateBadge, timeCell } from './render-layout.js';
 import { fill } from './status-strings.js';
@@ -7,6 +9,13 @@ export function taskHref(ctx: RenderContext, row: Pick<TaskRow, 'id'>): string {
   return `${ctx.base}/tasks/${encodeURIComponent(row.id)}`;
 }
 
+/** Why the snapshot may be out of date, in the page's language; the error text is data (redacted). */
+export function unsureText(ctx: RenderContext, unsure: Unsure): string {
+  return unsure.kind === 'restart-unknown'
+    ? ctx.t.restartUnknown
+    : fill(ctx.t.cannotVerify, { attempts: unsure.attempts, error: redact(unsure.lastError) });
+}
+
 /** The task table shared by the overview's attention list and the task list. */
 export function renderTaskTable(ctx: RenderContext, rows: readonly TaskRow[]): Html {
   const { t } = ctx;
@@ -14,7 +23,7 @@ export function renderTaskTable(ctx: RenderContext, rows: readonly TaskRow[]): H
     (
       row,
     ) => html`<tr data-key="${row.key}"><td><a href="${taskHref(ctx, row)}">${row.name ?? row.id}</a>${row.name ? html`<br><span class="muted">${row.id}</span>` : ''}${row.kind === 'relay' ? '' : html` <span class="muted">(${row.kind})</span>`}</td>
-<td>${stateBadge(row.state)}${row.reason ? html`<br><span class="muted">${row.reason}</span>` : ''}${row.needsPerson ? html`<br><span class="person">${t.needsPerson}</span>` : ''}</td>
+<td>${stateBadge(row.state)}${row.reason ? html`<br><span class="muted">${row.reason}</span>` : ''}${row.needsPerson ? html`<br><span class="person">${t.needsPerson}</span>` : ''}${row.unsure ? html`<br><span class="unsure">${unsureText(ctx, row.unsure)}</span>` : ''}</td>
 <td>${timeCell(ctx, row.since)}</td><td class="hide-sm">${row.region}</td><td>${row.hosts.join(', ')}</td>
 <td>${row.kind === 'relay' ? `${row.restartsUsed} ${t.budget} ${row.restartBudget}` : ''}</td><td class="hide-sm">${timeCell(ctx, row.nextCheckAt)}</td></tr>`,
   )}</tbody></table></div>`;

@@ -10,7 +10,7 @@ import {
   stateBadge,
   timeCell,
 } from './render-layout.js';
-import { taskHref } from './render-task-list.js';
+import { taskHref, unsureText } from './render-task-list.js';
 import { fill } from './status-strings.js';
 
 /** A task's page: state, restarts, uptime, lineage, and the timeline of everything livewatch did. */
@@ -36,6 +36,7 @@ export function renderTaskPage(ctx: RenderContext, view: TaskView): string {
   ];
   const body = html`<h1>${row.name ?? row.id} <span class="muted">${row.id}</span></h1>
 ${row.needsPerson ? html`<p class="note person" id="needs-person">${t.needsPerson}${view.escalatedAt ? html` (${fullTime(ctx, view.escalatedAt)})` : ''}</p>` : ''}
+${row.unsure ? html`<p class="note unsure" id="unsure">${unsureText(ctx, row.unsure)}</p>` : ''}
 <section class="card scroll" id="facts"><table><tbody>${facts.map(([name, value]) => html`<tr><th>${name}</th><td>${value}</td></tr>`)}</tbody></table></section>
 <h2>${t.uptime}</h2>
 <section class="card grid" id="uptime">${renderUptime(ctx, t.last24h, view.uptime.day)}${renderUptime(ctx, t.last7d, view.uptime.week)}</section>

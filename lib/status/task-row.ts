@@ -3,6 +3,7 @@ import { isUnhealthy } from '../events/states.js';
 import { sourceHostsOf } from '../remediate/circuit-breaker.js';
 import type { RemediationPolicy } from '../remediate/remediation-policy.js';
 import { restartsInWindow } from '../remediate/restart-ledger.js';
+import { type Unsure, unsureOf } from '../remediate/unsure-of.js';
 import type { RestartLedger, StoredSnapshot } from '../store/store.js';
 
 /**
@@ -26,6 +27,8 @@ export interface TaskRow {
   readonly restartBudget: number;
   /** When livewatch looks at it again (backoff, recovering grace), epoch ms. */
   readonly nextCheckAt?: number;
+  /** A restart outcome not yet known, or a verification given up on: the snapshot may be out of date. */
+  readonly unsure?: Unsure;
 }
 
 export function toTaskRow(
@@ -40,6 +43,7 @@ export function toTaskRow(
   const id = resource ? (resource.kind === 'relay' ? resource.taskId : resource.jobId) : rest.join(':');
   const state = resource?.state ?? 'unknown';
   const reason = resource?.kind === 'relay' ? resource.invalidReason : undefined;
+  const unsure = unsureOf(ledger);
   return {
     key,
     kind: (resource?.kind ?? kind) as ResourceKind,
@@ -55,6 +59,7 @@ export function toTaskRow(
     restartsUsed: ledger ? restartsInWindow(ledger, now, policy) : 0,
     restartBudget: policy.budget,
     ...(ledger?.nextAttemptAt === undefined ? {} : { nextCheckAt: ledger.nextAttemptAt }),
+    ...(unsure === undefined ? {} : { unsure }),
   };
 }
 
