@@ -7,10 +7,12 @@ import type { AliyunClient, Page } from '../../lib/aliyun/api.js';
 import { sourceHostOf } from '../../lib/aliyun/render-resource-table.js';
 import { ICE_REGIONS, loadConfig } from '../../lib/config/config.js';
 import type { RecordJob, TranscodeJob } from '../../lib/events/resources.js';
+import { collectPages } from '../collect-pages.js';
 import { createListingClient } from '../create-listing-client.js';
 import { exitQuietlyOnClosedPipe } from '../exit-quietly-on-closed-pipe.js';
 import { jsonOutput } from '../json-output.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
+import { regionsOf } from '../regions-of.js';
 import { renderResourceTable } from '../render-columns.js';
 
 const KINDS = ['record', 'transcode'] as const;
@@ -42,32 +44,17 @@ export async function run(argv: string[]): Promise<number> {
   if (values.kind !== undefined && !(KINDS as readonly string[]).includes(values.kind)) {
     return printUsageError('jobs', USAGE, '--kind must be record or transcode');
   }
-  if (values.region !== undefined && !(ICE_REGIONS as readonly string[]).includes(values.region)) {
-    console.error(`livewatch jobs: --region must be one of ${ICE_REGIONS.join(', ')}`);
-    return 2;
-  }
-
   const config = loadConfig();
+  const regions = regionsOf('jobs', values.region, ICE_REGIONS, config.LIVEWATCH_ICE_REGIONS);
+  if (typeof regions === 'number') return regions;
   const client = createListingClient(config);
-  const regions = values.region === undefined ? config.LIVEWATCH_ICE_REGIONS : [values.region];
   const kinds: readonly Kind[] = values.kind === undefined ? KINDS : [values.kind as Kind];
-  const progress = process.stderr.isTTY
-    ? (text: string) => process.stderr.write(`\r\x1b[K${text}`)
-    : undefined;
-
-  const jobs: Array<RecordJob | TranscodeJob> = [];
-  for (const region of regions) {
-    for (const kind of kinds) {
-      let seen = 0;
-      for await (const page of pagesOf(client, kind, region)) {
-        seen += page.items.length;
-        const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
-        progress?.(`${kind} ${region}: page ${page.pageNumber}/${pages} (${seen}/${page.total} jobs)`);
-        jobs.push(...page.items);
-      }
-    }
-  }
-  progress?.('');
+  const jobs = await collectPages<RecordJob | TranscodeJob>(
+    regions.flatMap((region) =>
+      kinds.map((kind) => ({ label: `${kind} ${region}`, pages: () => pagesOf(client, kind, region) })),
+    ),
+    'jobs',
+  );
 
   if (values.json) {
     console.log(jsonOutput(jobs));

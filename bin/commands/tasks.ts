@@ -7,10 +7,12 @@ import { sourceHostOf } from '../../lib/aliyun/render-resource-table.js';
 import { LIVE_REGIONS, loadConfig } from '../../lib/config/config.js';
 import { RELAY_STATES, type RelayState, type RelayTask } from '../../lib/events/resources.js';
 import { relayStateOf } from '../../lib/events/states.js';
+import { collectPages } from '../collect-pages.js';
 import { createListingClient } from '../create-listing-client.js';
 import { exitQuietlyOnClosedPipe } from '../exit-quietly-on-closed-pipe.js';
 import { jsonOutput } from '../json-output.js';
 import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
+import { regionsOf } from '../regions-of.js';
 import { renderResourceTable } from '../render-columns.js';
 
 const STATES = RELAY_STATES;
@@ -38,33 +40,20 @@ export async function run(argv: string[]): Promise<number> {
   if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
   exitQuietlyOnClosedPipe();
-  if (values.region !== undefined && !(LIVE_REGIONS as readonly string[]).includes(values.region)) {
-    console.error(`livewatch tasks: --region must be one of ${LIVE_REGIONS.join(', ')}`);
-    return 2;
-  }
   const wanted = parseStates(values.status);
   if (wanted instanceof Error) {
     return printUsageError('tasks', USAGE, wanted.message);
   }
 
   const config = loadConfig();
+  const regions = regionsOf('tasks', values.region, LIVE_REGIONS, config.LIVEWATCH_LIVE_REGIONS);
+  if (typeof regions === 'number') return regions;
   const client = createListingClient(config);
-  const regions = values.region === undefined ? config.LIVEWATCH_LIVE_REGIONS : [values.region];
-  const progress = process.stderr.isTTY
-    ? (text: string) => process.stderr.write(`\r\x1b[K${text}`)
-    : undefined;
-
-  const tasks: RelayTask[] = [];
-  for (const region of regions) {
-    let seen = 0;
-    for await (const page of client.listRelayTaskPages({ region })) {
-      seen += page.items.length;
-      const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
-      progress?.(`${region}: page ${page.pageNumber}/${pages} (${seen}/${page.total} tasks)`);
-      for (const task of page.items) if (wanted === undefined || wanted.has(task.state)) tasks.push(task);
-    }
-  }
-  progress?.('');
+  const tasks = await collectPages(
+    regions.map((region) => ({ label: region, pages: () => client.listRelayTaskPages({ region }) })),
+    'tasks',
+    (task) => wanted === undefined || wanted.has(task.state),
+  );
 
   if (values.json) {
     console.log(jsonOutput(tasks));
