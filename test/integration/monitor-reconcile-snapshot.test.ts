@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RelayTask } from '../../lib/events/resources.js';
 import type { StuckPolicy } from '../../lib/monitor/detect-stuck.js';
 import { diffSnapshot, pollObservedAt } from '../../lib/monitor/diff-snapshot.js';
 import {
@@ -10,7 +11,7 @@ import {
   revertSnapshot,
 } from '../../lib/monitor/reconcile-snapshot.js';
 import { createStore } from '../../lib/store/create-store.js';
-import type { Store, StoredSnapshot } from '../../lib/store/store.js';
+import type { Store, StoredSnapshot, Versioned } from '../../lib/store/store.js';
 import { relayTask } from '../support/monitor-resources.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -22,6 +23,17 @@ const policy: StuckPolicy = {
   restartNoReasonStops: false,
   retryGrace: { windowOverrideMs: undefined, marginMs: 30_000 },
 };
+
+/** One sweep's reconcile of a listed task, seen at `at`; `known` is the sweep's earlier read, if any. */
+function reconcileListed(
+  snapshots: Store['snapshots'],
+  key: string,
+  listed: RelayTask,
+  at: number,
+  known?: Versioned<StoredSnapshot>,
+) {
+  return reconcileSnapshot(snapshots, key, (previous) => diffSnapshot(previous, listed, at, policy), known);
+}
 
 describe('reconcileSnapshot on SQLite: compare-and-set, re-diff, undo', () => {
   let dir: string;
@@ -53,12 +65,7 @@ describe('reconcileSnapshot on SQLite: compare-and-set, re-diff, undo', () => {
     expect((await store.snapshots.put(KEY, fromCallback, stale?.version ?? 0)).ok).toBe(true);
 
     const listed = relayTask({ taskId: 't1', status: 2, invalidReason: 'PullStreamFailed' });
-    const outcome = await reconcileSnapshot(
-      store.snapshots,
-      KEY,
-      (previous) => diffSnapshot(previous, listed, T0 + 60_000, policy),
-      stale,
-    );
+    const outcome = await reconcileListed(store.snapshots, KEY, listed, T0 + 60_000, stale);
     expect(outcome.conflicts).toBe(1);
     expect(outcome.events).toEqual([]);
     expect(outcome.gaveUp).toBe(false);
@@ -70,12 +77,7 @@ describe('reconcileSnapshot on SQLite: compare-and-set, re-diff, undo', () => {
     // Someone rewrote the same state (e.g. the alert function's verified position) meanwhile.
     await store.snapshots.put(KEY, { ...running, observedAt: T0 + 10_000 }, stale?.version ?? 0);
     const listed = relayTask({ taskId: 't1', status: 3, invalidReason: 'PullStreamFailed' });
-    const outcome = await reconcileSnapshot(
-      store.snapshots,
-      KEY,
-      (previous) => diffSnapshot(previous, listed, T0 + 60_000, policy),
-      stale,
-    );
+    const outcome = await reconcileListed(store.snapshots, KEY, listed, T0 + 60_000, stale);
     expect(outcome.conflicts).toBe(1);
     expect(outcome.events.map((event) => `${event.previousState}>${event.state}`)).toEqual([
       'running>offline',
@@ -86,15 +88,16 @@ describe('reconcileSnapshot on SQLite: compare-and-set, re-diff, undo', () => {
   it('undoes a write (restores the previous snapshot, or removes a first sight) unless someone wrote since', async () => {
     await store.snapshots.put(KEY, running, null);
     const listed = relayTask({ taskId: 't1', status: 3 });
-    const outcome = await reconcileSnapshot(store.snapshots, KEY, (previous) =>
-      diffSnapshot(previous, listed, T0 + 60_000, policy),
-    );
+    const outcome = await reconcileListed(store.snapshots, KEY, listed, T0 + 60_000);
     if (outcome.write === undefined) throw new Error('expected a write');
     expect(await revertSnapshot(store.snapshots, outcome.write)).toBe(true);
     expect((await store.snapshots.get(KEY))?.value.resource.state).toBe('running');
 
-    const first = await reconcileSnapshot(store.snapshots, 'relay:cn-shanghai:t2', (previous) =>
-      diffSnapshot(previous, relayTask({ taskId: 't2', status: 3 }), T0, policy),
+    const first = await reconcileListed(
+      store.snapshots,
+      'relay:cn-shanghai:t2',
+      relayTask({ taskId: 't2', status: 3 }),
+      T0,
     );
     if (first.write === undefined) throw new Error('expected a write');
     await store.snapshots.put(
@@ -107,8 +110,11 @@ describe('reconcileSnapshot on SQLite: compare-and-set, re-diff, undo', () => {
   });
 
   it('writes nothing through the dry-run view', async () => {
-    const outcome = await reconcileSnapshot(readOnlySnapshots(store.snapshots), KEY, (previous) =>
-      diffSnapshot(previous, relayTask({ taskId: 't1', status: 3 }), T0, policy),
+    const outcome = await reconcileListed(
+      readOnlySnapshots(store.snapshots),
+      KEY,
+      relayTask({ taskId: 't1', status: 3 }),
+      T0,
     );
     expect(outcome.events).toHaveLength(1);
     expect(await store.snapshots.list()).toEqual([]);

@@ -13,6 +13,9 @@ const ROOT = join(import.meta.dirname, '..', '..');
 /** `lib/*.ts` files every layer may use: errors, clock, log, redaction, zod-issue conversion. */
 const KERNEL = 'lib (kernel)';
 
+/** What every core above the parts may use: the kernel, the ports and the parts beneath them. */
+const PARTS = [KERNEL, 'lib/aliyun', 'lib/config', 'lib/events', 'lib/notify', 'lib/ports', 'lib/store'];
+
 /** Layer → the layers it may import (its own layer is always allowed). */
 const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   [KERNEL]: [],
@@ -23,41 +26,13 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   'lib/aliyun': [KERNEL, 'lib/config', 'lib/events', 'lib/ports', 'lib/store'],
   'lib/notify': [KERNEL, 'lib/config', 'lib/events', 'lib/store'],
   'lib/callback': [KERNEL, 'lib/config', 'lib/events', 'lib/notify', 'lib/ports', 'lib/store'],
-  'lib/monitor': [
-    KERNEL,
-    'lib/aliyun',
-    'lib/callback',
-    'lib/config',
-    'lib/events',
-    'lib/notify',
-    'lib/ports',
-    'lib/store',
-  ],
-  'lib/remediate': [KERNEL, 'lib/aliyun', 'lib/config', 'lib/events', 'lib/notify', 'lib/ports', 'lib/store'],
-  'lib/alert': [
-    KERNEL,
-    'lib/aliyun',
-    'lib/config',
-    'lib/events',
-    'lib/notify',
-    'lib/ports',
-    'lib/remediate',
-    'lib/store',
-  ],
+  'lib/monitor': [...PARTS, 'lib/callback'],
+  'lib/remediate': PARTS,
+  'lib/alert': [...PARTS, 'lib/remediate'],
   // The doctor checks every part, so it sees each port (never an adapter: it gets them from the runtime).
-  'lib/doctor': [KERNEL, 'lib/aliyun', 'lib/config', 'lib/events', 'lib/notify', 'lib/ports', 'lib/store'],
+  'lib/doctor': PARTS,
   // The status page reads what the core decided (views only; it never acts), so it sees the core's rules.
-  'lib/status': [
-    KERNEL,
-    'lib/aliyun',
-    'lib/callback',
-    'lib/config',
-    'lib/events',
-    'lib/notify',
-    'lib/ports',
-    'lib/remediate',
-    'lib/store',
-  ],
+  'lib/status': [...PARTS, 'lib/callback', 'lib/remediate'],
   // Operator actions (CLI): apply the core's ledger and breaker rules, record who and why.
   'lib/operator': [
     KERNEL,
