@@ -50,58 +50,11 @@ export function applyNotice(
   now: number,
   route = 'default',
 ): NotificationGroup | undefined {
-  // Info notices are one-shot events: recorded as they come, removed once sent, never resolved.
-  const oneShot = notice.severity === 'info';
-  const existing = current?.alerts[notice.id];
-  // Cut before storing: groups live in the store and every alert is re-rendered at each flush.
-  const title = cutChars(redact(notice.title), MAX_TITLE_CHARS);
-  const text = cutChars(redact(notice.text), MAX_TEXT_CHARS);
-  const extra = {
-    ...(notice.zh
-      ? {
-          zh: {
-            title: cutChars(redact(notice.zh.title), MAX_TITLE_CHARS),
-            text: cutChars(redact(notice.zh.text), MAX_TEXT_CHARS),
-          },
-        }
-      : {}),
-    ...(notice.links && notice.links.length > 0 ? { links: notice.links.map((link) => ({ ...link })) } : {}),
-    ...(notice.inhibitedBy && notice.inhibitedBy.length > 0 ? { inhibitedBy: [...notice.inhibitedBy] } : {}),
-  };
-  let alert: GroupedAlert;
-  let changed: boolean;
-  if (notice.status === 'resolved' && !oneShot) {
-    if (existing === undefined || existing.status === 'resolved') return undefined;
-    // The resolve's own wording ("relay X running again") when it has some, else the firing one's.
-    alert = {
-      ...existing,
-      status: 'resolved',
-      title: title || existing.title,
-      text: text || existing.text,
-      ...(notice.zh ? { zh: extra.zh } : {}),
-      endsAt: notice.at,
-      updatedAt: now,
-    };
-    changed = true;
-  } else if (existing !== undefined && existing.status === 'firing' && !oneShot) {
-    // Still firing: refresh the wording, which is not a change worth a message.
-    alert = { ...existing, title, text, ...extra, updatedAt: now };
-    changed = false;
-  } else {
-    alert = {
-      id: notice.id,
-      status: oneShot ? notice.status : 'firing',
-      title,
-      text,
-      ...extra,
-      startsAt: notice.at,
-      ...(oneShot && notice.status === 'resolved' ? { endsAt: notice.at } : {}),
-      updatedAt: now,
-    };
-    changed = true;
-  }
+  const next = nextAlert(current?.alerts[notice.id], notice, now);
+  if (next === undefined) return undefined;
+  const { alert, changed } = next;
+  const groupWait = notice.severity === 'critical' ? timings.groupWaitCriticalMs : timings.groupWaitMs;
   if (current === undefined) {
-    const wait = notice.severity === 'critical' ? timings.groupWaitCriticalMs : timings.groupWaitMs;
     return {
       key: groupKeyOf(channel, notice, route),
       channel,
@@ -115,7 +68,7 @@ export function applyNotice(
         ...(route === 'default' ? {} : { route }),
       },
       alerts: { [notice.id]: alert },
-      nextFlushAt: now + wait,
+      nextFlushAt: now + groupWait,
     };
   }
   let nextFlushAt = current.nextFlushAt;
@@ -123,10 +76,73 @@ export function applyNotice(
     nextFlushAt = Math.min(nextFlushAt, Math.max(now, current.lastSentAt + timings.groupIntervalMs));
   } else if (changed) {
     // Never sent (e.g. everything in it was folded into a breaker's alert): due after group_wait.
-    const wait = notice.severity === 'critical' ? timings.groupWaitCriticalMs : timings.groupWaitMs;
-    nextFlushAt = Math.min(nextFlushAt, now + wait);
+    nextFlushAt = Math.min(nextFlushAt, now + groupWait);
   }
   return { ...current, alerts: { ...current.alerts, [notice.id]: alert }, nextFlushAt };
+}
+
+/**
+ * The alert a notice makes of the one already in the group, and whether that is a change worth a
+ * message; undefined for a resolve of an alert that is not firing.
+ */
+function nextAlert(
+  existing: GroupedAlert | undefined,
+  notice: Notice,
+  now: number,
+): { readonly alert: GroupedAlert; readonly changed: boolean } | undefined {
+  // Info notices are one-shot events: recorded as they come, removed once sent, never resolved.
+  const oneShot = notice.severity === 'info';
+  const { title, text, extra } = storedWording(notice);
+  if (notice.status === 'resolved' && !oneShot) {
+    if (existing === undefined || existing.status === 'resolved') return undefined;
+    // The resolve's own wording ("relay X running again") when it has some, else the firing one's.
+    const alert: GroupedAlert = {
+      ...existing,
+      status: 'resolved',
+      title: title || existing.title,
+      text: text || existing.text,
+      ...(notice.zh ? { zh: extra.zh } : {}),
+      endsAt: notice.at,
+      updatedAt: now,
+    };
+    return { alert, changed: true };
+  }
+  if (existing !== undefined && existing.status === 'firing' && !oneShot) {
+    // Still firing: refresh the wording, which is not a change worth a message.
+    return { alert: { ...existing, title, text, ...extra, updatedAt: now }, changed: false };
+  }
+  const alert: GroupedAlert = {
+    id: notice.id,
+    status: oneShot ? notice.status : 'firing',
+    title,
+    text,
+    ...extra,
+    startsAt: notice.at,
+    ...(oneShot && notice.status === 'resolved' ? { endsAt: notice.at } : {}),
+    updatedAt: now,
+  };
+  return { alert, changed: true };
+}
+
+/** The notice's words as stored: redacted and cut before storing (every flush re-renders them). */
+function storedWording(notice: Notice) {
+  const extra = {
+    ...(notice.zh
+      ? {
+          zh: {
+            title: cutChars(redact(notice.zh.title), MAX_TITLE_CHARS),
+            text: cutChars(redact(notice.zh.text), MAX_TEXT_CHARS),
+          },
+        }
+      : {}),
+    ...(notice.links && notice.links.length > 0 ? { links: notice.links.map((link) => ({ ...link })) } : {}),
+    ...(notice.inhibitedBy && notice.inhibitedBy.length > 0 ? { inhibitedBy: [...notice.inhibitedBy] } : {}),
+  };
+  return {
+    title: cutChars(redact(notice.title), MAX_TITLE_CHARS),
+    text: cutChars(redact(notice.text), MAX_TEXT_CHARS),
+    extra,
+  };
 }
 
 export interface GroupFlushPlan {
