@@ -6,48 +6,39 @@ import type { RecordState, RelayState, TranscodeState } from './resources.js';
  * retrying, 3 stopped, -1 exited. Record Status (ListLiveRecordJobs): initial, started, paused.
  * Transcode Status (ListLiveTranscodeJobs): 0 not started, 1 in progress, 2 stopped.
  */
+/** Relay TaskStatus and its state, one table read both ways. */
+const RELAY_STATUS: Readonly<Record<RelayState, number>> = {
+  idle: 0,
+  running: 1,
+  recovering: 2,
+  offline: 3,
+  exited: -1,
+};
+const RELAY_BY_STATUS = new Map(
+  Object.entries(RELAY_STATUS).map(([state, status]) => [status, state as RelayState]),
+);
+
 export function relayStateOf(status: number): RelayState {
-  switch (status) {
-    case 0:
-      return 'idle';
-    case 1:
-      return 'running';
-    case 2:
-      return 'recovering';
-    case 3:
-      return 'offline';
-    default:
-      // -1 and anything the API adds later that we cannot act on.
-      return 'exited';
-  }
+  // -1 and anything the API adds later that we cannot act on.
+  return RELAY_BY_STATUS.get(status) ?? 'exited';
 }
 
 export function relayStatusOf(state: RelayState): number {
-  return { idle: 0, running: 1, recovering: 2, offline: 3, exited: -1 }[state];
+  return RELAY_STATUS[state];
 }
+
+const RECORD_WIRE_STATES: ReadonlySet<string> = new Set<RecordState>(['initial', 'started', 'paused']);
 
 export function recordStateOf(status: string): RecordState {
-  switch (status) {
-    case 'initial':
-    case 'started':
-    case 'paused':
-      return status;
-    default:
-      return 'gone';
-  }
+  return RECORD_WIRE_STATES.has(status) ? (status as RecordState) : 'gone';
 }
 
+/** Transcode Status 0, 1, 2 by index. */
+const TRANSCODE_BY_STATUS: readonly TranscodeState[] = ['not-started', 'running', 'stopped'];
+
 export function transcodeStateOf(status: number): TranscodeState {
-  switch (status) {
-    case 0:
-      return 'not-started';
-    case 1:
-      return 'running';
-    case 2:
-      return 'stopped';
-    default:
-      return 'gone';
-  }
+  // An index outside the table (or not a whole number) reads undefined: a status we do not know.
+  return TRANSCODE_BY_STATUS[status] ?? 'gone';
 }
 
 /** Whether a state is one livewatch considers unhealthy (worth a warning or worse). */

@@ -154,47 +154,44 @@ function receiverOf(spec: ReceiverSpec, config: Config, clock: Clock): Channel {
   // The file holds credentials: mask them wherever they might surface.
   registerSecrets(spec.url, 'secret' in spec ? spec.secret : undefined);
   const m = spec.mentions ?? {};
+  // Every channel is named and clocked alike; the cases say only what differs.
+  const base = { name: spec.name, clock };
   switch (spec.type) {
     case 'dingtalk':
       for (const robot of spec.robots ?? []) registerSecrets(robot.url, robot.secret);
       return createDingtalkChannel({
-        name: spec.name,
+        ...base,
         url: spec.url ?? spec.robots?.[0]?.url ?? '',
         robots: spec.robots,
         secret: spec.secret,
         keyword: spec.keyword,
         mentions: { atMobiles: m.mobiles, atUserIds: m.userIds, atAll: m.all, on: m.on },
-        clock,
       });
     case 'slack':
       return createSlackChannel({
-        name: spec.name,
+        ...base,
         url: spec.url,
         mentions: { mentions: m.users, on: m.on },
-        clock,
       });
     case 'feishu':
       return createFeishuChannel({
-        name: spec.name,
+        ...base,
         url: spec.url,
         secret: spec.secret,
         mentions: { userIds: m.userIds, atAll: m.all, on: m.on },
-        clock,
       });
     case 'wecom':
       return createWecomChannel({
-        name: spec.name,
+        ...base,
         url: spec.url,
         mentions: { userIds: m.userIds, mobiles: m.mobiles, atAll: m.all, on: m.on },
-        clock,
       });
     case 'webhook':
       return createWebhookChannel({
-        name: spec.name,
+        ...base,
         url: spec.url,
         secret: spec.secret,
         externalUrl: config.LIVEWATCH_STATUS_URL,
-        clock,
       });
   }
 }

@@ -38,8 +38,22 @@ type Handler = IceHandler;
 const THIRTY_DAYS_MS = 30 * 86_400_000;
 const SEVEN_DAYS_MS = 7 * 86_400_000;
 
-function inRegion(jobRegion: string, region: string | undefined): boolean {
-  return region === undefined || jobRegion === region;
+interface Listing {
+  readonly region: string | undefined;
+  readonly keyword: string | undefined;
+  readonly windowStart: number | undefined;
+}
+
+/** Both listings filter alike on the region, a keyword (the id, or part of the name) and the default window. */
+function isListed(
+  job: { readonly region: string; readonly jobId: string; readonly name: string; readonly createdAt: number },
+  { region, keyword, windowStart }: Listing,
+): boolean {
+  return (
+    (region === undefined || job.region === region) &&
+    (keyword === undefined || job.jobId === keyword || job.name.includes(keyword)) &&
+    (windowStart === undefined || job.createdAt >= windowStart)
+  );
 }
 
 function sortByCreation<T extends { createdAt: number }>(jobs: T[], sortBy: 'asc' | 'desc'): T[] {
@@ -77,12 +91,10 @@ const listRecordJobs: Handler = (params, ctx) => {
   const matching = sortByCreation(
     [...jobs.records.values()].filter(
       (job) =>
-        inRegion(job.region, region) &&
-        (keyword === undefined || job.jobId === keyword || job.name.includes(keyword)) &&
+        isListed(job, { region, keyword, windowStart }) &&
         (status === undefined || job.status === status) &&
         (startAt === undefined || job.createdAt >= startAt) &&
-        (endAt === undefined || job.createdAt <= endAt) &&
-        (windowStart === undefined || job.createdAt >= windowStart),
+        (endAt === undefined || job.createdAt <= endAt),
     ),
     sortBy,
   );
@@ -108,12 +120,10 @@ const listTranscodeJobs: Handler = (params, ctx) => {
   const matching = sortByCreation(
     [...jobs.transcodes.values()].filter(
       (job) =>
-        inRegion(job.region, region) &&
-        (keyword === undefined || job.jobId === keyword || job.name.includes(keyword)) &&
+        isListed(job, { region, keyword, windowStart }) &&
         (status === undefined || job.status === status) &&
         (startMode === undefined || job.startMode === startMode) &&
-        (type === undefined || job.templateType === type) &&
-        (windowStart === undefined || job.createdAt >= windowStart),
+        (type === undefined || job.templateType === type),
     ),
     sortBy,
   );

@@ -84,8 +84,9 @@ export class IceJobs {
   }
 }
 
-export function recordJobView(
-  job: EmulatedRecordJob,
+/** The fields a record job and a transcode job are described with alike, in the same words. */
+function jobViewBase(
+  job: EmulatedRecordJob | EmulatedTranscodeJob,
   formatTime: (ms: number) => string,
 ): Record<string, unknown> {
   return {
@@ -93,9 +94,18 @@ export function recordJobView(
     Name: job.name,
     Status: job.status,
     CreateTime: formatTime(job.createdAt),
-    NotifyUrl: job.notifyUrl,
     TemplateId: job.templateId,
     TemplateName: job.templateName,
+  };
+}
+
+export function recordJobView(
+  job: EmulatedRecordJob,
+  formatTime: (ms: number) => string,
+): Record<string, unknown> {
+  return {
+    ...jobViewBase(job, formatTime),
+    NotifyUrl: job.notifyUrl,
     StreamInput: { Type: 'rtmp', Url: job.streamUrl },
     RecordOutput: { Type: job.output.type, Bucket: job.output.bucket, Endpoint: job.output.endpoint },
   };
@@ -106,13 +116,8 @@ export function transcodeJobView(
   formatTime: (ms: number) => string,
 ): Record<string, unknown> {
   return {
-    JobId: job.jobId,
-    Name: job.name,
-    Status: job.status,
+    ...jobViewBase(job, formatTime),
     StartMode: job.startMode,
-    CreateTime: formatTime(job.createdAt),
-    TemplateId: job.templateId,
-    TemplateName: job.templateName,
     TemplateType: job.templateType,
     StreamInput: { Type: 'rtmp', InputUrl: job.inputUrl },
     OutputStream: { StreamInfos: job.outputUrls.map((url) => ({ Type: 'rtmp', OutputUrl: url })) },

@@ -165,23 +165,19 @@ export function generateTasks(scenario: Scenario, random: Random, now: number): 
 }
 
 function taskInitOf(spec: TaskSpec, now: number): TaskInit {
-  const startAt =
-    spec.startTime !== undefined
-      ? parseUtcSeconds(spec.startTime)
-      : spec.startInS !== undefined
-        ? now + spec.startInS * 1000
-        : undefined;
-  const endAt =
-    spec.endTime !== undefined
-      ? parseUtcSeconds(spec.endTime)
-      : spec.endInS !== undefined
-        ? now + spec.endInS * 1000
-        : undefined;
+  const startAt = instantOf(spec.startTime, spec.startInS, now);
+  const endAt = instantOf(spec.endTime, spec.endInS, now);
   const { startTime: _s, endTime: _e, startInS: _si, endInS: _ei, ...rest } = spec;
   const init: Record<string, unknown> = { ...rest };
   if (startAt !== undefined) init.startAt = startAt;
   if (endAt !== undefined) init.endAt = endAt;
   return init as TaskInit;
+}
+
+/** A scenario names a task's start or end as a UTC time or as seconds from now; the time wins. */
+function instantOf(utcTime: string | undefined, inS: number | undefined, now: number): number | undefined {
+  if (utcTime !== undefined) return parseUtcSeconds(utcTime);
+  return inS === undefined ? undefined : now + inS * 1000;
 }
 
 export function generateRecordJobs(scenario: Scenario, random: Random, now: number): EmulatedRecordJob[] {
