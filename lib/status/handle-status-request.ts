@@ -148,15 +148,9 @@ async function servePage(
 ): Promise<HttpResponse> {
   const { store, config } = deps;
   if (rest.length === 0) return page(200, renderOverview(ctx, await readOverview(store, config, ctx.now)));
-  if (rest[0] === 'tasks' && rest.length === 1) {
-    const tasks = await listTasks(store, config, parseTaskQuery(request.query), ctx.now);
-    return page(200, renderTaskList(ctx, tasks, regionsOf(config)));
-  }
-  if (rest[0] === 'tasks' && rest.length === 2) {
-    const key = await findTaskKey(store, config, decodeSegment(rest[1] ?? ''));
-    if (key !== undefined)
-      return page(200, renderTaskPage(ctx, await readTaskView(store, config, key, ctx.now)));
-  }
+  const found = await readTasksRoute(deps, request, ctx.now, rest);
+  if (found?.list !== undefined) return page(200, renderTaskList(ctx, found.list, regionsOf(config)));
+  if (found?.view !== undefined) return page(200, renderTaskPage(ctx, found.view));
   return page(404, renderPage(ctx, ctx.t.notFound, html`<h1>${ctx.t.notFound}</h1>`));
 }
 
@@ -172,13 +166,27 @@ async function serveApi(
     body: redact(JSON.stringify(value)),
   });
   if (rest.length === 1 && rest[0] === 'overview') return json(await readOverview(store, config, ctx.now));
-  if (rest[0] === 'tasks' && rest.length === 1)
-    return json(await listTasks(store, config, parseTaskQuery(request.query), ctx.now));
-  if (rest[0] === 'tasks' && rest.length === 2) {
-    const key = await findTaskKey(store, config, decodeSegment(rest[1] ?? ''));
-    if (key !== undefined) return json(await readTaskView(store, config, key, ctx.now));
-  }
+  const found = await readTasksRoute(deps, request, ctx.now, rest);
+  if (found !== undefined) return json(found.list ?? found.view);
   throw new RequestRejectedError(404, 'not found');
+}
+
+type TasksRoute =
+  | { readonly list: Awaited<ReturnType<typeof listTasks>>; readonly view?: undefined }
+  | { readonly view: Awaited<ReturnType<typeof readTaskView>>; readonly list?: undefined };
+
+/** `tasks` and `tasks/<id>` read the same under the page and the API; undefined: no such route or task. */
+async function readTasksRoute(
+  { store, config }: StatusDeps,
+  request: HttpRequest,
+  now: number,
+  rest: string[],
+): Promise<TasksRoute | undefined> {
+  if (rest[0] !== 'tasks') return undefined;
+  if (rest.length === 1) return { list: await listTasks(store, config, parseTaskQuery(request.query), now) };
+  if (rest.length !== 2) return undefined;
+  const key = await findTaskKey(store, config, decodeSegment(rest[1] ?? ''));
+  return key === undefined ? undefined : { view: await readTaskView(store, config, key, now) };
 }
 
 async function login(deps: StatusDeps, request: HttpRequest, ctx: RenderContext): Promise<HttpResponse> {
