@@ -207,6 +207,29 @@ function reasonOf(resource: Resource): string | undefined {
   return undefined;
 }
 
+type FieldOf<K extends Resource['kind']> = keyof Extract<Resource, { kind: K }>;
+
+/** Per kind, the fields besides the playback position whose change is worth a snapshot write. */
+const COMPARED: { readonly [K in Resource['kind']]: readonly FieldOf<K>[] } = {
+  relay: [
+    'status',
+    'invalidReason',
+    'exitReason',
+    'callbackUrl',
+    'name',
+    'startTime',
+    'endTime',
+    'retryCount',
+    'retryInterval',
+    'repeatNumber',
+    'sourceType',
+    'dstUrl',
+    'sourceUrls',
+  ],
+  record: ['status', 'name', 'streamUrl', 'notifyUrl'],
+  transcode: ['status', 'name', 'inputUrl', 'outputUrls'],
+};
+
 /**
  * Whether anything livewatch relies on changed besides the state: reasons, the callback URL
  * (enrolment), the schedule and retry settings (stuck detection), the source and destination
@@ -218,37 +241,18 @@ function materiallyChanged(before: Resource, after: Resource): boolean {
     const offsetMoved = Math.abs((after.currentOffset ?? 0) - (before.currentOffset ?? 0));
     if (offsetMoved >= OFFSET_WRITE_STEP_S) return true;
     if ((before.currentOffset === undefined) !== (after.currentOffset === undefined)) return true;
-    return (
-      before.status !== after.status ||
-      before.invalidReason !== after.invalidReason ||
-      before.exitReason !== after.exitReason ||
-      before.callbackUrl !== after.callbackUrl ||
-      before.name !== after.name ||
-      before.startTime !== after.startTime ||
-      before.endTime !== after.endTime ||
-      before.retryCount !== after.retryCount ||
-      before.retryInterval !== after.retryInterval ||
-      before.repeatNumber !== after.repeatNumber ||
-      before.sourceType !== after.sourceType ||
-      before.dstUrl !== after.dstUrl ||
-      before.sourceUrls.join('\n') !== after.sourceUrls.join('\n')
-    );
+    return changedIn(before, after, COMPARED.relay);
   }
-  if (before.kind === 'record' && after.kind === 'record') {
-    return (
-      before.status !== after.status ||
-      before.name !== after.name ||
-      before.streamUrl !== after.streamUrl ||
-      before.notifyUrl !== after.notifyUrl
-    );
-  }
-  if (before.kind === 'transcode' && after.kind === 'transcode') {
-    return (
-      before.status !== after.status ||
-      before.name !== after.name ||
-      before.inputUrl !== after.inputUrl ||
-      before.outputUrls.join('\n') !== after.outputUrls.join('\n')
-    );
-  }
+  if (before.kind === 'record' && after.kind === 'record') return changedIn(before, after, COMPARED.record);
+  if (before.kind === 'transcode' && after.kind === 'transcode')
+    return changedIn(before, after, COMPARED.transcode);
   return true;
+}
+
+/** Whether any of `fields` differs; lists (source and output URLs) compare by their items, in order. */
+function changedIn<T>(before: T, after: T, fields: readonly (keyof T)[]): boolean {
+  return fields.some((field) => {
+    const [a, b] = [before[field], after[field]];
+    return Array.isArray(a) && Array.isArray(b) ? a.join('\n') !== b.join('\n') : a !== b;
+  });
 }
