@@ -264,15 +264,24 @@ const ListRecordSchema = z
  * RPC gateways accept on every action (and which tells a single local emulator which region is meant).
  */
 export function buildListRecordJobsRequest(params: ListRecordJobsParams, page: number): WireParams {
-  const { Region, ...wire } = check('ListLiveRecordJobs', ListRecordSchema, {
-    Region: params.region,
-    Keyword: params.keyword,
-    Status: params.status,
-    StartTime: params.startTime,
-    EndTime: params.endTime,
-    PageNo: page,
-    PageSize: params.pageSize ?? 100,
-  });
+  return toIceWire(
+    check('ListLiveRecordJobs', ListRecordSchema, {
+      ...icePaging(params, page),
+      Keyword: params.keyword,
+      Status: params.status,
+      StartTime: params.startTime,
+      EndTime: params.endTime,
+    }),
+  );
+}
+
+/** The region and page fields both ICE listings take (PageNo, not the relay list's PageNumber). */
+function icePaging(params: { region: string; pageSize?: number | undefined }, page: number) {
+  return { Region: params.region, PageNo: page, PageSize: params.pageSize ?? 100 };
+}
+
+/** An ICE request carries its region as the common `RegionId` parameter (see above). */
+function toIceWire({ Region, ...wire }: { Region: string } & Parameters<typeof toWire>[0]): WireParams {
   return toWire({ RegionId: Region, ...wire });
 }
 
@@ -286,20 +295,18 @@ const ListTranscodeSchema = z.object({
 });
 
 export function buildListTranscodeJobsRequest(params: ListTranscodeJobsParams, page: number): WireParams {
-  const { Region, ...wire } = check('ListLiveTranscodeJobs', ListTranscodeSchema, {
-    Region: params.region,
-    KeyWord: params.keyword,
-    Status: params.status,
-    PageNo: page,
-    PageSize: params.pageSize ?? 100,
-  });
-  return toWire({ RegionId: Region, ...wire });
+  return toIceWire(
+    check('ListLiveTranscodeJobs', ListTranscodeSchema, {
+      ...icePaging(params, page),
+      KeyWord: params.keyword,
+      Status: params.status,
+    }),
+  );
 }
 
 const JobRefSchema = z.object({ Region: iceRegion, JobId: text.min(1, 'is required') });
 
 /** GetLiveRecordJob / GetLiveTranscodeJob: `JobId`, with the region as `RegionId` (see above). */
 export function buildJobRefRequest(action: string, params: { region: string; jobId: string }): WireParams {
-  const { Region, ...wire } = check(action, JobRefSchema, { Region: params.region, JobId: params.jobId });
-  return toWire({ RegionId: Region, ...wire });
+  return toIceWire(check(action, JobRefSchema, { Region: params.region, JobId: params.jobId }));
 }

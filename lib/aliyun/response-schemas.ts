@@ -227,11 +227,24 @@ export function toRecordPage(
   region: string,
   requested: { pageNumber: number; pageSize: number },
 ): Page<RecordJob> {
+  return icePageOf(
+    body,
+    requested,
+    body.LiveRecordJobs.map((job) => mapRecordJob(job, region)),
+  );
+}
+
+/** Both ICE listings answer TotalCount, PageNo and PageSize; a missing echo keeps what was asked. */
+function icePageOf<T>(
+  body: { readonly TotalCount: number; readonly PageNo?: number | undefined; readonly PageSize?: number | undefined },
+  requested: { pageNumber: number; pageSize: number },
+  items: T[],
+): Page<T> {
   return {
     pageNumber: body.PageNo ?? requested.pageNumber,
     pageSize: body.PageSize ?? requested.pageSize,
     total: body.TotalCount,
-    items: body.LiveRecordJobs.map((job) => mapRecordJob(job, region)),
+    items,
   };
 }
 
@@ -258,12 +271,11 @@ export function toTranscodePage(
   region: string,
   requested: { pageNumber: number; pageSize: number },
 ): Page<TranscodeJob> {
-  return {
-    pageNumber: body.PageNo ?? requested.pageNumber,
-    pageSize: body.PageSize ?? requested.pageSize,
-    total: body.TotalCount,
-    items: body.JobList.map((job) => mapTranscodeJob(job, region)),
-  };
+  return icePageOf(
+    body,
+    requested,
+    body.JobList.map((job) => mapTranscodeJob(job, region)),
+  );
 }
 
 export function mapTranscodeJob(job: z.infer<typeof TranscodeJobSchema>, region: string): TranscodeJob {
