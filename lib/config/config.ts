@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, type SettingIssue } from '../errors.js';
+import { isValidRegExp } from '../is-valid-reg-exp.js';
 import { registerSecrets } from '../redact.js';
 import { describeSettingIssue, type NumberRange } from './describe-setting-issue.js';
 import { STORE_URL_RULE, storeLocationOf } from './store-url.js';
@@ -368,14 +369,4 @@ function isValidTimeZone(name: string): boolean {
  */
 function withoutEmpty(env: Record<string, string | undefined>): Record<string, string | undefined> {
   return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-}
-
-function isValidRegExp(source: string): boolean {
-  try {
-    new RegExp(source);
-    return true;
-  } catch {
-    // An invalid pattern is reported as a setting issue by the caller, not thrown here.
-    return false;
-  }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
+import { isValidRegExp } from '../is-valid-reg-exp.js';
 import type { Silence } from '../store/store.js';
 
 /**
@@ -45,7 +46,7 @@ const SilenceInputSchema = z
     'task-name': z
       .string()
       .min(1, 'must not be empty')
-      .refine(isRegExp, 'must be a valid regular expression')
+      .refine(isValidRegExp, 'must be a valid regular expression')
       .optional(),
     'task-id': list(word).optional(),
     start: instant.optional(),
@@ -151,15 +152,6 @@ function echo(input: unknown, path: readonly PropertyKey[]): string {
   }
   if (value === undefined) return '';
   return `${JSON.stringify(Array.isArray(value) ? value.join(',') : value)} `;
-}
-
-function isRegExp(source: string): boolean {
-  try {
-    new RegExp(source);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function durationMs(text: string): number {
