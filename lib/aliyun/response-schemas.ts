@@ -236,7 +236,11 @@ export function toRecordPage(
 
 /** Both ICE listings answer TotalCount, PageNo and PageSize; a missing echo keeps what was asked. */
 function icePageOf<T>(
-  body: { readonly TotalCount: number; readonly PageNo?: number | undefined; readonly PageSize?: number | undefined },
+  body: {
+    readonly TotalCount: number;
+    readonly PageNo?: number | undefined;
+    readonly PageSize?: number | undefined;
+  },
   requested: { pageNumber: number; pageSize: number },
   items: T[],
 ): Page<T> {

@@ -30,7 +30,9 @@ describe('diffSnapshot: which field changes are worth a snapshot write', () => {
     expect(writes(task, { ...task, sourceUrls: [...task.sourceUrls] })).toBe(false);
     expect(writes(task, { ...task, dstUrl: 'rtmp://push.example.com/b' })).toBe(true);
     expect(writes(task, { ...task, retryCount: 4 })).toBe(true);
-    expect(writes(task, { ...task, sourceUrls: [...task.sourceUrls, 'rtmp://b.example.com/app/s'] })).toBe(true);
+    expect(writes(task, { ...task, sourceUrls: [...task.sourceUrls, 'rtmp://b.example.com/app/s'] })).toBe(
+      true,
+    );
   });
 
   it('writes a record job whose stream or notify URL changed', () => {
