@@ -3,9 +3,8 @@ import {
   type EmulatedRecordJob,
   type EmulatedTranscodeJob,
   type IceJobs,
+  jobView,
   type RecordStatus,
-  recordJobView,
-  transcodeJobView,
 } from './ice-jobs.js';
 import {
   optionalEnum,
@@ -105,7 +104,7 @@ const listRecordJobs: Handler = (params, ctx) => {
     SortBy: sortBy,
     LiveRecordJobs: matching
       .slice((pageNo - 1) * pageSize, pageNo * pageSize)
-      .map((job) => recordJobView(job, formatUtcSeconds)),
+      .map((job) => jobView(job, formatUtcSeconds)),
   };
 };
 
@@ -132,7 +131,7 @@ const listTranscodeJobs: Handler = (params, ctx) => {
     TotalCount: matching.length,
     JobList: matching
       .slice((pageNo - 1) * pageSize, pageNo * pageSize)
-      .map((job) => transcodeJobView(job, formatUtcSeconds)),
+      .map((job) => jobView(job, formatUtcSeconds)),
   };
 };
 
@@ -240,7 +239,7 @@ const sendTranscodeCommand: Handler = (params, { jobs }) => {
 };
 
 const getTranscodeJob: Handler = (params, { jobs }) => ({
-  Job: transcodeJobView(findTranscode(jobs, params), formatUtcSeconds),
+  Job: jobView(findTranscode(jobs, params), formatUtcSeconds),
 });
 
 const deleteTranscodeJob: Handler = (params, { jobs }) => {
@@ -253,7 +252,7 @@ const getRecordJob: Handler = (params, { jobs }) => {
   const jobId = requiredString(params, 'JobId');
   const job = jobs.records.get(jobId);
   if (job === undefined) throw apiErrors.jobNotExist(jobId);
-  return { RecordJob: recordJobView(job, formatUtcSeconds) };
+  return { RecordJob: jobView(job, formatUtcSeconds) };
 };
 
 export const ICE_ACTIONS: Readonly<Record<string, Handler>> = {

@@ -84,12 +84,12 @@ export class IceJobs {
   }
 }
 
-/** The fields a record job and a transcode job are described with alike, in the same words. */
-function jobViewBase(
+/** A record or transcode job as GetLiveRecordJob / GetLiveTranscodeJob and the listings describe it. */
+export function jobView(
   job: EmulatedRecordJob | EmulatedTranscodeJob,
   formatTime: (ms: number) => string,
 ): Record<string, unknown> {
-  return {
+  const common = {
     JobId: job.jobId,
     Name: job.name,
     Status: job.status,
@@ -97,26 +97,16 @@ function jobViewBase(
     TemplateId: job.templateId,
     TemplateName: job.templateName,
   };
-}
-
-export function recordJobView(
-  job: EmulatedRecordJob,
-  formatTime: (ms: number) => string,
-): Record<string, unknown> {
+  if ('streamUrl' in job) {
+    return {
+      ...common,
+      NotifyUrl: job.notifyUrl,
+      StreamInput: { Type: 'rtmp', Url: job.streamUrl },
+      RecordOutput: { Type: job.output.type, Bucket: job.output.bucket, Endpoint: job.output.endpoint },
+    };
+  }
   return {
-    ...jobViewBase(job, formatTime),
-    NotifyUrl: job.notifyUrl,
-    StreamInput: { Type: 'rtmp', Url: job.streamUrl },
-    RecordOutput: { Type: job.output.type, Bucket: job.output.bucket, Endpoint: job.output.endpoint },
-  };
-}
-
-export function transcodeJobView(
-  job: EmulatedTranscodeJob,
-  formatTime: (ms: number) => string,
-): Record<string, unknown> {
-  return {
-    ...jobViewBase(job, formatTime),
+    ...common,
     StartMode: job.startMode,
     TemplateType: job.templateType,
     StreamInput: { Type: 'rtmp', InputUrl: job.inputUrl },
