@@ -9,9 +9,9 @@ import { ICE_REGIONS, loadConfig } from '../../lib/config/config.js';
 import type { RecordJob, TranscodeJob } from '../../lib/events/resources.js';
 import { collectPages } from '../collect-pages.js';
 import { createListingClient } from '../create-listing-client.js';
-import { exitQuietlyOnClosedPipe } from '../exit-quietly-on-closed-pipe.js';
 import { jsonOutput } from '../json-output.js';
-import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
+import { printUsageError } from '../parse-command-args.js';
+import { listingCredentialsHelp, parseListingArgs } from '../parse-listing-args.js';
 import { regionsOf } from '../regions-of.js';
 import { renderResourceTable } from '../render-columns.js';
 
@@ -24,23 +24,12 @@ const USAGE = `usage: livewatch jobs [--kind record|transcode] [--region R] [--j
   --region R   one ICE region (${ICE_REGIONS.join(', ')}); default: LIVEWATCH_ICE_REGIONS
   --json       print the jobs as JSON (URLs redacted)
 
-Credentials: ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET. Against the emulator also set
-LIVEWATCH_ICE_ENDPOINT=127.0.0.1:PORT and LIVEWATCH_API_PROTOCOL=http.`;
+${listingCredentialsHelp('LIVEWATCH_ICE_ENDPOINT')}`;
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs('jobs', USAGE, argv, {
-    options: {
-      kind: { type: 'string' },
-      region: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
+  const parsed = parseListingArgs('jobs', USAGE, argv, { kind: { type: 'string' } });
   if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
-  exitQuietlyOnClosedPipe();
   if (values.kind !== undefined && !(KINDS as readonly string[]).includes(values.kind)) {
     return printUsageError('jobs', USAGE, '--kind must be record or transcode');
   }

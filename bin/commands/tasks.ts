@@ -9,9 +9,9 @@ import { RELAY_STATES, type RelayState, type RelayTask } from '../../lib/events/
 import { relayStateOf } from '../../lib/events/states.js';
 import { collectPages } from '../collect-pages.js';
 import { createListingClient } from '../create-listing-client.js';
-import { exitQuietlyOnClosedPipe } from '../exit-quietly-on-closed-pipe.js';
 import { jsonOutput } from '../json-output.js';
-import { parseCommandArgs, printUsageError } from '../parse-command-args.js';
+import { printUsageError } from '../parse-command-args.js';
+import { listingCredentialsHelp, parseListingArgs } from '../parse-listing-args.js';
 import { regionsOf } from '../regions-of.js';
 import { renderResourceTable } from '../render-columns.js';
 
@@ -23,23 +23,12 @@ const USAGE = `usage: livewatch tasks [--region R] [--status S[,S…]] [--json]
   --status S   only tasks in these states: ${STATES.join('|')} or the API's numbers 0|1|2|3|-1
   --json       print the tasks as JSON (URLs redacted)
 
-Credentials: ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET. Against the emulator also set
-LIVEWATCH_LIVE_ENDPOINT=127.0.0.1:PORT and LIVEWATCH_API_PROTOCOL=http.`;
+${listingCredentialsHelp('LIVEWATCH_LIVE_ENDPOINT')}`;
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs('tasks', USAGE, argv, {
-    options: {
-      region: { type: 'string' },
-      status: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
+  const parsed = parseListingArgs('tasks', USAGE, argv, { status: { type: 'string' } });
   if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
-  exitQuietlyOnClosedPipe();
   const wanted = parseStates(values.status);
   if (wanted instanceof Error) {
     return printUsageError('tasks', USAGE, wanted.message);
