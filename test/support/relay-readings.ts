@@ -35,3 +35,20 @@ export function uncoveredReadingChoices(): string[] {
   if (!lags.some((lag) => typeof lag !== 'number')) missing.push('retryLagMs=range');
   return missing;
 }
+
+/**
+ * The row the relay suites run under: `LIVEWATCH_TEST_READINGS=<row index>` (set per vitest
+ * project in vitest.config.ts), row 0 (the emulator's default) when unset. A bad index throws, so a
+ * typo never silently runs the default row.
+ */
+export function activeRelayReadings(env: NodeJS.ProcessEnv = process.env): (typeof RELAY_READINGS)[number] {
+  const raw = env.LIVEWATCH_TEST_READINGS;
+  if (raw === undefined || raw === '') return RELAY_READINGS[0] as (typeof RELAY_READINGS)[number];
+  const row = /^\d+$/.test(raw) ? RELAY_READINGS[Number(raw)] : undefined;
+  if (!row) {
+    throw new Error(
+      `LIVEWATCH_TEST_READINGS=${JSON.stringify(raw)}: must be a row index 0-${RELAY_READINGS.length - 1} of test/support/relay-readings.ts`,
+    );
+  }
+  return row;
+}

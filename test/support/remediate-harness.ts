@@ -5,8 +5,9 @@ import { silentLogger } from '../../lib/log.js';
 import { createNotifier } from '../../lib/notify/create-notifier.js';
 import type { FlushReport, Notice, Notifier } from '../../lib/notify/notice.js';
 import type { RemediationDeps } from '../../lib/remediate/remediation-deps.js';
-import type { EmulatedTask, EmulatorOptions, TaskInit } from '../../local/emulator/index.js';
+import type { EmulatedTask, EmulatorOptions, ReadingsInput, TaskInit } from '../../local/emulator/index.js';
 import { type EmulatorStack, startEmulatorStack } from './emulator-stack.js';
+import { activeRelayReadings } from './relay-readings.js';
 
 const HOUR = 3_600_000;
 
@@ -39,11 +40,27 @@ export class RecordingNotifier implements Notifier {
 export interface RemediateHarness extends EmulatorStack {
   readonly notifier: RecordingNotifier;
   readonly deps: RemediationDeps;
+  /** The readings the emulator runs under (the matrix row's, then the test's own choices). */
+  readonly readings: ReadingsInput;
   /**
    * Adds a running relay task `match-<taskId>` with a source host of its own, well inside its
    * StartTime/EndTime window (an hour ago to a day ahead); `extra` overrides any of it.
    */
   addRunningTask(taskId: string, extra?: TaskInit): EmulatedTask;
+  /**
+   * Advances the ManualClock in steps (5 s) until `done()` holds, so a test waits for what the
+   * emulator shows (e.g. status 3 after the platform's retries, late under some readings) rather
+   * than a fixed RetryCount × RetryInterval; fails naming `what` after `maxMs` (10 min).
+   */
+  advanceUntil(
+    done: () => boolean,
+    what: string,
+    options?: { stepMs?: number; maxMs?: number },
+  ): Promise<void>;
+  /** Advances the clock to `at` (no-op when already past it). */
+  advanceTo(at: number): Promise<void>;
+  /** The decision reason a user stop gets under the active reading (`no-reason-stop` for a bare status 3). */
+  userStopReason(): 'user-stop' | 'no-reason-stop';
   /** A TaskEvent for an emulator task, as the callback receiver or the poller would send it. */
   eventFor(taskId: string, state: RelayState, options?: { reason?: string; source?: EventSource }): TaskEvent;
   /** Successful-or-not calls of one action the emulator received. */
@@ -60,10 +77,13 @@ export interface RemediateHarness extends EmulatorStack {
 export async function startRemediateHarness(
   options: { env?: Record<string, string>; emulator?: EmulatorOptions; start?: number } = {},
 ): Promise<RemediateHarness> {
+  // The matrix row (LIVEWATCH_TEST_READINGS, set per vitest project) is the default; a test that
+  // is about one reading names it in `options.emulator.readings` and wins.
+  const readings = { ...activeRelayReadings().readings, ...options.emulator?.readings };
   const stack = await startEmulatorStack({
     clockStart: options.start ?? Date.UTC(2026, 0, 10, 12),
     dirPrefix: 'livewatch-remediate-',
-    emulator: options.emulator,
+    emulator: { ...options.emulator, readings },
     env: { LIVEWATCH_API_DEADLINE_MS: '5000', ...options.env },
   });
   const { emulator, clock, config, store, client } = stack;
@@ -72,6 +92,7 @@ export async function startRemediateHarness(
   return {
     ...stack,
     notifier,
+    readings,
     deps: { config, store, client, notifier, clock, log: silentLogger },
     addRunningTask(taskId, extra = {}) {
       return emulator.addTask({
@@ -84,6 +105,18 @@ export async function startRemediateHarness(
         endAt: clock.now() + 24 * HOUR,
         ...extra,
       });
+    },
+    async advanceUntil(done, what, { stepMs = 5_000, maxMs = 10 * 60_000 } = {}) {
+      for (let waited = 0; !done(); waited += stepMs) {
+        if (waited >= maxMs) throw new Error(`advanceUntil: ${what} did not happen within ${maxMs} ms`);
+        await stack.advance(stepMs);
+      }
+    },
+    async advanceTo(at) {
+      if (at > clock.now()) await stack.advance(at - clock.now());
+    },
+    userStopReason() {
+      return emulator.readings.values().userStop === 'no-reason' ? 'no-reason-stop' : 'user-stop';
     },
     eventFor(taskId, state, opts = {}) {
       const task = emulator.task(taskId);
