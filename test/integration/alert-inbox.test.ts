@@ -1,22 +1,18 @@
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runTick } from '../../lib/alert/run-tick.js';
 import { handleCallbackRequest } from '../../lib/callback/handle-callback-request.js';
 import { silentLogger } from '../../lib/log.js';
 import { runSweep } from '../../lib/monitor/run-sweep.js';
 import { createLocalInvoker, type LocalInvoker } from '../../local/host/create-local-invoker.js';
-import { cleanEnv } from '../support/cli-process.js';
 import { fakeFcContext } from '../support/fc-context.js';
 import { type RemediateHarness, startRemediateHarness } from '../support/remediate-harness.js';
+import { runRemediateChild } from '../support/run-remediate-child.js';
 
 /**
  * The event inbox (docs/alert.md, "Event inbox"): every event handed to the alert function is kept in
  * the store until the alert function marks it handled; the tick re-delivers the rest. Real parts: the
  * emulator over loopback, SQLite, the local host's async invoker, a real child process for SIGKILL.
  */
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const CHILD = resolve(ROOT, 'test', 'support', 'remediate-child.ts');
 const TOKEN = 'inbox-test-token-0123456789';
 const REDELIVER_MS = 180_000;
 
@@ -140,31 +136,6 @@ describe('event inbox: an invocation dropped after its retries', () => {
   });
 });
 
-interface ChildRun {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function runChild(args: string[], env: Record<string, string>): Promise<ChildRun> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [resolve(ROOT, 'bin', 'run-ts.js'), CHILD, ...args],
-      { cwd: ROOT, env: cleanEnv(env), timeout: 60_000 },
-      (error, stdout, stderr) => {
-        done({
-          code: error === null ? 0 : typeof error.code === 'number' ? error.code : null,
-          signal: error?.signal ?? null,
-          stdout,
-          stderr,
-        });
-      },
-    );
-  });
-}
-
 describe('event inbox: an alert function killed mid-batch', () => {
   it('the tick re-delivers what the killed run left and every event is handled once', async () => {
     // The child processes run on the real clock: start the emulator's task clock there too.
@@ -192,7 +163,7 @@ describe('event inbox: an alert function killed mid-batch', () => {
     );
 
     // Killed right after its Restart calls answered, before any outcome was written.
-    const killed = await runChild(['batch', JSON.stringify(events)], {
+    const killed = await runRemediateChild(['batch', JSON.stringify(events)], {
       ...h.env,
       LIVEWATCH_TEST_CRASH_AT: 'after-restart-call',
     });
@@ -201,7 +172,7 @@ describe('event inbox: an alert function killed mid-batch', () => {
     expect((await h.store.inboxStats()).pending).toBe(ids.length);
 
     // The tick, once the batch is due for re-delivery (its dead run's claims and leases have lapsed).
-    const tick = await runChild(['tick'], {
+    const tick = await runRemediateChild(['tick'], {
       ...h.env,
       LIVEWATCH_TEST_CLOCK_OFFSET_MS: String(REDELIVER_MS + 1_000),
     });
@@ -218,7 +189,7 @@ describe('event inbox: an alert function killed mid-batch', () => {
     }
     expect(await jobAlerts()).toBe(1);
 
-    const again = await runChild(['tick'], {
+    const again = await runRemediateChild(['tick'], {
       ...h.env,
       LIVEWATCH_TEST_CLOCK_OFFSET_MS: String(3 * REDELIVER_MS + 2_000),
     });

@@ -1,41 +1,12 @@
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanEnv } from '../support/cli-process.js';
 import { type RemediateHarness, startRemediateHarness } from '../support/remediate-harness.js';
+import { runRemediateChild } from '../support/run-remediate-child.js';
 
 /**
  * Write-ahead restarts against a real crash (docs/alert.md, "Ledger states"): a real `node` process
  * handling an offline event is killed with SIGKILL right after the Restart call answered and before
  * its outcome is written; another process recovers. The emulator and the SQLite file are shared.
  */
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const CHILD = resolve(ROOT, 'test', 'support', 'remediate-child.ts');
-
-interface ChildRun {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function runChild(args: string[], env: Record<string, string>): Promise<ChildRun> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [resolve(ROOT, 'bin', 'run-ts.js'), CHILD, ...args],
-      { cwd: ROOT, env: cleanEnv(env), timeout: 60_000 },
-      (error, stdout, stderr) => {
-        done({
-          code: error === null ? 0 : typeof error.code === 'number' ? error.code : null,
-          signal: error?.signal ?? null,
-          stdout,
-          stderr,
-        });
-      },
-    );
-  });
-}
 
 let h: RemediateHarness;
 afterEach(async () => {
@@ -59,7 +30,7 @@ describe('SIGKILL between the Restart call and the ledger write', () => {
     h.emulator.setTaskStatus('kill-1', 3, 'PullStreamFailed');
     const event = h.eventFor('kill-1', 'offline', { reason: 'PullStreamFailed' });
 
-    const killed = await runChild(['event', JSON.stringify(event)], {
+    const killed = await runRemediateChild(['event', JSON.stringify(event)], {
       ...h.env,
       LIVEWATCH_TEST_CRASH_AT: 'after-restart-call',
     });
@@ -73,7 +44,7 @@ describe('SIGKILL between the Restart call and the ledger write', () => {
     expect(await restartAlerts()).toEqual([]);
 
     // A later invocation (the tick, once the dead holder's 5 s lease has run out).
-    const recovered = await runChild(['tick'], { ...h.env, LIVEWATCH_TEST_CLOCK_OFFSET_MS: '6000' });
+    const recovered = await runRemediateChild(['tick'], { ...h.env, LIVEWATCH_TEST_CLOCK_OFFSET_MS: '6000' });
     expect(recovered.code, recovered.stderr).toBe(0);
     expect(JSON.parse(recovered.stdout)).toMatchObject([{ action: 'healthy', taskId: 'kill-1' }]);
     const ledger = (await h.store.ledgers.get(h.key('kill-1')))?.value;
@@ -85,7 +56,7 @@ describe('SIGKILL between the Restart call and the ledger write', () => {
     expect(types[0]).toBe('restart-ok');
 
     // And again later: nothing more to do, still one restart, one notice.
-    const again = await runChild(['tick'], { ...h.env, LIVEWATCH_TEST_CLOCK_OFFSET_MS: '12000' });
+    const again = await runRemediateChild(['tick'], { ...h.env, LIVEWATCH_TEST_CLOCK_OFFSET_MS: '12000' });
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toEqual([]);
     expect(h.calls('RestartLivePullToPush')).toHaveLength(1);
