@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 import { RELAY_READINGS } from './test/support/relay-readings.js';
 
 /**
- * The suites that act on relay tasks through the remediate harness: they run once per readings
+ * The suites that act on relay tasks through the remediate harness (every user of
+ * test/support/remediate-harness.ts): they run once per readings
  * row (test/support/relay-readings.ts, docs/emulator.md "Readings"), the harness taking the row from
  * LIVEWATCH_TEST_READINGS. Everything else runs once (remediate-readings holds the rows itself).
  */
@@ -11,6 +12,12 @@ const RELAY_SUITES = [
   'test/integration/remediate-!(readings).test.ts',
   'test/integration/alert-e2e.test.ts',
   'test/integration/alert-function.test.ts',
+  'test/integration/alert-cli.test.ts',
+  'test/integration/alert-inbox.test.ts',
+  'test/integration/cli-restart.test.ts',
+  'test/integration/cli-status.test.ts',
+  'test/integration/host-store-outage.test.ts',
+  'test/integration/notify-demo-outage.test.ts',
 ];
 
 export default defineConfig({
