@@ -65,6 +65,7 @@ const KERNEL_FILES = new Set([
   'lib/redact.ts',
   'lib/url-host.ts',
   'lib/zod-issues.ts',
+  'lib/is-valid-reg-exp.ts',
 ]);
 
 function layerOf(file: string): string {
