@@ -8,7 +8,11 @@ import { runSweep } from '../../lib/monitor/run-sweep.js';
 import type { Invoker } from '../../lib/ports/invoker.js';
 import type { ReadingsInput } from '../../local/emulator/index.js';
 import { RELAY_READINGS, uncoveredReadingChoices } from '../support/relay-readings.js';
-import { type RemediateHarness, startRemediateHarness } from '../support/remediate-harness.js';
+import {
+  type RemediateHarness,
+  startRemediateHarness,
+  threeFilePlaylist,
+} from '../support/remediate-harness.js';
 
 /**
  * livewatch's promises against every documented reading of the pages (test/support/relay-readings.ts):
@@ -141,18 +145,7 @@ describe.each(RELAY_READINGS)('$name', ({ readings }: { readings: ReadingsInput 
 
   it('resumes a VOD task at its file, never sends Offset 0, and never replays the whole list', async () => {
     await start();
-    h.addRunningTask('vod-1', {
-      sourceType: 'vod',
-      sourceUrls: [
-        'https://vod.example.com/a.mp4',
-        'https://vod.example.com/b.mp4',
-        'https://vod.example.com/c.mp4',
-      ],
-      fileDurations: [100, 200, 300],
-      currentFileIndex: 0,
-      currentOffset: 0,
-      startAt: h.clock.now(),
-    });
+    h.addRunningTask('vod-1', threeFilePlaylist(h.clock.now()));
     await sweepAndAlert();
     await h.advance(150_000); // 50 s into file 1
     await sweepAndAlert();

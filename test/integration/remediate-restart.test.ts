@@ -3,7 +3,11 @@ import { handleEvents } from '../../lib/alert/handle-events.js';
 import { runTick } from '../../lib/alert/run-tick.js';
 import { remediateTask } from '../../lib/remediate/remediate-task.js';
 import { policyFromConfig } from '../../lib/remediate/remediation-policy.js';
-import { type RemediateHarness, startRemediateHarness } from '../support/remediate-harness.js';
+import {
+  type RemediateHarness,
+  startRemediateHarness,
+  threeFilePlaylist,
+} from '../support/remediate-harness.js';
 
 const HOUR = 3_600_000;
 let h: RemediateHarness;
@@ -127,18 +131,7 @@ describe('alert remediation against the emulator', () => {
     async (offsetAppliesTo, playedFrom) => {
       h = await startRemediateHarness();
       h.emulator.readings.set({ offsetAppliesTo });
-      h.addRunningTask('vod-1', {
-        sourceType: 'vod',
-        sourceUrls: [
-          'https://vod.example.com/a.mp4',
-          'https://vod.example.com/b.mp4',
-          'https://vod.example.com/c.mp4',
-        ],
-        fileDurations: [100, 200, 300],
-        currentFileIndex: 0,
-        currentOffset: 0,
-        startAt: h.clock.now(),
-      });
+      h.addRunningTask('vod-1', threeFilePlaylist(h.clock.now()));
       await h.advance(150_000); // 100 s into file 0 and 50 s into file 1
       h.emulator.faults.failSource({ taskId: 'vod-1' });
       await h.advance(1_000);

@@ -37,6 +37,22 @@ export class RecordingNotifier implements Notifier {
  * The emulator stack (emulator, clock, store, client, CLI env) with the alert function's notifier
  * and deps, and short-hands for its tests.
  */
+/** A VOD task's playlist of three files (100, 200 and 300 s), started at `startAt` from file 0. */
+export function threeFilePlaylist(startAt: number): TaskInit {
+  return {
+    sourceType: 'vod',
+    sourceUrls: [
+      'https://vod.example.com/a.mp4',
+      'https://vod.example.com/b.mp4',
+      'https://vod.example.com/c.mp4',
+    ],
+    fileDurations: [100, 200, 300],
+    currentFileIndex: 0,
+    currentOffset: 0,
+    startAt,
+  };
+}
+
 export interface RemediateHarness extends EmulatorStack {
   readonly notifier: RecordingNotifier;
   readonly deps: RemediationDeps;
