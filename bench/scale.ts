@@ -25,7 +25,7 @@ import { runSweep } from '../lib/monitor/run-sweep.js';
 import { createStore } from '../lib/store/create-store.js';
 import { recordFigure } from './support/bench-results.js';
 import { type BenchStoreKind, benchStoreKinds, openBenchStore } from './support/bench-stores.js';
-import { startEmulatorProcess, throttledSoFar } from './sweep.js';
+import { emulatorProcessEnv, startEmulatorProcess, throttledSoFar } from './sweep.js';
 
 const TASKS = Number(process.env.BENCH_SCALE_TASKS ?? 100_000);
 const QPS = Number(process.env.BENCH_QPS ?? 10);
@@ -59,13 +59,7 @@ async function sweepPasses(): Promise<ScaleResult> {
   const config = loadConfig({
     LIVEWATCH_STORE_URL: process.env.LIVEWATCH_STORE_URL ?? '',
     LIVEWATCH_REDIS_PREFIX: process.env.LIVEWATCH_REDIS_PREFIX ?? 'livewatch:',
-    LIVEWATCH_LIVE_ENDPOINT: emulator.endpoint,
-    LIVEWATCH_ICE_ENDPOINT: emulator.endpoint,
-    LIVEWATCH_API_PROTOCOL: 'http',
-    ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.keyId,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.keySecret,
-    LIVEWATCH_LIVE_REGIONS: 'cn-shanghai',
-    LIVEWATCH_ICE_REGIONS: 'cn-shanghai',
+    ...emulatorProcessEnv(emulator),
     LIVEWATCH_API_QPS: String(QPS),
     // The production default (40 s); smaller only to try the bench out quickly.
     LIVEWATCH_SWEEP_BUDGET_MS: process.env.BENCH_SCALE_BUDGET_MS ?? '40000',

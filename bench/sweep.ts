@@ -67,6 +67,19 @@ export interface EmulatorProcess {
 }
 
 /** The emulator in its own process (so memory figures are the poller's alone), with `tasks` relay tasks. */
+/** The settings that point livewatch at the emulator process: its endpoint over HTTP, its keys, cn-shanghai. */
+export function emulatorProcessEnv(emulator: EmulatorProcess): Record<string, string> {
+  return {
+    LIVEWATCH_LIVE_ENDPOINT: emulator.endpoint,
+    LIVEWATCH_ICE_ENDPOINT: emulator.endpoint,
+    LIVEWATCH_API_PROTOCOL: 'http',
+    ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.keyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.keySecret,
+    LIVEWATCH_LIVE_REGIONS: 'cn-shanghai',
+    LIVEWATCH_ICE_REGIONS: 'cn-shanghai',
+  };
+}
+
 export async function startEmulatorProcess(tasks = TASKS): Promise<EmulatorProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
@@ -155,13 +168,7 @@ async function runOn(kind: BenchStoreKind): Promise<BenchResult> {
   const location = await openBenchStore(kind);
   const config = loadConfig({
     ...location.env,
-    LIVEWATCH_LIVE_ENDPOINT: emulator.endpoint,
-    LIVEWATCH_ICE_ENDPOINT: emulator.endpoint,
-    LIVEWATCH_API_PROTOCOL: 'http',
-    ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.keyId,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.keySecret,
-    LIVEWATCH_LIVE_REGIONS: 'cn-shanghai',
-    LIVEWATCH_ICE_REGIONS: 'cn-shanghai',
+    ...emulatorProcessEnv(emulator),
     LIVEWATCH_API_QPS: String(QPS),
     // One sweep of the whole account: the budget is not what this measures.
     LIVEWATCH_SWEEP_BUDGET_MS: '600000',
