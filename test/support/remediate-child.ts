@@ -8,8 +8,11 @@
  *
  * Settings come from the environment (as for any livewatch process), plus two test-only variables:
  * LIVEWATCH_TEST_CRASH_AT names a CrashPoint where the process kills itself with SIGKILL (no
- * cleanup, no flush: what a dead FC instance leaves behind), and LIVEWATCH_TEST_CLOCK_OFFSET_MS moves
- * this process's clock ahead (a later invocation, without waiting in real time).
+ * cleanup, no flush: what a dead FC instance leaves behind), at its Nth pass when
+ * LIVEWATCH_TEST_CRASH_ON_PASS=N (default 1: a batch's tasks run side by side, so "after every task's
+ * call" is the pass numbered by the batch's size, a point that does not depend on scheduling), and
+ * LIVEWATCH_TEST_CLOCK_OFFSET_MS moves this process's clock ahead (a later invocation, without waiting
+ * in real time).
  * Prints one JSON line: the outcomes.
  */
 import { handleEvents } from '../../lib/alert/handle-events.js';
@@ -25,6 +28,7 @@ import { createRuntime } from '../../lib/runtime.js';
 const offset = Number(process.env.LIVEWATCH_TEST_CLOCK_OFFSET_MS ?? 0);
 const clock: Clock = { now: () => systemClock.now() + offset, sleep: systemClock.sleep };
 const crashAt = process.env.LIVEWATCH_TEST_CRASH_AT as CrashPoint | undefined;
+let passesLeft = Number(process.env.LIVEWATCH_TEST_CRASH_ON_PASS ?? 1);
 
 const config = loadConfig(process.env);
 const runtime = await createRuntime({ config, clock, log: silentLogger });
@@ -36,7 +40,7 @@ const deps: RemediationDeps = {
   clock,
   log: silentLogger,
   testCrashPoint: (point) => {
-    if (point === crashAt) process.kill(process.pid, 'SIGKILL');
+    if (point === crashAt && --passesLeft === 0) process.kill(process.pid, 'SIGKILL');
   },
 };
 const [mode, body] = process.argv.slice(2);
