@@ -54,7 +54,7 @@ const outages: Outage[] = [
 ];
 
 describe.each(outages)('callback dedupe claim beside the event inbox: $name ($how)', (outage) => {
-  if (reportLegNotRun('callback-claim-two-phase', outage)) return;
+  if (reportLegNotRun('callback-claim-inbox', outage)) return;
   let stop: (() => Promise<void>) | undefined;
   afterEach(async () => {
     await stop?.();
