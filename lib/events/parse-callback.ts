@@ -94,91 +94,127 @@ export function parseCallback(body: Buffer | string, options: ParseCallbackOptio
   const text = typeof body === 'string' ? body : body.toString('utf8');
   const { raw, value, status } = readCallbackBody(text);
   const info = value.TaskInfo ?? undefined;
-  const eventSeconds = parseSeconds(value.EventTime);
-  const eventTimeValid = eventSeconds !== undefined;
-  const bounded =
-    eventSeconds === undefined
-      ? { observedAt: options.receivedAt, clamped: false }
-      : boundObservedAt(eventSeconds * 1000, options.receivedAt);
-  const observedAt = bounded.observedAt;
-
-  const exitTime = parseSeconds(value.TaskExitTime) ?? parseSeconds(info?.TaskExitTime);
-  const exitReason = value.TaskExitReason ?? textOf(info?.TaskExitReason);
-  const isExit =
-    /exit/i.test(value.Event) || exitReason !== undefined || exitTime !== undefined || status === -1;
-
-  const finalStatus = isExit ? -1 : status;
-  const stateKnown = finalStatus !== undefined;
-  // Without a status the event is only a hint that something changed; the alert function verifies
-  // with DescribeLivePullToPush before acting (docs/callback.md), so 'recovering' (unhealthy, never
-  // acted on immediately) is the least harmful placeholder.
-  const state: RelayState = finalStatus === undefined ? 'recovering' : relayStateOf(finalStatus);
-
+  const time = eventTimeOf(value.EventTime, options.receivedAt);
+  const outcome = outcomeOf(value, info, status);
   const { region, regionSource } = regionOf(textOf(info?.Region), options);
-
   const details = detailsOf(info, raw);
-  const invalidReason = value.TaskInvalidReason ?? undefined;
-  const reason = isExit
-    ? (exitReason ?? invalidReason)
-    : (invalidReason ?? (stateKnown ? undefined : 'StatusUnknown'));
-
-  const key = callbackEventKey(value, eventSeconds, text, finalStatus);
-
-  const name = details.name;
-  const snapshot: RelayTask | undefined =
-    info !== undefined && finalStatus !== undefined
-      ? {
-          ...details,
-          kind: 'relay',
-          taskId: value.TaskId,
-          region,
-          status: finalStatus,
-          state,
-          sourceUrls: details.sourceUrls ?? [],
-          ...(invalidReason === undefined ? {} : { invalidReason }),
-          ...(isExit && exitReason !== undefined ? { exitReason } : {}),
-          ...(isExit && exitTime !== undefined ? { exitTime } : {}),
-        }
-      : undefined;
-
-  const event: TaskEvent = {
-    resource:
-      name === undefined
-        ? { kind: 'relay', id: value.TaskId, region }
-        : { kind: 'relay', id: value.TaskId, region, name },
-    state,
-    ...(reason === undefined ? {} : { reason }),
-    trigger: 'transition',
-    observedAt,
-    source: 'callback',
-    ...(snapshot === undefined ? {} : { snapshot }),
-    key,
-  };
-
+  const task = { taskId: value.TaskId, region, details, hasInfo: info !== undefined };
   return {
-    event,
+    event: eventOf(task, outcome, {
+      observedAt: time.observedAt,
+      key: callbackEventKey(value, time.seconds, text, outcome.status),
+    }),
     taskId: value.TaskId,
     eventName: value.Event,
     recognised: KNOWN_CALLBACK_EVENTS.includes(value.Event),
-    eventTimeValid,
-    eventTimeClamped: bounded.clamped,
-    claimedEventTime: eventSeconds === undefined ? undefined : eventSeconds * 1000,
-    stateKnown,
-    status: finalStatus,
-    details: {
-      ...details,
-      ...(invalidReason === undefined ? {} : { invalidReason }),
-      ...(isExit && exitReason !== undefined ? { exitReason } : {}),
-      ...(isExit && exitTime !== undefined ? { exitTime } : {}),
-    },
+    eventTimeValid: time.seconds !== undefined,
+    eventTimeClamped: time.clamped,
+    claimedEventTime: time.seconds === undefined ? undefined : time.seconds * 1000,
+    stateKnown: outcome.status !== undefined,
+    status: outcome.status,
+    details: { ...details, ...outcome.fields },
     regionSource,
+  };
+}
+
+type CallbackBody = z.infer<typeof CallbackSchema>;
+type Details = ParsedCallback['details'];
+
+/** `EventTime` in Unix seconds when valid, and the observation time bounded by the receive time. */
+function eventTimeOf(
+  eventTime: CallbackBody['EventTime'],
+  receivedAt: number,
+): { seconds: number | undefined; observedAt: number; clamped: boolean } {
+  const seconds = parseSeconds(eventTime);
+  if (seconds === undefined) return { seconds, observedAt: receivedAt, clamped: false };
+  return { seconds, ...boundObservedAt(seconds * 1000, receivedAt) };
+}
+
+/** What the body says of the task's status: the number (-1 for an exit), the state, the reason. */
+interface CallbackOutcome {
+  readonly status: number | undefined;
+  readonly state: RelayState;
+  readonly reason: string | undefined;
+  /** The invalid and exit reasons and the exit time, for the task's record. */
+  readonly fields: Pick<Details, 'invalidReason' | 'exitReason' | 'exitTime'>;
+}
+
+/** The exit callback (an `Event` containing `Exit`, an exit reason or time, or status -1) is `exited`. */
+function outcomeOf(
+  value: CallbackBody,
+  info: Record<string, unknown> | undefined,
+  parsedStatus: number | undefined,
+): CallbackOutcome {
+  const exitTime = parseSeconds(value.TaskExitTime) ?? parseSeconds(info?.TaskExitTime);
+  const exitReason = value.TaskExitReason ?? textOf(info?.TaskExitReason);
+  const isExit =
+    /exit/i.test(value.Event) || exitReason !== undefined || exitTime !== undefined || parsedStatus === -1;
+  const status = isExit ? -1 : parsedStatus;
+  // Without a status the event is only a hint that something changed; the alert function verifies
+  // with DescribeLivePullToPush before acting (docs/callback.md), so 'recovering' (unhealthy, never
+  // acted on immediately) is the least harmful placeholder.
+  const state: RelayState = status === undefined ? 'recovering' : relayStateOf(status);
+  const invalidReason = value.TaskInvalidReason ?? undefined;
+  const reason = isExit
+    ? (exitReason ?? invalidReason)
+    : (invalidReason ?? (status === undefined ? 'StatusUnknown' : undefined));
+  const fields = {
+    ...(invalidReason === undefined ? {} : { invalidReason }),
+    ...(isExit && exitReason !== undefined ? { exitReason } : {}),
+    ...(isExit && exitTime !== undefined ? { exitTime } : {}),
+  };
+  return { status, state, reason, fields };
+}
+
+/**
+ * The event's resource, state and reason, with a snapshot of the task when the body carried both
+ * `TaskInfo` and a status (without either, what the body says is not a whole task).
+ */
+function eventOf(
+  task: {
+    readonly taskId: string;
+    readonly region: string;
+    readonly details: Details;
+    readonly hasInfo: boolean;
+  },
+  outcome: CallbackOutcome,
+  stamp: Pick<TaskEvent, 'observedAt' | 'key'>,
+): TaskEvent {
+  const { taskId, region, details } = task;
+  const { status, state, reason } = outcome;
+  const snapshot: RelayTask | undefined =
+    task.hasInfo && status !== undefined
+      ? {
+          ...details,
+          kind: 'relay',
+          taskId,
+          region,
+          status,
+          state,
+          sourceUrls: details.sourceUrls ?? [],
+          ...outcome.fields,
+        }
+      : undefined;
+  const name = details.name;
+  return {
+    resource:
+      name === undefined
+        ? { kind: 'relay', id: taskId, region }
+        : { kind: 'relay', id: taskId, region, name },
+    state,
+    ...(reason === undefined ? {} : { reason }),
+    trigger: 'transition',
+    observedAt: stamp.observedAt,
+    source: 'callback',
+    ...(snapshot === undefined ? {} : { snapshot }),
+    key: stamp.key,
   };
 }
 
 /** JSON, an object, the schema, a usable TaskStatus: a ValidationError naming the first that fails. */
 function readCallbackBody(text: string): {
   raw: Record<string, unknown>;
-  value: z.infer<typeof CallbackSchema>;
+  value: CallbackBody;
   status: number | undefined;
 } {
   let raw: unknown;
@@ -274,8 +310,6 @@ function urlsOf(value: unknown): string[] | undefined {
   const urls = list.filter((item): item is string => textOf(item) !== undefined).slice(0, 30);
   return urls.length > 0 ? urls : undefined;
 }
-
-type Details = ParsedCallback['details'];
 
 /** Picks the RelayTask fields a body carries; each field is independent, a wrong type just drops it. */
 function detailsOf(info: Record<string, unknown> | undefined, top: Record<string, unknown>): Details {

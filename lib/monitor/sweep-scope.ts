@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { refOf, resourceKey } from '../events/resources.js';
+import { type Resource, refOf, resourceKey } from '../events/resources.js';
 import type { StoredSnapshot, SweepCursor, VersionedCollection } from '../store/store.js';
 import type { EnrolmentQueue } from './create-enrolment-queue.js';
 import type { StuckPolicy } from './detect-stuck.js';
@@ -56,38 +56,16 @@ export async function sweepScope(
   scope: SweepScope,
   start: ScopeStart,
 ): Promise<ScopeSweep> {
-  const { clock } = ctx.deps;
-  const { fromPage, earlier } = start;
-  // A cursor without a seen-set (written by an older build) cannot vouch for its earlier pages.
-  const seenComplete = earlier === undefined || earlier.pass !== undefined;
-  const passStartedAt = earlier?.startedAt ?? clock.now();
-  const passId = earlier?.pass ?? `${scope.id}:${passStartedAt}:${randomUUID()}`;
-  const seen = openPassSeen(
-    { store: ctx.deps.store, dryRun: ctx.dryRun },
-    { id: passId, startedAt: passStartedAt },
-    () => clock.now(),
-  );
+  const pass = openScopePass(ctx, scope, start.earlier);
   let tally = emptyTally();
   let items = 0;
   const listing = await listScopePages(
     ctx.deps.client,
     scope,
-    fromPage,
+    start.fromPage,
     async (page, lastPage) => {
-      const observedAt = clock.now();
-      const keys = page.items.map((item) => resourceKey(refOf(item)));
-      const outcomes = await Promise.all(
-        page.items.map((item, i) =>
-          reconcileSnapshot(ctx.snapshots, keys[i] ?? '', (previous) =>
-            diffSnapshot(previous, item, observedAt, ctx.policy),
-          ),
-        ),
-      );
-      await seen.add(keys);
-      for (const item of page.items) ctx.enrolment.offer(item);
+      tally = addTally(tally, await sweepPage(ctx, scope, pass.seen, page.items));
       items += page.items.length;
-      const settled = await settleOutcomes(settleDepsOf(ctx), outcomes, scope.id);
-      tally = addTally(tally, { ...settled, tasks: tasksTally(page.items) });
       ctx.pageListed();
       ctx.onProgress?.({
         scope: scope.id,
@@ -95,7 +73,7 @@ export async function sweepScope(
         pages: lastPage,
         items,
         events: start.deliveredBefore + tally.delivered.length,
-        elapsedMs: clock.now() - ctx.startedAt,
+        elapsedMs: ctx.deps.clock.now() - ctx.startedAt,
       });
     },
     ctx.withinBudget,
@@ -107,14 +85,14 @@ export async function sweepScope(
       error: listing.error,
     });
   }
-  const concluded = listing.listed && seenComplete;
-  const conclusion = concluded ? await concludePass(ctx, scope, seen) : { disappeared: 0, deferred: 0 };
+  const concluded = listing.listed && pass.seenComplete;
+  const conclusion = concluded ? await concludePass(ctx, scope, pass.seen) : { disappeared: 0, deferred: 0 };
   if (conclusion.tally !== undefined) tally = addTally(tally, conclusion.tally);
   // A pass that ended here, concluded or not (a failed listing voids it), starts afresh next time.
-  if (listing.stoppedAtPage === undefined) await seen.end();
+  if (listing.stoppedAtPage === undefined) await pass.seen.end();
   const report: ScopeReport = {
     scope: scope.id,
-    fromPage,
+    fromPage: start.fromPage,
     pages: listing.pages,
     items: listing.items,
     listed: listing.listed,
@@ -125,13 +103,63 @@ export async function sweepScope(
     ...(listing.error === undefined ? {} : { error: listing.error }),
   };
   if (listing.stoppedAtPage === undefined) return { report, tally };
-  const next: SweepCursor = {
+  return { report, tally, next: nextCursorOf(scope, pass, listing.stoppedAtPage) };
+}
+
+interface ScopePass {
+  readonly seen: PassSeen;
+  readonly startedAt: number;
+  /** False when continuing a cursor that carries no seen-set: its earlier pages are not vouched for. */
+  readonly seenComplete: boolean;
+}
+
+/** The pass this scope's sweep belongs to: the cursor's (continued) or a new one. */
+function openScopePass(
+  ctx: ScopeSweepContext,
+  scope: SweepScope,
+  earlier: SweepCursor | undefined,
+): ScopePass {
+  const { clock } = ctx.deps;
+  // A cursor without a seen-set (written by an older build) cannot vouch for its earlier pages.
+  const seenComplete = earlier === undefined || earlier.pass !== undefined;
+  const startedAt = earlier?.startedAt ?? clock.now();
+  const id = earlier?.pass ?? `${scope.id}:${startedAt}:${randomUUID()}`;
+  const seen = openPassSeen({ store: ctx.deps.store, dryRun: ctx.dryRun }, { id, startedAt }, () =>
+    clock.now(),
+  );
+  return { seen, startedAt, seenComplete };
+}
+
+/** One listed page: each resource reconciled with its snapshot, marked seen, offered for enrolment, its events settled. */
+async function sweepPage(
+  ctx: ScopeSweepContext,
+  scope: SweepScope,
+  seen: PassSeen,
+  resources: readonly Resource[],
+): Promise<Partial<SweepTally>> {
+  const observedAt = ctx.deps.clock.now();
+  const keys = resources.map((item) => resourceKey(refOf(item)));
+  const outcomes = await Promise.all(
+    resources.map((item, i) =>
+      reconcileSnapshot(ctx.snapshots, keys[i] ?? '', (previous) =>
+        diffSnapshot(previous, item, observedAt, ctx.policy),
+      ),
+    ),
+  );
+  await seen.add(keys);
+  for (const item of resources) ctx.enrolment.offer(item);
+  const settled = await settleOutcomes(settleDepsOf(ctx), outcomes, scope.id);
+  return { ...settled, tasks: tasksTally(resources) };
+}
+
+/** Where the next sweep continues a pass the budget cut short (with its seen-set, when it vouches for it). */
+function nextCursorOf(scope: SweepScope, pass: ScopePass, page: number): SweepCursor {
+  return {
     scope: scope.id,
-    page: listing.stoppedAtPage,
-    startedAt: passStartedAt,
-    ...(seenComplete && seen.pass !== undefined ? { pass: seen.pass } : {}),
+    page,
+    startedAt: pass.startedAt,
+    ...(pass.seenComplete && pass.seen.pass !== undefined ? { pass: pass.seen.pass } : {}),
   };
-  return { report, tally, next };
 }
 
 /** Confirms and reports the scope's stored resources the completed pass did not list. */
