@@ -1,18 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../local/emulator/index.js';
+import { cleanupAfterEach } from '../support/cleanup-after-each.js';
 import { callApi, callApiError } from '../support/emulator-clients.js';
-import { type Harness, startHarness } from '../support/emulator-harness.js';
+import { startHarness } from '../support/emulator-harness.js';
 
 const LIST = { Region: 'cn-shanghai' };
 
-let emulator: Emulator | undefined;
-let h: Harness | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  await h?.close();
-  emulator = undefined;
-  h = undefined;
-});
+const cleanup = cleanupAfterEach();
 
 async function control(emu: Emulator, path: string, body?: unknown): Promise<Record<string, unknown>> {
   const response = await fetch(`${emu.url}/_emulator/${path}`, {
@@ -27,7 +21,7 @@ async function control(emu: Emulator, path: string, body?: unknown): Promise<Rec
 
 describe('API faults', () => {
   it('answers InternalError 500 at rate 1, for one action only', async () => {
-    emulator = await startEmulator({ latencyMs: 0 });
+    const emulator = cleanup.close(await startEmulator({ latencyMs: 0 }));
     emulator.faults.apiFaults({ kind: '5xx', rate: 1, action: 'DescribeLivePullToPushList' });
     const failure = await callApiError(emulator, 'v3', 'DescribeLivePullToPushList', LIST);
     expect(failure).toMatchObject({ code: 'InternalError', status: 500 });
@@ -42,7 +36,7 @@ describe('API faults', () => {
   });
 
   it('throttles every action at rate 1 and stops when the rate goes back to 0', async () => {
-    emulator = await startEmulator({ latencyMs: 0 });
+    const emulator = cleanup.close(await startEmulator({ latencyMs: 0 }));
     emulator.faults.apiFaults({ kind: 'throttle', rate: 1 });
     expect((await callApiError(emulator, 'v2', 'DescribeLivePullToPushList', LIST)).code).toBe(
       'Throttling.User',
@@ -56,7 +50,7 @@ describe('API faults', () => {
   });
 
   it('hangs past the client timeout', async () => {
-    emulator = await startEmulator({ latencyMs: 0 });
+    const emulator = cleanup.close(await startEmulator({ latencyMs: 0 }));
     emulator.faults.apiFaults({ kind: 'timeout', rate: 1, action: 'DescribeLivePullToPushList' });
     const error = await callApi(emulator, 'v3', 'DescribeLivePullToPushList', LIST, {
       readTimeoutMs: 300,
@@ -91,7 +85,7 @@ describe('API faults', () => {
 
 describe('the control API', () => {
   it('fails and recovers a source host over HTTP, and reports the faults', async () => {
-    h = await startHarness();
+    const h = cleanup.close(await startHarness());
     const emu = h.emulator;
     const a = emu.addTask({ sourceUrls: ['rtmp://origin-a.example.com/live/1'] });
     const b = emu.addTask({ sourceUrls: ['rtmp://origin-b.example.com/live/2'] });
@@ -106,7 +100,7 @@ describe('the control API', () => {
   });
 
   it('rejects pushes for one task only', async () => {
-    h = await startHarness();
+    const h = cleanup.close(await startHarness());
     const emu = h.emulator;
     const a = emu.addTask({ dstUrl: 'rtmp://push.example.com/r/a' });
     const b = emu.addTask({ dstUrl: 'rtmp://push.example.com/r/b' });
@@ -116,7 +110,7 @@ describe('the control API', () => {
   });
 
   it('sets API faults, latency and callback faults, and clears them', async () => {
-    emulator = await startEmulator({ latencyMs: 0 });
+    const emulator = cleanup.close(await startEmulator({ latencyMs: 0 }));
     await control(emulator, 'fault/api', { kind: '5xx', rate: 1, action: 'DescribeLivePullToPushList' });
     await control(emulator, 'fault/latency', { ms: '10-20' });
     const described = await control(emulator, 'fault/callbacks', { dropNext: 2 });
@@ -134,7 +128,7 @@ describe('the control API', () => {
   });
 
   it('answers 400 with the reason for a malformed control request', async () => {
-    emulator = await startEmulator({ latencyMs: 0 });
+    const emulator = cleanup.close(await startEmulator({ latencyMs: 0 }));
     const response = await fetch(`${emulator.url}/_emulator/fault/api`, {
       method: 'POST',
       body: JSON.stringify({ kind: 'explode', rate: 2 }),
@@ -144,7 +138,7 @@ describe('the control API', () => {
   });
 
   it('switches restartNewTaskId and qps at run time', async () => {
-    h = await startHarness();
+    const h = cleanup.close(await startHarness());
     const oldId = h.emulator.addTask({}).taskId;
     await control(h.emulator, 'settings', { restartNewTaskId: true, qps: 50 });
     const { TaskId } = await h.live('RestartLivePullToPush', { Region: 'cn-shanghai', TaskId: oldId });
@@ -153,7 +147,7 @@ describe('the control API', () => {
   });
 
   it('record jobs pause after 3 minutes of a failed stream and resume when it is back', async () => {
-    h = await startHarness();
+    const h = cleanup.close(await startHarness());
     const job = h.emulator.addRecordJob({ streamUrl: 'rtmp://origin-a.example.com/live/rec' });
     h.emulator.faults.failSource({ host: 'origin-a.example.com' });
     h.clock.advance(179_000);

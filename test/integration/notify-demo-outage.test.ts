@@ -1,23 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handleEvents } from '../../lib/alert/handle-events.js';
 import { runTick } from '../../lib/alert/run-tick.js';
 import { type Clock, systemClock } from '../../lib/clock.js';
-import { type ChatSinks, type ReceivedMessage, startChatSinks } from '../../local/sinks/start-chat-sinks.js';
+import { type ReceivedMessage, startChatSinks } from '../../local/sinks/start-chat-sinks.js';
+import { cleanupAfterEach } from '../support/cleanup-after-each.js';
 import { type RemediateHarness, startRemediateHarness } from '../support/remediate-harness.js';
 
 /** The README demo: one origin (vod-cdn.example.org) feeding 7 relay tasks drops, then comes back. */
 const HOST = 'vod-cdn.example.org';
 const TASKS = Array.from({ length: 7 }, (_, i) => `demo-${i}`);
 const MOBILE = '13800000000';
-let h: RemediateHarness | undefined;
-let sinks: ChatSinks | undefined;
-
-afterEach(async () => {
-  await h?.close();
-  await sinks?.close();
-  h = undefined;
-  sinks = undefined;
-});
+const cleanup = cleanupAfterEach();
 
 interface Seen {
   readonly title: string;
@@ -37,27 +30,30 @@ function slackSeen(message: ReceivedMessage): Seen {
 describe('the README demo outage, counted per receiver', () => {
   it('pages once when the breaker trips, folds the per-task pages, resolves once, repeats nothing', async () => {
     // The sinks count their rate limits on the harness's clock (created below), as the notifier does.
+    let h: RemediateHarness | undefined;
     const clock: Clock = {
       now: () => h?.clock.now() ?? Date.now(),
       sleep: (ms, signal) => (h ? h.clock.sleep(ms, signal) : systemClock.sleep(ms, signal)),
     };
-    sinks = await startChatSinks({ clock });
-    h = await startRemediateHarness({
-      env: {
-        LIVEWATCH_BREAKER_THRESHOLD: '5',
-        LIVEWATCH_BREAKER_WINDOW_S: '120',
-        LIVEWATCH_BREAKER_COOLDOWN_S: '300',
-        LIVEWATCH_GROUP_WAIT_S: '5',
-        LIVEWATCH_GROUP_INTERVAL_S: '30',
-        LIVEWATCH_REPEAT_INTERVAL_S: '60',
-        LIVEWATCH_DINGTALK_WEBHOOK: sinks.urls.dingtalk,
-        LIVEWATCH_DINGTALK_AT_MOBILES: MOBILE,
-        LIVEWATCH_SLACK_WEBHOOK: sinks.urls.slack,
-        // No poller runs in this harness: keep the heartbeat alert out of the count.
-        LIVEWATCH_HEARTBEAT_MAX_AGE_S: '86400',
-      },
-    });
-    const harness = h;
+    const sinks = cleanup.close(await startChatSinks({ clock }));
+    const harness = cleanup.close(
+      await startRemediateHarness({
+        env: {
+          LIVEWATCH_BREAKER_THRESHOLD: '5',
+          LIVEWATCH_BREAKER_WINDOW_S: '120',
+          LIVEWATCH_BREAKER_COOLDOWN_S: '300',
+          LIVEWATCH_GROUP_WAIT_S: '5',
+          LIVEWATCH_GROUP_INTERVAL_S: '30',
+          LIVEWATCH_REPEAT_INTERVAL_S: '60',
+          LIVEWATCH_DINGTALK_WEBHOOK: sinks.urls.dingtalk,
+          LIVEWATCH_DINGTALK_AT_MOBILES: MOBILE,
+          LIVEWATCH_SLACK_WEBHOOK: sinks.urls.slack,
+          // No poller runs in this harness: keep the heartbeat alert out of the count.
+          LIVEWATCH_HEARTBEAT_MAX_AGE_S: '86400',
+        },
+      }),
+    );
+    h = harness;
     for (const id of TASKS) harness.addRunningTask(id, { sourceUrls: [`https://${HOST}/vod/${id}.m3u8`] });
     const tick = async (ms: number) => {
       await harness.advance(ms);

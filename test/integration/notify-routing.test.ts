@@ -1,7 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../lib/clock.js';
 import { loadConfig } from '../../lib/config/config.js';
 import { ConfigError } from '../../lib/errors.js';
@@ -9,44 +8,28 @@ import { createLogger, silentLogger } from '../../lib/log.js';
 import { createNotifier } from '../../lib/notify/create-notifier.js';
 import { createRouting, matchRoutes } from '../../lib/notify/create-routing.js';
 import { createStore } from '../../lib/store/create-store.js';
-import type { Store } from '../../lib/store/store.js';
-import { type ChatSinks, startChatSinks } from '../../local/sinks/start-chat-sinks.js';
+import { startChatSinks } from '../../local/sinks/start-chat-sinks.js';
+import { cleanupAfterEach } from '../support/cleanup-after-each.js';
 import { relayNotice } from '../support/sink-harness.js';
+import { thrownBy } from '../support/thrown-by.js';
 
-let dir: string | undefined;
-let sinks: ChatSinks | undefined;
-let store: Store | undefined;
+const cleanup = cleanupAfterEach();
 
-afterEach(async () => {
-  await sinks?.close();
-  await store?.close();
-  sinks = undefined;
-  store = undefined;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
-});
-
-function writeRoutes(name: string, text: string): string {
-  dir ??= mkdtempSync(join(tmpdir(), 'livewatch-routes-'));
+function writeRoutes(dir: string, name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
 }
 
 function configError(env: Record<string, string>): ConfigError {
-  try {
-    createRouting(loadConfig(env), new ManualClock(0), silentLogger);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
+  return thrownBy(ConfigError, () => createRouting(loadConfig(env), new ManualClock(0), silentLogger));
 }
 
 describe('the routing file', () => {
   it('names the file, the path inside it and the rule for every mistake', () => {
-    dir = mkdtempSync(join(tmpdir(), 'livewatch-routes-'));
+    const dir = cleanup.tempDir('livewatch-routes-');
     const path = writeRoutes(
+      dir,
       'routes.yaml',
       [
         'receivers:',
@@ -66,22 +49,24 @@ describe('the routing file', () => {
       `${path}: route.routes.0.match.taskName: must be a valid regular expression`,
     );
     const unknown = writeRoutes(
+      dir,
       'unknown.json',
       JSON.stringify({ route: { routes: [{ receivers: ['nobody'] }] } }),
     );
     expect(configError({ LIVEWATCH_ROUTES_FILE: unknown }).message).toContain(
       'route.routes.0.receivers: no receiver named nobody',
     );
-    expect(configError({ LIVEWATCH_ROUTES_FILE: join(dir ?? '', 'missing.yaml') }).message).toContain(
+    expect(configError({ LIVEWATCH_ROUTES_FILE: join(dir, 'missing.yaml') }).message).toContain(
       'cannot read the file (ENOENT)',
     );
-    expect(configError({ LIVEWATCH_ROUTES_FILE: writeRoutes('bad.yaml', 'route: [1, 2') }).message).toContain(
-      'not valid YAML/JSON',
-    );
+    expect(
+      configError({ LIVEWATCH_ROUTES_FILE: writeRoutes(dir, 'bad.yaml', 'route: [1, 2') }).message,
+    ).toContain('not valid YAML/JSON');
   });
 
   it('walks the tree like Alertmanager: first match wins, continue goes on, no match stays at the parent', () => {
     const path = writeRoutes(
+      cleanup.tempDir('livewatch-routes-'),
       'tree.yaml',
       [
         'receivers:',
@@ -133,10 +118,11 @@ describe('the routing file', () => {
 describe('routing through the real sinks', () => {
   it('sends criticals to two DingTalk robots with their own mentions, info to a quiet receiver only', async () => {
     const clock = new ManualClock(Date.UTC(2026, 0, 1, 10));
-    sinks = await startChatSinks({ clock });
-    dir = mkdtempSync(join(tmpdir(), 'livewatch-routes-'));
-    store = await createStore(`sqlite:${join(dir, 'state.db')}`);
+    const sinks = cleanup.close(await startChatSinks({ clock }));
+    const dir = cleanup.tempDir('livewatch-routes-');
+    const store = cleanup.close(await createStore(`sqlite:${join(dir, 'state.db')}`));
     const path = writeRoutes(
+      dir,
       'routes.yaml',
       [
         'receivers:',

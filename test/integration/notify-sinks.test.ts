@@ -1,25 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../lib/clock.js';
 import { signDingtalk, signDingtalkUrl } from '../../lib/notify/sign-dingtalk.js';
 import { signFeishu } from '../../lib/notify/sign-feishu.js';
 import { signStandardWebhook } from '../../lib/notify/sign-standard-webhook.js';
 import {
-  type ChatSinks,
   type ReceivedMessage,
   startChatSinks,
   summarizeSinkMessage,
 } from '../../local/sinks/start-chat-sinks.js';
-import { relayNotice, type SinkHarness, startSinkHarness } from '../support/sink-harness.js';
+import { cleanupAfterEach } from '../support/cleanup-after-each.js';
+import { relayNotice, startSinkHarness } from '../support/sink-harness.js';
 
-let sinks: ChatSinks | undefined;
-let harness: SinkHarness | undefined;
-
-afterEach(async () => {
-  await sinks?.close();
-  await harness?.close();
-  sinks = undefined;
-  harness = undefined;
-});
+const cleanup = cleanupAfterEach();
 
 async function post(
   url: string,
@@ -46,7 +38,7 @@ const markdown = { msgtype: 'markdown', markdown: { title: 't', text: 'livewatch
 describe('chat sinks', () => {
   it('DingTalk: accepts a signed request and rejects a sign that was not URL-encoded', async () => {
     const clock = new ManualClock(1577262236757);
-    sinks = await startChatSinks({ clock, dingtalkSecret: 'this is secret' });
+    const sinks = cleanup.close(await startChatSinks({ clock, dingtalkSecret: 'this is secret' }));
     const good = await post(signDingtalkUrl(sinks.urls.dingtalk, 'this is secret', clock.now()), markdown);
     expect(good.json).toEqual({ errcode: 0, errmsg: 'ok' });
     // The vector's sign contains '+': unencoded, it arrives as a space.
@@ -65,7 +57,7 @@ describe('chat sinks', () => {
 
   it('DingTalk: throttles the 21st message in a minute with 130101 inside HTTP 200', async () => {
     const clock = new ManualClock();
-    sinks = await startChatSinks({ clock });
+    const sinks = cleanup.close(await startChatSinks({ clock }));
     for (let i = 0; i < 20; i += 1) expect((await post(sinks.urls.dingtalk, markdown)).json?.errcode).toBe(0);
     const over = await post(sinks.urls.dingtalk, markdown);
     expect(over.status).toBe(200);
@@ -75,7 +67,7 @@ describe('chat sinks', () => {
   });
 
   it('DingTalk: enforces a keyword and a valid token', async () => {
-    sinks = await startChatSinks({ clock: new ManualClock(), dingtalkKeyword: 'ALERT' });
+    const sinks = cleanup.close(await startChatSinks({ clock: new ManualClock(), dingtalkKeyword: 'ALERT' }));
     expect((await post(sinks.urls.dingtalk, markdown)).json).toMatchObject({
       errcode: 310000,
       errmsg: 'keywords not in content',
@@ -86,7 +78,7 @@ describe('chat sinks', () => {
 
   it('Slack: answers a second message within a second with 429 and Retry-After, and checks blocks', async () => {
     const clock = new ManualClock();
-    sinks = await startChatSinks({ clock });
+    const sinks = cleanup.close(await startChatSinks({ clock }));
     expect((await post(sinks.urls.slack, { text: 'one' })).text).toBe('ok');
     const limited = await post(sinks.urls.slack, { text: 'two' });
     expect(limited.status).toBe(429);
@@ -103,7 +95,7 @@ describe('chat sinks', () => {
 
   it('Feishu: checks the body signature (19021) and the 5/s limit (11232)', async () => {
     const clock = new ManualClock(1_700_000_000_000);
-    sinks = await startChatSinks({ clock, feishuSecret: 'demo' });
+    const sinks = cleanup.close(await startChatSinks({ clock, feishuSecret: 'demo' }));
     const body = { msg_type: 'text', content: { text: 'hi' } };
     const signed = { timestamp: '1700000000', sign: signFeishu('demo', 1_700_000_000), ...body };
     expect((await post(sinks.urls.feishu, { ...signed, sign: 'bad' })).json?.code).toBe(19021);
@@ -112,7 +104,7 @@ describe('chat sinks', () => {
   });
 
   it('WeCom: rejects a wrong key (93000) and the 21st message in a minute (45009)', async () => {
-    sinks = await startChatSinks({ clock: new ManualClock() });
+    const sinks = cleanup.close(await startChatSinks({ clock: new ManualClock() }));
     const body = { msgtype: 'markdown', markdown: { content: 'hi' } };
     expect((await post(sinks.urls.wecom.replace(/key=.*/, 'key=wrong'), body)).json?.errcode).toBe(93000);
     for (let i = 0; i < 20; i += 1) expect((await post(sinks.urls.wecom, body)).json?.errcode).toBe(0);
@@ -122,7 +114,7 @@ describe('chat sinks', () => {
   it('webhook: verifies the Standard Webhooks signature', async () => {
     const clock = new ManualClock(1_614_265_330_000);
     const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-    sinks = await startChatSinks({ clock, webhookSecret: secret });
+    const sinks = cleanup.close(await startChatSinks({ clock, webhookSecret: secret }));
     const raw = '{"test": 2432232314}';
     const headers = {
       'webhook-id': 'msg_p5jXN8AQM9LWM0D4loKWxJek',
@@ -139,7 +131,9 @@ describe('chat sinks', () => {
 
   it('answers with a fault the given number of times, then normally, and reports accepted messages', async () => {
     const seen: ReceivedMessage[] = [];
-    sinks = await startChatSinks({ clock: new ManualClock(), onMessage: (message) => seen.push(message) });
+    const sinks = cleanup.close(
+      await startChatSinks({ clock: new ManualClock(), onMessage: (message) => seen.push(message) }),
+    );
     sinks.failNext('dingtalk', 2, { body: { errcode: 310000, errmsg: 'ip 10.0.0.1 not in whitelist' } });
     expect((await post(sinks.urls.dingtalk, markdown)).json?.errcode).toBe(310000);
     expect((await post(sinks.urls.dingtalk, markdown)).json?.errcode).toBe(310000);
@@ -149,11 +143,13 @@ describe('chat sinks', () => {
   });
 
   it('a keyword-secured DingTalk robot accepts the notifier’s messages when the keyword is configured', async () => {
-    harness = await startSinkHarness({
-      channels: ['dingtalk'],
-      sinks: { dingtalkKeyword: 'LW-ALERT' },
-      env: { LIVEWATCH_DINGTALK_KEYWORD: 'LW-ALERT' },
-    });
+    const harness = cleanup.close(
+      await startSinkHarness({
+        channels: ['dingtalk'],
+        sinks: { dingtalkKeyword: 'LW-ALERT' },
+        env: { LIVEWATCH_DINGTALK_KEYWORD: 'LW-ALERT' },
+      }),
+    );
     await harness.notifier.notify(relayNotice({ task: 'kw', severity: 'critical' }));
     expect((await harness.notifier.flush()).sent).toBe(1);
     expect(harness.sinks.received.dingtalk).toHaveLength(1);

@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config/config.js';
 import { ConfigError } from '../../lib/errors.js';
+import { thrownBy } from '../support/thrown-by.js';
 
 /** Every settings error names the variable, states the rule and echoes the bad value, secrets masked. */
 function messageFor(env: Record<string, string>): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message;
-    throw error;
-  }
-  throw new Error('expected loadConfig to throw a ConfigError');
+  return thrownBy(ConfigError, () => loadConfig(env)).message;
 }
 
 describe('settings errors', () => {

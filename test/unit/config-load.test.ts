@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config/config.js';
 import { ConfigError } from '../../lib/errors.js';
+import { thrownBy } from '../support/thrown-by.js';
 
 function configError(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected loadConfig to throw a ConfigError');
+  return thrownBy(ConfigError, () => loadConfig(env));
 }
 
 describe('loadConfig', () => {
