@@ -2,18 +2,13 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { ConfigError, type SettingIssue } from '../errors.js';
 import type { Logger } from '../log.js';
-import { registerSecrets } from '../redact.js';
 import type { Severity } from '../store/store.js';
 import type { Channel } from './channel.js';
-import { createDingtalkChannel } from './channels/dingtalk.js';
-import { createFeishuChannel } from './channels/feishu.js';
-import { createSlackChannel } from './channels/slack.js';
-import { createWebhookChannel } from './channels/webhook.js';
-import { createWecomChannel } from './channels/wecom.js';
 import { createChannels } from './create-channels.js';
+import { createReceiver } from './create-receiver.js';
 import { type MatchLabels, matchesLabels } from './match-labels.js';
 import type { GroupTimings } from './plan-group.js';
-import { type ReceiverSpec, type RouteMatch, type RouteSpec, readRoutingFile } from './routing-file.js';
+import { type RouteMatch, type RouteSpec, readRoutingFile } from './routing-file.js';
 
 /** One node of the resolved routing tree: its receivers and the settings it passes to its children. */
 export interface Route {
@@ -52,7 +47,7 @@ export function createRouting(
 ): Routing {
   const file = config.LIVEWATCH_ROUTES_FILE ? readRoutingFile(config.LIVEWATCH_ROUTES_FILE) : undefined;
   const fromSettings = channels ?? createChannels(config, clock, log);
-  const fromFile = channels ? [] : (file?.receivers ?? []).map((spec) => receiverOf(spec, config, clock));
+  const fromFile = channels ? [] : (file?.receivers ?? []).map((spec) => createReceiver(spec, config, clock));
   const all = [...fromSettings, ...fromFile];
   const issues: SettingIssue[] = [];
   const seen = new Set<string>();
@@ -148,50 +143,4 @@ export function matchRoutes(node: Route, labels: MatchLabels): Route[] {
     if (!child.continue) break;
   }
   return found.length > 0 ? found : [node];
-}
-
-function receiverOf(spec: ReceiverSpec, config: Config, clock: Clock): Channel {
-  // The file holds credentials: mask them wherever they might surface.
-  registerSecrets(spec.url, 'secret' in spec ? spec.secret : undefined);
-  const m = spec.mentions ?? {};
-  // Every channel is named and clocked alike; the cases say only what differs.
-  const base = { name: spec.name, clock };
-  switch (spec.type) {
-    case 'dingtalk':
-      for (const robot of spec.robots ?? []) registerSecrets(robot.url, robot.secret);
-      return createDingtalkChannel({
-        ...base,
-        url: spec.url ?? spec.robots?.[0]?.url ?? '',
-        robots: spec.robots,
-        secret: spec.secret,
-        keyword: spec.keyword,
-        mentions: { atMobiles: m.mobiles, atUserIds: m.userIds, atAll: m.all, on: m.on },
-      });
-    case 'slack':
-      return createSlackChannel({
-        ...base,
-        url: spec.url,
-        mentions: { mentions: m.users, on: m.on },
-      });
-    case 'feishu':
-      return createFeishuChannel({
-        ...base,
-        url: spec.url,
-        secret: spec.secret,
-        mentions: { userIds: m.userIds, atAll: m.all, on: m.on },
-      });
-    case 'wecom':
-      return createWecomChannel({
-        ...base,
-        url: spec.url,
-        mentions: { userIds: m.userIds, mobiles: m.mobiles, atAll: m.all, on: m.on },
-      });
-    case 'webhook':
-      return createWebhookChannel({
-        ...base,
-        url: spec.url,
-        secret: spec.secret,
-        externalUrl: config.LIVEWATCH_STATUS_URL,
-      });
-  }
 }

@@ -93,10 +93,13 @@ function highestSeverity(groups: readonly GroupSummary[]): Severity {
 }
 
 /**
- * Whether a message may @-mention people: only when a group of one of `severities` has alerts
- * firing for the first time — never for a repeat, a resolved message or a partial recovery.
+ * Whether a message may @-mention people: only when a group of one of the mentioning severities has
+ * alerts firing for the first time — never for a repeat, a resolved message or a partial recovery.
+ * The severities are the route's `mentionOn`, else the receiver's own `on` (`receiverOn`), else
+ * critical only.
  */
-export function shouldMention(content: MessageContent, severities: readonly Severity[]): boolean {
+export function shouldMention(content: MessageContent, receiverOn: readonly Severity[] | undefined): boolean {
+  const severities = content.mentionOn ?? receiverOn ?? ['critical'];
   return content.groups.some(
     (group) =>
       severities.includes(group.severity) &&

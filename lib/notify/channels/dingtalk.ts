@@ -2,7 +2,7 @@ import type { Clock } from '../../clock.js';
 import { redact } from '../../redact.js';
 import type { Severity } from '../../store/store.js';
 import type { Channel, MessageContent, SendOutcome } from '../channel.js';
-import { BACKOFF_BASE_MS, classifyByStatus } from '../classify-http.js';
+import { classifyByStatus, classifyVendorCode } from '../classify-http.js';
 import { escapeMarkdown, escapeMarkdownTitle } from '../escape-text.js';
 import { markdownEntries } from '../markdown-entries.js';
 import { postAndClassify } from '../post-and-classify.js';
@@ -121,7 +121,7 @@ export function renderDingtalk(
 ): DingtalkBody {
   const outline = outlineOf(content);
   const m = options.mentions ?? {};
-  const mention = shouldMention(content, content.mentionOn ?? m.on ?? ['critical']);
+  const mention = shouldMention(content, m.on);
   const atMobiles = mention ? [...(m.atMobiles ?? [])] : [];
   const atUserIds = mention ? [...(m.atUserIds ?? [])] : [];
   const isAtAll = mention && m.atAll === true;
@@ -193,36 +193,39 @@ export function classifyDingtalkReply(reply: HttpReply, now: number): SendOutcom
   const subMsg = typeof body.sub_msg === 'string' ? `; ${body.sub_msg}` : '';
   const errmsg = typeof body.errmsg === 'string' ? redact(`${body.errmsg}${subMsg}`).slice(0, 300) : '';
   const said = `dingtalk errcode ${errcode}${errmsg ? ` (${errmsg})` : ''}`;
-  if (errcode === 0) return { outcome: 'sent' };
-  if (errcode === -1) return { outcome: 'retry', afterMs: 30_000, reason: `${said}: busy` };
-  if (errcode === 130101 || errcode === 410100 || /too fast|限流/i.test(errmsg)) {
-    const wait = typeof body.wait === 'number' ? body.wait * 1000 : 0;
-    return {
-      outcome: 'retry',
-      afterMs: Math.max(60_000, wait),
-      throttled: true,
-      reason: `${said}: throttled`,
-    };
-  }
-  if (errcode === 310000) {
-    return {
-      outcome: 'permanent',
-      reason: `${said}: security check failed, cause: ${securityCause(errmsg)}`,
-    };
-  }
-  const permanent = PERMANENT[errcode];
-  if (permanent !== undefined) return { outcome: 'permanent', reason: `${said}: ${permanent}` };
-  if (errcode === 460101 || errcode === 101002) return { outcome: 'too-large', reason: `${said}: too long` };
-  if (errcode === 90030) {
+  const decide = (code: number): SendOutcome | undefined => {
+    if (code === 130101 || code === 410100 || /too fast|限流/i.test(errmsg)) {
+      const wait = typeof body.wait === 'number' ? body.wait * 1000 : 0;
+      return {
+        outcome: 'retry',
+        afterMs: Math.max(60_000, wait),
+        throttled: true,
+        reason: `${said}: throttled`,
+      };
+    }
+    if (code === 310000) {
+      return {
+        outcome: 'permanent',
+        reason: `${said}: security check failed, cause: ${securityCause(errmsg)}`,
+      };
+    }
     // Daily/monthly webhook quota: nothing gets through until it resets.
-    return {
-      outcome: 'retry',
-      afterMs: 60 * 60_000,
-      throttled: true,
-      reason: `${said}: webhook quota reached`,
-    };
-  }
-  return { outcome: 'retry', afterMs: BACKOFF_BASE_MS, backoff: true, reason: `${said}: unknown code` };
+    if (code === 90030) {
+      return {
+        outcome: 'retry',
+        afterMs: 60 * 60_000,
+        throttled: true,
+        reason: `${said}: webhook quota reached`,
+      };
+    }
+    return undefined;
+  };
+  return classifyVendorCode(errcode, said, {
+    retry: { [-1]: { afterMs: 30_000, reason: 'busy' } },
+    decide,
+    permanent: PERMANENT,
+    tooLarge: { 460101: 'too long', 101002: 'too long' },
+  });
 }
 
 /** Which of the 310000 security checks failed, from errmsg. */

@@ -1,6 +1,6 @@
 import type { Severity } from '../../store/store.js';
 import type { Channel, MessageContent, SendOutcome } from '../channel.js';
-import { BACKOFF_BASE_MS, classifyByStatus } from '../classify-http.js';
+import { classifyByStatus, classifyVendorCode } from '../classify-http.js';
 import { escapeFeishuText } from '../escape-text.js';
 import { type HttpReply, parseJsonObject } from '../post-body.js';
 import {
@@ -101,7 +101,7 @@ export function renderFeishu(
 ): FeishuBody {
   const outline = outlineOf(content);
   const title = truncateTo(outline.title, 300, jsonBytes);
-  const mention = shouldMention(content, content.mentionOn ?? mentions.on ?? ['critical']);
+  const mention = shouldMention(content, mentions.on);
   const ats: FeishuElement[] = mention
     ? [...(mentions.userIds ?? []), ...(mentions.atAll ? ['all'] : [])].map((id) => ({
         tag: 'at',
@@ -153,13 +153,9 @@ export function classifyFeishuReply(reply: HttpReply, now: number): SendOutcome 
       : typeof body?.StatusMessage === 'string'
         ? body.StatusMessage
         : '';
-  const said = `feishu code ${code}${msg ? ` (${msg.slice(0, 200)})` : ''}`;
-  if (code === 0) return { outcome: 'sent' };
-  if (code === 11232) {
-    return { outcome: 'retry', afterMs: 60_000, throttled: true, reason: `${said}: flow control` };
-  }
-  const permanent = PERMANENT[code];
-  if (permanent !== undefined) return { outcome: 'permanent', reason: `${said}: ${permanent}` };
-  if (code === 19036) return { outcome: 'too-large', reason: `${said}: message too large` };
-  return { outcome: 'retry', afterMs: BACKOFF_BASE_MS, backoff: true, reason: `${said}: unknown code` };
+  return classifyVendorCode(code, `feishu code ${code}${msg ? ` (${msg.slice(0, 200)})` : ''}`, {
+    retry: { 11232: { afterMs: 60_000, throttled: true, reason: 'flow control' } },
+    permanent: PERMANENT,
+    tooLarge: { 19036: 'message too large' },
+  });
 }

@@ -92,9 +92,7 @@ export function renderSlack(
   mentions: SlackMentions = {},
 ): SlackBody {
   const outline = outlineOf(content);
-  const who = shouldMention(content, content.mentionOn ?? mentions.on ?? ['critical'])
-    ? (mentions.mentions ?? [])
-    : [];
+  const who = shouldMention(content, mentions.on) ? (mentions.mentions ?? []) : [];
   const mention = who.map(slackMention).join(' ');
   const header = truncateTo(outline.title, HEADER_MAX, chars);
   const fitted = fitOutline(

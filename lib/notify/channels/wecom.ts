@@ -1,6 +1,6 @@
 import type { Severity } from '../../store/store.js';
 import type { Channel, MessageContent, SendOutcome } from '../channel.js';
-import { BACKOFF_BASE_MS, classifyByStatus } from '../classify-http.js';
+import { classifyByStatus, classifyVendorCode } from '../classify-http.js';
 import { escapeMarkdown, escapeMarkdownTitle } from '../escape-text.js';
 import { markdownEntries } from '../markdown-entries.js';
 import { type HttpReply, parseJsonObject } from '../post-body.js';
@@ -71,7 +71,7 @@ export function renderWecom(
   mentions: WecomMentions = {},
 ): WecomBody {
   const outline = outlineOf(content);
-  const mention = shouldMention(content, content.mentionOn ?? mentions.on ?? ['critical']);
+  const mention = shouldMention(content, mentions.on);
   const mobiles = mention ? [...(mentions.mobiles ?? [])] : [];
   const atAll = mention && mentions.atAll === true;
   if (mobiles.length > 0 || atAll) return renderWecomText(content, outline, mentions, mobiles, atAll);
@@ -138,14 +138,12 @@ export function classifyWecomReply(reply: HttpReply, now: number): SendOutcome {
   const errcode = body?.errcode;
   if (typeof errcode !== 'number') return classifyByStatus(reply, now, 'wecom');
   const errmsg = typeof body?.errmsg === 'string' ? body.errmsg.slice(0, 200) : '';
-  const said = `wecom errcode ${errcode}${errmsg ? ` (${errmsg})` : ''}`;
-  if (errcode === 0) return { outcome: 'sent' };
-  if (errcode === 45009) {
-    return { outcome: 'retry', afterMs: 60_000, throttled: true, reason: `${said}: rate limited` };
-  }
-  if (errcode === -1) return { outcome: 'retry', afterMs: 30_000, reason: `${said}: busy` };
-  const permanent = PERMANENT[errcode];
-  if (permanent !== undefined) return { outcome: 'permanent', reason: `${said}: ${permanent}` };
-  if (errcode === 40058) return { outcome: 'too-large', reason: `${said}: content too long` };
-  return { outcome: 'retry', afterMs: BACKOFF_BASE_MS, backoff: true, reason: `${said}: unknown code` };
+  return classifyVendorCode(errcode, `wecom errcode ${errcode}${errmsg ? ` (${errmsg})` : ''}`, {
+    retry: {
+      45009: { afterMs: 60_000, throttled: true, reason: 'rate limited' },
+      [-1]: { afterMs: 30_000, reason: 'busy' },
+    },
+    permanent: PERMANENT,
+    tooLarge: { 40058: 'content too long' },
+  });
 }
