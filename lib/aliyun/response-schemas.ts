@@ -185,7 +185,8 @@ export function mapRelayTask(wire: RelayTaskWire, region: string, taskId: string
     ...defined({
       invalidReason: interrupted ? wire.TaskInvalidReason : byUser(wire.TaskInvalidReason),
       exitReason: exited ? wire.TaskExitReason : byUser(wire.TaskExitReason),
-      exitTime: exited ? wire.TaskExitTime : undefined,
+      // Kept beside a TriggerByUser too: it tells a reason left by an older stop from a new one (lib/remediate/decide.ts).
+      exitTime: exited || byUser(wire.TaskExitReason) !== undefined ? wire.TaskExitTime : undefined,
       currentOffset: wire.CurrentOffset,
       currentFileIndex: wire.CurrentFileIndex,
       name: info?.TaskName,

@@ -11,6 +11,7 @@ import type { RemediationPolicy } from './remediation-policy.js';
 import {
   applyOutcomeUnknown,
   applyOwnAttemptDone,
+  applyRestartAnswered,
   applyRestartIntent,
   clearRecheck,
 } from './restart-ledger.js';
@@ -139,7 +140,9 @@ async function onRestarted(step: Step, result: RestartResult): Promise<TaskOutco
     probeFor: gate.kind === 'probe' ? gate.keys : undefined,
   });
   if (restarted) await deps.notifier.notify(restarted);
-  await writeLedger(deps, c, (l) => applyOwnAttemptDone(l, now, policy, { ok: true }));
+  await writeLedger(deps, c, (l) =>
+    applyRestartAnswered(applyOwnAttemptDone(l, now, policy, { ok: true }), now),
+  );
   const finalKey = result.taskId === task.taskId ? c.key : await followNewTaskId(deps, c, task, result);
   const message = restartedMessage(step, result);
   await deps.store.appendHistory(finalKey, {

@@ -67,8 +67,15 @@ export interface DecideInput {
 /** While a late platform retry runs, look again this often at least (the tick's period bounds it too). */
 const LATE_RETRY_RECHECK_MS = 10_000;
 
-/** EventTime has one-second resolution; an event this close to our own restart is ours. */
+/** EventTime and TaskExitTime have one-second resolution; an event this close to our own restart is ours. */
 const OWN_EVENT_TOLERANCE_MS = 2_000;
+
+/**
+ * How late after our Restart answered a TriggerByUser event is still taken for our own Stop's (its
+ * delivery may lag; an event without EventTime is stamped on arrival). A person's stop inside this
+ * window still shows on the verified task, which decides (`mayShowOwnStop`).
+ */
+const LATE_OWN_EVENT_MS = 30_000;
 
 /**
  * The restart policy as one pure function: what to do with a verified relay task, given its ledger.
@@ -216,9 +223,7 @@ function isOptedOut(task: Pick<RelayTask, 'taskId' | 'name'>, policy: Remediatio
 function deliberateStopOf(input: DecideInput): 'user' | 'no-reason' | undefined {
   const { task, ledger, policy } = input;
   const cause = stopCauseOf(task);
-  // livewatch Stops a retrying VOD/url task before moving its position; if the Restart after that
-  // failed, the task shows OUR Stop (TriggerByUser, or no reason) until it is seen running again.
-  const ours = task.state === 'offline' && ledger?.pendingRestartAt !== undefined;
+  const ours = task.state === 'offline' && mayShowOwnStop(ledger, task);
   if (cause === 'user') return ours ? undefined : 'user';
   if (input.eventReason === 'TriggerByUser' && !isOwnEvent(input)) return 'user';
   // A TriggerByUser seen earlier holds until the task runs again (applyHealthy clears it): recovering
@@ -229,14 +234,31 @@ function deliberateStopOf(input: DecideInput): 'user' | 'no-reason' | undefined 
   return undefined;
 }
 
-/** An event whose TriggerByUser came from livewatch's own Stop (recorded as pendingRestartAt first). */
+/**
+ * Whether the stop the verified task shows may be the one livewatch's own calls left (docs/alert.md,
+ * "User stops"). livewatch Stops a retrying VOD/url task before moving its position; if the Restart
+ * after that failed (or its answer was lost), the task shows OUR Stop — TriggerByUser, or no reason —
+ * until it is seen running again. Once our Restart answered OK, a stop is a person's, unless the
+ * task's exit time says its reason is older than that Restart (a reason the platform kept).
+ */
+function mayShowOwnStop(ledger: RestartLedger | undefined, task: RelayTask): boolean {
+  if (ledger?.pendingRestartAt === undefined) return false;
+  const answered = ledger.restartAnsweredAt;
+  if (answered === undefined) return true;
+  // The exit's whole second ended before our Restart answered; in doubt, a person's stop.
+  return task.exitTime !== undefined && (task.exitTime + 1) * 1_000 <= answered;
+}
+
+/**
+ * An event whose TriggerByUser came from livewatch's own calls: observed from our attempt's intent
+ * (written before the first call) until shortly after its Restart answered. A person's stop reported
+ * later is a person's.
+ */
 function isOwnEvent(input: DecideInput): boolean {
-  const pending = input.ledger?.pendingRestartAt;
-  return (
-    pending !== undefined &&
-    input.eventObservedAt !== undefined &&
-    input.eventObservedAt >= pending - OWN_EVENT_TOLERANCE_MS
-  );
+  const { ledger, eventObservedAt: at } = input;
+  const pending = ledger?.pendingRestartAt;
+  if (pending === undefined || at === undefined || at < pending - OWN_EVENT_TOLERANCE_MS) return false;
+  return ledger?.restartAnsweredAt === undefined || at <= ledger.restartAnsweredAt + LATE_OWN_EVENT_MS;
 }
 
 /**

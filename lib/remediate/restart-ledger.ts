@@ -83,7 +83,13 @@ export function applyRestartIntent(
     ...(intent.resume ? { resume: intent.resume } : {}),
     state: 'intent',
   };
-  return { ...ledger, pendingRestartAt: intent.at, attempt, nextAttemptAt: recheckAt };
+  const { restartAnsweredAt: _answered, ...rest } = ledger;
+  return { ...rest, pendingRestartAt: intent.at, attempt, nextAttemptAt: recheckAt };
+}
+
+/** Our attempt's Restart answered OK at `at`: a stop the task shows after that is not ours. */
+export function applyRestartAnswered(ledger: RestartLedger, at: number): RestartLedger {
+  return ledger.pendingRestartAt === undefined ? ledger : { ...ledger, restartAnsweredAt: at };
 }
 
 /** A call of the attempt at `at` was answered ambiguously: it may have been carried out. */
@@ -144,7 +150,13 @@ export function applyRestartDone(
     consecutive: effectiveConsecutive(ledger, at, policy) + 1,
   };
   const until = backoffUntil(next, at, policy);
-  const { pendingRestartAt: _pending, nextAttemptAt: _next, attempt: _attempt, ...base } = next;
+  const {
+    pendingRestartAt: _pending,
+    restartAnsweredAt: _answered,
+    nextAttemptAt: _next,
+    attempt: _attempt,
+    ...base
+  } = next;
   return {
     ...base,
     ...(until === undefined ? {} : { nextAttemptAt: until }),
@@ -168,7 +180,13 @@ export function applyOwnAttemptDone(
 
 /** The restart budget is spent: stop acting and escalate once. */
 export function applyGiveUp(ledger: RestartLedger, now: number): RestartLedger {
-  const { nextAttemptAt: _next, pendingRestartAt: _pending, attempt: _attempt, ...rest } = ledger;
+  const {
+    nextAttemptAt: _next,
+    pendingRestartAt: _pending,
+    restartAnsweredAt: _answered,
+    attempt: _attempt,
+    ...rest
+  } = ledger;
   return { ...rest, needsPerson: true, escalatedAt: now };
 }
 
@@ -186,6 +204,7 @@ export function applyHealthy(ledger: RestartLedger, now: number): RestartLedger 
   const {
     unhealthySince: _u,
     pendingRestartAt: _p,
+    restartAnsweredAt: _r,
     escalatedAt: _e,
     nextAttemptAt: _n,
     deliberateStop: _d,

@@ -270,6 +270,12 @@ export interface RestartLedger {
   /** A restart livewatch itself made and expects a Running event for (so it is not taken as external). */
   readonly pendingRestartAt?: number;
   /**
+   * When the Restart of that attempt answered OK. From then on a stop the task shows is not one our
+   * calls caused, unless its exit time is older (docs/alert.md, "User stops"). Cleared with
+   * `pendingRestartAt` and by the next attempt's intent.
+   */
+  readonly restartAnsweredAt?: number;
+  /**
    * The restart being carried out, written BEFORE its first mutating call (write-ahead) and cleared
    * in the write that records its outcome. Found by a later invocation, it says a restart may have
    * happened (docs/alert.md, "Ledger states").

@@ -77,6 +77,27 @@ describe('alert remediation against the emulator', () => {
     expect(latest?.data).toMatchObject({ reason: h.userStopReason() });
   });
 
+  it('never restarts a task a person stopped right after livewatch restarted it', async () => {
+    h = await startRemediateHarness();
+    h.addRunningTask('stop-after');
+    h.emulator.setTaskStatus('stop-after', 3, 'PullStreamFailed');
+    await handleEvents(h.deps, [h.eventFor('stop-after', 'offline', { reason: 'PullStreamFailed' })]);
+    expect(h.calls('RestartLivePullToPush')).toHaveLength(1);
+
+    // Before livewatch has seen it run, the on-call engineer stops it (the platform's callback, then
+    // the poller's look, then the tick long after): ours was the Restart, this Stop is a person's.
+    await h.client.stopRelayTask({ region: 'cn-shanghai', taskId: 'stop-after' });
+    const report = await handleEvents(h.deps, [
+      h.eventFor('stop-after', 'offline', { reason: 'TriggerByUser' }),
+      h.eventFor('stop-after', 'offline', { source: 'poll' }),
+    ]);
+    expect(report.outcomes[0]).toMatchObject({ action: 'skipped' });
+    await h.advance(HOUR);
+    await runTick(h.deps);
+    expect(h.calls('RestartLivePullToPush')).toHaveLength(1);
+    expect(h.emulator.task('stop-after')?.status).toBe(3);
+  });
+
   it.each([
     ['invalid-reason', 'user-stop'],
     ['exit-reason', 'user-stop'],

@@ -68,7 +68,8 @@ describe('relay task responses', () => {
     });
     // TriggerByUser in either field on any status is a user's stop (lib/events/stop-cause.ts).
     expect(task).toHaveProperty('exitReason', 'TriggerByUser');
-    expect(task).not.toHaveProperty('exitTime');
+    // Its exit time stays beside it: it tells a reason kept from an older stop (lib/remediate/decide.ts).
+    expect(task).toHaveProperty('exitTime', 1726354625);
     expect(task).not.toHaveProperty('invalidReason');
   });
 

@@ -141,6 +141,62 @@ describe('decide', () => {
     expect(decision.kind).toBe('restart');
   });
 
+  describe('after its own Restart answered OK (docs/alert.md, "User stops")', () => {
+    const now = clock.now();
+    const answered = {
+      ...createLedger('task-1', 'cn-shanghai'),
+      pendingRestartAt: now - 60_000,
+      restartAnsweredAt: now - 59_000,
+    };
+
+    it.each([
+      ['TriggerByUser in TaskInvalidReason', task({ invalidReason: 'TriggerByUser' }), 'user-stop'],
+      [
+        'TriggerByUser in TaskExitReason, exit after the answer',
+        bareStop({ exitReason: 'TriggerByUser', exitTime: (now - 30_000) / 1000 }),
+        'user-stop',
+      ],
+      [
+        'TriggerByUser in TaskExitReason, no exit time',
+        bareStop({ exitReason: 'TriggerByUser' }),
+        'user-stop',
+      ],
+      ['no reason at all', bareStop(), 'no-reason-stop'],
+    ])('a stop showing %s is a person’s, not ours', (_shape, stopped, reason) => {
+      expect(decide({ ...base, ledger: answered, task: stopped, now })).toMatchObject({
+        kind: 'skip',
+        reason,
+      });
+    });
+
+    it('a TriggerByUser the platform kept from before that Restart (its exit time is older) is ours', () => {
+      const stale = task({ exitReason: 'TriggerByUser', exitTime: Math.floor((now - 61_000) / 1000) });
+      expect(decide({ ...base, ledger: answered, task: stale, now }).kind).toBe('restart');
+      // In the same second as the answer it cannot be told apart: taken for a person's.
+      const sameSecond = task({ exitReason: 'TriggerByUser', exitTime: Math.floor((now - 59_000) / 1000) });
+      expect(decide({ ...base, ledger: answered, task: sameSecond, now })).toMatchObject({
+        reason: 'user-stop',
+      });
+    });
+
+    it('a TriggerByUser callback more than 30 s after the answer is a person’s, even where the task shows no reason', () => {
+      const restartThem = policyFromConfig(loadConfig({ LIVEWATCH_RESTART_UNEXPLAINED_STOPS: 'true' }));
+      const late = {
+        ...base,
+        policy: restartThem,
+        ledger: answered,
+        task: bareStop(),
+        now,
+        eventReason: 'TriggerByUser',
+      };
+      expect(decide({ ...late, eventObservedAt: now - 59_000 + 31_000 })).toMatchObject({
+        reason: 'user-stop',
+      });
+      // Our own Stop's callback, delivered late: ours.
+      expect(decide({ ...late, eventObservedAt: now - 59_000 + 29_000 }).kind).toBe('restart');
+    });
+  });
+
   it('keeps a stop a TriggerByUser callback reported as a user stop until the task runs again', () => {
     const stopped = {
       ...createLedger('task-1', 'cn-shanghai'),
