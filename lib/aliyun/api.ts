@@ -70,32 +70,37 @@ export interface ListRelayTasksParams {
   readonly pageSize?: number;
 }
 
-export interface UpdateRelayTaskParams extends TaskRef {
-  readonly startTime?: string;
-  readonly endTime?: string;
-  readonly sourceUrls?: readonly string[];
-  readonly repeatNumber?: number;
-  readonly offset?: number;
-  readonly fileIndex?: number;
-  readonly callbackUrl?: string;
-}
+/** The relay task fields UpdateLivePullToPush can change, as the task carries them (RelayTask). */
+export type UpdateRelayTaskParams = TaskRef &
+  Partial<
+    Pick<
+      RelayTask,
+      'startTime' | 'endTime' | 'sourceUrls' | 'repeatNumber' | 'offset' | 'fileIndex' | 'callbackUrl'
+    >
+  >;
 
-export interface CreateRelayTaskParams {
-  readonly region: string;
+/**
+ * A new relay task's settings: the task's own fields (RelayTask), with those AddLivePullToPush
+ * requires made required and its name under the request's `taskName`.
+ */
+export type CreateRelayTaskParams = Pick<
+  RelayTask,
+  | 'region'
+  | 'sourceProtocol'
+  | 'sourceUrls'
+  | 'callbackUrl'
+  | 'retryCount'
+  | 'retryInterval'
+  | 'repeatNumber'
+  | 'offset'
+  | 'fileIndex'
+> & {
   readonly taskName?: string;
   readonly startTime: string;
   readonly endTime: string;
   readonly sourceType: 'live' | 'vod' | 'url';
-  readonly sourceProtocol?: string;
-  readonly sourceUrls: readonly string[];
   readonly dstUrl: string;
-  readonly callbackUrl?: string;
-  readonly retryCount?: number;
-  readonly retryInterval?: number;
-  readonly repeatNumber?: number;
-  readonly offset?: number;
-  readonly fileIndex?: number;
-}
+};
 
 export interface ListRecordJobsParams {
   readonly region: string;

@@ -10,6 +10,7 @@ import {
   type WireParams,
 } from './request-schemas.js';
 import {
+  type PageRequest,
   RecordListResponseSchema,
   RelayListResponseSchema,
   TranscodeListResponseSchema,
@@ -18,14 +19,12 @@ import {
   toTranscodePage,
 } from './response-schemas.js';
 
-type Requested = { readonly pageNumber: number; readonly pageSize: number };
-
 /** One paged list action: how to build page N's request and read its response. */
 export interface Listing<P, T> {
   readonly name: ActionName;
   readonly build: (params: P, page: number) => WireParams;
   readonly schema: z.ZodType;
-  readonly toPage: (body: never, region: string, requested: Requested) => Page<T>;
+  readonly toPage: (body: never, region: string, requested: PageRequest) => Page<T>;
 }
 
 export const LISTINGS = {

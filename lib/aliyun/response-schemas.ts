@@ -205,10 +205,15 @@ export function mapRelayTask(wire: RelayTaskWire, region: string, taskId: string
   };
 }
 
+/** The page a listing asked for: a response that does not echo its page number or size keeps these. */
+export type PageRequest = { readonly pageNumber: number; readonly pageSize: number };
+type RecordList = z.infer<typeof RecordListResponseSchema>;
+type TranscodeList = z.infer<typeof TranscodeListResponseSchema>;
+
 export function toRelayPage(
   body: z.infer<typeof RelayListResponseSchema>,
   region: string,
-  requested: { pageNumber: number; pageSize: number },
+  requested: PageRequest,
 ): Page<RelayTask> {
   const items: RelayTask[] = [];
   for (const wire of body.TaskList) {
@@ -223,16 +228,9 @@ export function toRelayPage(
   };
 }
 
-export function toRecordPage(
-  body: z.infer<typeof RecordListResponseSchema>,
-  region: string,
-  requested: { pageNumber: number; pageSize: number },
-): Page<RecordJob> {
-  return icePageOf(
-    body,
-    requested,
-    body.LiveRecordJobs.map((job) => mapRecordJob(job, region)),
-  );
+export function toRecordPage(body: RecordList, region: string, requested: PageRequest): Page<RecordJob> {
+  const items = body.LiveRecordJobs.map((job) => mapRecordJob(job, region));
+  return icePageOf(body, requested, items);
 }
 
 /** Both ICE listings answer TotalCount, PageNo and PageSize; a missing echo keeps what was asked. */
@@ -242,7 +240,7 @@ function icePageOf<T>(
     readonly PageNo?: number | undefined;
     readonly PageSize?: number | undefined;
   },
-  requested: { pageNumber: number; pageSize: number },
+  requested: PageRequest,
   items: T[],
 ): Page<T> {
   return {
@@ -272,15 +270,12 @@ export function mapRecordJob(job: z.infer<typeof RecordJobSchema>, region: strin
 }
 
 export function toTranscodePage(
-  body: z.infer<typeof TranscodeListResponseSchema>,
+  body: TranscodeList,
   region: string,
-  requested: { pageNumber: number; pageSize: number },
+  requested: PageRequest,
 ): Page<TranscodeJob> {
-  return icePageOf(
-    body,
-    requested,
-    body.JobList.map((job) => mapTranscodeJob(job, region)),
-  );
+  const items = body.JobList.map((job) => mapTranscodeJob(job, region));
+  return icePageOf(body, requested, items);
 }
 
 export function mapTranscodeJob(job: z.infer<typeof TranscodeJobSchema>, region: string): TranscodeJob {

@@ -65,6 +65,11 @@ export function createRouting(
   return { channels: all, root, byId };
 }
 
+/** A route's timing: its own (seconds), else its parent's, else the setting's (seconds). */
+function inheritedMs(ownS: number | undefined, parentMs: number | undefined, settingS: number): number {
+  return ownS !== undefined ? ownS * 1000 : (parentMs ?? settingS * 1000);
+}
+
 function fileIssue(message: string): SettingIssue {
   return { variable: 'LIVEWATCH_ROUTES_FILE', message };
 }
@@ -80,22 +85,22 @@ function resolveRoute(
 ): Route {
   const inherited = parent?.timings;
   const timings: GroupTimings = {
-    groupWaitMs:
-      spec.groupWaitS !== undefined
-        ? spec.groupWaitS * 1000
-        : (inherited?.groupWaitMs ?? config.LIVEWATCH_GROUP_WAIT_S * 1000),
-    groupWaitCriticalMs:
-      spec.groupWaitCriticalS !== undefined
-        ? spec.groupWaitCriticalS * 1000
-        : (inherited?.groupWaitCriticalMs ?? config.LIVEWATCH_GROUP_WAIT_CRITICAL_S * 1000),
-    groupIntervalMs:
-      spec.groupIntervalS !== undefined
-        ? spec.groupIntervalS * 1000
-        : (inherited?.groupIntervalMs ?? config.LIVEWATCH_GROUP_INTERVAL_S * 1000),
-    repeatIntervalMs:
-      spec.repeatIntervalS !== undefined
-        ? spec.repeatIntervalS * 1000
-        : (inherited?.repeatIntervalMs ?? config.LIVEWATCH_REPEAT_INTERVAL_S * 1000),
+    groupWaitMs: inheritedMs(spec.groupWaitS, inherited?.groupWaitMs, config.LIVEWATCH_GROUP_WAIT_S),
+    groupWaitCriticalMs: inheritedMs(
+      spec.groupWaitCriticalS,
+      inherited?.groupWaitCriticalMs,
+      config.LIVEWATCH_GROUP_WAIT_CRITICAL_S,
+    ),
+    groupIntervalMs: inheritedMs(
+      spec.groupIntervalS,
+      inherited?.groupIntervalMs,
+      config.LIVEWATCH_GROUP_INTERVAL_S,
+    ),
+    repeatIntervalMs: inheritedMs(
+      spec.repeatIntervalS,
+      inherited?.repeatIntervalMs,
+      config.LIVEWATCH_REPEAT_INTERVAL_S,
+    ),
     sendResolved: spec.sendResolved ?? inherited?.sendResolved ?? config.LIVEWATCH_SEND_RESOLVED,
   };
   const language = spec.language ?? parent?.language ?? config.LIVEWATCH_LANGUAGE;

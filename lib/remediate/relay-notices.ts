@@ -78,40 +78,51 @@ function relayAlert(
   });
 }
 
-export function offlineNotice(
-  task: TaskLabel & Pick<RelayTask, 'invalidReason'> & Partial<Pick<RelayTask, 'sourceUrls'>>,
+type FailingTask = TaskLabel & Pick<RelayTask, 'invalidReason'> & Partial<Pick<RelayTask, 'sourceUrls'>>;
+
+/** A failing task is offline or recovering: each of the two alerts supersedes the other (escalation, and back). */
+const FAILING = {
+  offline: {
+    severity: 'critical',
+    reason: 'Offline',
+    unexplained: 'no reason given',
+    firing: (why: string) => [`offline (${why})`, `已停止（${why}）`] as const,
+    resolved: ['running again', '已恢复运行'],
+  },
+  recovering: {
+    severity: 'warning',
+    reason: 'Recovering',
+    unexplained: 'platform retrying',
+    firing: (why: string) =>
+      [`recovering (${why}); the platform is retrying`, `异常重试中（${why}），平台正在重试`] as const,
+    resolved: ['no longer recovering', '已结束异常重试'],
+  },
+} as const;
+
+function failingAlert(
+  state: keyof typeof FAILING,
+  task: FailingTask,
   status: Status,
   at: number,
   detail: string,
 ): Notice {
-  const why = task.invalidReason ?? 'no reason given';
+  const { unexplained, firing, ...wording } = FAILING[state];
+  const other = state === 'offline' ? 'recovering' : 'offline';
   return relayAlert(task, status, at, detail, {
-    suffix: 'offline',
-    severity: 'critical',
-    reason: 'Offline',
-    firing: [`offline (${why})`, `已停止（${why}）`],
-    resolved: ['running again', '已恢复运行'],
+    ...wording,
+    suffix: state,
+    firing: firing(task.invalidReason ?? unexplained),
     inhibited: true,
-    supersedes: { suffix: 'recovering', severity: 'warning', reason: 'Recovering' },
+    supersedes: { suffix: other, severity: FAILING[other].severity, reason: FAILING[other].reason },
   });
 }
 
-export function recoveringNotice(
-  task: TaskLabel & Pick<RelayTask, 'invalidReason'> & Partial<Pick<RelayTask, 'sourceUrls'>>,
-  status: Status,
-  at: number,
-  detail: string,
-): Notice {
-  const why = task.invalidReason ?? 'platform retrying';
-  return relayAlert(task, status, at, detail, {
-    suffix: 'recovering',
-    severity: 'warning',
-    reason: 'Recovering',
-    firing: [`recovering (${why}); the platform is retrying`, `异常重试中（${why}），平台正在重试`],
-    resolved: ['no longer recovering', '已结束异常重试'],
-    inhibited: true,
-    supersedes: { suffix: 'offline', severity: 'critical', reason: 'Offline' },
-  });
+export function offlineNotice(task: FailingTask, status: Status, at: number, detail: string): Notice {
+  return failingAlert('offline', task, status, at, detail);
+}
+
+export function recoveringNotice(task: FailingTask, status: Status, at: number, detail: string): Notice {
+  return failingAlert('recovering', task, status, at, detail);
 }
 
 /**

@@ -3,7 +3,7 @@ import { jobNoticesOf } from '../../lib/alert/job-notices.js';
 import { parseEventBatch } from '../../lib/alert/parse-event-batch.js';
 import { ValidationError } from '../../lib/errors.js';
 import { eventKey, type TaskEvent } from '../../lib/events/task-event.js';
-import { offlineNotice, restartedNotice } from '../../lib/remediate/relay-notices.js';
+import { offlineNotice, recoveringNotice, restartedNotice } from '../../lib/remediate/relay-notices.js';
 
 const at = Date.UTC(2026, 0, 10);
 
@@ -56,6 +56,21 @@ describe('relay notices', () => {
       severity: 'critical',
       title: 'relay news (t1) offline (PullStreamFailed)',
     });
+  });
+
+  it('offline and recovering each supersede the other while firing, and say so without a reason', () => {
+    const task = { taskId: 't1', region: 'cn-shanghai' };
+    expect(offlineNotice(task, 'firing', at, 'x')).toMatchObject({
+      id: 'relay:cn-shanghai:t1:offline',
+      title: 'relay t1 offline (no reason given)',
+      supersedes: [{ id: 'relay:cn-shanghai:t1:recovering', severity: 'warning', reason: 'Recovering' }],
+    });
+    expect(recoveringNotice(task, 'firing', at, 'x')).toMatchObject({
+      severity: 'warning',
+      title: 'relay t1 recovering (platform retrying); the platform is retrying',
+      supersedes: [{ id: 'relay:cn-shanghai:t1:offline', severity: 'critical', reason: 'Offline' }],
+    });
+    expect(recoveringNotice(task, 'resolved', at, 'x').supersedes).toBeUndefined();
   });
 
   it('describe a resumed restart and a dry run; later restarts of a series and probes', () => {
