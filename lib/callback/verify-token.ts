@@ -12,9 +12,25 @@ export function verifyToken(candidate: string, tokens: readonly string[]): boole
   let matched = false;
   for (const token of tokens) {
     // The comparison comes first, so every token is compared even after a match.
-    matched = timingSafeEqual(digest, sha256(token)) || matched;
+    matched = timingSafeEqual(digest, tokenDigest(token)) || matched;
   }
   return matched;
+}
+
+/**
+ * The accepted tokens' digests, computed once per token (they come from the settings, never from a
+ * request, so this holds as many entries as tokens were configured): only the candidate is hashed per
+ * request.
+ */
+const tokenDigests = new Map<string, Buffer>();
+
+function tokenDigest(token: string): Buffer {
+  let digest = tokenDigests.get(token);
+  if (digest === undefined) {
+    digest = sha256(token);
+    tokenDigests.set(token, digest);
+  }
+  return digest;
 }
 
 function sha256(value: string): Buffer {

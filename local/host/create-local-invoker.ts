@@ -69,9 +69,13 @@ export function createLocalInvoker(options: LocalInvokerOptions): LocalInvoker {
   let scheduled = false;
   let closed = false;
   let waiters: Array<() => void> = [];
+  /** Invocations waiting out a retry backoff: checked when idle, instead of every invocation ever made. */
+  const waiting = new Set<LocalInvocation>();
 
-  const retryDue = (): boolean =>
-    invocations.some((i) => i.status === 'waiting' && (i.retryAt ?? 0) <= clock.now());
+  const retryDue = (): boolean => {
+    for (const invocation of waiting) if ((invocation.retryAt ?? 0) <= clock.now()) return true;
+    return false;
+  };
   const idle = (): boolean => queue.length === 0 && running === 0 && !scheduled && !retryDue();
   const settleWaiters = (): void => {
     if (!idle() && !closed) return;
@@ -136,6 +140,7 @@ export function createLocalInvoker(options: LocalInvokerOptions): LocalInvoker {
     }
     invocation.status = 'waiting';
     invocation.retryAt = retryAt;
+    waiting.add(invocation);
     options.log.warn('async invocation failed; retrying', {
       ...fields,
       attempt: invocation.attempts,
@@ -143,6 +148,7 @@ export function createLocalInvoker(options: LocalInvokerOptions): LocalInvoker {
     });
     void clock.sleep(delay).then(() => {
       if (closed) return;
+      waiting.delete(invocation);
       invocation.status = 'queued';
       delete invocation.retryAt;
       queue.push(invocation);
