@@ -1,32 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runSweep } from '../../lib/monitor/run-sweep.js';
 import { type MonitorHarness, startMonitorHarness } from '../support/monitor-harness.js';
-import { type RedisServer, redisServerMissingReason, startRedisServer } from '../support/redis-server.js';
+import { redisLeg, redisServerPerSuite, reportLegNotRun } from '../support/store-adapters.js';
 import { seenIdsOfCursor } from '../support/sweep-seen.js';
 
-// Under CI the Redis leg must run; elsewhere a missing redis-server is said plainly by the test below.
-const missing = process.env.CI ? undefined : redisServerMissingReason();
-
 describe('runSweep on the Redis store', () => {
-  let redis: RedisServer | undefined;
-  beforeAll(async () => {
-    if (missing === undefined) redis = await startRedisServer();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  // Under CI the Redis leg must run; elsewhere a missing redis-server is said plainly.
+  if (reportLegNotRun('monitor-sweep-redis', redisLeg)) return;
+  const redis = redisServerPerSuite();
 
   async function harness(): Promise<MonitorHarness> {
-    if (redis === undefined) throw new Error('redis-server not started');
-    return startMonitorHarness({ store: { url: redis.url, redisPrefix: `lwpoll:${randomUUID()}:` } });
-  }
-
-  if (missing !== undefined) {
-    it('did not run: redis-server is not installed here (it must run under CI)', () => {
-      expect(missing).toMatch(/redis-server/);
-    });
-    return;
+    return startMonitorHarness({ store: { url: redis().url, redisPrefix: `lwpoll:${randomUUID()}:` } });
   }
 
   it('reports each transition once and concludes a pass over two ticks, with snapshots and cursor in Redis', async () => {

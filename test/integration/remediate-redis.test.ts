@@ -1,38 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handleEvents } from '../../lib/alert/handle-events.js';
-import { type RedisServer, redisServerMissingReason, startRedisServer } from '../support/redis-server.js';
+import { cleanupAfterEach } from '../support/cleanup-after-each.js';
 import { type RemediateHarness, startRemediateHarness } from '../support/remediate-harness.js';
+import { redisLeg, redisServerPerSuite, reportLegNotRun } from '../support/store-adapters.js';
 
-// Under CI the Redis leg must run; elsewhere a missing redis-server is said plainly by the test below.
-const missing = process.env.CI ? undefined : redisServerMissingReason();
 const HOUR = 3_600_000;
 
 describe('remediation on the Redis store', () => {
-  let redis: RedisServer | undefined;
-  let h: RemediateHarness | undefined;
-  beforeAll(async () => {
-    if (missing === undefined) redis = await startRedisServer();
-  });
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  // Under CI the Redis leg must run; elsewhere a missing redis-server is said plainly.
+  if (reportLegNotRun('remediate-redis', redisLeg)) return;
+  const redis = redisServerPerSuite();
+  const cleanup = cleanupAfterEach();
 
   async function harness(emulator: { restartNewTaskId?: boolean } = {}): Promise<RemediateHarness> {
-    if (redis === undefined) throw new Error('redis-server not started');
-    h = await startRemediateHarness({
-      env: {
-        LIVEWATCH_STORE_URL: redis.url,
-        LIVEWATCH_REDIS_PREFIX: `lwalert:${randomUUID()}:`,
-        LIVEWATCH_BREAKER_THRESHOLD: '3',
-      },
-      emulator,
-    });
-    return h;
+    return cleanup.close(
+      await startRemediateHarness({
+        env: {
+          LIVEWATCH_STORE_URL: redis().url,
+          LIVEWATCH_REDIS_PREFIX: `lwalert:${randomUUID()}:`,
+          LIVEWATCH_BREAKER_THRESHOLD: '3',
+        },
+        emulator,
+      }),
+    );
   }
 
   function addOffline(harness: RemediateHarness, taskId: string, host = `${taskId}.example.com`): void {
@@ -44,13 +35,6 @@ describe('remediation on the Redis store', () => {
       endAt: harness.clock.now() + HOUR,
     });
     harness.emulator.setTaskStatus(taskId, 3, 'PullStreamFailed');
-  }
-
-  if (missing !== undefined) {
-    it('did not run: redis-server is not installed here (it must run under CI)', () => {
-      expect(missing).toMatch(/redis-server/);
-    });
-    return;
   }
 
   it('restarts once for concurrent deliveries and follows a new TaskId (leases, claims, moveTask in Redis)', async () => {

@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handleEvents } from '../../lib/alert/handle-events.js';
 import { runTick } from '../../lib/alert/run-tick.js';
 import { StoreUnavailableError } from '../../lib/errors.js';
 import { TASK_LEASE_MS } from '../../lib/remediate/task-lease.js';
-import { type RedisServer, redisServerMissingReason, startRedisServer } from '../support/redis-server.js';
-import { type RemediateHarness, startRemediateHarness } from '../support/remediate-harness.js';
-
-// Under CI the Redis leg must run; elsewhere a missing redis-server is said plainly by the test below.
-const missing = process.env.CI ? undefined : redisServerMissingReason();
+import { cleanupAfterEach } from '../support/cleanup-after-each.js';
+import { startRemediateHarness } from '../support/remediate-harness.js';
+import { redisLeg, redisServerPerSuite, reportLegNotRun } from '../support/store-adapters.js';
 
 /**
  * A store failure right after the Restart call (docs/alert.md, "Ledger states"): a real redis-server
@@ -16,34 +14,20 @@ const missing = process.env.CI ? undefined : redisServerMissingReason();
  * and the next invocation counts the restart once and sends its notice once.
  */
 describe('store failure between the Restart call and the ledger write (Redis)', () => {
-  let redis: RedisServer | undefined;
-  let h: RemediateHarness | undefined;
-  beforeAll(async () => {
-    if (missing === undefined) redis = await startRedisServer();
-  });
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
-
-  if (missing !== undefined) {
-    it('did not run: redis-server is not installed here (it must run under CI)', () => {
-      expect(missing).toMatch(/redis-server/);
-    });
-    return;
-  }
+  // Under CI the Redis leg must run; elsewhere a missing redis-server is said plainly.
+  if (reportLegNotRun('remediate-store-failure', redisLeg)) return;
+  const redis = redisServerPerSuite();
+  const cleanup = cleanupAfterEach();
 
   it('the next invocation verifies, counts the restart once and sends one notice', async () => {
-    const server = redis;
-    if (server?.pid === undefined) throw new Error('redis-server not started');
+    const server = redis();
     const pid = server.pid;
-    const r = await startRemediateHarness({
-      env: { LIVEWATCH_STORE_URL: server.url, LIVEWATCH_REDIS_PREFIX: `lwfail:${randomUUID()}:` },
-    });
-    h = r;
+    if (pid === undefined) throw new Error('redis-server has no pid');
+    const r = cleanup.close(
+      await startRemediateHarness({
+        env: { LIVEWATCH_STORE_URL: server.url, LIVEWATCH_REDIS_PREFIX: `lwfail:${randomUUID()}:` },
+      }),
+    );
     r.addRunningTask('store-fail');
     r.emulator.setTaskStatus('store-fail', 3, 'PullStreamFailed');
     const failing = {

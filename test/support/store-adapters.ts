@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createStore } from '../../lib/store/create-store.js';
 import type { Store } from '../../lib/store/store.js';
 import { type RedisServer, redisServerMissingReason, startRedisServer } from './redis-server.js';
@@ -62,6 +62,25 @@ export const redisLeg = {
   name: 'redis',
   missing: process.env.CI ? undefined : redisServerMissingReason(),
 } as const;
+
+/**
+ * One redis-server for the enclosing describe of a Redis-only suite, started before its tests and
+ * stopped after them; call it once `reportLegNotRun(suite, redisLeg)` said the leg runs. The
+ * returned function gives the running server inside a test.
+ */
+export function redisServerPerSuite(): () => RedisServer {
+  let server: RedisServer | undefined;
+  beforeAll(async () => {
+    server = await startRedisServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (server === undefined) throw new Error('redis-server not started (use it inside a test)');
+    return server;
+  };
+}
 
 function redisCase(): StoreAdapterCase {
   const { missing } = redisLeg;
