@@ -58,8 +58,7 @@ function restartsOf(taskId: string): number {
 describe('event inbox: an invocation dropped after its retries', () => {
   it('a callback’s event is re-delivered by the tick and handled once', async () => {
     h = await startRemediateHarness();
-    h.addRunningTask('drop-cb');
-    h.emulator.setTaskStatus('drop-cb', 3, 'PullStreamFailed');
+    h.addOfflineTask('drop-cb');
     const dropping = droppingInvoker();
     const config = { ...h.config, LIVEWATCH_CALLBACK_TOKENS: [TOKEN] };
     const body = JSON.stringify({
@@ -102,8 +101,7 @@ describe('event inbox: an invocation dropped after its retries', () => {
   it('a sweep’s events are re-delivered by the tick and handled once each', async () => {
     h = await startRemediateHarness();
     for (const id of ['drop-p1', 'drop-p2']) {
-      h.addRunningTask(id);
-      h.emulator.setTaskStatus(id, 3, 'PullStreamFailed');
+      h.addOfflineTask(id);
     }
     const dropping = droppingInvoker();
     const sweep = await runSweep({ ...h.deps, invoker: dropping });
@@ -123,8 +121,7 @@ describe('event inbox: an invocation dropped after its retries', () => {
 
   it('an event the alert function handled leaves the inbox at once; a duplicate delivery changes nothing', async () => {
     h = await startRemediateHarness();
-    h.addRunningTask('kept');
-    h.emulator.setTaskStatus('kept', 3, 'PullStreamFailed');
+    h.addOfflineTask('kept');
     const event = h.eventFor('kept', 'offline', { reason: 'PullStreamFailed' });
     const now = h.clock.now();
     await h.store.addToInbox([{ key: event.key, event, createdAt: now, dueAt: now + REDELIVER_MS }]);
@@ -142,8 +139,7 @@ describe('event inbox: an alert function killed mid-batch', () => {
     h = await startRemediateHarness({ start: Date.now() });
     const ids = ['mid-a', 'mid-b'];
     for (const id of ids) {
-      h.addRunningTask(id);
-      h.emulator.setTaskStatus(id, 3, 'PullStreamFailed');
+      h.addOfflineTask(id);
     }
     const job = {
       resource: { kind: 'record' as const, id: 'mid-rec', region: 'cn-shanghai' },

@@ -35,8 +35,7 @@ describe('local host async invocations under a store outage', () => {
     // Four: below LIVEWATCH_BREAKER_THRESHOLD (5), so no mass-failure breaker holds the restarts.
     const ids = Array.from({ length: 4 }, (_, i) => `outage-${i}`);
     for (const id of ids) {
-      harness.addRunningTask(id);
-      harness.emulator.setTaskStatus(id, 3, 'PullStreamFailed');
+      harness.addOfflineTask(id);
     }
     const local = createLocalInvoker({
       functions: {

@@ -36,8 +36,7 @@ describe('alert function: a store failure while claiming a batch', () => {
     h = await startRemediateHarness();
     const ids = ['claim-1', 'claim-2', 'claim-3'];
     for (const id of ids) {
-      h.addRunningTask(id);
-      h.emulator.setTaskStatus(id, 3, 'PullStreamFailed');
+      h.addOfflineTask(id);
     }
     const batch = ids.map((id) => h.eventFor(id, 'offline', { reason: 'PullStreamFailed' }));
 

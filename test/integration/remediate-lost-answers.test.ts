@@ -51,6 +51,24 @@ async function retryingPastGrace(taskId: string, init: TaskInit = {}): Promise<v
 
 const mutations = () => h.emulator.stats().mutations.map((m) => `${m.action}:${m.answered ? 'ok' : 'lost'}`);
 
+/** The VOD task retries past the grace and the next `action` call fails (`kind`): one tick resumes it at 1/50 s. */
+async function resumeThroughFault(taskId: string, action: string, kind: '5xx' | 'timeout'): Promise<void> {
+  await retryingPastGrace(taskId, VOD);
+  h.emulator.faults.apiFaults({ kind, rate: 1, action, next: 1 });
+  const tick = await runTick(h.deps);
+  expect(tick.outcomes[0]).toMatchObject({ action: 'restarted', resumed: { fileIndex: 1, offset: 50 } });
+}
+
+/**
+ * The emulator applied a resume's Stop, Update and Restart once each, only `lost`'s answer lost (none
+ * when undefined), and the task runs again from file 1, interrupted once.
+ */
+function expectResumedOnce(taskId: string, lost?: string): void {
+  const resume = ['StopLivePullToPush', 'UpdateLivePullToPush', 'RestartLivePullToPush'];
+  expect(mutations()).toEqual(resume.map((action) => `${action}:${action === lost ? 'lost' : 'ok'}`));
+  expect(h.emulator.task(taskId)).toMatchObject({ status: 1, interruptions: 1, currentFileIndex: 1 });
+}
+
 describe('a mutation whose answer is lost after it applied', () => {
   it.each(['5xx', 'timeout'] as const)(
     'Restart (%s): one Restart, one interruption, described again, counted once, one notice',
@@ -103,22 +121,9 @@ describe('a mutation whose answer is lost after it applied', () => {
     'Stop before a resume (%s): described again (stopped by our Stop), then Update + Restart — one interruption',
     async (kind) => {
       await start({ LIVEWATCH_API_TIMEOUT_MS: '300' });
-      await retryingPastGrace('lost-stop', VOD);
-      h.emulator.faults.apiFaults({ kind, rate: 1, action: 'StopLivePullToPush', next: 1 });
+      await resumeThroughFault('lost-stop', 'StopLivePullToPush', kind);
 
-      const tick = await runTick(h.deps);
-
-      expect(tick.outcomes[0]).toMatchObject({ action: 'restarted', resumed: { fileIndex: 1, offset: 50 } });
-      expect(mutations()).toEqual([
-        'StopLivePullToPush:lost',
-        'UpdateLivePullToPush:ok',
-        'RestartLivePullToPush:ok',
-      ]);
-      expect(h.emulator.task('lost-stop')).toMatchObject({
-        status: 1,
-        interruptions: 1,
-        currentFileIndex: 1,
-      });
+      expectResumedOnce('lost-stop', 'StopLivePullToPush');
       const ledger = (await h.store.ledgers.get(h.key('lost-stop')))?.value;
       expect(ledger?.restarts).toHaveLength(1);
       const unconfirmed = (await h.store.getHistory(h.key('lost-stop'))).find(
@@ -138,12 +143,8 @@ describe('a mutation whose answer is lost after it applied', () => {
     async (userStop) => {
       await start();
       h.emulator.readings.set({ userStop });
-      await retryingPastGrace('lost-stop-shape', VOD);
-      h.emulator.faults.apiFaults({ kind: '5xx', rate: 1, action: 'StopLivePullToPush', next: 1 });
+      await resumeThroughFault('lost-stop-shape', 'StopLivePullToPush', '5xx');
 
-      const tick = await runTick(h.deps);
-
-      expect(tick.outcomes[0]).toMatchObject({ action: 'restarted', resumed: { fileIndex: 1, offset: 50 } });
       expect(h.emulator.task('lost-stop-shape')).toMatchObject({ status: 1, interruptions: 1 });
       expect(h.calls('RestartLivePullToPush')).toHaveLength(1);
     },
@@ -153,22 +154,9 @@ describe('a mutation whose answer is lost after it applied', () => {
     'Update of the resume point (%s): described again, it shows the point set, so no second Update — Restart; one interruption',
     async (kind) => {
       await start({ LIVEWATCH_API_TIMEOUT_MS: '300' });
-      await retryingPastGrace('lost-update', VOD);
-      h.emulator.faults.apiFaults({ kind, rate: 1, action: 'UpdateLivePullToPush', next: 1 });
+      await resumeThroughFault('lost-update', 'UpdateLivePullToPush', kind);
 
-      const tick = await runTick(h.deps);
-
-      expect(tick.outcomes[0]).toMatchObject({ action: 'restarted', resumed: { fileIndex: 1, offset: 50 } });
-      expect(mutations()).toEqual([
-        'StopLivePullToPush:ok',
-        'UpdateLivePullToPush:lost',
-        'RestartLivePullToPush:ok',
-      ]);
-      expect(h.emulator.task('lost-update')).toMatchObject({
-        status: 1,
-        interruptions: 1,
-        currentFileIndex: 1,
-      });
+      expectResumedOnce('lost-update', 'UpdateLivePullToPush');
       expect(Math.floor(h.emulator.task('lost-update')?.currentOffset ?? -1)).toBe(50);
       expect((await h.store.ledgers.get(h.key('lost-update')))?.value.restarts).toHaveLength(1);
     },
@@ -177,23 +165,10 @@ describe('a mutation whose answer is lost after it applied', () => {
   it('Update answered 5xx before it applied: described again, the point is not set, so the Update is sent again while stopped', async () => {
     await start();
     h.emulator.readings.set({ faultPhase: 'before' });
-    await retryingPastGrace('update-not-applied', VOD);
-    h.emulator.faults.apiFaults({ kind: '5xx', rate: 1, action: 'UpdateLivePullToPush', next: 1 });
+    await resumeThroughFault('update-not-applied', 'UpdateLivePullToPush', '5xx');
 
-    const tick = await runTick(h.deps);
-
-    expect(tick.outcomes[0]).toMatchObject({ action: 'restarted', resumed: { fileIndex: 1, offset: 50 } });
-    expect(mutations()).toEqual([
-      'StopLivePullToPush:ok',
-      'UpdateLivePullToPush:ok',
-      'RestartLivePullToPush:ok',
-    ]);
+    expectResumedOnce('update-not-applied');
     expect(h.calls('UpdateLivePullToPush')).toHaveLength(2);
-    expect(h.emulator.task('update-not-applied')).toMatchObject({
-      status: 1,
-      interruptions: 1,
-      currentFileIndex: 1,
-    });
   });
 
   it('a forced manual restart whose answer is lost is not repeated: --force asked for one restart', async () => {

@@ -1,12 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handleEvents } from '../../lib/alert/handle-events.js';
-import { parseEventBatch } from '../../lib/alert/parse-event-batch.js';
 import { runTick } from '../../lib/alert/run-tick.js';
 import type { TaskEvent } from '../../lib/events/task-event.js';
-import { silentLogger } from '../../lib/log.js';
-import { runSweep } from '../../lib/monitor/run-sweep.js';
-import type { Invoker } from '../../lib/ports/invoker.js';
 import type { ReadingsInput } from '../../local/emulator/index.js';
+import { cleanupAfterEach } from '../support/cleanup-after-each.js';
 import { RELAY_READINGS, uncoveredReadingChoices } from '../support/relay-readings.js';
 import {
   type RemediateHarness,
@@ -20,28 +17,15 @@ import {
  * emulator received (its request ledger) and the interruptions it applied.
  */
 const MIN = 60_000;
+const cleanup = cleanupAfterEach();
+/** The harness of the running test (started by its describe's `start`). */
 let h: RemediateHarness;
-
-afterEach(async () => {
-  await h?.close();
-});
-
-/** Collects what the poller hands to the alert function, and hands it on. */
-class CollectingInvoker implements Invoker {
-  readonly events: TaskEvent[] = [];
-  async invokeAsync(_functionName: string, payload: string): Promise<void> {
-    this.events.push(...parseEventBatch(JSON.parse(payload)));
-  }
-}
 
 /** One poller sweep, and the alert function on what it reported. */
 async function sweepAndAlert(): Promise<TaskEvent[]> {
-  const invoker = new CollectingInvoker();
-  const { config, store, client, clock } = h;
-  const report = await runSweep({ config, store, client, invoker, clock, log: silentLogger });
-  expect(report.errors).toEqual([]);
-  if (invoker.events.length > 0) await handleEvents(h.deps, invoker.events);
-  return invoker.events;
+  const events = await h.sweep();
+  if (events.length > 0) await handleEvents(h.deps, events);
+  return events;
 }
 
 /**
@@ -70,10 +54,12 @@ it('the matrix covers every relay reading the emulator models', () => {
 
 describe.each(RELAY_READINGS)('$name', ({ readings }: { readings: ReadingsInput }) => {
   async function start(env: Record<string, string> = {}): Promise<void> {
-    h = await startRemediateHarness({
-      emulator: { readings },
-      env: { LIVEWATCH_API_TIMEOUT_MS: '300', ...env },
-    });
+    h = cleanup.close(
+      await startRemediateHarness({
+        emulator: { readings },
+        env: { LIVEWATCH_API_TIMEOUT_MS: '300', ...env },
+      }),
+    );
   }
 
   it('never restarts a task a user stopped: zero Restart calls over 6 h, at most one notice', async () => {

@@ -23,11 +23,24 @@ const MUTATING = [
   'DeleteLivePullToPush',
 ];
 
+/**
+ * A user stops `taskId` through the API and the poller reports it offline with no reason: livewatch
+ * skips it without a Restart call. Returns what the history recorded for the skip.
+ */
+async function skipAfterUserStop(taskId: string): Promise<unknown> {
+  h.addRunningTask(taskId);
+  await h.client.stopRelayTask({ region: 'cn-shanghai', taskId });
+  const report = await handleEvents(h.deps, [h.eventFor(taskId, 'offline', { source: 'poll' })]);
+  expect(report.outcomes[0]).toMatchObject({ action: 'skipped' });
+  expect(h.calls('RestartLivePullToPush')).toHaveLength(0);
+  const [latest] = await h.store.getHistory(h.key(taskId), 1);
+  return latest?.data;
+}
+
 describe('alert remediation against the emulator', () => {
   it('restarts once for duplicate and concurrent deliveries of an offline task', async () => {
     h = await startRemediateHarness();
-    h.addRunningTask('dup-1');
-    h.emulator.setTaskStatus('dup-1', 3, 'PullStreamFailed');
+    h.addOfflineTask('dup-1');
     const fromCallback = h.eventFor('dup-1', 'offline', { reason: 'PullStreamFailed' });
     const fromPoll = h.eventFor('dup-1', 'offline', { source: 'poll' });
 
@@ -65,16 +78,9 @@ describe('alert remediation against the emulator', () => {
 
   it('never restarts a task a user stopped through the API', async () => {
     h = await startRemediateHarness();
-    h.addRunningTask('user-1');
-    await h.client.stopRelayTask({ region: 'cn-shanghai', taskId: 'user-1' });
     // The poller's event carries no reason: the verified TaskInvalidReason (TriggerByUser) decides.
-    const report = await handleEvents(h.deps, [h.eventFor('user-1', 'offline', { source: 'poll' })]);
-
-    expect(report.outcomes[0]).toMatchObject({ action: 'skipped' });
-    expect(h.calls('RestartLivePullToPush')).toHaveLength(0);
-    const [latest] = await h.store.getHistory(h.key('user-1'), 1);
     // The label follows the active reading (a bare status 3 is the no-reason deliberate stop).
-    expect(latest?.data).toMatchObject({ reason: h.userStopReason() });
+    expect(await skipAfterUserStop('user-1')).toMatchObject({ reason: h.userStopReason() });
   });
 
   it('never restarts a task a person stopped right after livewatch restarted it', async () => {
@@ -107,14 +113,7 @@ describe('alert remediation against the emulator', () => {
     async (userStop, reason) => {
       h = await startRemediateHarness();
       h.emulator.readings.set({ userStop });
-      h.addRunningTask('user-2');
-      await h.client.stopRelayTask({ region: 'cn-shanghai', taskId: 'user-2' });
-      const report = await handleEvents(h.deps, [h.eventFor('user-2', 'offline', { source: 'poll' })]);
-
-      expect(report.outcomes[0]).toMatchObject({ action: 'skipped' });
-      expect(h.calls('RestartLivePullToPush')).toHaveLength(0);
-      const [latest] = await h.store.getHistory(h.key('user-2'), 1);
-      expect(latest?.data).toMatchObject({ reason });
+      expect(await skipAfterUserStop('user-2')).toMatchObject({ reason });
     },
   );
 
@@ -261,8 +260,7 @@ describe('alert remediation against the emulator', () => {
     });
     const ids = Array.from({ length: 8 }, (_, i) => `bulk-${i}`);
     for (const id of ids) {
-      h.addRunningTask(id);
-      h.emulator.setTaskStatus(id, 3, 'PullStreamFailed');
+      h.addOfflineTask(id);
     }
     const report = await handleEvents(
       h.deps,
@@ -279,8 +277,7 @@ describe('alert remediation against the emulator', () => {
     h = await startRemediateHarness({ env: { LIVEWATCH_BREAKER_THRESHOLD: '100' } });
     const ids = ['late-1', 'late-2', 'late-3'];
     for (const id of ids) {
-      h.addRunningTask(id);
-      h.emulator.setTaskStatus(id, 3, 'PullStreamFailed');
+      h.addOfflineTask(id);
     }
     const report = await handleEvents(
       h.deps,

@@ -26,8 +26,7 @@ describe('SIGKILL between the Restart call and the ledger write', () => {
   it('the next process counts the restart once, sends one notice, and does not restart again', async () => {
     // The child processes run on the real clock: start the emulator's task clock there too.
     h = await startRemediateHarness({ start: Date.now() });
-    h.addRunningTask('kill-1');
-    h.emulator.setTaskStatus('kill-1', 3, 'PullStreamFailed');
+    h.addOfflineTask('kill-1');
     const event = h.eventFor('kill-1', 'offline', { reason: 'PullStreamFailed' });
 
     const killed = await runRemediateChild(['event', JSON.stringify(event)], {

@@ -28,8 +28,7 @@ describe('store failure between the Restart call and the ledger write (Redis)', 
         env: { LIVEWATCH_STORE_URL: server.url, LIVEWATCH_REDIS_PREFIX: `lwfail:${randomUUID()}:` },
       }),
     );
-    r.addRunningTask('store-fail');
-    r.emulator.setTaskStatus('store-fail', 3, 'PullStreamFailed');
+    r.addOfflineTask('store-fail');
     const failing = {
       ...r.deps,
       testCrashPoint: () => {

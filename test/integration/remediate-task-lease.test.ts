@@ -26,8 +26,7 @@ async function advanceInSteps(ms: number, step = 500): Promise<void> {
 describe('task leases', () => {
   it('a dead holder delays the next invocation by the lease TTL (5 s), not a minute', async () => {
     h = await startRemediateHarness();
-    h.addRunningTask('dead-holder');
-    h.emulator.setTaskStatus('dead-holder', 3, 'PullStreamFailed');
+    h.addOfflineTask('dead-holder');
     // What a SIGKILLed invocation leaves: its lease, never renewed, never released.
     await h.store.acquireLease(`restart:${h.key('dead-holder')}`, 'dead', TASK_LEASE_MS, h.clock.now());
 

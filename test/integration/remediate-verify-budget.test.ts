@@ -20,8 +20,7 @@ describe('verification budget', () => {
   it('retries a failing Describe with backoff, reports once after the budget, then stops until it verifies again', async () => {
     // A short API deadline: each failed verification gives up (after the client's own resends) quickly.
     h = await startRemediateHarness({ env: { LIVEWATCH_API_DEADLINE_MS: '300' } });
-    h.addRunningTask('unverifiable');
-    h.emulator.setTaskStatus('unverifiable', 3, 'PullStreamFailed');
+    h.addOfflineTask('unverifiable');
     h.emulator.faults.apiFaults({ kind: '5xx', rate: 1, action: 'DescribeLivePullToPush' });
 
     const report = await handleEvents(h.deps, [h.eventFor('unverifiable', 'offline')]);

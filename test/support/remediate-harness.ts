@@ -1,12 +1,16 @@
+import { expect } from 'vitest';
+import { parseEventBatch } from '../../lib/alert/parse-event-batch.js';
 import type { RelayState } from '../../lib/events/resources.js';
 import { resourceKey } from '../../lib/events/resources.js';
 import { type EventSource, eventKey, type TaskEvent } from '../../lib/events/task-event.js';
 import { silentLogger } from '../../lib/log.js';
+import { runSweep } from '../../lib/monitor/run-sweep.js';
 import { createNotifier } from '../../lib/notify/create-notifier.js';
 import type { FlushReport, Notice, Notifier } from '../../lib/notify/notice.js';
 import type { RemediationDeps } from '../../lib/remediate/remediation-deps.js';
 import type { EmulatedTask, EmulatorOptions, ReadingsInput, TaskInit } from '../../local/emulator/index.js';
 import { type EmulatorStack, startEmulatorStack } from './emulator-stack.js';
+import { RecordingInvoker } from './monitor-harness.js';
 import { activeRelayReadings } from './relay-readings.js';
 
 const HOUR = 3_600_000;
@@ -63,6 +67,8 @@ export interface RemediateHarness extends EmulatorStack {
    * StartTime/EndTime window (an hour ago to a day ahead); `extra` overrides any of it.
    */
   addRunningTask(taskId: string, extra?: TaskInit): EmulatedTask;
+  /** Adds a task as addRunningTask does, already offline: status 3 after PullStreamFailed. */
+  addOfflineTask(taskId: string): EmulatedTask;
   /**
    * Advances the ManualClock in steps (5 s) until `done()` holds, so a test waits for what the
    * emulator shows (e.g. status 3 after the platform's retries, late under some readings) rather
@@ -77,6 +83,11 @@ export interface RemediateHarness extends EmulatorStack {
   advanceTo(at: number): Promise<void>;
   /** The decision reason a user stop gets under the active reading (`no-reason-stop` for a bare status 3). */
   userStopReason(): 'user-stop' | 'no-reason-stop';
+  /**
+   * One poller sweep over this emulator and store (an error in it fails the test): the events it
+   * handed to the alert function, parsed by the function's edge, not yet handled.
+   */
+  sweep(): Promise<TaskEvent[]>;
   /** A TaskEvent for an emulator task, as the callback receiver or the poller would send it. */
   eventFor(taskId: string, state: RelayState, options?: { reason?: string; source?: EventSource }): TaskEvent;
   /** Successful-or-not calls of one action the emulator received. */
@@ -105,22 +116,27 @@ export async function startRemediateHarness(
   const { emulator, clock, config, store, client } = stack;
   const notifier = new RecordingNotifier(createNotifier({ config, store, clock, log: silentLogger }));
   let sequence = 0;
+  const addRunningTask = (taskId: string, extra: TaskInit = {}): EmulatedTask =>
+    emulator.addTask({
+      taskId,
+      region: 'cn-shanghai',
+      taskName: `match-${taskId}`,
+      sourceUrls: [`rtmp://origin-${taskId}.example.com/live/${taskId}`],
+      dstUrl: `rtmp://push.example.com/live/${taskId}`,
+      startAt: clock.now() - HOUR,
+      endAt: clock.now() + 24 * HOUR,
+      ...extra,
+    });
   return {
     ...stack,
     notifier,
     readings,
     deps: { config, store, client, notifier, clock, log: silentLogger },
-    addRunningTask(taskId, extra = {}) {
-      return emulator.addTask({
-        taskId,
-        region: 'cn-shanghai',
-        taskName: `match-${taskId}`,
-        sourceUrls: [`rtmp://origin-${taskId}.example.com/live/${taskId}`],
-        dstUrl: `rtmp://push.example.com/live/${taskId}`,
-        startAt: clock.now() - HOUR,
-        endAt: clock.now() + 24 * HOUR,
-        ...extra,
-      });
+    addRunningTask,
+    addOfflineTask(taskId) {
+      const task = addRunningTask(taskId);
+      emulator.setTaskStatus(taskId, 3, 'PullStreamFailed');
+      return task;
     },
     async advanceUntil(done, what, { stepMs = 5_000, maxMs = 10 * 60_000 } = {}) {
       for (let waited = 0; !done(); waited += stepMs) {
@@ -133,6 +149,12 @@ export async function startRemediateHarness(
     },
     userStopReason() {
       return emulator.readings.values().userStop === 'no-reason' ? 'no-reason-stop' : 'user-stop';
+    },
+    async sweep() {
+      const invoker = new RecordingInvoker();
+      const report = await runSweep({ config, store, client, invoker, clock, log: silentLogger });
+      expect(report.errors).toEqual([]);
+      return invoker.calls.flatMap((call) => parseEventBatch(JSON.parse(call.payload)));
     },
     eventFor(taskId, state, opts = {}) {
       const task = emulator.task(taskId);
