@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { createRoundTripLog, type RoundTripLog } from './create-round-trip-log.js';
 import {
   type CallAnswer,
   createKeyedQueue,
@@ -7,10 +8,6 @@ import {
   type RatePermit,
 } from './rate-limiter.js';
 
-/** Round trips remembered per key; the fastest of them sizes the credit (see `release`). */
-const SAMPLES = 32;
-/** No credit before this many answers: one burst's answers alike say little about the way back. */
-const MIN_SAMPLES = 4;
 /** After a throttle answer: no credit and this much extra slack, for COOL_OFF_MS. */
 const THROTTLED_EXTRA_MS = 100;
 const COOL_OFF_MS = 60_000;
@@ -23,8 +20,8 @@ interface Entry {
 
 interface KeyState {
   entries: Entry[];
-  /** Recent round trips (admission → answer), newest last. */
-  samples: number[];
+  /** The key's round trips (written to the socket → answer): the credit (createRoundTripLog). */
+  trips: RoundTripLog;
   /** x-acs-retry-after: nothing is admitted before this. */
   blockedUntil: number;
   /** A throttle answer was seen: the learned credit is withdrawn until then. */
@@ -51,8 +48,9 @@ export interface LearningRateLimiter extends RateLimiter {
  * token bucket it never lets 2N through across a window edge (docs/client.md).
  *
  * The latest arrival of an answered call is its answer time minus a CREDIT: half the fastest
- * recent round trip of the key. The way back (and the server's work after counting the call)
- * takes at least that long on a symmetric path — the assumption NTP makes — and the credit moves
+ * round trip of the key's last 5 minutes, less when the recent round trips spread more than that
+ * (createRoundTripLog). The way back (and the server's work after counting the call) takes at least
+ * that long on a symmetric path — the assumption NTP makes — and the credit moves
  * with everything that delays a call before it arrives (a stalled process, a slow send), because
  * that delays its answer too. A fixed margin would either waste ~10 % (100 ms) or be unsafe under
  * load; the credit costs only the half round trip the server does not see. A call that failed
@@ -75,7 +73,7 @@ export function createMemoryRateLimiter(options: RateLimit & { readonly clock: C
     if (!state) {
       const created: KeyState = {
         entries: [],
-        samples: [],
+        trips: createRoundTripLog(),
         blockedUntil: 0,
         coolOffUntil: 0,
         released: Promise.resolve(),
@@ -88,10 +86,8 @@ export function createMemoryRateLimiter(options: RateLimit & { readonly clock: C
     return state;
   };
 
-  const creditMs = (state: KeyState, now: number): number => {
-    if (now < state.coolOffUntil || state.samples.length < MIN_SAMPLES) return 0;
-    return Math.floor(Math.min(...state.samples) / 2);
-  };
+  const creditMs = (state: KeyState, now: number): number =>
+    now < state.coolOffUntil ? 0 : state.trips.creditMs(now);
 
   const release = (state: KeyState, entry: Entry, answer: CallAnswer | undefined): void => {
     const now = clock.now();
@@ -99,8 +95,7 @@ export function createMemoryRateLimiter(options: RateLimit & { readonly clock: C
       // No answer: the call may have arrived at any moment until now.
       entry.until = now + windowMs + marginMs;
     } else {
-      state.samples.push(Math.min(now - entry.admittedAt, answer.roundTripMs ?? Number.POSITIVE_INFINITY));
-      if (state.samples.length > SAMPLES) state.samples.shift();
+      state.trips.add(Math.min(now - entry.admittedAt, answer.roundTripMs ?? Number.POSITIVE_INFINITY), now);
       if (answer.throttled === true) state.coolOffUntil = now + COOL_OFF_MS;
       if (answer.retryAfterMs !== undefined && answer.retryAfterMs > 0) {
         state.blockedUntil = Math.max(state.blockedUntil, now + answer.retryAfterMs);
@@ -171,9 +166,8 @@ export function createMemoryRateLimiter(options: RateLimit & { readonly clock: C
     uplinkBoundMs: (key) => {
       const state = states.get(key);
       const now = clock.now();
-      if (state === undefined || state.samples.length < MIN_SAMPLES || now < state.coolOffUntil)
-        return undefined;
-      return Math.ceil(Math.min(...state.samples) / 2);
+      if (state === undefined || now < state.coolOffUntil) return undefined;
+      return state.trips.uplinkBoundMs(now);
     },
   };
 }

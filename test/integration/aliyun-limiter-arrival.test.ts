@@ -70,17 +70,37 @@ async function storm(emulator: Emulator, client: AliyunClient): Promise<void> {
   expect(described).toHaveLength(3 * QPS);
 }
 
-/** Blocks the event loop (emulator and client share it) for 20–60 ms every ~150 ms: a loaded machine. */
-function stallRepeatedly(): () => void {
-  let round = 0;
-  const timer = setInterval(() => {
-    round += 1;
+/**
+ * Blocks the event loop (emulator and client share it) for 20–60 ms after every 2nd answered call,
+ * 0–40 ms after the answer (so stalls land before, during and after other calls' arrival): a loaded
+ * machine. Counted by calls, not by the clock, so a slow machine gets the same stalls, not more.
+ */
+function stallingEvery2ndAnswer(limiter: RateLimiter): { readonly limiter: RateLimiter; stalls(): number } {
+  let answers = 0;
+  let stalls = 0;
+  const stall = (round: number): void => {
+    stalls += 1;
     const until = performance.now() + 20 + ((round * 37) % 41);
     while (performance.now() < until) {
       // Busy on purpose: this is the CPU stall under test.
     }
-  }, 150);
-  return () => clearInterval(timer);
+  };
+  return {
+    limiter: {
+      acquire: async (key, signal) => {
+        const permit = await limiter.acquire(key, signal);
+        return {
+          release: (answer) => {
+            permit.release(answer);
+            answers += 1;
+            const round = answers;
+            if (round % 2 === 0) setTimeout(() => stall(round), (round * 13) % 41);
+          },
+        };
+      },
+    },
+    stalls: () => stalls,
+  };
 }
 
 /** The limiters under test: in-process, and store-backed on each store adapter. */
@@ -172,25 +192,23 @@ describe('the limiter paces by estimated arrival: the emulator never throttles',
 });
 
 describe('the learned margin moves with stalls', () => {
-  it('never throttles while the process stalls for 20–60 ms every 150 ms (50–100 ms latency)', async () => {
+  it('never throttles while the process stalls for 20–60 ms after every 2nd answer (50–100 ms latency)', async () => {
     const emulator = await startEmulator({
       latencyMs: [50, 100],
       qps: QPS,
       tasks: TASKS,
       regions: ['cn-shanghai'],
     });
-    const stop = stallRepeatedly();
+    const stalling = stallingEvery2ndAnswer(
+      createMemoryRateLimiter({ limit: QPS, windowMs: 1000, marginMs: 5, clock: systemClock }),
+    );
     try {
-      const client = clientOf(
-        emulator.endpoint,
-        emulator,
-        createMemoryRateLimiter({ limit: QPS, windowMs: 1000, marginMs: 5, clock: systemClock }),
-      );
+      const client = clientOf(emulator.endpoint, emulator, stalling.limiter);
       await storm(emulator, client);
+      expect(stalling.stalls()).toBeGreaterThanOrEqual(25);
       expect(emulator.stats().totals.throttled).toBe(0);
       expect(client.stats().throttled).toBe(0);
     } finally {
-      stop();
       await emulator.close();
     }
   }, 60_000);
