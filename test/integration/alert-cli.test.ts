@@ -1,29 +1,17 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { cleanEnv, runCli } from '../support/cli-process.js';
 import { type RemediateHarness, startRemediateHarness } from '../support/remediate-harness.js';
+import { putLedger, putOpenBreaker, putTask, relayTask } from '../support/status-harness.js';
 
 const HOUR = 3_600_000;
-const CLI = join(import.meta.dirname, '..', '..', 'bin', 'livewatch.js');
 let h: RemediateHarness;
 
 afterEach(async () => {
   await h?.close();
 });
 
-function livewatch(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { env: { PATH: process.env.PATH ?? '', ...h.env, LIVEWATCH_LOG_LEVEL: 'error' }, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        const code = error && typeof error.code === 'number' ? error.code : error ? 1 : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const livewatch = (args: string[]) =>
+  runCli(args, { env: cleanEnv({ ...h.env, LIVEWATCH_LOG_LEVEL: 'error' }) });
 
 function addTask(taskId: string) {
   // The CLI runs on real time: the task's window is around the real now.
@@ -90,46 +78,24 @@ describe('livewatch restart / status (spawned CLI against the emulator)', () => 
 
   it('shows tasks needing attention, ledgers and breakers', async () => {
     h = await startRemediateHarness({ start: Date.now() });
-    await h.store.snapshots.put(
-      h.key('sick-1'),
-      {
-        resource: {
-          kind: 'relay',
-          taskId: 'sick-1',
-          region: 'cn-shanghai',
-          name: 'evening-news',
-          status: 3,
-          state: 'offline',
-          invalidReason: 'PullStreamFailed',
-          sourceUrls: ['rtmp://origin.example.com/live/x?auth_key=SECRET-VALUE-123'],
-        },
-        observedAt: Date.now() - 60_000,
-        stateSince: Date.now() - 60_000,
-      },
-      null,
+    const sick = await putTask(
+      h.store,
+      relayTask('sick-1', {
+        name: 'evening-news',
+        status: 3,
+        state: 'offline',
+        invalidReason: 'PullStreamFailed',
+        sourceUrls: ['rtmp://origin.example.com/live/x?auth_key=SECRET-VALUE-123'],
+      }),
+      Date.now() - 60_000,
     );
-    await h.store.ledgers.put(
-      h.key('sick-1'),
-      {
-        taskId: 'sick-1',
-        region: 'cn-shanghai',
-        restarts: [Date.now() - 30_000],
-        consecutive: 5,
-        needsPerson: true,
-        lineage: [],
-      },
-      null,
-    );
-    await h.store.breakers.put(
-      'host:origin.example.com',
-      {
-        key: 'host:origin.example.com',
-        state: 'open',
-        failures: [Date.now() - 10_000],
-        openedAt: Date.now() - 10_000,
-      },
-      null,
-    );
+    await putLedger(h.store, sick, {
+      taskId: 'sick-1',
+      restarts: [Date.now() - 30_000],
+      consecutive: 5,
+      needsPerson: true,
+    });
+    await putOpenBreaker(h.store, 'host:origin.example.com', Date.now() - 10_000);
 
     const text = await livewatch(['status']);
     expect(text.code).toBe(3);

@@ -1,35 +1,13 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordJob, RelayTask } from '../../lib/events/resources.js';
 import { type Emulator, startEmulator } from '../../local/emulator/index.js';
+import { cleanEnv, expectFailure, runCli } from '../support/cli-process.js';
 
 /** `livewatch tasks` and `livewatch jobs`, spawned as a user would run them, against the emulator. */
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs the CLI with ONLY the given environment (plus PATH/HOME), so no ambient setting leaks in. */
-function livewatch(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/livewatch.js', ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const livewatch = (args: string[], env: Record<string, string>) =>
+  runCli(args, { env: cleanEnv({ HOME: process.env.HOME ?? '', ...env }) });
 
 const AUTH_KEY = 'auth_key=1700000000-0-0-5f2b8cb5d3a1e9c07a4f61b2d8e0c3aa';
 
@@ -114,16 +92,14 @@ describe('livewatch tasks / jobs against the emulator', () => {
   it('names both AccessKey variables when credentials are missing', async () => {
     const { ALIBABA_CLOUD_ACCESS_KEY_ID: _id, ALIBABA_CLOUD_ACCESS_KEY_SECRET: _secret, ...rest } = env;
     const run = await livewatch(['tasks'], rest);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain('ALIBABA_CLOUD_ACCESS_KEY_ID');
+    expectFailure(run, 1, 'ALIBABA_CLOUD_ACCESS_KEY_ID');
     expect(run.stderr).toContain('ALIBABA_CLOUD_ACCESS_KEY_SECRET');
   });
 
   it('rejects an unknown state with usage (exit 2) before calling anything', async () => {
     const before = emulator.requests.length;
     const run = await livewatch(['tasks', '--status', 'broken'], env);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain("'broken' is not one of");
+    expectFailure(run, 2, "'broken' is not one of");
     expect(emulator.requests.length).toBe(before);
   });
 });

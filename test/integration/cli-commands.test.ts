@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli-process.js';
+import { expectFailure, runCli } from '../support/cli-process.js';
 
 /**
  * The command table as a user meets it (bin/cli.ts): every command and sub-command answers
@@ -81,8 +81,7 @@ describe('livewatch commands', () => {
     [['start', '--tasks', 'many'], /^livewatch start: --tasks must be a whole number above 0, got "many"\n/],
   ])('%j: one usage error line, exit 2', async (argv, message) => {
     const result = await runCli(argv);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(message);
+    expectFailure(result, 2, message);
     expect(result.stderr).not.toMatch(/TypeError|ERR_PARSE_ARGS/);
   });
 

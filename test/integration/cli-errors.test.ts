@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../local/emulator/index.js';
-import { cleanEnv, runCli } from '../support/cli-process.js';
+import { cleanEnv, expectFailure, runCli } from '../support/cli-process.js';
 
 /** Mistakes a newcomer makes, as the spawned CLI answers them: one line that says what fixes it. */
 let emulator: Emulator;
@@ -37,8 +37,7 @@ describe('CLI errors that help', () => {
         LIVEWATCH_CALLBACK_TOKENS: 'tiny-secret',
       }),
     });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('livewatch sweep: invalid livewatch settings:\n');
+    expectFailure(result, 1, 'livewatch sweep: invalid livewatch settings:\n');
     expect(result.stderr).toContain(
       '  LIVEWATCH_SWEEP_BUDGET_MS: must be a whole number ≥ 1000, got "fast"\n',
     );

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli-process.js';
+import { expectFailure, runCli } from '../support/cli-process.js';
 import { type RemediateHarness, startRemediateHarness } from '../support/remediate-harness.js';
 
 /**
@@ -92,8 +92,7 @@ describe('livewatch restart without --region', () => {
     await harness();
     addTask('kept-down', 'cn-beijing', 3);
     const result = await restart('kept-down', '--reason', 'line one\nline two');
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^livewatch restart: .*--reason.*must be one line/);
+    expectFailure(result, 2, /^livewatch restart: .*--reason.*must be one line/);
     expect(await h.store.getHistory('relay:cn-beijing:kept-down')).toEqual([]);
     expect(h.emulator.stats().actions.RestartLivePullToPush).toBeUndefined();
   });

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, type RunningCli, runCli, spawnCli } from '../support/cli-process.js';
+import { cleanEnv, expectFailure, type RunningCli, runCli, spawnCli } from '../support/cli-process.js';
 
 /**
  * A second terminal beside `npm start`, with nothing in its environment: `livewatch start` writes
@@ -53,8 +53,7 @@ describe('the session file of a running livewatch start', () => {
     expect(await running.stop()).toBe(0);
     expect(existsSync(sessionFile)).toBe(false);
     const after = await runCli(['tasks'], { cwd, env: cleanEnv() });
-    expect(after.code).toBe(1);
-    expect(after.stderr).toMatch(/^livewatch tasks: .*ALIBABA_CLOUD_ACCESS_KEY_ID/s);
+    expectFailure(after, 1, /^livewatch tasks: .*ALIBABA_CLOUD_ACCESS_KEY_ID/s);
   });
 
   it('is ignored when the environment names an account of its own', async () => {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli-process.js';
 import { emptyLedger } from '../support/empty-ledger.js';
 import { type RemediateHarness, startRemediateHarness } from '../support/remediate-harness.js';
+import { putOpenBreaker } from '../support/status-harness.js';
 
 /** `livewatch status`: a task whose restarts an open breaker holds is "paused", not "due". */
 let h: RemediateHarness;
@@ -52,17 +53,10 @@ describe('livewatch status and breakers', () => {
     await offlineTask('held-1', 'down.example.com', past);
     await offlineTask('probe-1', 'down.example.com', past);
     await offlineTask('free-1', 'up.example.com', past);
-    await h.store.breakers.put(
-      'host:down.example.com',
-      {
-        key: 'host:down.example.com',
-        state: 'half-open',
-        failures: [Date.now() - 10_000],
-        openedAt: Date.now() - 10_000,
-        probeTaskKey: h.key('probe-1'),
-      },
-      null,
-    );
+    await putOpenBreaker(h.store, 'host:down.example.com', Date.now() - 10_000, {
+      state: 'half-open',
+      probeTaskKey: h.key('probe-1'),
+    });
     const env = { PATH: process.env.PATH ?? '', ...h.env };
 
     const text = await runCli(['status'], { env });

@@ -9,7 +9,7 @@ import { createLogger } from '../../lib/log.js';
 import { createRuntime, installRuntime } from '../../lib/runtime.js';
 import { type Emulator, startEmulator } from '../../local/emulator/index.js';
 import { type ChatSinks, startChatSinks } from '../../local/sinks/start-chat-sinks.js';
-import { type CliResult, cleanEnv, runCli } from '../support/cli-process.js';
+import { type CliResult, cleanEnv, expectSuccess, runCli } from '../support/cli-process.js';
 import { emulatorEnv } from '../support/emulator-stack.js';
 import { startFcApiServer } from '../support/fc-api-server.js';
 
@@ -60,8 +60,7 @@ describe('livewatch doctor (CLI, spawned against the emulator, local chat sinks 
       LIVEWATCH_ACCOUNT_ID: '1234567890',
       LIVEWATCH_FC_ENDPOINT: fc.url,
     });
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
+    expectSuccess(result);
     expect(result.stdout).toMatch(/^livewatch doctor \(local\)\ncheck\s+status\s+detail\n/);
     expect(result.stdout).toMatch(/store\s+ok\s+sqlite reachable, schema version \d+/);
     expect(result.stdout).toMatch(

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChatSinks, startChatSinks } from '../../local/sinks/start-chat-sinks.js';
-import { cleanEnv, runCli } from '../support/cli-process.js';
+import { cleanEnv, expectSuccess, runCli } from '../support/cli-process.js';
 
 const DINGTALK_SECRET = 'SECdingtalk0123456789';
 const FEISHU_SECRET = 'feishu-secret-0123456789';
@@ -74,8 +74,7 @@ describe('livewatch notify test (CLI, spawned) against the local chat sinks', ()
   it('sends one test message per receiver of every route and prints each reply; exit 0', async () => {
     const before = Object.fromEntries(Object.entries(sinks.received).map(([k, v]) => [k, v.length]));
     const result = await notify(['test']);
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
+    expectSuccess(result);
     const lines = result.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^RECEIVER\s+TYPE\s+ROUTE\s+RESULT\s+HTTP\s+CODE\s+DETAIL$/);
     expect(lines.slice(1).map((line) => line.split(/\s+/).slice(0, 6))).toEqual([

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noticeHistoryKey } from '../../lib/notify/notice-history-key.js';
-import { cleanEnv, runCli } from '../support/cli-process.js';
+import { cleanEnv, expectFailure, expectSuccess, runCli } from '../support/cli-process.js';
 import {
   putLedger,
+  putOpenBreaker,
   putTask,
   relayTask,
   STATUS_TOKEN,
@@ -54,11 +55,7 @@ beforeAll(async () => {
     nextAttemptAt: now + HOUR,
   });
   await putTask(h.store, relayTask('fine-1'), now - HOUR);
-  await h.store.breakers.put(
-    'host:origin.example.com',
-    { key: 'host:origin.example.com', state: 'open', failures: [now - 60_000], openedAt: now - 60_000 },
-    null,
-  );
+  await putOpenBreaker(h.store, 'host:origin.example.com', now - 60_000);
 }, 60_000);
 
 afterAll(async () => {
@@ -69,8 +66,7 @@ afterAll(async () => {
 describe('livewatch task clear', () => {
   it('refuses without a reason (usage, exit 2) and changes nothing', async () => {
     const result = await cli('task', 'clear', 'stuck-1', '--by', 'alice');
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/livewatch task: .*--reason/);
+    expectFailure(result, 2, /livewatch task: .*--reason/);
     expect((await h.store.ledgers.get('relay:cn-shanghai:stuck-1'))?.value.needsPerson).toBe(true);
   });
 
@@ -84,8 +80,7 @@ describe('livewatch task clear', () => {
       '--reason',
       'origin credentials fixed',
     );
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
+    expectSuccess(result);
     expect(result.stdout).toMatch(/cleared stuck-1: .*alice.*2 restart\(s\) forgotten/);
     const ledger = (await h.store.ledgers.get('relay:cn-shanghai:stuck-1'))?.value;
     expect(ledger).toMatchObject({ needsPerson: false, restarts: [], consecutive: 0 });
@@ -103,22 +98,18 @@ describe('livewatch task clear', () => {
 
   it('refuses a task that needs no person, or does not exist (exit 1), and says so', async () => {
     const again = await cli('task', 'clear', 'stuck-1', '--reason', 'twice');
-    expect(again.code).toBe(1);
-    expect(again.stderr).toContain('stuck-1 does not need a person; nothing to clear');
+    expectFailure(again, 1, 'stuck-1 does not need a person; nothing to clear');
     const unknown = await cli('task', 'clear', 'nope-1', '--reason', 'typo');
-    expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('no task "nope-1" in the store');
+    expectFailure(unknown, 1, 'no task "nope-1" in the store');
   });
 });
 
 describe('livewatch breaker reset', () => {
   it('names the known breakers when the scope is unknown or malformed, and changes nothing', async () => {
     const unknown = await cli('breaker', 'reset', 'host:elsewhere.example.com', '--reason', 'test');
-    expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('no breaker host:elsewhere.example.com; known: host:origin.example.com');
+    expectFailure(unknown, 1, 'no breaker host:elsewhere.example.com; known: host:origin.example.com');
     const malformed = await cli('breaker', 'reset', 'origin.example.com', '--reason', 'test');
-    expect(malformed.code).toBe(1);
-    expect(malformed.stderr).toContain('must be host:<source host> or region:<region id>');
+    expectFailure(malformed, 1, 'must be host:<source host> or region:<region id>');
     expect((await h.store.breakers.get('host:origin.example.com'))?.value.state).toBe('open');
   });
 
@@ -191,14 +182,11 @@ describe('livewatch history and status --url', () => {
 
   it('says plainly when the token is refused or the host is unreachable, never echoing the token', async () => {
     const refused = await cli('status', '--url', h.host.url, '--token', 'wrong-token-0123456789');
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('refused the status token (401)');
+    expectFailure(refused, 1, 'refused the status token (401)');
     expect(refused.stderr).not.toContain('wrong-token-0123456789');
     const missing = await cli('status', '--url', h.host.url);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('a status token is required');
+    expectFailure(missing, 1, 'a status token is required');
     const unreachable = await cli('status', '--url', 'http://127.0.0.1:9/status', '--token', STATUS_TOKEN);
-    expect(unreachable.code).toBe(1);
-    expect(unreachable.stderr).toContain('could not reach http://127.0.0.1:9/status/api/overview');
+    expectFailure(unreachable, 1, 'could not reach http://127.0.0.1:9/status/api/overview');
   });
 });

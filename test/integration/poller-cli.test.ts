@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,30 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SweepReport } from '../../lib/monitor/sweep-report.js';
 import { createStore } from '../../lib/store/create-store.js';
 import { type Emulator, startEmulator } from '../../local/emulator/index.js';
+import { cleanEnv, expectFailure, expectSuccess, runCli } from '../support/cli-process.js';
 import { emulatorEnv } from '../support/emulator-stack.js';
 import { startFcApiServer } from '../support/fc-api-server.js';
 
-function runCli(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/livewatch.js', 'sweep', ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const sweep = (args: string[], env: Record<string, string>) =>
+  runCli(['sweep', ...args], { env: cleanEnv(env) });
 
 describe('livewatch sweep (CLI, spawned against the emulator)', () => {
   let emulator: Emulator;
@@ -51,7 +32,7 @@ describe('livewatch sweep (CLI, spawned against the emulator)', () => {
   });
 
   it('prints tasks by state, what changed and the API calls, and by default changes nothing', async () => {
-    const result = await runCli([], env);
+    const result = await sweep([], env);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^dry run .*complete/);
     expect(result.stdout).toMatch(/relay\s+running\s+3/);
@@ -72,7 +53,7 @@ describe('livewatch sweep (CLI, spawned against the emulator)', () => {
   });
 
   it('prints the full report with --json', async () => {
-    const result = await runCli(['--json'], env);
+    const result = await sweep(['--json'], env);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as SweepReport;
     expect(report.dryRun).toBe(true);
@@ -85,9 +66,8 @@ describe('livewatch sweep (CLI, spawned against the emulator)', () => {
       response.writeHead(202, { 'x-fc-request-id': 'req-1' }).end();
     });
     try {
-      const result = await runCli(['--invoke', '--json'], { ...env, LIVEWATCH_FC_ENDPOINT: fc.url });
-      expect(result.stderr).toBe('');
-      expect(result.code).toBe(0);
+      const result = await sweep(['--invoke', '--json'], { ...env, LIVEWATCH_FC_ENDPOINT: fc.url });
+      expectSuccess(result);
       const report = JSON.parse(result.stdout) as SweepReport;
       expect(report.dryRun).toBe(false);
       expect(fc.received).toHaveLength(1);
@@ -112,8 +92,7 @@ describe('livewatch sweep (CLI, spawned against the emulator)', () => {
   });
 
   it('rejects a bad flag with usage and exit code 2', async () => {
-    const result = await runCli(['--budget-ms', 'soon'], env);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('usage: livewatch sweep');
+    const result = await sweep(['--budget-ms', 'soon'], env);
+    expectFailure(result, 2, 'usage: livewatch sweep');
   });
 });

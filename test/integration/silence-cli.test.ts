@@ -5,7 +5,7 @@ import { createLogger } from '../../lib/log.js';
 import { createNotifier } from '../../lib/notify/create-notifier.js';
 import type { Silence } from '../../lib/store/store.js';
 import { type ChatSinks, startChatSinks } from '../../local/sinks/start-chat-sinks.js';
-import { cleanEnv, runCli } from '../support/cli-process.js';
+import { cleanEnv, expectFailure, expectSuccess, runCli } from '../support/cli-process.js';
 import { relayNotice } from '../support/sink-harness.js';
 import {
   openStore,
@@ -60,8 +60,7 @@ for (const leg of storeAdapterCases()) {
         'CDN maintenance, ticket OPS-42',
         '--json',
       );
-      expect(added.stderr).toBe('');
-      expect(added.code).toBe(0);
+      expectSuccess(added);
       const stored = JSON.parse(added.stdout) as Silence;
       expect(stored).toMatchObject({
         matchers: { sourceHost: ['origin.example.com'], severity: ['critical', 'warning'] },
@@ -190,8 +189,7 @@ describe('livewatch silence: bad input gets a clear error and changes nothing', 
     ],
   ])('add %j → exit 2 naming the flag and the value', async (args, message) => {
     const result = await silence(location, 'add', ...args);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`livewatch silence add: ${message}`);
+    expectFailure(result, 2, `livewatch silence add: ${message}`);
     expect(result.stdout).toBe('');
   });
 
@@ -206,10 +204,8 @@ describe('livewatch silence: bad input gets a clear error and changes nothing', 
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('livewatch silence add');
     const unknown = await silence(location, 'mute');
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown subcommand "mute"');
+    expectFailure(unknown, 2, 'unknown subcommand "mute"');
     const missing = await silence(location, 'expire', 'sil-00000000');
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('no silence "sil-00000000"');
+    expectFailure(missing, 1, 'no silence "sil-00000000"');
   });
 });

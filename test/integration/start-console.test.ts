@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, cleanEnv, type RunningCli, runCli, spawnCli } from '../support/cli-process.js';
+import { CLI, cleanEnv, expectFailure, type RunningCli, runCli, spawnCli } from '../support/cli-process.js';
 
 /**
  * `npm start`'s console reads like an on-call channel: chat messages and one line per decision
@@ -83,7 +83,6 @@ describe('livewatch start console', () => {
 
   it('rejects a bad LIVEWATCH_LOG_FORMAT with the value and the rule', async () => {
     const result = await runCli(['status'], { cwd: dir, env: cleanEnv({ LIVEWATCH_LOG_FORMAT: 'xml' }) });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('LIVEWATCH_LOG_FORMAT: must be one of json, pretty, got "xml"');
+    expectFailure(result, 1, 'LIVEWATCH_LOG_FORMAT: must be one of json, pretty, got "xml"');
   });
 });

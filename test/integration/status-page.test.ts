@@ -7,6 +7,7 @@ import {
   OLD_STATUS_TOKEN,
   putHistory,
   putLedger,
+  putOpenBreaker,
   putTask,
   relayTask,
   SECRETS,
@@ -87,11 +88,7 @@ describe('status page, JSON API and /metrics over the callback function (SQLite)
       }),
       now - 60_000,
     );
-    await store.breakers.put(
-      'host:origin.example.com',
-      { key: 'host:origin.example.com', state: 'open', failures: [now - 1_000], openedAt: now - 1_000 },
-      null,
-    );
+    await putOpenBreaker(store, 'host:origin.example.com', now - 1_000);
     const silence = (id: string, startsAt: number, endsAt: number) => ({
       id,
       matchers: { sourceHost: ['origin.example.com'], region: ['cn-shanghai'] },

@@ -1,5 +1,6 @@
 import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { expect } from 'vitest';
 
 /** The CLI as a user runs it (`npx livewatch` runs this file). */
 export const CLI = resolve(import.meta.dirname, '..', '..', 'bin', 'livewatch.js');
@@ -13,6 +14,18 @@ export interface CliResult {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
+}
+
+/** The run exited 0 with nothing on stderr (a failure shows both). */
+export function expectSuccess(result: CliResult): void {
+  expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+}
+
+/** The run exited `code` and its stderr says `said` (a substring or a pattern). */
+export function expectFailure(result: CliResult, code: number, said: string | RegExp): void {
+  expect(result.code).toBe(code);
+  if (typeof said === 'string') expect(result.stderr).toContain(said);
+  else expect(result.stderr).toMatch(said);
 }
 
 /** Runs `livewatch <args>` to completion. */

@@ -8,7 +8,7 @@ import { resourceKey } from '../../lib/events/resources.js';
 import { silentLogger } from '../../lib/log.js';
 import { createRuntime, installRuntime } from '../../lib/runtime.js';
 import { createStore } from '../../lib/store/create-store.js';
-import type { HistoryEntry, RestartLedger, Store } from '../../lib/store/store.js';
+import type { BreakerState, HistoryEntry, RestartLedger, Store } from '../../lib/store/store.js';
 import { type LocalHost, startLocalHost } from '../../local/host/start-local-host.js';
 
 export const STATUS_TOKEN = 'status-token-0123456789abcdef';
@@ -122,6 +122,20 @@ export async function putLedger(
     key,
     { region: 'cn-shanghai', restarts: [], consecutive: 0, needsPerson: false, lineage: [], ...ledger },
     current?.version ?? null,
+  );
+}
+
+/** A breaker on `scope` (e.g. `host:<source host>`) that opened at `openedAt` on one failure; `extra` overrides. */
+export async function putOpenBreaker(
+  store: Store,
+  scope: string,
+  openedAt: number,
+  extra: Partial<BreakerState> = {},
+): Promise<void> {
+  await store.breakers.put(
+    scope,
+    { key: scope, state: 'open', failures: [openedAt], openedAt, ...extra },
+    null,
   );
 }
 
