@@ -74,6 +74,25 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
   sendJson(res, status, redactDeep(body));
 }
 
+type FaultTargets = ReturnType<typeof selectorOf>;
+
+/** The source and push fault routes: which hosts a `host` names, and what each does with the selector. */
+const STREAM_FAULT_ROUTES: Readonly<
+  Record<string, { side: Side; apply: (faults: Emulator['faults'], selector: FaultTargets) => void }>
+> = {
+  'POST /_emulator/fault/fail-source': { side: 'source', apply: (faults, s) => faults.failSource(s) },
+  'POST /_emulator/fault/recover-source': { side: 'source', apply: (faults, s) => faults.recoverSource(s) },
+  'POST /_emulator/fault/reject-push': { side: 'destination', apply: (faults, s) => faults.rejectPush(s) },
+  'POST /_emulator/fault/accept-push': { side: 'destination', apply: (faults, s) => faults.acceptPush(s) },
+  'POST /_emulator/fault/recover': {
+    side: 'either',
+    apply: (faults, s) => {
+      faults.recoverSource(s);
+      faults.acceptPush(s);
+    },
+  },
+};
+
 export async function handleControlRequest(
   req: IncomingMessage,
   res: ServerResponse,
@@ -84,6 +103,11 @@ export async function handleControlRequest(
   try {
     const body = req.method === 'POST' ? await readJson(req) : undefined;
     const faults = emulator.faults;
+    const streamFault = STREAM_FAULT_ROUTES[route];
+    if (streamFault !== undefined) {
+      streamFault.apply(faults, selectorOf(body, emulator, streamFault.side));
+      return reply(res, 200, faults.describe());
+    }
     switch (route) {
       case 'GET /_emulator/health':
         return reply(res, 200, {
@@ -117,24 +141,6 @@ export async function handleControlRequest(
       case 'POST /_emulator/advance':
         await emulator.advance();
         return reply(res, 200, { ok: true });
-      case 'POST /_emulator/fault/fail-source':
-        faults.failSource(selectorOf(body, emulator, 'source'));
-        return reply(res, 200, faults.describe());
-      case 'POST /_emulator/fault/recover-source':
-        faults.recoverSource(selectorOf(body, emulator, 'source'));
-        return reply(res, 200, faults.describe());
-      case 'POST /_emulator/fault/reject-push':
-        faults.rejectPush(selectorOf(body, emulator, 'destination'));
-        return reply(res, 200, faults.describe());
-      case 'POST /_emulator/fault/accept-push':
-        faults.acceptPush(selectorOf(body, emulator, 'destination'));
-        return reply(res, 200, faults.describe());
-      case 'POST /_emulator/fault/recover': {
-        const selector = selectorOf(body, emulator, 'either');
-        faults.recoverSource(selector);
-        faults.acceptPush(selector);
-        return reply(res, 200, faults.describe());
-      }
       case 'POST /_emulator/fault/api': {
         const fault = ApiFaultBody.parse(body);
         if (fault.action !== undefined) knownAction(fault.action);
@@ -178,6 +184,8 @@ export async function handleControlRequest(
   }
 }
 
+type Side = 'source' | 'destination' | 'either';
+
 class UnknownTargetError extends Error {
   override name = 'UnknownTargetError';
 }
@@ -186,11 +194,7 @@ class UnknownTargetError extends Error {
  * A fault aimed at nothing would be accepted and change nothing (a typo'd host, a task of another
  * emulator): refused with what exists instead. `side` says which hosts a `host` names.
  */
-function selectorOf(
-  body: unknown,
-  emulator: Emulator,
-  side: 'source' | 'destination' | 'either',
-): { taskId?: string; host?: string } {
+function selectorOf(body: unknown, emulator: Emulator, side: Side): { taskId?: string; host?: string } {
   const parsed = Selector.parse(body ?? {});
   if (parsed.taskId !== undefined && emulator.task(parsed.taskId) === undefined) {
     throw new UnknownTargetError(

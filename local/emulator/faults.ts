@@ -76,8 +76,8 @@ export interface FaultTarget {
 }
 
 export class FaultState {
-  #sources: SelectorFault[] = [];
-  #pushes: SelectorFault[] = [];
+  /** Failing sources and rejected pushes. */
+  #stream: Record<'source' | 'push', SelectorFault[]> = { source: [], push: [] };
   #api = new Map<string, ApiFault>();
   #latency: Latency;
   readonly #initialLatency: Latency;
@@ -98,36 +98,44 @@ export class FaultState {
 
   /** Whether any source or push fault is in force (a fast path for healthy fleets). */
   get hasStreamFaults(): boolean {
-    return this.#sources.length > 0 || this.#pushes.length > 0;
+    return this.#stream.source.length > 0 || this.#stream.push.length > 0;
   }
 
   failSource(selector: FaultSelector, now: number): void {
-    this.#sources.push(toFault(selector, now));
-    this.#version += 1;
+    this.#addStreamFault('source', toFault(selector, now));
   }
 
   recoverSource(selector: FaultSelector): void {
-    this.#sources = this.#sources.filter((fault) => !sameSelector(fault, selector));
-    this.#version += 1;
+    this.#removeStreamFaults('source', selector);
   }
 
   rejectPush(selector: FaultSelector, now: number): void {
-    this.#pushes.push(toFault(selector, now));
-    this.#version += 1;
+    this.#addStreamFault('push', toFault(selector, now));
   }
 
   acceptPush(selector: FaultSelector): void {
-    this.#pushes = this.#pushes.filter((fault) => !sameSelector(fault, selector));
+    this.#removeStreamFaults('push', selector);
+  }
+
+  #addStreamFault(side: 'source' | 'push', fault: SelectorFault): void {
+    this.#stream[side].push(fault);
+    this.#version += 1;
+  }
+
+  #removeStreamFaults(side: 'source' | 'push', selector: FaultSelector): void {
+    this.#stream[side] = this.#stream[side].filter((fault) => !sameSelector(fault, selector));
     this.#version += 1;
   }
 
   /** Source failures win over push failures; the earliest matching fault gives `since`. */
   healthOf(target: FaultTarget): FaultMatch | undefined {
     if (!this.hasStreamFaults) return undefined;
-    const source = earliest(this.#sources.filter((fault) => matches(fault, target, target.sourceHosts)));
+    const source = earliest(
+      this.#stream.source.filter((fault) => matches(fault, target, target.sourceHosts)),
+    );
     if (source !== undefined) return { reason: 'PullStreamFailed', since: source };
     const dstHosts = target.dstHost === undefined ? [] : [target.dstHost];
-    const push = earliest(this.#pushes.filter((fault) => matches(fault, target, dstHosts)));
+    const push = earliest(this.#stream.push.filter((fault) => matches(fault, target, dstHosts)));
     if (push !== undefined) return { reason: 'PushStreamFailed', since: push };
     return undefined;
   }
@@ -187,8 +195,7 @@ export class FaultState {
   }
 
   clear(): void {
-    this.#sources = [];
-    this.#pushes = [];
+    this.#stream = { source: [], push: [] };
     this.#version += 1;
     this.#api.clear();
     this.#latency = this.#initialLatency;
@@ -198,8 +205,8 @@ export class FaultState {
   /** A JSON-able view for the control API and the CLI. */
   describe(): Record<string, unknown> {
     return {
-      failedSources: this.#sources.map(viewOf),
-      rejectedPushes: this.#pushes.map(viewOf),
+      failedSources: this.#stream.source.map(viewOf),
+      rejectedPushes: this.#stream.push.map(viewOf),
       api: [...this.#api.values()],
       latencyMs: this.#latency,
       callbacks: { ...this.#callbacks, dropNext: this.#dropNext, duplicateNext: this.#duplicateNext },

@@ -74,8 +74,6 @@ function defaultWindowStart(params: Params, ctx: IceContext): number | undefined
 }
 
 const listRecordJobs: Handler = (params, ctx) => {
-  const { jobs, region } = ctx;
-  const windowStart = defaultWindowStart(params, ctx);
   const keyword = optionalString(params, 'Keyword');
   const status = optionalEnum<RecordStatus>(params, 'Status', ['initial', 'started', 'paused']);
   const startAt = optionalUtcTime(params, 'StartTime');
@@ -86,54 +84,61 @@ const listRecordJobs: Handler = (params, ctx) => {
       throw apiErrors.invalidParameter('The range between StartTime and EndTime cannot exceed 30 days.');
     }
   }
-  const { pageNo, pageSize, sortBy } = paging(params);
-  const matching = sortByCreation(
-    [...jobs.records.values()].filter(
-      (job) =>
-        isListed(job, { region, keyword, windowStart }) &&
-        (status === undefined || job.status === status) &&
-        (startAt === undefined || job.createdAt >= startAt) &&
-        (endAt === undefined || job.createdAt <= endAt),
-    ),
-    sortBy,
+  const inRange = (job: EmulatedRecordJob) =>
+    (startAt === undefined || job.createdAt >= startAt) && (endAt === undefined || job.createdAt <= endAt);
+  const page = listedPage(
+    params,
+    ctx,
+    ctx.jobs.records.values(),
+    keyword,
+    (job) => (status === undefined || job.status === status) && inRange(job),
   );
   return {
-    TotalCount: matching.length,
-    PageNo: pageNo,
-    PageSize: pageSize,
-    SortBy: sortBy,
-    LiveRecordJobs: matching
-      .slice((pageNo - 1) * pageSize, pageNo * pageSize)
-      .map((job) => jobView(job, formatUtcSeconds)),
+    TotalCount: page.total,
+    PageNo: page.pageNo,
+    PageSize: page.pageSize,
+    SortBy: page.sortBy,
+    LiveRecordJobs: page.views,
   };
 };
 
 const listTranscodeJobs: Handler = (params, ctx) => {
-  const { jobs, region } = ctx;
-  const windowStart = defaultWindowStart(params, ctx);
   const keyword = optionalString(params, 'KeyWord');
   const status = optionalInt(params, 'Status', { min: 0, max: 2 });
   const startMode = optionalInt(params, 'StartMode', { min: 0, max: 1 });
   const type = optionalEnum(params, 'Type', ['normal', 'narrow-band', 'audio-only', 'origin'] as const);
+  const matches = (job: EmulatedTranscodeJob) =>
+    (status === undefined || job.status === status) &&
+    (startMode === undefined || job.startMode === startMode) &&
+    (type === undefined || job.templateType === type);
+  const page = listedPage(params, ctx, ctx.jobs.transcodes.values(), keyword, matches);
+  // Only the fields the ListLiveTranscodeJobs page lists: no PageNo/PageSize echo (unlike records).
+  return { TotalCount: page.total, JobList: page.views };
+};
+
+/**
+ * The page a listing's paging asks for (read after the action's own filters, as the service checks
+ * them): the jobs both listings list alike (`isListed`) that also pass the action's `filter`, sorted
+ * by creation time, with the count of all that match.
+ */
+function listedPage<J extends EmulatedRecordJob | EmulatedTranscodeJob>(
+  params: Params,
+  ctx: IceContext,
+  all: Iterable<J>,
+  keyword: string | undefined,
+  filter: (job: J) => boolean,
+) {
+  const listing = { region: ctx.region, keyword, windowStart: defaultWindowStart(params, ctx) };
   const { pageNo, pageSize, sortBy } = paging(params);
   const matching = sortByCreation(
-    [...jobs.transcodes.values()].filter(
-      (job) =>
-        isListed(job, { region, keyword, windowStart }) &&
-        (status === undefined || job.status === status) &&
-        (startMode === undefined || job.startMode === startMode) &&
-        (type === undefined || job.templateType === type),
-    ),
+    [...all].filter((job) => isListed(job, listing) && filter(job)),
     sortBy,
   );
-  // Only the fields the ListLiveTranscodeJobs page lists: no PageNo/PageSize echo (unlike records).
-  return {
-    TotalCount: matching.length,
-    JobList: matching
-      .slice((pageNo - 1) * pageSize, pageNo * pageSize)
-      .map((job) => jobView(job, formatUtcSeconds)),
-  };
-};
+  const views = matching
+    .slice((pageNo - 1) * pageSize, pageNo * pageSize)
+    .map((job) => jobView(job, formatUtcSeconds));
+  return { total: matching.length, pageNo, pageSize, sortBy, views };
+}
 
 const submitRecordJob: Handler = (params, { jobs, now, region, newJobId }) => {
   const name = requiredString(params, 'Name');

@@ -1,19 +1,19 @@
 import type { EmulatedRecordJob, EmulatedTranscodeJob } from './ice-jobs.js';
 
+/** What makes a job itself: its ids (drawn by the caller, in its seeded order) and its creation time. */
+export type JobIdentity = Pick<EmulatedRecordJob, 'jobId' | 'templateId' | 'createdAt'>;
+
 /** A started record job in cn-shanghai with every field filled, overridden by `init`. */
 export function defaultRecordJob(
-  ids: () => string,
-  now: number,
+  identity: JobIdentity,
   init: Partial<EmulatedRecordJob> = {},
 ): EmulatedRecordJob {
   return {
-    jobId: ids(),
+    ...identity,
     region: 'cn-shanghai',
     name: 'record',
     status: 'started',
-    createdAt: now,
     notifyUrl: '',
-    templateId: ids(),
     templateName: 'record template',
     streamUrl: 'rtmp://origin-a.example.com/live/record',
     output: { type: 'oss', bucket: 'emulated-bucket', endpoint: 'oss-cn-shanghai.aliyuncs.com' },
@@ -24,18 +24,15 @@ export function defaultRecordJob(
 
 /** A running (status 1) transcode job in cn-shanghai with every field filled, overridden by `init`. */
 export function defaultTranscodeJob(
-  ids: () => string,
-  now: number,
+  identity: JobIdentity,
   init: Partial<EmulatedTranscodeJob> = {},
 ): EmulatedTranscodeJob {
   return {
-    jobId: ids(),
+    ...identity,
     region: 'cn-shanghai',
     name: 'transcode',
     status: 1,
     startMode: 0,
-    createdAt: now,
-    templateId: ids(),
     templateName: 'transcode template',
     templateType: 'normal',
     inputUrl: 'rtmp://origin-a.example.com/live/transcode',

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { LIVE_REGIONS } from '../../lib/config/config.js';
 import { ValidationError } from '../../lib/errors.js';
 import { zodIssues } from '../../lib/zod-issues.js';
+import { defaultRecordJob, defaultTranscodeJob } from './ice-job-defaults.js';
 import type { EmulatedRecordJob, EmulatedTranscodeJob } from './ice-jobs.js';
 import { ReadingsSchema } from './readings.js';
 import type { TaskInit } from './relay-engine.js';
@@ -181,21 +182,9 @@ function instantOf(utcTime: string | undefined, inS: number | undefined, now: nu
 }
 
 export function generateRecordJobs(scenario: Scenario, random: Random, now: number): EmulatedRecordJob[] {
-  const regions = scenario.iceRegions ?? ['cn-shanghai'];
-  const hosts = scenario.sourceHosts ?? DEFAULT_SOURCE_HOSTS;
-  return Array.from({ length: scenario.records ?? 0 }, (_, i) => ({
-    jobId: random.uuid(),
-    region: random.pick(regions),
-    name: `record-${i}`,
-    status: 'started' as const,
-    createdAt: now - random.int(60, 72 * 60) * 60_000,
-    notifyUrl: '',
-    templateId: random.uuid(),
-    templateName: 'record template',
-    streamUrl: `rtmp://${random.pick(hosts)}/live/record-${i}`,
-    output: { type: 'oss' as const, bucket: 'emulated-bucket', endpoint: 'oss-cn-shanghai.aliyuncs.com' },
-    failingSince: undefined,
-  }));
+  return drawJobs(scenario.records, scenario, random, now).map(({ identity, region, host }, i) =>
+    defaultRecordJob(identity, { region, name: `record-${i}`, streamUrl: `rtmp://${host}/live/record-${i}` }),
+  );
 }
 
 export function generateTranscodeJobs(
@@ -203,21 +192,24 @@ export function generateTranscodeJobs(
   random: Random,
   now: number,
 ): EmulatedTranscodeJob[] {
-  const regions = scenario.iceRegions ?? ['cn-shanghai'];
-  const hosts = scenario.sourceHosts ?? DEFAULT_SOURCE_HOSTS;
-  return Array.from({ length: scenario.transcodes ?? 0 }, (_, i) => ({
-    jobId: random.uuid(),
-    region: random.pick(regions),
-    name: `transcode-${i}`,
-    status: 1 as const,
-    startMode: 0 as const,
-    createdAt: now - random.int(60, 72 * 60) * 60_000,
-    templateId: random.uuid(),
-    templateName: 'transcode template',
-    templateType: 'normal' as const,
-    inputUrl: `rtmp://${random.pick(hosts)}/live/transcode-${i}`,
-    outputUrls: [`rtmp://push-1.example-cdn.com/transcoded/transcode-${i}`],
-    timedStartAt: undefined,
-    timedEndAt: undefined,
-  }));
+  return drawJobs(scenario.transcodes, scenario, random, now).map(({ identity, region, host }, i) =>
+    defaultTranscodeJob(identity, {
+      region,
+      name: `transcode-${i}`,
+      inputUrl: `rtmp://${host}/live/transcode-${i}`,
+      outputUrls: [`rtmp://push-1.example-cdn.com/transcoded/transcode-${i}`],
+    }),
+  );
+}
+
+/** `count` seeded jobs' draws, in the order a seed has always given them (so a seed keeps its jobs). */
+function drawJobs(count: number | undefined, scenario: Scenario, random: Random, now: number) {
+  return Array.from({ length: count ?? 0 }, () => {
+    const jobId = random.uuid();
+    const region = random.pick(scenario.iceRegions ?? ['cn-shanghai']);
+    const createdAt = now - random.int(60, 72 * 60) * 60_000;
+    const templateId = random.uuid();
+    const host = random.pick(scenario.sourceHosts ?? DEFAULT_SOURCE_HOSTS);
+    return { identity: { jobId, templateId, createdAt }, region, host };
+  });
 }

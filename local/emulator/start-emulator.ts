@@ -249,12 +249,18 @@ function assembleEmulator(
       return task;
     },
     addRecordJob: (init = {}) => {
-      const job = defaultRecordJob(() => random.uuid(), clock.now(), init);
+      const job = defaultRecordJob(
+        { jobId: random.uuid(), templateId: random.uuid(), createdAt: clock.now() },
+        init,
+      );
       ice.records.set(job.jobId, job);
       return job;
     },
     addTranscodeJob: (init = {}) => {
-      const job = defaultTranscodeJob(() => random.uuid(), clock.now(), init);
+      const job = defaultTranscodeJob(
+        { jobId: random.uuid(), templateId: random.uuid(), createdAt: clock.now() },
+        init,
+      );
       ice.transcodes.set(job.jobId, job);
       return job;
     },
