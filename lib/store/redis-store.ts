@@ -4,6 +4,7 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { awaitRedisReady } from './await-redis-ready.js';
 import { checkCounters, checkInteger, checkKey, toJson } from './check-store-input.js';
+import { type AddCounters, coalesceCounters } from './coalesce-counters.js';
 import { readDocumentValue } from './read-document.js';
 import * as lua from './redis-scripts.js';
 import type {
@@ -196,12 +197,25 @@ class RedisStore implements Store {
   readonly #guard: Guard;
   readonly #prefix: string;
   readonly #sentRetentionMs: number;
+  /** Every callback answer records counters: concurrent increments share one MULTI (docs/store.md, "Counters"). */
+  readonly #addCounters: AddCounters;
 
   constructor(redis: Redis, guard: Guard, prefix: string, sentRetentionMs: number) {
     this.#redis = redis;
     this.#guard = guard;
     this.#prefix = prefix;
     this.#sentRetentionMs = sentRetentionMs;
+    // A batch may be written a little after its first caller's guard ran: it waits for the connection again.
+    this.#addCounters = coalesceCounters((sums) =>
+      guard('addCounters', async () => {
+        // One MULTI: HINCRBYFLOAT is atomic per field, the transaction makes the batch atomic too.
+        const multi = redis.multi();
+        for (const [name, value] of sums) multi.hincrbyfloat(this.#key('metrics', 'counters'), name, value);
+        const replies = await multi.exec();
+        const failed = replies?.find(([error]) => error !== null);
+        if (replies === null || failed) throw failed?.[0] ?? new Error('addCounters: transaction aborted');
+      }),
+    );
     this.snapshots = new RedisCollection(redis, guard, prefix, 'snapshots');
     this.ledgers = new RedisCollection(redis, guard, prefix, 'ledgers');
     this.groups = new RedisCollection(redis, guard, prefix, 'groups');
@@ -604,12 +618,7 @@ class RedisStore implements Store {
     return this.#guard('addCounters', async () => {
       const entries = checkCounters(increments);
       if (entries.length === 0) return;
-      // One MULTI: HINCRBYFLOAT is atomic per field, the transaction makes the batch atomic too.
-      const multi = this.#redis.multi();
-      for (const [name, value] of entries) multi.hincrbyfloat(this.#key('metrics', 'counters'), name, value);
-      const replies = await multi.exec();
-      const failed = replies?.find(([error]) => error !== null);
-      if (replies === null || failed) throw failed?.[0] ?? new Error('addCounters: transaction aborted');
+      await this.#addCounters(entries);
     });
   }
 

@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import { checkCounters, checkInteger, checkKey, toJson } from './check-store-input.js';
 import { mergeCallbackSnapshot } from './merge-callback-snapshot.js';
 import { readDocument } from './read-document.js';
+import { createGroupCommit, type GroupCommit } from './sqlite-group-commit.js';
 import { sqliteInbox } from './sqlite-inbox.js';
 import { migrateSqlite, SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import type {
@@ -155,10 +156,13 @@ class SqliteStore implements Store {
   readonly #db: BetterSqlite3.Database;
   readonly #sentRetentionMs: number;
   readonly #inbox: ReturnType<typeof sqliteInbox>;
+  /** The callback path's writes (acceptCallback, addCounters) commit together (docs/store.md, "Group commit"). */
+  readonly #group: GroupCommit;
   #claimsSinceGc = 0;
 
   constructor(db: BetterSqlite3.Database, sentRetentionMs: number) {
     this.#db = db;
+    this.#group = createGroupCommit(db);
     this.#inbox = sqliteInbox(db);
     this.#sentRetentionMs = sentRetentionMs;
     this.snapshots = new SqliteCollection(db, 'snapshots');
@@ -185,6 +189,7 @@ class SqliteStore implements Store {
   async close(): Promise<void> {
     if (!this.#db.open) return;
     await guardStoreCall('close', () => {
+      this.#group.flush();
       this.#db.close();
     });
   }
@@ -244,37 +249,36 @@ class SqliteStore implements Store {
       const getDoc = db.prepare<[string, string], DocRow>(
         'SELECT key, version, value FROM docs WHERE collection = ? AND key = ?',
       );
-      // One BEGIN IMMEDIATE transaction: the claim, the history entry and the snapshot commit together.
-      return db
-        .transaction((): CallbackAcceptance => {
-          const won = db
-            .prepare(
-              `INSERT INTO claims (key, expires_at) VALUES (?, ?)
+      // One transaction (shared with the concurrent callbacks' by the group commit, in a savepoint of its
+      // own): the claim, the history entry, the inbox entry and the snapshot commit together.
+      return this.#group.run((): CallbackAcceptance => {
+        const won = db
+          .prepare(
+            `INSERT INTO claims (key, expires_at) VALUES (?, ?)
                ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE claims.expires_at <= ?`,
-            )
-            .run(claim.key, now + claim.ttlMs, now);
-          if (won.changes !== 1) return { claimed: false };
-          appendHistoryRow(db, resourceKey, entry, cap);
-          if (arrival.inbox) {
-            const { event, dueAt } = arrival.inbox;
-            this.#inbox.add('acceptCallback', [{ key: claim.key, event, createdAt: now, dueAt }]);
-          }
-          const row = getDoc.get('snapshots', resourceKey);
-          const previous = row === undefined ? undefined : toVersioned<StoredSnapshot>(row);
-          const forwardRow = getDoc.get('forwards', resourceKey);
-          const forward = forwardRow === undefined ? undefined : toVersioned<ForwardTarget>(forwardRow).value;
-          const next = arrival.snapshot && mergeCallbackSnapshot(previous?.value, arrival.snapshot);
-          let writtenVersion: number | undefined;
-          if (next !== undefined) {
-            writtenVersion = (previous?.version ?? 0) + 1;
-            db.prepare(
-              `INSERT INTO docs (collection, key, version, value) VALUES ('snapshots', ?, ?, ?)
+          )
+          .run(claim.key, now + claim.ttlMs, now);
+        if (won.changes !== 1) return { claimed: false };
+        appendHistoryRow(db, resourceKey, entry, cap);
+        if (arrival.inbox) {
+          const { event, dueAt } = arrival.inbox;
+          this.#inbox.add('acceptCallback', [{ key: claim.key, event, createdAt: now, dueAt }]);
+        }
+        const row = getDoc.get('snapshots', resourceKey);
+        const previous = row === undefined ? undefined : toVersioned<StoredSnapshot>(row);
+        const forwardRow = getDoc.get('forwards', resourceKey);
+        const forward = forwardRow === undefined ? undefined : toVersioned<ForwardTarget>(forwardRow).value;
+        const next = arrival.snapshot && mergeCallbackSnapshot(previous?.value, arrival.snapshot);
+        let writtenVersion: number | undefined;
+        if (next !== undefined) {
+          writtenVersion = (previous?.version ?? 0) + 1;
+          db.prepare(
+            `INSERT INTO docs (collection, key, version, value) VALUES ('snapshots', ?, ?, ?)
                ON CONFLICT (collection, key) DO UPDATE SET version = excluded.version, value = excluded.value`,
-            ).run(resourceKey, writtenVersion, JSON.stringify(next));
-          }
-          return { claimed: true, previous, writtenVersion, forward };
-        })
-        .immediate();
+          ).run(resourceKey, writtenVersion, JSON.stringify(next));
+        }
+        return { claimed: true, previous, writtenVersion, forward };
+      });
     });
   }
 
@@ -572,13 +576,12 @@ class SqliteStore implements Store {
     return guardStoreCall('addCounters', () => {
       const entries = checkCounters(increments);
       if (entries.length === 0) return;
-      this.#db
-        .transaction(() => {
-          const counters = this.#getKv<Record<string, number>>('counters') ?? {};
-          for (const [name, value] of entries) counters[name] = (counters[name] ?? 0) + value;
-          this.#putKv('counters', JSON.stringify(counters));
-        })
-        .immediate();
+      // Every callback answer records its counters: they join the callbacks' group commit.
+      return this.#group.run(() => {
+        const counters = this.#getKv<Record<string, number>>('counters') ?? {};
+        for (const [name, value] of entries) counters[name] = (counters[name] ?? 0) + value;
+        this.#putKv('counters', JSON.stringify(counters));
+      });
     });
   }
 

@@ -289,6 +289,34 @@ describe.each(storeAdapterCases())('$name store (contract)', (adapter: StoreAdap
       }
     });
 
+    it('answers each of many concurrent deliveries on one connection, once per claim, each durable when it resolves', async () => {
+      const location = adapter.fresh();
+      const [one, other] = await Promise.all([openStore(location), openStore(location)]);
+      try {
+        const keys = Array.from({ length: 10 }, (_, i) => `cb:burst-${i}`);
+        // Every key three times at once (as the Live service may resend). When an answer arrives its claim
+        // must already be visible on another connection: no answer goes out before its write.
+        const answers = await Promise.all(
+          [...keys, ...keys, ...keys].map(async (key, i) => {
+            const accepted = await one.acceptCallback({
+              ...arrival(key, 2_000 + i, { status: 3, state: 'offline' }),
+              inbox: { event: { key }, dueAt: 10_000 },
+            });
+            const stolen = await other.claim(key, 60_000, 2_000 + i);
+            return { key, claimed: accepted.claimed, stolen };
+          }),
+        );
+        for (const key of keys) {
+          expect(answers.filter((a) => a.key === key && a.claimed)).toHaveLength(1);
+        }
+        expect(answers.filter((a) => a.stolen)).toEqual([]);
+        expect(await one.getHistory(TASK_KEY)).toHaveLength(10);
+        expect((await one.inboxStats()).pending).toBe(10);
+      } finally {
+        await Promise.all([one.close(), other.close()]);
+      }
+    });
+
     it('rejects a non-positive claim TTL as a validation error and claims nothing', async () => {
       const input = arrival('cb:a', 2_000, { status: 3, state: 'offline' });
       await expect(
@@ -534,6 +562,26 @@ describe.each(storeAdapterCases())('$name store (contract)', (adapter: StoreAdap
       );
       await store.addCounters({});
       expect(await store.getCounters()).toEqual({ 'callbacks_total{status="200"}': 20, seconds: 5 });
+    });
+
+    it('resolves each concurrent caller only once its own increments can be read back', async () => {
+      const location = adapter.fresh();
+      const [one, other] = await Promise.all([openStore(location), openStore(location)]);
+      try {
+        // Callers spread over a few event-loop turns, so some arrive while an earlier write is in flight;
+        // read on another connection (this connection's reads would queue behind the write anyway).
+        const seen = await Promise.all(
+          Array.from({ length: 30 }, async (_, i) => {
+            for (let turn = 0; turn < i % 6; turn += 1) await new Promise((done) => setImmediate(done));
+            await one.addCounters({ [`c${i}`]: i + 1, total: 1 });
+            return (await other.getCounters())[`c${i}`];
+          }),
+        );
+        expect(seen).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+        expect((await other.getCounters()).total).toBe(30);
+      } finally {
+        await Promise.all([one.close(), other.close()]);
+      }
     });
 
     it('rejects a non-finite increment and changes nothing', async () => {
