@@ -140,36 +140,35 @@ async function serveStatus(
   return api ? serveApi(deps, request, ctx, rest.slice(1)) : servePage(deps, request, ctx, rest);
 }
 
-async function servePage(
+/** The page and the JSON API answer the same routes below the token check: `rest` is the path after it. */
+type Serve = (
   deps: StatusDeps,
   request: HttpRequest,
   ctx: RenderContext,
   rest: string[],
-): Promise<HttpResponse> {
+) => Promise<HttpResponse>;
+
+const servePage: Serve = async (deps, request, ctx, rest) => {
   const { store, config } = deps;
   if (rest.length === 0) return page(200, renderOverview(ctx, await readOverview(store, config, ctx.now)));
   const found = await readTasksRoute(deps, request, ctx.now, rest);
   if (found?.list !== undefined) return page(200, renderTaskList(ctx, found.list, regionsOf(config)));
   if (found?.view !== undefined) return page(200, renderTaskPage(ctx, found.view));
   return page(404, renderPage(ctx, ctx.t.notFound, html`<h1>${ctx.t.notFound}</h1>`));
-}
+};
 
-async function serveApi(
-  deps: StatusDeps,
-  request: HttpRequest,
-  ctx: RenderContext,
-  rest: string[],
-): Promise<HttpResponse> {
-  const { store, config } = deps;
+const serveApi: Serve = async (deps, request, ctx, rest) => {
   const json = (value: unknown) => ({
     ...jsonResponse(200, value, API_HEADERS),
     body: redact(JSON.stringify(value)),
   });
-  if (rest.length === 1 && rest[0] === 'overview') return json(await readOverview(store, config, ctx.now));
+  if (rest.length === 1 && rest[0] === 'overview') {
+    return json(await readOverview(deps.store, deps.config, ctx.now));
+  }
   const found = await readTasksRoute(deps, request, ctx.now, rest);
   if (found !== undefined) return json(found.list ?? found.view);
   throw new RequestRejectedError(404, 'not found');
-}
+};
 
 type TasksRoute =
   | { readonly list: Awaited<ReturnType<typeof listTasks>>; readonly view?: undefined }

@@ -198,6 +198,8 @@ function assembleEmulator(
   options: EmulatorOptions,
 ): Emulator {
   const { clock, relays, ice, random, callbacks, evaluate } = parts;
+  // A job added through the control API: ids drawn job id first, then template id (a seed's order).
+  const newJob = () => ({ jobId: random.uuid(), templateId: random.uuid(), createdAt: clock.now() });
   const advance = async (): Promise<void> => {
     evaluate();
     await callbacks.flush();
@@ -249,18 +251,12 @@ function assembleEmulator(
       return task;
     },
     addRecordJob: (init = {}) => {
-      const job = defaultRecordJob(
-        { jobId: random.uuid(), templateId: random.uuid(), createdAt: clock.now() },
-        init,
-      );
+      const job = defaultRecordJob(newJob(), init);
       ice.records.set(job.jobId, job);
       return job;
     },
     addTranscodeJob: (init = {}) => {
-      const job = defaultTranscodeJob(
-        { jobId: random.uuid(), templateId: random.uuid(), createdAt: clock.now() },
-        init,
-      );
+      const job = defaultTranscodeJob(newJob(), init);
       ice.transcodes.set(job.jobId, job);
       return job;
     },
