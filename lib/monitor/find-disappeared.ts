@@ -111,7 +111,7 @@ async function confirm(
     }
   }
   // A listing may apply a time window (at most 30 days for records), so absence from it proves
-  // nothing: only Get says a job is gone (docs/poller.md, "Disappearances").
+  // nothing: only Get says a job is gone (docs/poller.md, "What a sweep reports").
   try {
     const ref = { region: scope.region, jobId: id };
     const resource =

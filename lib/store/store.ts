@@ -37,7 +37,7 @@ export interface Store {
    * A callback's whole store work in ONE round trip (one transaction / one script): claims
    * `claim.key`; if won, appends `history` to the resource's history, reads its snapshot and forward
    * target, and applies `snapshot` (when given) by `mergeCallbackSnapshot`'s rule. A duplicate
-   * changes nothing. See docs/callbacks.md, "One round trip".
+   * changes nothing. See docs/store.md, "One round trip per callback".
    */
   acceptCallback(arrival: CallbackArrival): Promise<CallbackAcceptance>;
 
@@ -85,7 +85,7 @@ export interface Store {
   markOutboxDead(id: string, error: string): Promise<void>;
   outboxStats(): Promise<OutboxStats>;
 
-  // ---- event inbox (every event handed to the alert function; docs/store.md "Event inbox") ----
+  // ---- event inbox (every event handed to the alert function; docs/alert.md "Event inbox") ----
   /** Adds entries whose key is not in the inbox yet (adding one again changes nothing). */
   addToInbox(entries: readonly NewInboxEntry[]): Promise<void>;
   /**
