@@ -34,6 +34,21 @@ async function create(overrides: Record<string, string> = {}): Promise<string> {
   return String(body.TaskId);
 }
 
+/** SubmitLiveTranscodeJob of an rtmp input to a LiveCenter output; `params` adds the rest (Name, StartMode, …). */
+function submitTranscodeJob(params: Record<string, string>) {
+  const input = { Type: 'rtmp', InputUrl: `rtmp://origin.example.com/live/${params.Name}` };
+  return h.ice(
+    'SubmitLiveTranscodeJob',
+    {
+      StreamInput: JSON.stringify(input),
+      TemplateId: 'tpl',
+      TranscodeOutput: JSON.stringify({ Type: 'LiveCenter', DomainName: 'play.example.com' }),
+      ...params,
+    },
+    { method: 'POST' },
+  );
+}
+
 describe('CreateLivePullToPush and Describe', () => {
   it('creates a task that waits for StartTime, then runs', async () => {
     const taskId = await create();
@@ -384,18 +399,7 @@ describe('ICE record and transcode jobs', () => {
   });
 
   it('submits a transcode job, stops it with SendLiveTranscodeJobCommand, and scopes lists by RegionId', async () => {
-    const { JobId } = await h.ice(
-      'SubmitLiveTranscodeJob',
-      {
-        Name: 'ladder',
-        StartMode: '0',
-        StreamInput: JSON.stringify({ Type: 'rtmp', InputUrl: 'rtmp://origin.example.com/live/a' }),
-        TemplateId: 'tpl',
-        TranscodeOutput: JSON.stringify({ Type: 'LiveCenter', DomainName: 'play.example.com' }),
-        RegionId: 'cn-beijing',
-      },
-      { method: 'POST' },
-    );
+    const { JobId } = await submitTranscodeJob({ Name: 'ladder', StartMode: '0', RegionId: 'cn-beijing' });
     expect((await h.ice('ListLiveTranscodeJobs', { RegionId: 'cn-beijing', Status: '1' })).TotalCount).toBe(
       1,
     );
@@ -437,18 +441,11 @@ describe('ICE record and transcode jobs', () => {
 
   it('starts a scheduled transcode job at TimedConfig.StartTime and stops it at EndTime', async () => {
     const now = h.clock.now();
-    await h.ice(
-      'SubmitLiveTranscodeJob',
-      {
-        Name: 'scheduled',
-        StartMode: '1',
-        StreamInput: JSON.stringify({ Type: 'rtmp', InputUrl: 'rtmp://origin.example.com/live/b' }),
-        TemplateId: 'tpl',
-        TranscodeOutput: JSON.stringify({ Type: 'LiveCenter', DomainName: 'play.example.com' }),
-        TimedConfig: JSON.stringify({ StartTime: utc(now + HOUR), EndTime: utc(now + 2 * HOUR) }),
-      },
-      { method: 'POST' },
-    );
+    await submitTranscodeJob({
+      Name: 'scheduled',
+      StartMode: '1',
+      TimedConfig: JSON.stringify({ StartTime: utc(now + HOUR), EndTime: utc(now + 2 * HOUR) }),
+    });
     expect(h.emulator.transcodeJobs()[0]?.status).toBe(0);
     h.clock.advance(HOUR);
     expect(h.emulator.transcodeJobs()[0]?.status).toBe(1);
