@@ -31,6 +31,13 @@ function liveTask(overrides: Parameters<Harness['emulator']['addTask']>[0] = {})
   });
 }
 
+/** CreateLivePullToPush in REGION from `startAt` to an hour after the clock's now; `params` the rest. Its TaskId. */
+async function createTask(startAt: number, params: Record<string, string>): Promise<string> {
+  const window = { Region: REGION, StartTime: utc(startAt), EndTime: utc(h.clock.now() + HOUR) };
+  const { TaskId } = await h.live('CreateLivePullToPush', { ...window, ...params }, { method: 'POST' });
+  return String(TaskId);
+}
+
 describe('the platform retry after a source failure', () => {
   it('goes running → retrying (PullStreamFailed) → stopped after RetryCount × RetryInterval', async () => {
     const task = liveTask();
@@ -129,20 +136,13 @@ describe('the platform retry after a source failure', () => {
 describe('start and end times', () => {
   it('starts at StartTime with a running callback and exits at EndTime (OverEndTime)', async () => {
     const now = h.clock.now();
-    const { TaskId } = await h.live(
-      'CreateLivePullToPush',
-      {
-        Region: REGION,
-        StartTime: utc(now + 10 * MIN),
-        EndTime: utc(now + HOUR),
-        SourceType: 'live',
-        SourceUrls: '["rtmp://origin-a.example.com/live/x"]',
-        DstUrl: 'rtmp://push.example.com/r/x',
-        CallbackUrl: receiver.url,
-      },
-      { method: 'POST' },
-    );
-    const ref = { Region: REGION, TaskId: String(TaskId) };
+    const taskId = await createTask(now + 10 * MIN, {
+      SourceType: 'live',
+      SourceUrls: '["rtmp://origin-a.example.com/live/x"]',
+      DstUrl: 'rtmp://push.example.com/r/x',
+      CallbackUrl: receiver.url,
+    });
+    const ref = { Region: REGION, TaskId: taskId };
     h.clock.advance(HOUR + MIN);
     await h.emulator.advance();
     const exited = await h.live('DescribeLivePullToPush', ref);
@@ -245,21 +245,13 @@ describe('playback of vod and url lists', () => {
 
 describe('the first start', () => {
   it('plays from the FileIndex/Offset configured by Create or changed by Update before the start', async () => {
-    const now = h.clock.now();
-    const { TaskId } = await h.live(
-      'CreateLivePullToPush',
-      {
-        Region: REGION,
-        StartTime: utc(now + MIN),
-        EndTime: utc(now + HOUR),
-        SourceType: 'vod',
-        SourceUrls: '["m-1","m-2","m-3"]',
-        DstUrl: 'rtmp://push.example.com/r/vod',
-        FileIndex: '1',
-      },
-      { method: 'POST' },
-    );
-    const ref = { Region: REGION, TaskId: String(TaskId) };
+    const taskId = await createTask(h.clock.now() + MIN, {
+      SourceType: 'vod',
+      SourceUrls: '["m-1","m-2","m-3"]',
+      DstUrl: 'rtmp://push.example.com/r/vod',
+      FileIndex: '1',
+    });
+    const ref = { Region: REGION, TaskId: taskId };
     await h.live('UpdateLivePullToPush', { ...ref, FileIndex: '0', Offset: '5' });
     h.clock.advance(MIN);
     expect(await h.live('DescribeLivePullToPush', ref)).toMatchObject({
@@ -276,20 +268,11 @@ describe('two tasks pushing to one destination (dstConflicts)', () => {
     h = await startHarness({ dstConflicts: true, callback: { retryDelayMs: 0 } });
     const dstUrl = 'rtmp://push.example.com/relay/shared';
     const a = h.emulator.addTask({ dstUrl, callbackUrl: receiver.url });
-    const now = h.clock.now();
-    const { TaskId } = await h.live(
-      'CreateLivePullToPush',
-      {
-        Region: REGION,
-        StartTime: utc(now),
-        EndTime: utc(now + HOUR),
-        SourceType: 'live',
-        SourceUrls: '["rtmp://origin-b.example.com/live/b"]',
-        DstUrl: dstUrl,
-      },
-      { method: 'POST' },
-    );
-    const b = String(TaskId);
+    const b = await createTask(h.clock.now(), {
+      SourceType: 'live',
+      SourceUrls: '["rtmp://origin-b.example.com/live/b"]',
+      DstUrl: dstUrl,
+    });
     expect(h.emulator.task(a.taskId)).toMatchObject({ status: 2, invalidReason: 'PushStreamFailed' });
     expect(h.emulator.task(b)).toMatchObject({ status: 2, invalidReason: 'PushStreamFailed' });
     await h.live('StopLivePullToPush', { Region: REGION, TaskId: b });
