@@ -31,12 +31,7 @@ describe('poller and callbacks together', () => {
       );
     });
     harness = await startMonitorHarness({
-      env: {
-        LIVEWATCH_CALLBACK_BASE_URL: receiver.url,
-        LIVEWATCH_CALLBACK_TOKENS: TOKEN,
-        LIVEWATCH_ENROL: 'takeover',
-      },
-      emulator: { callback: { retries: 0 } },
+      callbacks: { baseUrl: receiver.url, token: TOKEN, enrol: 'takeover' },
     });
     h = harness;
   });

@@ -1,11 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/poller/index.js';
-import { systemClock } from '../../lib/clock.js';
 import { ValidationError } from '../../lib/errors.js';
-import { silentLogger } from '../../lib/log.js';
-import { createRuntime, installRuntime } from '../../lib/runtime.js';
+import { installRuntime } from '../../lib/runtime.js';
 import { fakeFcContext, fixtureBuffer } from '../support/fc-context.js';
-import { type MonitorHarness, startMonitorHarness } from '../support/monitor-harness.js';
+import {
+  installHarnessRuntime,
+  type MonitorHarness,
+  startMonitorHarness,
+} from '../support/monitor-harness.js';
 
 describe('poller function (FC timer trigger glue)', () => {
   let h: MonitorHarness;
@@ -13,15 +15,7 @@ describe('poller function (FC timer trigger glue)', () => {
 
   beforeEach(async () => {
     h = await startMonitorHarness();
-    const runtime = await createRuntime({
-      config: h.config,
-      store: h.store,
-      invoker: h.invoker,
-      // The store-backed rate limiter waits on this clock; the emulator keeps its own ManualClock.
-      clock: systemClock,
-      log: silentLogger,
-    });
-    installRuntime(runtime);
+    await installHarnessRuntime(h);
   });
   afterEach(async () => {
     installRuntime(undefined);

@@ -1,12 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler as callbackHandler } from '../../functions/callback/index.js';
 import { handler as pollerHandler } from '../../functions/poller/index.js';
-import { systemClock } from '../../lib/clock.js';
 import { type TaskEvent, TaskEventBatchSchema } from '../../lib/events/task-event.js';
-import { silentLogger } from '../../lib/log.js';
-import { createRuntime, installRuntime } from '../../lib/runtime.js';
+import { installRuntime } from '../../lib/runtime.js';
 import { type LocalHost, startLocalHost } from '../../local/host/index.js';
-import { type MonitorHarness, startMonitorHarness } from '../support/monitor-harness.js';
+import {
+  installHarnessRuntime,
+  type MonitorHarness,
+  startMonitorHarness,
+} from '../support/monitor-harness.js';
 
 const TOKEN = 'local-host-token-0123456789';
 
@@ -34,25 +36,12 @@ describe('poller on the local FC host', () => {
       tickIntervalMs: 0,
     });
     h = await startMonitorHarness({
-      env: {
-        LIVEWATCH_CALLBACK_BASE_URL: host.url,
-        LIVEWATCH_CALLBACK_TOKENS: TOKEN,
-        LIVEWATCH_ENROL: 'missing',
-      },
-      emulator: { callback: { retries: 0 } },
+      callbacks: { baseUrl: host.url, token: TOKEN, enrol: 'missing' },
       // The functions run on real time (the store-backed limiter sleeps on it), so the emulator's
       // task clock starts at the real now: callback times and sweep times are comparable.
       clockStart: Date.now(),
     });
-    const runtime = await createRuntime({
-      config: h.config,
-      store: h.store,
-      invoker: host.invoker,
-      // The store-backed limiter waits on this clock; the emulator's life cycle keeps the ManualClock.
-      clock: systemClock,
-      log: silentLogger,
-    });
-    installRuntime(runtime);
+    await installHarnessRuntime(h, host.invoker);
   });
   afterEach(async () => {
     installRuntime(undefined);

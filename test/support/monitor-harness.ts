@@ -1,8 +1,10 @@
+import { systemClock } from '../../lib/clock.js';
 import { InvokeError } from '../../lib/errors.js';
 import { type TaskEvent, TaskEventBatchSchema } from '../../lib/events/task-event.js';
 import { silentLogger } from '../../lib/log.js';
 import type { SweepDeps } from '../../lib/monitor/run-sweep.js';
 import type { Invoker } from '../../lib/ports/invoker.js';
+import { createRuntime, installRuntime } from '../../lib/runtime.js';
 import type { EmulatorOptions } from '../../local/emulator/index.js';
 import { type EmulatorStack, startEmulatorStack } from './emulator-stack.js';
 
@@ -53,14 +55,30 @@ export async function startMonitorHarness(
     store?: { url: string; redisPrefix?: string };
     /** Where the ManualClock starts (default 2026-01-01); `Date.now()` when parts run on real time. */
     clockStart?: number;
+    /**
+     * A callback receiver livewatch enrols tasks into (LIVEWATCH_CALLBACK_BASE_URL, _TOKENS, _ENROL);
+     * the emulator then sends each callback once, so a lost one stays lost.
+     */
+    callbacks?: { baseUrl: string; token: string; enrol: 'missing' | 'takeover' };
   } = {},
 ): Promise<MonitorHarness> {
+  const { callbacks } = options;
   const stack = await startEmulatorStack({
     clockStart: options.clockStart ?? Date.UTC(2026, 0, 1),
     dirPrefix: 'livewatch-monitor-',
     qps: options.qps,
-    emulator: options.emulator,
+    emulator:
+      callbacks === undefined
+        ? options.emulator
+        : { ...options.emulator, callback: { retries: 0, ...options.emulator?.callback } },
     env: {
+      ...(callbacks === undefined
+        ? {}
+        : {
+            LIVEWATCH_CALLBACK_BASE_URL: callbacks.baseUrl,
+            LIVEWATCH_CALLBACK_TOKENS: callbacks.token,
+            LIVEWATCH_ENROL: callbacks.enrol,
+          }),
       ...(options.store === undefined ? {} : { LIVEWATCH_STORE_URL: options.store.url }),
       ...(options.store?.redisPrefix === undefined
         ? {}
@@ -71,4 +89,14 @@ export async function startMonitorHarness(
   const { config, store, client, clock } = stack;
   const invoker = new RecordingInvoker();
   return { ...stack, invoker, deps: { config, store, client, invoker, clock, log: silentLogger } };
+}
+
+/**
+ * Installs the runtime the FC handlers read, over the harness's config and store, handing async
+ * invocations to `invoker`. The store-backed limiter waits on real time; the emulator's life cycle
+ * keeps the ManualClock. Uninstall with `installRuntime(undefined)`.
+ */
+export async function installHarnessRuntime(h: MonitorHarness, invoker: Invoker = h.invoker): Promise<void> {
+  const { config, store } = h;
+  installRuntime(await createRuntime({ config, store, invoker, clock: systemClock, log: silentLogger }));
 }
