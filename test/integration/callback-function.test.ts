@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/callback/index.js';
 import { ManualClock } from '../../lib/clock.js';
 import { loadConfig } from '../../lib/config/config.js';
@@ -9,47 +7,46 @@ import { silentLogger } from '../../lib/log.js';
 import { createRuntime, installRuntime, type Runtime } from '../../lib/runtime.js';
 import { createStore } from '../../lib/store/create-store.js';
 import { createLocalInvoker, type LocalInvoker } from '../../local/host/create-local-invoker.js';
+import { cleanupAfterEach } from '../support/cleanup-after-each.js';
 import { fakeFcContext, fixtureBuffer } from '../support/fc-context.js';
 
 /** The token in the fixture events' rawPath. */
 const FIXTURE_TOKEN = 'test-token-0123456789abcdef';
 
-let dir: string;
+const cleanup = cleanupAfterEach();
 let runtime: Runtime;
 let invoker: LocalInvoker;
 let delivered: string[];
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'lw-callback-fn-'));
+  const dir = cleanup.tempDir('lw-callback-fn-');
   const config = loadConfig({
     LIVEWATCH_CALLBACK_TOKENS: FIXTURE_TOKEN,
     LIVEWATCH_LIVE_REGIONS: 'cn-shanghai,cn-beijing',
   });
   delivered = [];
-  invoker = createLocalInvoker({
-    functions: {
-      'livewatch-alert': async (event) => {
-        delivered.push(event.toString('utf8'));
+  invoker = cleanup.close(
+    createLocalInvoker({
+      functions: {
+        'livewatch-alert': async (event) => {
+          delivered.push(event.toString('utf8'));
+        },
       },
-    },
-    contextFor: (name) => fakeFcContext({ function: { name } }),
-    log: silentLogger,
-  });
-  runtime = await createRuntime({
-    config,
-    clock: new ManualClock(),
-    log: silentLogger,
-    store: await createStore(`sqlite:${join(dir, 'state.db')}`),
-    invoker,
-  });
+      contextFor: (name) => fakeFcContext({ function: { name } }),
+      log: silentLogger,
+    }),
+  );
+  runtime = cleanup.close(
+    await createRuntime({
+      config,
+      clock: new ManualClock(),
+      log: silentLogger,
+      store: await createStore(`sqlite:${join(dir, 'state.db')}`),
+      invoker,
+    }),
+  );
   installRuntime(runtime);
-});
-
-afterEach(async () => {
-  installRuntime(undefined);
-  invoker.close();
-  await runtime.close();
-  rmSync(dir, { recursive: true, force: true });
+  cleanup.close({ close: () => installRuntime(undefined) });
 });
 
 describe('functions/callback handler (FC glue, in-process)', () => {

@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { handler as callbackHandler } from '../../functions/callback/index.js';
 import { ManualClock } from '../../lib/clock.js';
 import { loadConfig } from '../../lib/config/config.js';
@@ -11,10 +9,11 @@ import { createRuntime, installRuntime, type Runtime } from '../../lib/runtime.j
 import { createStore } from '../../lib/store/create-store.js';
 import { type Emulator, startEmulator } from '../../local/emulator/index.js';
 import { type LocalHost, startLocalHost } from '../../local/host/index.js';
+import { cleanupAfterEach } from '../support/cleanup-after-each.js';
 
 const TOKEN = 'e2e-callback-token-0123456789';
 
-let dir: string;
+const cleanup = cleanupAfterEach();
 let clock: ManualClock;
 let emulator: Emulator;
 let host: LocalHost;
@@ -22,9 +21,11 @@ let runtime: Runtime;
 let received: TaskEvent[];
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'lw-e2e-'));
+  const dir = cleanup.tempDir('lw-e2e-');
   clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
-  emulator = await startEmulator({ clock, latencyMs: 0, tasks: 0, callback: { retryDelayMs: 0 } });
+  emulator = cleanup.close(
+    await startEmulator({ clock, latencyMs: 0, tasks: 0, callback: { retryDelayMs: 0 } }),
+  );
   const config = loadConfig({
     LIVEWATCH_STORE_URL: `sqlite:${join(dir, 'state.db')}`,
     LIVEWATCH_CALLBACK_TOKENS: TOKEN,
@@ -36,30 +37,27 @@ beforeEach(async () => {
     const payload = JSON.parse(event.toString('utf8')) as unknown;
     if (Array.isArray(payload)) received.push(...(payload as TaskEvent[]));
   };
-  host = await startLocalHost({
-    runtime: { config },
-    handlers: { callback: callbackHandler, alert },
-    pollIntervalMs: 0,
-    tickIntervalMs: 0,
-    clock,
-    log: silentLogger,
-  });
-  runtime = await createRuntime({
-    config,
-    clock,
-    log: silentLogger,
-    store: await createStore(config.LIVEWATCH_STORE_URL),
-    invoker: host.invoker,
-  });
+  host = cleanup.close(
+    await startLocalHost({
+      runtime: { config },
+      handlers: { callback: callbackHandler, alert },
+      pollIntervalMs: 0,
+      tickIntervalMs: 0,
+      clock,
+      log: silentLogger,
+    }),
+  );
+  runtime = cleanup.close(
+    await createRuntime({
+      config,
+      clock,
+      log: silentLogger,
+      store: await createStore(config.LIVEWATCH_STORE_URL),
+      invoker: host.invoker,
+    }),
+  );
   installRuntime(runtime);
-});
-
-afterEach(async () => {
-  installRuntime(undefined);
-  await host.close();
-  await emulator.close();
-  await runtime.close();
-  rmSync(dir, { recursive: true, force: true });
+  cleanup.close({ close: () => installRuntime(undefined) });
 });
 
 function addWatchedTask() {
