@@ -80,8 +80,8 @@ function channels(): Channel[] {
   const clock = new ManualClock(T0);
   const url = 'https://example.invalid/hook';
   return [
-    createDingtalkChannel({ url, clock, mentions: { atMobiles: ['13800000000'] } }),
-    createSlackChannel({ url, clock, mentions: { mentions: ['here'] } }),
+    createDingtalkChannel({ url, clock, mentions: { mobiles: ['13800000000'] } }),
+    createSlackChannel({ url, clock, mentions: { users: ['here'] } }),
     createFeishuChannel({ url, clock, mentions: { userIds: ['ou_0123456789abcdef'] } }),
     createWecomChannel({ url, clock, mentions: { userIds: ['zhangsan'] } }),
     createWebhookChannel({ url, clock, externalUrl: STATUS_URL }),

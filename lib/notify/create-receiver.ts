@@ -16,7 +16,6 @@ import type { ReceiverSpec } from './routing-file.js';
 export function createReceiver(spec: ReceiverSpec, config: Config, clock: Clock): Channel {
   // The file holds credentials: mask them wherever they might surface.
   registerSecrets(spec.url, 'secret' in spec ? spec.secret : undefined);
-  const m = spec.mentions ?? {};
   // Every channel is named and clocked alike; the cases say only what differs.
   const base = { name: spec.name, clock };
   switch (spec.type) {
@@ -28,26 +27,26 @@ export function createReceiver(spec: ReceiverSpec, config: Config, clock: Clock)
         robots: spec.robots,
         secret: spec.secret,
         keyword: spec.keyword,
-        mentions: { atMobiles: m.mobiles, atUserIds: m.userIds, atAll: m.all, on: m.on },
+        mentions: spec.mentions,
       });
     case 'slack':
       return createSlackChannel({
         ...base,
         url: spec.url,
-        mentions: { mentions: m.users, on: m.on },
+        mentions: spec.mentions,
       });
     case 'feishu':
       return createFeishuChannel({
         ...base,
         url: spec.url,
         secret: spec.secret,
-        mentions: { userIds: m.userIds, atAll: m.all, on: m.on },
+        mentions: spec.mentions,
       });
     case 'wecom':
       return createWecomChannel({
         ...base,
         url: spec.url,
-        mentions: { userIds: m.userIds, mobiles: m.mobiles, atAll: m.all, on: m.on },
+        mentions: spec.mentions,
       });
     case 'webhook':
       return createWebhookChannel({

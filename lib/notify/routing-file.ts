@@ -35,6 +35,9 @@ const Mentions = z
   })
   .strict();
 
+/** Who a receiver @-mentions, and on which severities; each channel uses the fields its vendor supports. */
+export type Mentions = z.infer<typeof Mentions>;
+
 const base = { name, url: webhookUrl, mentions: Mentions.optional() };
 const DingtalkRobot = z
   .object({ url: webhookUrl, secret: z.string().min(1).optional(), keyword: z.string().min(1).optional() })

@@ -56,14 +56,14 @@ describe('message rendering within channel limits', () => {
   });
 
   it('keeps a DingTalk body under 20,000 bytes and says how much was left out', () => {
-    const body = renderDingtalk(huge, DINGTALK_MAX_BYTES, { mentions: { atMobiles: ['13800000000'] } });
+    const body = renderDingtalk(huge, DINGTALK_MAX_BYTES, { mentions: { mobiles: ['13800000000'] } });
     expect(utf8Bytes(JSON.stringify(body))).toBeLessThanOrEqual(DINGTALK_MAX_BYTES);
     expect(body.markdown.text).toMatch(/\d+ more alerts not shown/);
     expect(body.markdown.text).toContain('@13800000000');
   });
 
   it('mentions on new firing critical messages only: never resolved, partial recovery or repeats', () => {
-    const mentions = { mentions: { atMobiles: ['13800000000'], atUserIds: ['oncall1'] } };
+    const mentions = { mentions: { mobiles: ['13800000000'], userIds: ['oncall1'] } };
     const first = renderDingtalk(content(group(1)), DINGTALK_MAX_BYTES, mentions);
     expect(first.at).toEqual({ atMobiles: ['13800000000'], atUserIds: ['oncall1'], isAtAll: false });
     expect(first.markdown.text).toContain('@13800000000 @oncall1');
@@ -78,7 +78,7 @@ describe('message rendering within channel limits', () => {
     expect(partial.markdown.text).not.toContain('@13800000000');
     const repeat = renderDingtalk(content({ ...group(2), repeat: true }), DINGTALK_MAX_BYTES, mentions);
     expect(repeat.at.atUserIds).toEqual([]);
-    const warnings = { mentions: { atAll: true, on: ['warning' as const] } };
+    const warnings = { mentions: { all: true, on: ['warning' as const] } };
     expect(renderDingtalk(content(group(1, 0, 'warning')), DINGTALK_MAX_BYTES, warnings).at.isAtAll).toBe(
       true,
     );

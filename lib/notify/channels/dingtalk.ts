@@ -1,6 +1,5 @@
 import type { Clock } from '../../clock.js';
 import { redact } from '../../redact.js';
-import type { Severity } from '../../store/store.js';
 import type { Channel, MessageContent, SendOutcome } from '../channel.js';
 import { classifyByStatus, classifyVendorCode } from '../classify-http.js';
 import { escapeMarkdown, escapeMarkdownTitle } from '../escape-text.js';
@@ -16,6 +15,7 @@ import {
   shouldMention,
   truncateTo,
 } from '../render-outline.js';
+import type { Mentions } from '../routing-file.js';
 import { signDingtalkUrl } from '../sign-dingtalk.js';
 
 /** errcode 460101: "message too long, exceed 20000 bytes". */
@@ -33,15 +33,6 @@ export interface DingtalkBody {
   };
 }
 
-/** Who a receiver @-mentions, and on which severities (never on resolved or repeated messages). */
-export interface DingtalkMentions {
-  readonly atMobiles?: readonly string[] | undefined;
-  readonly atUserIds?: readonly string[] | undefined;
-  readonly atAll?: boolean | undefined;
-  /** Default: critical only. */
-  readonly on?: readonly Severity[] | undefined;
-}
-
 /** One DingTalk custom robot: its webhook and its own security settings. */
 export interface DingtalkRobot {
   /** `https://oapi.dingtalk.com/robot/send?access_token=…` (a credential). */
@@ -55,7 +46,8 @@ export interface DingtalkRobot {
 export interface DingtalkChannelOptions extends DingtalkRobot {
   /** Receiver name (outbox and group key); `dingtalk` for the settings' default receiver. */
   readonly name?: string | undefined;
-  readonly mentions?: DingtalkMentions | undefined;
+  /** `mobiles` as atMobiles, `userIds` as atUserIds, `all` as isAtAll. */
+  readonly mentions?: Mentions | undefined;
   /**
    * Robots of one group rotated to get past 20 messages/min per robot (docs/notify.md "Robot
    * rotation"): each is paced on its own and signs with its own secret; its keyword is added when
@@ -117,14 +109,14 @@ function withKeyword(body: unknown, keyword: string | undefined): unknown {
 export function renderDingtalk(
   content: MessageContent,
   budgetBytes: number,
-  options: { mentions?: DingtalkMentions | undefined; keyword?: string | undefined } = {},
+  options: { mentions?: Mentions | undefined; keyword?: string | undefined } = {},
 ): DingtalkBody {
   const outline = outlineOf(content);
   const m = options.mentions ?? {};
   const mention = shouldMention(content, m.on);
-  const atMobiles = mention ? [...(m.atMobiles ?? [])] : [];
-  const atUserIds = mention ? [...(m.atUserIds ?? [])] : [];
-  const isAtAll = mention && m.atAll === true;
+  const atMobiles = mention ? [...(m.mobiles ?? [])] : [];
+  const atUserIds = mention ? [...(m.userIds ?? [])] : [];
+  const isAtAll = mention && m.all === true;
   const head = [`### ${escapeMarkdownTitle(outline.title)}`, ''];
   // DingTalk requires every mentioned mobile / userId to appear in the text as @…, too.
   const names = [...atMobiles, ...atUserIds].map((who) => `@${who}`);

@@ -1,4 +1,3 @@
-import type { Severity } from '../../store/store.js';
 import type { Channel, MessageContent, SendOutcome } from '../channel.js';
 import { classifyByStatus, classifyVendorCode } from '../classify-http.js';
 import { escapeFeishuText } from '../escape-text.js';
@@ -14,6 +13,7 @@ import {
   truncateTo,
   utf8Bytes,
 } from '../render-outline.js';
+import type { Mentions } from '../routing-file.js';
 import { signFeishu } from '../sign-feishu.js';
 import { createHttpChannel, type HttpChannelOptions } from './create-http-channel.js';
 
@@ -35,17 +35,11 @@ export interface FeishuBody {
   };
 }
 
-/** Feishu mentions: open ids (`ou_…`) as `at` elements, or everyone (`all`). */
-export interface FeishuMentions {
-  readonly userIds?: readonly string[] | undefined;
-  readonly atAll?: boolean | undefined;
-  readonly on?: readonly Severity[] | undefined;
-}
-
 /** `url`: `https://open.feishu.cn/open-apis/bot/v2/hook/<token>` (a credential). */
 export interface FeishuChannelOptions extends HttpChannelOptions {
   readonly secret?: string | undefined;
-  readonly mentions?: FeishuMentions | undefined;
+  /** `userIds` (open ids, `ou_…`) as `at` elements, `all` as everyone. */
+  readonly mentions?: Mentions | undefined;
 }
 
 /** Feishu/Lark custom bot: rich-text posts, signed in the body, ≤ 4/s and ≤ 90/min (limits 5/s, 100/min). */
@@ -94,16 +88,12 @@ function feishuEntries(outline: Outline, content: MessageContent, withDetails: b
   return entries;
 }
 
-export function renderFeishu(
-  content: MessageContent,
-  budget: number,
-  mentions: FeishuMentions = {},
-): FeishuBody {
+export function renderFeishu(content: MessageContent, budget: number, mentions: Mentions = {}): FeishuBody {
   const outline = outlineOf(content);
   const title = truncateTo(outline.title, 300, jsonBytes);
   const mention = shouldMention(content, mentions.on);
   const ats: FeishuElement[] = mention
-    ? [...(mentions.userIds ?? []), ...(mentions.atAll ? ['all'] : [])].map((id) => ({
+    ? [...(mentions.userIds ?? []), ...(mentions.all ? ['all'] : [])].map((id) => ({
         tag: 'at',
         user_id: id,
       }))

@@ -1,4 +1,3 @@
-import type { Severity } from '../../store/store.js';
 import type { Channel, MessageContent, SendOutcome } from '../channel.js';
 import { classifyByStatus } from '../classify-http.js';
 import { escapeLinkUrl, escapeMrkdwn } from '../escape-text.js';
@@ -12,6 +11,7 @@ import {
   shouldMention,
   truncateTo,
 } from '../render-outline.js';
+import type { Mentions } from '../routing-file.js';
 import { createHttpChannel, type HttpChannelOptions } from './create-http-channel.js';
 
 /**
@@ -32,18 +32,13 @@ export interface SlackBody {
   readonly blocks: readonly SlackBlock[];
 }
 
-/**
- * Slack mentions: `here`, `channel`, `subteam^S0123` (a user group) or a user id `U0123`, rendered as
- * `<!here>`, `<!subteam^S0123>`, `<@U0123>` (https://api.slack.com/reference/surfaces/formatting).
- */
-export interface SlackMentions {
-  readonly mentions?: readonly string[] | undefined;
-  readonly on?: readonly Severity[] | undefined;
-}
-
 /** `url`: `https://hooks.slack.com/services/T…/B…/…` (a credential). */
 export interface SlackChannelOptions extends HttpChannelOptions {
-  readonly mentions?: SlackMentions | undefined;
+  /**
+   * `users`: `here`, `channel`, `subteam^S0123` (a user group) or a user id `U0123`, rendered as
+   * `<!here>`, `<!subteam^S0123>`, `<@U0123>` (https://api.slack.com/reference/surfaces/formatting).
+   */
+  readonly mentions?: Mentions | undefined;
 }
 
 /** Slack incoming webhook: text fallback + Block Kit, 1 message/s, 429 honours Retry-After. */
@@ -86,13 +81,9 @@ function slackEntries(outline: Outline, withDetails: boolean): Entry[] {
  * SLACK_MAX_CHARS; whatever does not fit is counted in a last line. The top-level `text` (the
  * notification fallback) is mrkdwn too, so it is escaped like the sections.
  */
-export function renderSlack(
-  content: MessageContent,
-  budget: number,
-  mentions: SlackMentions = {},
-): SlackBody {
+export function renderSlack(content: MessageContent, budget: number, mentions: Mentions = {}): SlackBody {
   const outline = outlineOf(content);
-  const who = shouldMention(content, mentions.on) ? (mentions.mentions ?? []) : [];
+  const who = shouldMention(content, mentions.on) ? (mentions.users ?? []) : [];
   const mention = who.map(slackMention).join(' ');
   const header = truncateTo(outline.title, HEADER_MAX, chars);
   const fitted = fitOutline(

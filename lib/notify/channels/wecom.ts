@@ -1,4 +1,3 @@
-import type { Severity } from '../../store/store.js';
 import type { Channel, MessageContent, SendOutcome } from '../channel.js';
 import { classifyByStatus, classifyVendorCode } from '../classify-http.js';
 import { escapeMarkdown, escapeMarkdownTitle } from '../escape-text.js';
@@ -13,6 +12,7 @@ import {
   shouldMention,
   utf8Bytes,
 } from '../render-outline.js';
+import type { Mentions } from '../routing-file.js';
 import { createHttpChannel, type HttpChannelOptions } from './create-http-channel.js';
 
 /** `markdown.content` limit, in UTF-8 bytes of the content itself. */
@@ -31,17 +31,10 @@ export type WecomBody =
       };
     };
 
-/** Who a WeCom receiver mentions: userids as `<@userid>` in markdown; mobiles and @all need a text message. */
-export interface WecomMentions {
-  readonly userIds?: readonly string[] | undefined;
-  readonly mobiles?: readonly string[] | undefined;
-  readonly atAll?: boolean | undefined;
-  readonly on?: readonly Severity[] | undefined;
-}
-
 /** `url`: `https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=<uuid>` (the key is the only credential). */
 export interface WecomChannelOptions extends HttpChannelOptions {
-  readonly mentions?: WecomMentions | undefined;
+  /** `userIds` as `<@userid>` in markdown; `mobiles` and `all` (@all) need a text message. */
+  readonly mentions?: Mentions | undefined;
 }
 
 /** WeCom group robot: markdown ≤ 4096 bytes, 18/min (limit 20/min), errors in `errcode`. */
@@ -65,15 +58,11 @@ function colourOf(outline: Outline): 'info' | 'comment' | 'warning' {
   return 'warning';
 }
 
-export function renderWecom(
-  content: MessageContent,
-  budget: number,
-  mentions: WecomMentions = {},
-): WecomBody {
+export function renderWecom(content: MessageContent, budget: number, mentions: Mentions = {}): WecomBody {
   const outline = outlineOf(content);
   const mention = shouldMention(content, mentions.on);
   const mobiles = mention ? [...(mentions.mobiles ?? [])] : [];
-  const atAll = mention && mentions.atAll === true;
+  const atAll = mention && mentions.all === true;
   if (mobiles.length > 0 || atAll) return renderWecomText(content, outline, mentions, mobiles, atAll);
   const userIds = mention ? (mentions.userIds ?? []) : [];
   const tail = userIds.length > 0 ? `\n${userIds.map((id) => `<@${id}>`).join(' ')}` : '';
@@ -95,7 +84,7 @@ export function renderWecom(
 function renderWecomText(
   content: MessageContent,
   outline: Outline,
-  mentions: WecomMentions,
+  mentions: Mentions,
   mobiles: string[],
   atAll: boolean,
 ): WecomBody {
