@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RelayTask } from '../../lib/events/resources.js';
-import type { StuckPolicy } from '../../lib/monitor/detect-stuck.js';
 import { diffSnapshot, pollObservedAt } from '../../lib/monitor/diff-snapshot.js';
 import {
   readOnlySnapshots,
@@ -12,17 +11,12 @@ import {
 } from '../../lib/monitor/reconcile-snapshot.js';
 import { createStore } from '../../lib/store/create-store.js';
 import type { Store, StoredSnapshot, Versioned } from '../../lib/store/store.js';
-import { relayTask } from '../support/monitor-resources.js';
+import { defined } from '../support/defined.js';
+import { relayTask, STUCK_POLICY } from '../support/monitor-resources.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const KEY = 'relay:cn-shanghai:t1';
-const policy: StuckPolicy = {
-  idleStartSlackS: 120,
-  recordPausedGraceS: 300,
-  offlineRecheckS: 600,
-  restartNoReasonStops: false,
-  retryGrace: { windowOverrideMs: undefined, marginMs: 30_000 },
-};
+const policy = STUCK_POLICY;
 
 /** One sweep's reconcile of a listed task, seen at `at`; `known` is the sweep's earlier read, if any. */
 function reconcileListed(
@@ -88,9 +82,8 @@ describe('reconcileSnapshot on SQLite: compare-and-set, re-diff, undo', () => {
   it('undoes a write (restores the previous snapshot, or removes a first sight) unless someone wrote since', async () => {
     await store.snapshots.put(KEY, running, null);
     const listed = relayTask({ taskId: 't1', status: 3 });
-    const outcome = await reconcileListed(store.snapshots, KEY, listed, T0 + 60_000);
-    if (outcome.write === undefined) throw new Error('expected a write');
-    expect(await revertSnapshot(store.snapshots, outcome.write)).toBe(true);
+    const { write } = await reconcileListed(store.snapshots, KEY, listed, T0 + 60_000);
+    expect(await revertSnapshot(store.snapshots, defined(write, 'a write'))).toBe(true);
     expect((await store.snapshots.get(KEY))?.value.resource.state).toBe('running');
 
     const first = await reconcileListed(
@@ -99,13 +92,13 @@ describe('reconcileSnapshot on SQLite: compare-and-set, re-diff, undo', () => {
       relayTask({ taskId: 't2', status: 3 }),
       T0,
     );
-    if (first.write === undefined) throw new Error('expected a write');
+    const firstWrite = defined(first.write, 'a write');
     await store.snapshots.put(
       'relay:cn-shanghai:t2',
-      { ...first.write.value, observedAt: T0 + 1 },
-      first.write.version,
+      { ...firstWrite.value, observedAt: T0 + 1 },
+      firstWrite.version,
     );
-    expect(await revertSnapshot(store.snapshots, first.write)).toBe(false);
+    expect(await revertSnapshot(store.snapshots, firstWrite)).toBe(false);
     expect(await store.snapshots.get('relay:cn-shanghai:t2')).toBeDefined();
   });
 

@@ -1,5 +1,6 @@
 import type { RecordJob, RelayTask, TranscodeJob } from '../../lib/events/resources.js';
 import { recordStateOf, relayStateOf, transcodeStateOf } from '../../lib/events/states.js';
+import type { StuckPolicy } from '../../lib/monitor/detect-stuck.js';
 
 /** Builders of normalised resources for the poller's unit tests (what the client's listing yields). */
 export function relayTask(init: Partial<RelayTask> & { taskId: string; status: number }): RelayTask {
@@ -30,3 +31,12 @@ export function transcodeJob(init: Partial<TranscodeJob> & { jobId: string; stat
     state: transcodeStateOf(init.status),
   };
 }
+
+/** The stuck rules the snapshot tests run under: 10-min offline re-check, 30 s margin on the task's own retries. */
+export const STUCK_POLICY: StuckPolicy = {
+  idleStartSlackS: 120,
+  recordPausedGraceS: 300,
+  offlineRecheckS: 600,
+  restartNoReasonStops: false,
+  retryGrace: { windowOverrideMs: undefined, marginMs: 30_000 },
+};

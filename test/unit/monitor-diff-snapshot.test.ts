@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Resource } from '../../lib/events/resources.js';
 import { TaskEventSchema } from '../../lib/events/task-event.js';
-import { STUCK_REASONS, type StuckPolicy } from '../../lib/monitor/detect-stuck.js';
+import { STUCK_REASONS } from '../../lib/monitor/detect-stuck.js';
 import {
   diffSnapshot,
   disappearanceOf,
@@ -9,20 +9,28 @@ import {
   pollObservedAt,
 } from '../../lib/monitor/diff-snapshot.js';
 import type { StoredSnapshot } from '../../lib/store/store.js';
-import { recordJob, relayTask, transcodeJob } from '../support/monitor-resources.js';
+import { defined } from '../support/defined.js';
+import { recordJob, relayTask, STUCK_POLICY, transcodeJob } from '../support/monitor-resources.js';
 
 const T0 = Date.UTC(2026, 0, 1);
-const policy: StuckPolicy = {
-  idleStartSlackS: 120,
-  recordPausedGraceS: 300,
-  offlineRecheckS: 600,
-  restartNoReasonStops: false,
-  retryGrace: { windowOverrideMs: undefined, marginMs: 30_000 },
-};
+const policy = STUCK_POLICY;
 
 /** A snapshot as a sweep at T0 wrote it. */
 function stored(snapshot: Partial<StoredSnapshot> & Pick<StoredSnapshot, 'resource'>): StoredSnapshot {
   return { observedAt: pollObservedAt(T0), stateSince: T0, ...snapshot };
+}
+
+/**
+ * `task`, stored as it is since T0: nothing to report 1 s before `dueAt`, stuck events at `dueAt`
+ * (returned with the snapshot to write), and nothing at all at `laterAt` — it is reported once.
+ */
+function reportedOnceAt(task: Resource, dueAt: number, laterAt: number) {
+  const previous = stored({ resource: task, stateSince: T0 });
+  expect(diffSnapshot(previous, task, dueAt - 1_000, policy).events).toEqual([]);
+  const { events, next } = diffSnapshot(previous, task, dueAt, policy);
+  const written = defined(next, 'a snapshot to write');
+  expect(diffSnapshot(written, task, laterAt, policy)).toEqual({ next: undefined, events: [] });
+  return { events, next: written };
 }
 
 describe('diffSnapshot', () => {
@@ -83,13 +91,14 @@ describe('diffSnapshot', () => {
       now,
       policy,
     );
-    expect(result.events).toHaveLength(1);
-    expect(result.events[0]).toMatchObject({
-      trigger: 'transition',
-      previousState: 'running',
-      state: 'recovering',
-      reason: 'PushStreamFailed',
-    });
+    expect(result.events).toMatchObject([
+      {
+        trigger: 'transition',
+        previousState: 'running',
+        state: 'recovering',
+        reason: 'PushStreamFailed',
+      },
+    ]);
     expect(result.next).toMatchObject({ stateSince: now, observedAt: now - 1 });
     expect(result.next?.reportedStuck).toBeUndefined();
   });
@@ -187,34 +196,23 @@ describe('diffSnapshot', () => {
 
   it('reports a relay recovering beyond RetryCount × RetryInterval plus the margin once', () => {
     const task = relayTask({ taskId: 't1', status: 2, retryCount: 2, retryInterval: 60 });
-    const previous = stored({ resource: task, stateSince: T0 });
     // 2 × 60 s, then LIVEWATCH_RECOVERING_MARGIN_S (30 s): the platform's last retry may run late.
-    expect(diffSnapshot(previous, task, T0 + 149_000, policy).events).toEqual([]);
-    const result = diffSnapshot(previous, task, T0 + 150_000, policy);
-    expect(result.events).toHaveLength(1);
-    expect(result.events[0]).toMatchObject({ trigger: 'stuck', reason: STUCK_REASONS.recoveringBeyondGrace });
-    expect(result.next?.reportedStuck).toEqual([STUCK_REASONS.recoveringBeyondGrace]);
-    expect(result.next?.stateSince).toBe(T0);
-    const next = result.next;
-    if (next === undefined) throw new Error('expected a snapshot to write');
-    expect(diffSnapshot(next, task, T0 + 600_000, policy)).toEqual({ next: undefined, events: [] });
+    const { events, next } = reportedOnceAt(task, T0 + 150_000, T0 + 600_000);
+    expect(events).toMatchObject([{ trigger: 'stuck', reason: STUCK_REASONS.recoveringBeyondGrace }]);
+    expect(next.reportedStuck).toEqual([STUCK_REASONS.recoveringBeyondGrace]);
+    expect(next.stateSince).toBe(T0);
   });
 
   it('reports a relay still offline after the re-check period once, so a cut-off restart is retried', () => {
     const task = relayTask({ taskId: 't1', status: 3, invalidReason: 'PullStreamFailed' });
-    const previous = stored({ resource: task, stateSince: T0 });
-    expect(diffSnapshot(previous, task, T0 + 599_000, policy).events).toEqual([]);
-    const result = diffSnapshot(previous, task, T0 + 600_000, policy);
-    expect(result.events).toEqual([
+    const { events } = reportedOnceAt(task, T0 + 600_000, T0 + 3_600_000);
+    expect(events).toEqual([
       expect.objectContaining({
         trigger: 'stuck',
         state: 'offline',
         reason: STUCK_REASONS.offlineUnattended,
       }),
     ]);
-    const next = result.next;
-    if (next === undefined) throw new Error('expected a snapshot to write');
-    expect(diffSnapshot(next, task, T0 + 3_600_000, policy)).toEqual({ next: undefined, events: [] });
   });
 
   it('never re-reports a task a user stopped', () => {
@@ -236,22 +234,24 @@ describe('diffSnapshot', () => {
     const task = relayTask({ taskId: 't1', status: 0, startTime: '2026-01-01T00:00:00Z' });
     expect(diffSnapshot(undefined, task, T0 + 119_000, policy).events).toEqual([]);
     const events = diffSnapshot(undefined, task, T0 + 120_000, policy).events;
-    expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({
-      trigger: 'stuck',
-      state: 'idle',
-      reason: STUCK_REASONS.idlePastStartTime,
-    });
+    expect(events).toMatchObject([
+      {
+        trigger: 'stuck',
+        state: 'idle',
+        reason: STUCK_REASONS.idlePastStartTime,
+      },
+    ]);
   });
 
   it('reports the stuck condition again after the state changed and came back', () => {
     const task = relayTask({ taskId: 't1', status: 2 });
     const reported = stored({ resource: task, reportedStuck: [STUCK_REASONS.recoveringBeyondGrace] });
-    const running = diffSnapshot(reported, relayTask({ taskId: 't1', status: 1 }), T0 + 1_000, policy).next;
-    if (running === undefined) throw new Error('expected a snapshot to write');
+    const running = defined(
+      diffSnapshot(reported, relayTask({ taskId: 't1', status: 1 }), T0 + 1_000, policy).next,
+      'a snapshot to write',
+    );
     expect(running.reportedStuck).toBeUndefined();
-    const again = diffSnapshot(running, task, T0 + 2_000, policy).next;
-    if (again === undefined) throw new Error('expected a snapshot to write');
+    const again = defined(diffSnapshot(running, task, T0 + 2_000, policy).next, 'a snapshot to write');
     const events = diffSnapshot(again, task, T0 + 2_000 + 180_000 + 30_000, policy).events;
     expect(events.map((event) => event.trigger)).toEqual(['stuck']);
   });
@@ -286,13 +286,14 @@ describe('disappearanceOf', () => {
     const previous = stored({ resource: recordJob({ jobId: 'r1', status: 'started' }) });
     const gone = goneResourceOf(previous.resource);
     const result = disappearanceOf(previous, gone, T0 + 5, undefined);
-    expect(result.events).toHaveLength(1);
-    expect(result.events[0]).toMatchObject({
-      trigger: 'disappeared',
-      previousState: 'started',
-      state: 'gone',
-      source: 'poll',
-    });
+    expect(result.events).toMatchObject([
+      {
+        trigger: 'disappeared',
+        previousState: 'started',
+        state: 'gone',
+        source: 'poll',
+      },
+    ]);
     expect(result.next?.resource.state).toBe('gone');
     expect(TaskEventSchema.safeParse(result.events[0]).success).toBe(true);
   });
