@@ -17,15 +17,20 @@ function reply(status: number, body: unknown, headers: Record<string, string> = 
   };
 }
 
+/** A DingTalk or WeCom answer: HTTP 200 whatever happened, the outcome in errcode/errmsg. */
+function errcodeReply(errcode: number, errmsg: string): HttpReply {
+  return reply(200, { errcode, errmsg });
+}
+
 describe('classifyDingtalkReply (errors inside HTTP 200)', () => {
   it('counts only errcode 0 as sent', () => {
-    expect(classifyDingtalkReply(reply(200, { errcode: 0, errmsg: 'ok' }), NOW)).toEqual({ outcome: 'sent' });
+    expect(classifyDingtalkReply(errcodeReply(0, 'ok'), NOW)).toEqual({ outcome: 'sent' });
     expect(classifyDingtalkReply(reply(200, 'ok'), NOW).outcome).toBe('retry');
     expect(classifyDingtalkReply(reply(200, {}), NOW).outcome).toBe('retry');
   });
 
   it('retries busy after 30 s', () => {
-    expect(classifyDingtalkReply(reply(200, { errcode: -1, errmsg: '系统繁忙' }), NOW)).toMatchObject({
+    expect(classifyDingtalkReply(errcodeReply(-1, '系统繁忙'), NOW)).toMatchObject({
       outcome: 'retry',
       afterMs: 30_000,
     });
@@ -68,12 +73,12 @@ describe('classifyDingtalkReply (errors inside HTTP 200)', () => {
   });
 
   it('retries the quota error 90030 much later', () => {
-    const outcome = classifyDingtalkReply(reply(200, { errcode: 90030, errmsg: 'webhook over limit' }), NOW);
+    const outcome = classifyDingtalkReply(errcodeReply(90030, 'webhook over limit'), NOW);
     expect(outcome.outcome === 'retry' && outcome.afterMs).toBeGreaterThanOrEqual(30 * 60_000);
   });
 
   it('treats unknown codes as failures with backoff, never as sent', () => {
-    expect(classifyDingtalkReply(reply(200, { errcode: 123456, errmsg: '?' }), NOW)).toMatchObject({
+    expect(classifyDingtalkReply(errcodeReply(123456, '?'), NOW)).toMatchObject({
       outcome: 'retry',
       backoff: true,
     });
@@ -146,23 +151,19 @@ describe('classifyFeishuReply', () => {
 
 describe('classifyWecomReply', () => {
   it('sends on errcode 0', () => {
-    expect(classifyWecomReply(reply(200, { errcode: 0, errmsg: 'ok' }), NOW)).toEqual({ outcome: 'sent' });
+    expect(classifyWecomReply(errcodeReply(0, 'ok'), NOW)).toEqual({ outcome: 'sent' });
   });
   it('retries 45009 after the minute window', () => {
-    expect(
-      classifyWecomReply(reply(200, { errcode: 45009, errmsg: 'api freq out of limit' }), NOW),
-    ).toMatchObject({
+    expect(classifyWecomReply(errcodeReply(45009, 'api freq out of limit'), NOW)).toMatchObject({
       outcome: 'retry',
       afterMs: 60_000,
     });
   });
   it('gives up on 93000', () => {
-    expect(
-      classifyWecomReply(reply(200, { errcode: 93000, errmsg: 'invalid webhook url' }), NOW).outcome,
-    ).toBe('permanent');
+    expect(classifyWecomReply(errcodeReply(93000, 'invalid webhook url'), NOW).outcome).toBe('permanent');
   });
   it('treats unknown codes as failures', () => {
-    expect(classifyWecomReply(reply(200, { errcode: 1, errmsg: '?' }), NOW).outcome).toBe('retry');
+    expect(classifyWecomReply(errcodeReply(1, '?'), NOW).outcome).toBe('retry');
   });
 });
 
@@ -189,70 +190,25 @@ type Expected = 'sent' | 'retry' | 'throttled' | 'permanent' | 'too-large';
 const TABLE: ReadonlyArray<
   readonly [string, (r: HttpReply, now: number) => SendOutcome, HttpReply, Expected]
 > = [
-  ['dingtalk 0', classifyDingtalkReply, reply(200, { errcode: 0, errmsg: 'ok' }), 'sent'],
-  ['dingtalk -1 busy', classifyDingtalkReply, reply(200, { errcode: -1, errmsg: '系统繁忙' }), 'retry'],
+  ['dingtalk 0', classifyDingtalkReply, errcodeReply(0, 'ok'), 'sent'],
+  ['dingtalk -1 busy', classifyDingtalkReply, errcodeReply(-1, '系统繁忙'), 'retry'],
   [
     'dingtalk 88 auth',
     classifyDingtalkReply,
     reply(200, { errcode: 88, errmsg: '鉴权异常', sub_msg: 'x' }),
     'permanent',
   ],
-  [
-    'dingtalk 130101',
-    classifyDingtalkReply,
-    reply(200, { errcode: 130101, errmsg: 'send too fast' }),
-    'throttled',
-  ],
-  ['dingtalk 410100', classifyDingtalkReply, reply(200, { errcode: 410100, errmsg: '限流' }), 'throttled'],
-  [
-    'dingtalk 90030 quota',
-    classifyDingtalkReply,
-    reply(200, { errcode: 90030, errmsg: 'webhook over limit' }),
-    'throttled',
-  ],
+  ['dingtalk 130101', classifyDingtalkReply, errcodeReply(130101, 'send too fast'), 'throttled'],
+  ['dingtalk 410100', classifyDingtalkReply, errcodeReply(410100, '限流'), 'throttled'],
+  ['dingtalk 90030 quota', classifyDingtalkReply, errcodeReply(90030, 'webhook over limit'), 'throttled'],
   ['dingtalk 302 block', classifyDingtalkReply, reply(302, ''), 'throttled'],
-  [
-    'dingtalk 310000',
-    classifyDingtalkReply,
-    reply(200, { errcode: 310000, errmsg: 'sign not match' }),
-    'permanent',
-  ],
-  [
-    'dingtalk 300001',
-    classifyDingtalkReply,
-    reply(200, { errcode: 300001, errmsg: 'token is not exist' }),
-    'permanent',
-  ],
-  [
-    'dingtalk 300005',
-    classifyDingtalkReply,
-    reply(200, { errcode: 300005, errmsg: 'token is not exist' }),
-    'permanent',
-  ],
-  [
-    'dingtalk 400013',
-    classifyDingtalkReply,
-    reply(200, { errcode: 400013, errmsg: '群已被解散' }),
-    'permanent',
-  ],
-  [
-    'dingtalk 400102',
-    classifyDingtalkReply,
-    reply(200, { errcode: 400102, errmsg: '机器人已停用' }),
-    'permanent',
-  ],
-  [
-    'dingtalk 460101',
-    classifyDingtalkReply,
-    reply(200, { errcode: 460101, errmsg: 'too long' }),
-    'too-large',
-  ],
-  [
-    'dingtalk 101002',
-    classifyDingtalkReply,
-    reply(200, { errcode: 101002, errmsg: 'too long' }),
-    'too-large',
-  ],
+  ['dingtalk 310000', classifyDingtalkReply, errcodeReply(310000, 'sign not match'), 'permanent'],
+  ['dingtalk 300001', classifyDingtalkReply, errcodeReply(300001, 'token is not exist'), 'permanent'],
+  ['dingtalk 300005', classifyDingtalkReply, errcodeReply(300005, 'token is not exist'), 'permanent'],
+  ['dingtalk 400013', classifyDingtalkReply, errcodeReply(400013, '群已被解散'), 'permanent'],
+  ['dingtalk 400102', classifyDingtalkReply, errcodeReply(400102, '机器人已停用'), 'permanent'],
+  ['dingtalk 460101', classifyDingtalkReply, errcodeReply(460101, 'too long'), 'too-large'],
+  ['dingtalk 101002', classifyDingtalkReply, errcodeReply(101002, 'too long'), 'too-large'],
   ['dingtalk 5xx', classifyDingtalkReply, reply(502, 'bad gateway'), 'retry'],
   ['slack ok', classifySlackReply, reply(200, 'ok'), 'sent'],
   ['slack 429', classifySlackReply, reply(429, '{}', { 'retry-after': '3' }), 'throttled'],
@@ -276,38 +232,13 @@ const TABLE: ReadonlyArray<
   ['feishu 19024', classifyFeishuReply, reply(200, { code: 19024, msg: 'Key Words Not Found' }), 'permanent'],
   ['feishu 9499', classifyFeishuReply, reply(400, { code: 9499, msg: 'Bad Request' }), 'permanent'],
   ['feishu 19036', classifyFeishuReply, reply(200, { code: 19036, msg: 'message too large' }), 'too-large'],
-  ['wecom 0', classifyWecomReply, reply(200, { errcode: 0, errmsg: 'ok' }), 'sent'],
-  ['wecom -1 busy', classifyWecomReply, reply(200, { errcode: -1, errmsg: 'system busy' }), 'retry'],
-  [
-    'wecom 45009',
-    classifyWecomReply,
-    reply(200, { errcode: 45009, errmsg: 'api freq out of limit' }),
-    'throttled',
-  ],
-  [
-    'wecom 93000',
-    classifyWecomReply,
-    reply(200, { errcode: 93000, errmsg: 'invalid webhook url' }),
-    'permanent',
-  ],
-  [
-    'wecom 40008',
-    classifyWecomReply,
-    reply(200, { errcode: 40008, errmsg: 'invalid message type' }),
-    'permanent',
-  ],
-  [
-    'wecom 44004',
-    classifyWecomReply,
-    reply(200, { errcode: 44004, errmsg: 'text content is empty' }),
-    'permanent',
-  ],
-  [
-    'wecom 40058',
-    classifyWecomReply,
-    reply(200, { errcode: 40058, errmsg: 'exceed max length' }),
-    'too-large',
-  ],
+  ['wecom 0', classifyWecomReply, errcodeReply(0, 'ok'), 'sent'],
+  ['wecom -1 busy', classifyWecomReply, errcodeReply(-1, 'system busy'), 'retry'],
+  ['wecom 45009', classifyWecomReply, errcodeReply(45009, 'api freq out of limit'), 'throttled'],
+  ['wecom 93000', classifyWecomReply, errcodeReply(93000, 'invalid webhook url'), 'permanent'],
+  ['wecom 40008', classifyWecomReply, errcodeReply(40008, 'invalid message type'), 'permanent'],
+  ['wecom 44004', classifyWecomReply, errcodeReply(44004, 'text content is empty'), 'permanent'],
+  ['wecom 40058', classifyWecomReply, errcodeReply(40058, 'exceed max length'), 'too-large'],
   ['webhook 204', classifyWebhookReply, reply(204, ''), 'sent'],
   ['webhook 400', classifyWebhookReply, reply(400, 'bad'), 'retry'],
   ['webhook 401', classifyWebhookReply, reply(401, 'invalid signature'), 'retry'],
