@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  AuthError,
-  InvokeError,
-  RequestRejectedError,
-  StoreConflictError,
-  StoreIncompatibleError,
-  StoreUnavailableError,
-  ValidationError,
-} from '../../lib/errors.js';
+// The whole error family: every class toHttpResponse maps (lib/errors.ts).
+import * as errors from '../../lib/errors.js';
 import { encodeHttpResponse } from '../../lib/fc/encode-http-response.js';
 import { toHttpResponse } from '../../lib/fc/to-http-response.js';
 import { createLogger } from '../../lib/log.js';
@@ -21,12 +14,12 @@ function recordingLog() {
 
 describe('toHttpResponse', () => {
   it('maps AuthError to 401', () => {
-    expect(toHttpResponse(new AuthError('bad token')).statusCode).toBe(401);
+    expect(toHttpResponse(new errors.AuthError('bad token')).statusCode).toBe(401);
   });
 
   it('maps ValidationError to 400 with the issues', () => {
     const response = toHttpResponse(
-      new ValidationError('callback body', [{ path: 'TaskId', message: 'is required' }]),
+      new errors.ValidationError('callback body', [{ path: 'TaskId', message: 'is required' }]),
     );
 
     expect(response.statusCode).toBe(400);
@@ -37,8 +30,11 @@ describe('toHttpResponse', () => {
   });
 
   it.each([
-    ['an exhausted compare-and-set', new StoreConflictError('relay:cn-shanghai:t1', 8)],
-    ['a schema newer than this build', new StoreIncompatibleError('database schema version 9 is newer')],
+    ['an exhausted compare-and-set', new errors.StoreConflictError('relay:cn-shanghai:t1', 8)],
+    [
+      'a schema newer than this build',
+      new errors.StoreIncompatibleError('database schema version 9 is newer'),
+    ],
   ])('maps %s to 500 with an alert, not a 503 the sender would retry for ever', (_name, error) => {
     const { lines, log } = recordingLog();
     const response = toHttpResponse(error, log);
@@ -50,7 +46,7 @@ describe('toHttpResponse', () => {
   });
 
   it.each([404, 405, 413, 415])('maps RequestRejectedError %i to its status', (status) => {
-    expect(toHttpResponse(new RequestRejectedError(status, 'no')).statusCode).toBe(status);
+    expect(toHttpResponse(new errors.RequestRejectedError(status, 'no')).statusCode).toBe(status);
   });
 
   it('sends Allow with a 405', () => {
@@ -60,8 +56,8 @@ describe('toHttpResponse', () => {
   });
 
   it.each([
-    ['StoreUnavailableError', new StoreUnavailableError('claim', { cause: new Error('SQLITE_BUSY') })],
-    ['InvokeError', new InvokeError('down', { functionName: 'livewatch-alert', retryable: true })],
+    ['StoreUnavailableError', new errors.StoreUnavailableError('claim', { cause: new Error('SQLITE_BUSY') })],
+    ['InvokeError', new errors.InvokeError('down', { functionName: 'livewatch-alert', retryable: true })],
   ])('maps %s to 503 so the sender retries', (_name, error) => {
     const response = toHttpResponse(error, recordingLog().log);
     expect(response.statusCode).toBe(503);
@@ -80,7 +76,9 @@ describe('toHttpResponse', () => {
   it('never puts a registered secret into a body', () => {
     registerSecrets('super-secret-token-value-123');
     const response = toHttpResponse(
-      new ValidationError('callback body', [{ path: 'x', message: 'saw super-secret-token-value-123' }]),
+      new errors.ValidationError('callback body', [
+        { path: 'x', message: 'saw super-secret-token-value-123' },
+      ]),
     );
     expect(response.body).not.toContain('super-secret-token-value-123');
   });
