@@ -15,9 +15,19 @@ afterEach(async () => {
 
 async function serve(
   respond: Responder,
-  options: { signature?: FcSignature; accept?: SignatureKind[]; lines?: string[] } = {},
+  options: {
+    signature?: FcSignature;
+    accept?: SignatureKind[];
+    lines?: string[];
+    /** The secret FC checks signatures with (default: the one the invoker signs with). */
+    serverSecret?: string;
+  } = {},
 ) {
-  const server = await startFcApiServer(SECRET, respond, options.accept ? { accept: options.accept } : {});
+  const server = await startFcApiServer(
+    options.serverSecret ?? SECRET,
+    respond,
+    options.accept ? { accept: options.accept } : {},
+  );
   close = server.close;
   const invoker = createFcInvoker({
     accountId: '1234567890123456',
@@ -189,15 +199,7 @@ describe('createFcInvoker falls back to the other signature once per instance', 
   });
 
   it('the loopback server really tells the signatures apart: a wrong secret is refused for both', async () => {
-    const server = await startFcApiServer('another-secret-456789', accepted);
-    close = server.close;
-    const invoker = createFcInvoker({
-      accountId: '1',
-      region: 'cn-shanghai',
-      credentials,
-      endpoint: server.url,
-      timeoutMs: 500,
-    });
+    const { server, invoker } = await serve(accepted, { serverSecret: 'another-secret-456789' });
     await invokeError(invoker.invokeAsync('livewatch-alert', '[]', 'ev_x'));
     expect(server.received.map((r) => [r.signature, r.signatureValid])).toEqual([
       ['acs3', false],
