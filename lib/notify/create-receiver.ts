@@ -16,44 +16,19 @@ import type { ReceiverSpec } from './routing-file.js';
 export function createReceiver(spec: ReceiverSpec, config: Config, clock: Clock): Channel {
   // The file holds credentials: mask them wherever they might surface.
   registerSecrets(spec.url, 'secret' in spec ? spec.secret : undefined);
-  // Every channel is named and clocked alike; the cases say only what differs.
-  const base = { name: spec.name, clock };
+  // A receiver's fields (name, url, secret, mentions, …) are its channel's option names: each case
+  // adds only the clock and what differs.
   switch (spec.type) {
     case 'dingtalk':
       for (const robot of spec.robots ?? []) registerSecrets(robot.url, robot.secret);
-      return createDingtalkChannel({
-        ...base,
-        url: spec.url ?? spec.robots?.[0]?.url ?? '',
-        robots: spec.robots,
-        secret: spec.secret,
-        keyword: spec.keyword,
-        mentions: spec.mentions,
-      });
+      return createDingtalkChannel({ ...spec, url: spec.url ?? spec.robots?.[0]?.url ?? '', clock });
     case 'slack':
-      return createSlackChannel({
-        ...base,
-        url: spec.url,
-        mentions: spec.mentions,
-      });
+      return createSlackChannel({ ...spec, clock });
     case 'feishu':
-      return createFeishuChannel({
-        ...base,
-        url: spec.url,
-        secret: spec.secret,
-        mentions: spec.mentions,
-      });
+      return createFeishuChannel({ ...spec, clock });
     case 'wecom':
-      return createWecomChannel({
-        ...base,
-        url: spec.url,
-        mentions: spec.mentions,
-      });
+      return createWecomChannel({ ...spec, clock });
     case 'webhook':
-      return createWebhookChannel({
-        ...base,
-        url: spec.url,
-        secret: spec.secret,
-        externalUrl: config.LIVEWATCH_STATUS_URL,
-      });
+      return createWebhookChannel({ ...spec, externalUrl: config.LIVEWATCH_STATUS_URL, clock });
   }
 }
