@@ -112,13 +112,20 @@ describe('notification delivery (chat sinks over loopback, SQLite outbox, manual
     for (let i = 0; i < 3; i += 1) expect(all).toContain(`relay held-${i} offline`);
   });
 
-  it('signs DingTalk requests so the sink accepts them', async () => {
-    harness = await startSinkHarness({
-      channels: ['dingtalk'],
-      sinks: { dingtalkSecret: 'SECright-0123456789abcdef' },
-      env: { LIVEWATCH_DINGTALK_SECRET: 'SECright-0123456789abcdef' },
-    });
-    await harness.notifier.notify(relayNotice({ task: 'signed', severity: 'critical' }));
+  it.each([
+    [
+      'signs DingTalk requests so the sink accepts them',
+      { dingtalkSecret: 'SECright-0123456789abcdef' },
+      { LIVEWATCH_DINGTALK_SECRET: 'SECright-0123456789abcdef' },
+    ],
+    [
+      'a keyword-secured DingTalk robot accepts the notifier’s messages when the keyword is configured',
+      { dingtalkKeyword: 'LW-ALERT' },
+      { LIVEWATCH_DINGTALK_KEYWORD: 'LW-ALERT' },
+    ],
+  ])('%s', async (_title, sinks, env) => {
+    harness = await startSinkHarness({ channels: ['dingtalk'], sinks, env });
+    await harness.notifier.notify(relayNotice({ task: 'accepted', severity: 'critical' }));
     expect((await harness.notifier.flush()).sent).toBe(1);
     expect(harness.sinks.received.dingtalk).toHaveLength(1);
   });
