@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { GroupSummary, MessageContent } from '../../lib/notify/channel.js';
 import { DINGTALK_MAX_BYTES, renderDingtalk } from '../../lib/notify/channels/dingtalk.js';
 import { FEISHU_MAX_BYTES, renderFeishu } from '../../lib/notify/channels/feishu.js';
@@ -6,7 +6,8 @@ import { renderSlack, SLACK_MAX_CHARS } from '../../lib/notify/channels/slack.js
 import { renderWebhook, WEBHOOK_MAX_BYTES } from '../../lib/notify/channels/webhook.js';
 import { renderWecom, WECOM_MAX_BYTES } from '../../lib/notify/channels/wecom.js';
 import type { SinkChannel } from '../../local/sinks/start-chat-sinks.js';
-import { relayNotice, type SinkHarness, startSinkHarness } from '../support/sink-harness.js';
+import { cleanupAfterEach } from '../support/cleanup-after-each.js';
+import { relayNotice, startSinkHarness } from '../support/sink-harness.js';
 
 const AT = Date.UTC(2026, 0, 1, 10, 0, 0);
 /** Task names an attacker (or an unlucky operator) could give a relay task. */
@@ -120,15 +121,11 @@ describe('rendering hostile task names', () => {
 });
 
 describe('hostile names through the real sinks', () => {
-  let harness: SinkHarness | undefined;
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
-  });
+  const cleanup = cleanupAfterEach();
 
   it('every channel accepts the payload (valid JSON, within limits) and sends it once', async () => {
     const channels: SinkChannel[] = ['dingtalk', 'slack', 'feishu', 'wecom', 'webhook'];
-    harness = await startSinkHarness({ channels });
+    const harness = cleanup.close(await startSinkHarness({ channels }));
     for (const [index, name] of HOSTILE.entries()) {
       await harness.notifier.notify(
         relayNotice({

@@ -1,6 +1,7 @@
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noticeHistoryKey } from '../../lib/notify/notice-history-key.js';
+import { cleanupAfterEach } from '../support/cleanup-after-each.js';
 import {
   CALLBACK_TOKEN,
   METRICS_TOKEN,
@@ -390,14 +391,10 @@ async function seed(harness: Harness): Promise<void> {
 }
 
 describe('status page: what livewatch cannot tell', () => {
-  let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
+  const cleanup = cleanupAfterEach();
 
   it('lists both among the tasks needing attention and says why on each task page (en)', async () => {
-    h = await startStatusHarness();
+    const h = cleanup.close(await startStatusHarness());
     await seed(h);
     const list = await (await h.get('/status/tasks?state=attention', { token: STATUS_TOKEN })).text();
     expect(list).toContain('data-key="relay:cn-shanghai:restarted-1"');
@@ -420,7 +417,7 @@ describe('status page: what livewatch cannot tell', () => {
   });
 
   it('says it in zh-CN when the page speaks zh-CN', async () => {
-    h = await startStatusHarness({ env: { LIVEWATCH_LANGUAGE: 'zh-CN' } });
+    const h = cleanup.close(await startStatusHarness({ env: { LIVEWATCH_LANGUAGE: 'zh-CN' } }));
     await seed(h);
     const restarted = await (await h.get('/status/tasks/restarted-1', { token: STATUS_TOKEN })).text();
     expect(restarted).toContain('重启结果未知：正在核实');
