@@ -176,21 +176,20 @@ describe('local FC host: async invoker', () => {
       },
       { clock },
     );
+    /** The alert function's runs once `ms` passed and the host ran what was due. */
+    const runsAfter = async (ms: number) => {
+      clock.advance(ms);
+      await h.drain();
+      return runs;
+    };
     await h.invoker.invokeAsync('livewatch-alert', '[]', 'ev_flaky');
-    await h.drain();
     // Failed once: waits out its backoff, not run again before.
-    expect(runs).toBe(1);
+    expect(await runsAfter(0)).toBe(1);
     expect(h.invocations[0]).toMatchObject({ status: 'waiting', retryAt: clock.now() + 500 });
-    clock.advance(499);
-    await h.drain();
-    expect(runs).toBe(1);
-    clock.advance(1);
-    await h.drain();
-    expect(runs).toBe(2);
+    expect(await runsAfter(499)).toBe(1);
+    expect(await runsAfter(1)).toBe(2);
     expect(h.invocations[0]).toMatchObject({ status: 'waiting', retryAt: clock.now() + 1_000 });
-    clock.advance(1_000);
-    await h.drain();
-    expect(runs).toBe(3);
+    expect(await runsAfter(1_000)).toBe(3);
     expect(h.invocations[0]).toMatchObject({ status: 'succeeded', attempts: 3 });
     await h.close();
 

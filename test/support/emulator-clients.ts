@@ -107,16 +107,11 @@ export async function callApi(
   return { status: response.statusCode, body: response.body };
 }
 
-/** Runs a call expected to fail and returns its Code/status (throws if it succeeds). */
-export async function callApiError(
-  emulator: EmulatorTarget,
-  signer: Signer,
-  action: string,
-  query: Record<string, string>,
-  options: CallOptions = {},
-): Promise<CallFailure> {
+/** Runs a call (callApi's arguments) expected to fail and returns its Code/status (throws if it succeeds). */
+export async function callApiError(...call: Parameters<typeof callApi>): Promise<CallFailure> {
+  const action = call[2];
   try {
-    const result = await callApi(emulator, signer, action, query, options);
+    const result = await callApi(...call);
     throw new Error(`expected ${action} to fail, got ${JSON.stringify(result.body)}`);
   } catch (error) {
     const failure = error as {
