@@ -13,7 +13,8 @@ const THROTTLED_EXTRA_MS = 100;
 const COOL_OFF_MS = 60_000;
 
 interface Entry {
-  readonly admittedAt: number;
+  /** When the call was let through (the store-backed limiter moves it to its own admission). */
+  admittedAt: number;
   /** When the call leaves the window; undefined while in flight (it may not have arrived yet). */
   until: number | undefined;
 }
@@ -32,13 +33,20 @@ interface KeyState {
 }
 
 /** The in-process limiter, which also tells the store-backed one what it has learned. */
+/** A permit of the in-process limiter; `admittedNow` restarts its admission → answer time. */
+export interface LearningPermit extends RatePermit {
+  /** Another gate (the store) held the call until now: its sending lag counts from here. */
+  admittedNow(): void;
+}
+
 export interface LearningRateLimiter extends RateLimiter {
+  acquire(key: string, signal?: AbortSignal): Promise<LearningPermit>;
   /**
-   * How long after admission a call of `key` can still be on its way to the server, judged from
-   * the fastest recent round trip (half of it, the way there); undefined before any answer or
-   * while cooling off after a throttle answer.
+   * How long after admission a call of `key` admitted now can still be on its way to the server
+   * (createRoundTripLog's `latestArrivalMs`); undefined before 16 answers or while cooling off after a
+   * throttle answer.
    */
-  uplinkBoundMs(key: string): number | undefined;
+  latestArrivalMs(key: string): number | undefined;
 }
 
 /**
@@ -95,7 +103,8 @@ export function createMemoryRateLimiter(options: RateLimit & { readonly clock: C
       // No answer: the call may have arrived at any moment until now.
       entry.until = now + windowMs + marginMs;
     } else {
-      state.trips.add(Math.min(now - entry.admittedAt, answer.roundTripMs ?? Number.POSITIVE_INFINITY), now);
+      const sinceAdmissionMs = now - entry.admittedAt;
+      state.trips.add({ roundTripMs: answer.roundTripMs ?? sinceAdmissionMs, sinceAdmissionMs }, now);
       if (answer.throttled === true) state.coolOffUntil = now + COOL_OFF_MS;
       if (answer.retryAfterMs !== undefined && answer.retryAfterMs > 0) {
         state.blockedUntil = Math.max(state.blockedUntil, now + answer.retryAfterMs);
@@ -117,7 +126,7 @@ export function createMemoryRateLimiter(options: RateLimit & { readonly clock: C
     return earliest;
   };
 
-  const takeSlot = async (key: string, signal: AbortSignal | undefined): Promise<RatePermit> => {
+  const takeSlot = async (key: string, signal: AbortSignal | undefined): Promise<LearningPermit> => {
     const state = stateOf(key);
     for (;;) {
       signal?.throwIfAborted();
@@ -129,6 +138,9 @@ export function createMemoryRateLimiter(options: RateLimit & { readonly clock: C
         return {
           release: (answer) => {
             if (entry.until === undefined) release(state, entry, answer);
+          },
+          admittedNow: () => {
+            entry.admittedAt = clock.now();
           },
         };
       }
@@ -163,11 +175,11 @@ export function createMemoryRateLimiter(options: RateLimit & { readonly clock: C
 
   return {
     acquire: (key, signal) => enqueue(key, () => takeSlot(key, signal), signal),
-    uplinkBoundMs: (key) => {
+    latestArrivalMs: (key) => {
       const state = states.get(key);
       const now = clock.now();
       if (state === undefined || now < state.coolOffUntil) return undefined;
-      return state.trips.uplinkBoundMs(now);
+      return state.trips.latestArrivalMs(now);
     },
   };
 }

@@ -3,32 +3,34 @@ import type { Store } from '../store/store.js';
 import { createMemoryRateLimiter } from './create-memory-rate-limiter.js';
 import type { RateLimit, RateLimiter } from './rate-limiter.js';
 
-/** Until this instance has seen an answer for a key, calls of other instances may lag this much. */
+/** Until this instance has seen 16 answers for a key, its calls may reach the server this much later. */
 const UNKNOWN_UPLINK_MS = 100;
 
 /**
  * A limiter shared by every function instance through the Store's atomic sliding-window log
  * (`Store.acquireRate`): ask; if refused, sleep the returned wait and ask again.
  *
- * The store records admission times only, while the server counts arrivals. Three things keep the
- * two close:
- * - inside this process the calls first pass the in-process limiter, which counts in-flight calls
- *   and learns from answers (see createMemoryRateLimiter), so this instance's own sending lag cannot
- *   push its calls together, and only one waiter per key polls the store at a time;
- * - the store's window is the server's plus the fixed margin plus the learned bound on how long a
- *   call is on its way (half the fastest recent round trip; 100 ms before any answer), so another
- *   instance's admission a window ago has certainly arrived by now;
- * - admissions are paced account-wide: at most one per window/limit (a second store key with
- *   limit 1), so instances never release a burst of N calls at once — a burst is exactly what makes
- *   the last calls of a batch arrive late, next to the first calls of the following window.
- * Throughput is unchanged (N per window); a lone call is not delayed.
+ * The log holds estimated ARRIVALS, like the in-process limiter (docs/client.md, "Rate limiting"),
+ * with no extra store round trip per call: the admission script records the LATEST time the call
+ * can reach the server — now + this instance's learned way there (the slowest recent call's sending
+ * lag plus half its round trip, or all of it when round trips spread) — and admits a call only if
+ * fewer than N recorded arrivals lie within the server's window (+ margin) before now, the earliest
+ * this call can arrive. Each entry thus carries its own instance's way there, and the window needs
+ * no learned margin. `Store.acquireRate` compares against the `now` it is given and counts entries
+ * "from the future" too, so it is asked at `now + late` with the window widened by `late`: no new
+ * store operation.
+ * - Inside this process the calls first pass the in-process limiter, which counts in-flight calls and
+ *   learns from answers (createMemoryRateLimiter); only one waiter per key polls the store at a time.
+ * - Until 16 answers of a key (a cold instance) nothing is known: late is 100 ms, and
+ *   admissions are also PACED account-wide, one per window/limit (a second store key with limit 1),
+ *   so a cold instance never releases a burst of N whose last calls reach the server late.
  */
 export function createStoreRateLimiter(
   options: RateLimit & {
     readonly store: Store;
     readonly clock: Clock;
     readonly keyPrefix?: string;
-    /** Space admissions by window/limit across instances (default true). */
+    /** Space a cold instance's admissions by window/limit across instances (default true). */
     readonly pace?: boolean;
   },
 ): RateLimiter {
@@ -38,10 +40,17 @@ export function createStoreRateLimiter(
   const pace = options.pace !== false;
   const local = createMemoryRateLimiter({ limit, windowMs, marginMs, clock });
 
-  const admit = async (key: string, max: number, window: number, signal?: AbortSignal): Promise<void> => {
+  /** Asks until admitted; `aheadMs` moves the log's "now" to the call's latest arrival. */
+  const admit = async (
+    key: string,
+    max: number,
+    window: number,
+    aheadMs: number,
+    signal?: AbortSignal,
+  ): Promise<void> => {
     for (;;) {
       signal?.throwIfAborted();
-      const waitMs = await store.acquireRate(key, max, window, clock.now());
+      const waitMs = await store.acquireRate(key, max, window, clock.now() + aheadMs);
       if (waitMs <= 0) return;
       await clock.sleep(waitMs, signal);
     }
@@ -51,10 +60,15 @@ export function createStoreRateLimiter(
     async acquire(key, signal) {
       const permit = await local.acquire(key, signal);
       try {
-        const window = windowMs + marginMs + (local.uplinkBoundMs(key) ?? UNKNOWN_UPLINK_MS);
+        const learned = local.latestArrivalMs(key);
+        const late = learned ?? UNKNOWN_UPLINK_MS;
+        const window = windowMs + marginMs + late;
         // Pace first, then take the window slot: the slot is recorded right before the call is sent.
-        if (pace) await admit(`${prefix}${key}:pace`, 1, Math.floor(window / limit), signal);
-        await admit(`${prefix}${key}`, limit, window, signal);
+        if (pace && learned === undefined)
+          await admit(`${prefix}${key}:pace`, 1, Math.floor(window / limit), 0, signal);
+        await admit(`${prefix}${key}`, limit, window, late, signal);
+        // The sending lag the way there is learned from counts from here, not from the store's wait.
+        permit.admittedNow();
         return permit;
       } catch (error) {
         // Not sent: give the local slot back at once.

@@ -53,20 +53,25 @@ function clientOf(endpoint: string, emulator: Emulator, limiter: RateLimiter): A
 }
 
 /**
- * A storm's shape: a full listing (first page, then the rest concurrently) while 3 × QPS describes
- * of different tasks queue up at once on their own action's limit.
+ * A storm's shape: every client (function instance) lists everything (first page, then the rest
+ * concurrently) while 3 × QPS describes of different tasks, split between them, queue up at once on
+ * their own action's limit.
  */
-async function storm(emulator: Emulator, client: AliyunClient): Promise<void> {
+async function storm(emulator: Emulator, clients: readonly AliyunClient[]): Promise<void> {
   const ids = emulator.tasks().map((task) => task.taskId);
-  let listed = 0;
-  const listing = (async () => {
+  const listings = clients.map(async (client) => {
+    let listed = 0;
     for await (const _task of client.listRelayTasks({ region: 'cn-shanghai' })) listed += 1;
-  })();
+    return listed;
+  });
   const described = await Promise.all(
-    ids.slice(0, 3 * QPS).map((taskId) => client.describeRelayTask({ region: 'cn-shanghai', taskId })),
+    ids
+      .slice(0, 3 * QPS)
+      .map((taskId, i) =>
+        (clients[i % clients.length] as AliyunClient).describeRelayTask({ region: 'cn-shanghai', taskId }),
+      ),
   );
-  await listing;
-  expect(listed).toBe(TASKS);
+  expect(await Promise.all(listings)).toEqual(clients.map(() => TASKS));
   expect(described).toHaveLength(3 * QPS);
 }
 
@@ -121,28 +126,46 @@ afterAll(async () => {
     if (adapter !== undefined && adapter.missing === undefined) await adapter.stop();
 });
 
-/** Runs `body` with a limiter of the given kind (a fresh store for a store-backed one). */
-async function withLimiter(
+/**
+ * Runs `body` with the limiters of one test: one in-process limiter, or for a store-backed leg TWO
+ * function instances (each its own store connection and limiter) sharing one fresh store.
+ */
+async function withLimiters(
   adapter: StoreAdapterCase | undefined,
-  body: (limiter: RateLimiter) => Promise<void>,
+  body: (limiters: readonly RateLimiter[]) => Promise<void>,
 ): Promise<void> {
   if (adapter === undefined) {
-    await body(createMemoryRateLimiter({ limit: QPS, windowMs: 1000, marginMs: 5, clock: systemClock }));
+    await body([createMemoryRateLimiter({ limit: QPS, windowMs: 1000, marginMs: 5, clock: systemClock })]);
     return;
   }
-  const store = await openStore(adapter.fresh());
+  const location = adapter.fresh();
+  const stores = [await openStore(location), await openStore(location)];
   try {
     await body(
-      createStoreRateLimiter({ store, limit: QPS, windowMs: 1000, marginMs: 5, clock: systemClock }),
+      stores.map((store) =>
+        createStoreRateLimiter({ store, limit: QPS, windowMs: 1000, marginMs: 5, clock: systemClock }),
+      ),
     );
   } finally {
-    await store.close();
+    await Promise.all(stores.map((store) => store.close()));
   }
+}
+
+/** The storm through `endpoint` with each limiter's client: zero throttled, at the emulator and as seen. */
+async function expectNoThrottling(
+  emulator: Emulator,
+  endpoint: string,
+  limiters: readonly RateLimiter[],
+): Promise<void> {
+  const clients = limiters.map((limiter) => clientOf(endpoint, emulator, limiter));
+  await storm(emulator, clients);
+  expect(emulator.stats().totals.throttled).toBe(0);
+  expect(clients.map((client) => client.stats().throttled)).toEqual(clients.map(() => 0));
 }
 
 describe('the limiter paces by estimated arrival: the emulator never throttles', () => {
   for (const { name: limiterName, adapter } of LIMITERS) {
-    describe(`${limiterName} limiter`, () => {
+    describe(`${limiterName} limiter${adapter === undefined ? '' : ', two instances sharing one store'}`, () => {
       if (adapter !== undefined && reportLegNotRun('limiter-arrival', adapter)) return;
       for (const { name, latency } of PROFILES) {
         it(`${name} (all of it after the emulator counted the call)`, async () => {
@@ -153,12 +176,9 @@ describe('the limiter paces by estimated arrival: the emulator never throttles',
             regions: ['cn-shanghai'],
           });
           try {
-            await withLimiter(adapter, async (limiter) => {
-              const client = clientOf(emulator.endpoint, emulator, limiter);
-              await storm(emulator, client);
-              expect(emulator.stats().totals.throttled).toBe(0);
-              expect(client.stats().throttled).toBe(0);
-            });
+            await withLimiters(adapter, (limiters) =>
+              expectNoThrottling(emulator, emulator.endpoint, limiters),
+            );
           } finally {
             await emulator.close();
           }
@@ -176,12 +196,7 @@ describe('the limiter paces by estimated arrival: the emulator never throttles',
         });
         const proxy = await startDelayProxy(emulator.endpoint, { up: [20, 60], down: [20, 60] });
         try {
-          await withLimiter(adapter, async (limiter) => {
-            const client = clientOf(proxy.endpoint, emulator, limiter);
-            await storm(emulator, client);
-            expect(emulator.stats().totals.throttled).toBe(0);
-            expect(client.stats().throttled).toBe(0);
-          });
+          await withLimiters(adapter, (limiters) => expectNoThrottling(emulator, proxy.endpoint, limiters));
         } finally {
           await proxy.close();
           await emulator.close();
@@ -203,11 +218,8 @@ describe('the learned margin moves with stalls', () => {
       createMemoryRateLimiter({ limit: QPS, windowMs: 1000, marginMs: 5, clock: systemClock }),
     );
     try {
-      const client = clientOf(emulator.endpoint, emulator, stalling.limiter);
-      await storm(emulator, client);
+      await expectNoThrottling(emulator, emulator.endpoint, [stalling.limiter]);
       expect(stalling.stalls()).toBeGreaterThanOrEqual(25);
-      expect(emulator.stats().totals.throttled).toBe(0);
-      expect(client.stats().throttled).toBe(0);
     } finally {
       await emulator.close();
     }

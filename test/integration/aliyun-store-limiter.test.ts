@@ -89,7 +89,7 @@ describe('store-backed rate limiter (SQLite)', () => {
 });
 
 describe('store-backed pacing', () => {
-  it('spaces admissions by window/limit across instances, so no instance releases a burst', async () => {
+  it("spaces a cold instance's admissions by window/limit across instances, so it releases no burst", async () => {
     const path = join(dir, 'paced.db');
     const first = await createStore(`sqlite:${path}`);
     const second = await createStore(`sqlite:${path}`);

@@ -9,7 +9,7 @@ const MINUTE = 60_000;
 function feed(log: ReturnType<typeof createRoundTripLog>, trips: readonly number[], at: number): number {
   let now = at;
   for (const ms of trips) {
-    log.add(ms, now);
+    log.add({ roundTripMs: ms, sinceAdmissionMs: ms + 2 }, now);
     now += 100;
   }
   return now;
@@ -19,20 +19,26 @@ function feed(log: ReturnType<typeof createRoundTripLog>, trips: readonly number
 const UNIFORM_50_100 = Array.from({ length: 32 }, (_, i) => 50 + (50 * i) / 31);
 
 describe('the credit: how much of a round trip certainly came after the server counted the call', () => {
-  it('is nothing before 4 answers', () => {
+  it('is nothing before 4 answers; the latest arrival is known after 16', () => {
     const log = createRoundTripLog();
-    const now = feed(log, [80, 80, 80], 0);
+    let now = feed(log, [80, 80, 80], 0);
     expect(log.creditMs(now)).toBe(0);
-    expect(log.uplinkBoundMs(now)).toBeUndefined();
-    log.add(80, now);
+    log.add({ roundTripMs: 80, sinceAdmissionMs: 90 }, now);
     expect(log.creditMs(now)).toBe(40);
-    expect(log.uplinkBoundMs(now)).toBe(40);
+    expect(log.latestArrivalMs(now)).toBeUndefined();
+    now = feed(log, Array(11).fill(80), now);
+    expect(log.latestArrivalMs(now)).toBeUndefined();
+    log.add({ roundTripMs: 80, sinceAdmissionMs: 80 }, now);
+    // The slowest call's sending lag (10 ms) plus half its round trip.
+    expect(log.latestArrivalMs(now)).toBe(50);
   });
 
   it('is half the fastest round trip when the spread is the server work (50–100 ms)', () => {
     const log = createRoundTripLog();
     const now = feed(log, UNIFORM_50_100, 0);
     expect(log.creditMs(now)).toBe(25);
+    // Sending lag 2 ms + half of 100 ms.
+    expect(log.latestArrivalMs(now)).toBe(52);
   });
 
   it('comes from the fastest call of the last 5 minutes, not from a burst that queued on its way there', () => {
@@ -47,6 +53,8 @@ describe('the credit: how much of a round trip certainly came after the server c
     );
     // Half the fastest of the last 32 would credit 150 ms; the way back of those calls was ~5 ms.
     expect(log.creditMs(now)).toBe(0);
+    // And the way there may have been all of the slowest round trip (690 ms + 2 ms sending lag).
+    expect(log.latestArrivalMs(now)).toBe(692);
   });
 
   it('shrinks to nothing when the recent round trips spread over twice the floor', () => {
@@ -78,7 +86,7 @@ describe('the credit: how much of a round trip certainly came after the server c
     const now = feed(log, UNIFORM_50_100, 0);
     const again = createRoundTripLog(JSON.parse(JSON.stringify(log.memory())));
     expect(again.creditMs(now)).toBe(log.creditMs(now));
-    expect(again.uplinkBoundMs(now)).toBe(log.uplinkBoundMs(now));
+    expect(again.latestArrivalMs(now)).toBe(log.latestArrivalMs(now));
     // Memory older than the floor's horizon credits nothing.
     expect(again.creditMs(now + 6 * MINUTE)).toBe(0);
   });
