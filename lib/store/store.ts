@@ -106,8 +106,9 @@ export interface Store {
   // ---- shared rate limit --------------------------------------------------------------------
   /**
    * Sliding-window log shared by all instances: if fewer than `limit` calls were recorded under
-   * `key` in (now − windowMs, now], records one and returns 0; otherwise records nothing and
-   * returns how many ms to wait before a slot frees up. Atomic.
+   * `key` after now − windowMs (calls recorded later than `now` count too: the store-backed API
+   * limiter records each call at its estimated arrival), records one at `now` and returns 0;
+   * otherwise records nothing and returns how many ms to wait before a slot frees up. Atomic.
    */
   acquireRate(key: string, limit: number, windowMs: number, now: number): Promise<number>;
 

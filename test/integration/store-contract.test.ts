@@ -846,6 +846,14 @@ describe.each(storeAdapterCases())('$name store (contract)', (adapter: StoreAdap
       expect(await store.acquireRate('k', 1, 1_000, t + 1_000)).toBe(0);
     });
 
+    it("counts a call recorded later than the asker's now (another instance's estimated arrival)", async () => {
+      // The store-backed limiter records each call at its latest arrival and asks with its own.
+      const t = clock.now();
+      expect(await store.acquireRate('ahead', 1, 1_500, t + 500)).toBe(0);
+      expect(await store.acquireRate('ahead', 1, 1_000, t + 100)).toBe(1_400);
+      expect(await store.acquireRate('ahead', 1, 1_000, t + 1_500)).toBe(0);
+    });
+
     it('grants exactly `limit` of many concurrent callers', async () => {
       const results = await Promise.all(
         Array.from({ length: 25 }, () => store.acquireRate('burst', 10, 1_000, clock.now())),
