@@ -4,8 +4,14 @@ import { runSweep } from '../../lib/monitor/run-sweep.js';
 import { MAX_ASYNC_PAYLOAD_BYTES } from '../../lib/ports/invoker.js';
 import { type MonitorHarness, startMonitorHarness } from '../support/monitor-harness.js';
 
-/** Retries give up fast, so an injected fault at rate 1 exhausts them within the test. */
-const FAST_FAIL = { LIVEWATCH_API_TIMEOUT_MS: '200', LIVEWATCH_API_DEADLINE_MS: '400' };
+/**
+ * A call failing at rate 1 gives up at its 2 s deadline, so a test waits for it once per failing
+ * scope. The same 2 s bounds a healthy attempt: a bound on correctness (an answer that never comes),
+ * not on speed — a loopback answer takes milliseconds, and even on a loaded machine, where the
+ * emulator shares this process's event loop with the sweep, it stays far inside it. (200 ms was a
+ * speed bound: a healthy page timed out under load and the sweep reported a false failure.)
+ */
+const FAST_FAIL = { LIVEWATCH_API_TIMEOUT_MS: '2000', LIVEWATCH_API_DEADLINE_MS: '2000' };
 
 describe('runSweep under failures: reported, never a false event', () => {
   let h: MonitorHarness;
