@@ -80,6 +80,17 @@ function relaySnapshot(observedAt: number, overrides: Partial<RelayTask> = {}): 
   };
 }
 
+/** Writes `count` forward documents `<prefix>000000`… (500 at a time) and returns their keys in order. */
+async function putForwards(store: Store, prefix: string, count: number): Promise<string[]> {
+  const keys = Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(6, '0')}`);
+  for (let i = 0; i < keys.length; i += 500) {
+    await Promise.all(
+      keys.slice(i, i + 500).map((key) => store.forwards.put(key, { originalUrl: key, since: 1 }, null)),
+    );
+  }
+  return keys;
+}
+
 describe.each(storeAdapterCases())('$name store (contract)', (adapter: StoreAdapterCase) => {
   if (reportLegNotRun('store-contract', adapter)) return;
 
@@ -483,12 +494,7 @@ describe.each(storeAdapterCases())('$name store (contract)', (adapter: StoreAdap
 
     it('lists more than 10,000 documents', async () => {
       const count = 10_050;
-      const keys = Array.from({ length: count }, (_, i) => `relay:cn-shanghai:${String(i).padStart(6, '0')}`);
-      for (let i = 0; i < keys.length; i += 500) {
-        await Promise.all(
-          keys.slice(i, i + 500).map((key) => store.forwards.put(key, { originalUrl: key, since: 1 }, null)),
-        );
-      }
+      const keys = await putForwards(store, 'relay:cn-shanghai:', count);
       const listed = await store.forwards.list('relay:');
       expect(listed).toHaveLength(count);
       expect(listed.map((d) => d.key)).toEqual(keys);
@@ -523,12 +529,7 @@ describe.each(storeAdapterCases())('$name store (contract)', (adapter: StoreAdap
 
     it('walks 10,050 documents in pages of 1,000, each exactly once', async () => {
       const count = 10_050;
-      const keys = Array.from({ length: count }, (_, i) => `relay:cn-beijing:${String(i).padStart(6, '0')}`);
-      for (let i = 0; i < keys.length; i += 500) {
-        await Promise.all(
-          keys.slice(i, i + 500).map((key) => store.forwards.put(key, { originalUrl: key, since: 1 }, null)),
-        );
-      }
+      const keys = await putForwards(store, 'relay:cn-beijing:', count);
       const seen: string[] = [];
       let after: string | undefined;
       let pages = 0;
