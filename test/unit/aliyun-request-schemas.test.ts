@@ -23,6 +23,11 @@ function issuesOf(build: () => unknown): Array<{ path: string; message: string }
   }
 }
 
+/** The issues of a page-1 ListLiveRecordJobs request in cn-shanghai over the time window given. */
+function recordWindowIssues(window: { startTime?: string; endTime?: string }) {
+  return issuesOf(() => buildListRecordJobsRequest({ region: 'cn-shanghai', ...window }, 1));
+}
+
 const validCreate = {
   region: 'cn-shanghai',
   startTime: '2026-01-01T01:00:00Z',
@@ -190,37 +195,23 @@ describe('ICE list requests', () => {
 
   it('ListLiveRecordJobs rejects a time range over 30 days and a non-UTC time', () => {
     expect(
-      issuesOf(() =>
-        buildListRecordJobsRequest(
-          { region: 'cn-shanghai', startTime: '2026-01-01T00:00:00Z', endTime: '2026-02-01T00:00:00Z' },
-          1,
-        ),
-      ),
+      recordWindowIssues({ startTime: '2026-01-01T00:00:00Z', endTime: '2026-02-01T00:00:00Z' }),
     ).toEqual([{ path: 'EndTime', message: 'must be at most 30 days after StartTime' }]);
-    expect(
-      issuesOf(() => buildListRecordJobsRequest({ region: 'cn-shanghai', startTime: '2026-01-01' }, 1)).map(
-        (issue) => issue.path,
-      ),
-    ).toEqual(['StartTime']);
+    expect(recordWindowIssues({ startTime: '2026-01-01' }).map((issue) => issue.path)).toEqual(['StartTime']);
   });
 
   it.each(['2026-02-30T00:00:00Z', '2026-04-31T10:00:00Z', '2026-01-01T24:00:00Z'])(
     'rejects %s, which is not a real calendar time (the API refuses it too)',
     (time) => {
-      expect(
-        issuesOf(() => buildListRecordJobsRequest({ region: 'cn-shanghai', startTime: time }, 1)),
-      ).toEqual([{ path: 'StartTime', message: 'is not a real calendar date and time' }]);
+      expect(recordWindowIssues({ startTime: time })).toEqual([
+        { path: 'StartTime', message: 'is not a real calendar date and time' },
+      ]);
     },
   );
 
   it("ListLiveRecordJobs refuses the page's own example window (StartTime 2022-07-15T08:00:00Z, EndTime 2022-07-11T08:00:00Z), as the emulator does", () => {
     expect(
-      issuesOf(() =>
-        buildListRecordJobsRequest(
-          { region: 'cn-shanghai', startTime: '2022-07-15T08:00:00Z', endTime: '2022-07-11T08:00:00Z' },
-          1,
-        ),
-      ),
+      recordWindowIssues({ startTime: '2022-07-15T08:00:00Z', endTime: '2022-07-11T08:00:00Z' }),
     ).toEqual([{ path: 'EndTime', message: 'must not be earlier than StartTime' }]);
   });
 
