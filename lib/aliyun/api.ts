@@ -11,9 +11,7 @@ export interface AliyunClient {
   /** Every relay task in a live center; pages after the first are fetched concurrently within the rate limit. */
   listRelayTasks(params: ListRelayTasksParams): AsyncIterable<RelayTask>;
   /** Page by page, from `fromPage` (default 1), for sweeps that continue from a cursor. */
-  listRelayTaskPages(
-    params: ListRelayTasksParams & { readonly fromPage?: number },
-  ): AsyncIterable<Page<RelayTask>>;
+  listRelayTaskPages(params: ListRelayTasksParams & PageWalk): AsyncIterable<Page<RelayTask>>;
   /** Rejects with AliyunApiError code `CodeTaskNotExist` when the task is gone. */
   describeRelayTask(params: TaskRef): Promise<RelayTask>;
   updateRelayTask(params: UpdateRelayTaskParams): Promise<void>;
@@ -24,9 +22,7 @@ export interface AliyunClient {
   deleteRelayTask(params: TaskRef): Promise<void>;
 
   listRecordJobs(params: ListRecordJobsParams): AsyncIterable<RecordJob>;
-  listRecordJobPages(
-    params: ListRecordJobsParams & { readonly fromPage?: number },
-  ): AsyncIterable<Page<RecordJob>>;
+  listRecordJobPages(params: ListRecordJobsParams & PageWalk): AsyncIterable<Page<RecordJob>>;
   /**
    * One job by id (GetLiveRecordJob / GetLiveTranscodeJob): the only proof that a job missing from a
    * listing is gone, since a listing may apply a time window. Rejects with AliyunApiError, code
@@ -35,12 +31,17 @@ export interface AliyunClient {
   getRecordJob(params: JobRef): Promise<RecordJob>;
   getTranscodeJob(params: JobRef): Promise<TranscodeJob>;
   listTranscodeJobs(params: ListTranscodeJobsParams): AsyncIterable<TranscodeJob>;
-  listTranscodeJobPages(
-    params: ListTranscodeJobsParams & { readonly fromPage?: number },
-  ): AsyncIterable<Page<TranscodeJob>>;
+  listTranscodeJobPages(params: ListTranscodeJobsParams & PageWalk): AsyncIterable<Page<TranscodeJob>>;
 
   /** Counters since the client was created (for sweep reports and benchmarks). */
   stats(): ApiCallStats;
+}
+
+/** Where a page-by-page listing starts, and what may end it early (a sweep's budget). */
+export interface PageWalk {
+  readonly fromPage?: number;
+  /** Asked before each page's call starts; false ends the listing after the pages already requested. */
+  readonly mayFetch?: () => boolean;
 }
 
 export interface TaskRef {

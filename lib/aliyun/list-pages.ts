@@ -1,7 +1,13 @@
 import type { z } from 'zod';
 import type { RecordJob, RelayTask, TranscodeJob } from '../events/resources.js';
 import type { ActionName } from './actions.js';
-import type { ListRecordJobsParams, ListRelayTasksParams, ListTranscodeJobsParams, Page } from './api.js';
+import type {
+  ListRecordJobsParams,
+  ListRelayTasksParams,
+  ListTranscodeJobsParams,
+  Page,
+  PageWalk,
+} from './api.js';
 import { paginate } from './paginate.js';
 import {
   buildListRecordJobsRequest,
@@ -56,12 +62,13 @@ export interface PagerDeps {
 
 /**
  * The one pager of every list action: validates the request before the first call (so a bad
- * filter never reaches the API), then yields pages in order from `fromPage` (default 1).
+ * filter never reaches the API), then yields pages in order from `fromPage` (default 1), as long as
+ * `mayFetch` allows (see `paginate`).
  */
 export function pagesOf<P extends { readonly region: string; readonly pageSize?: number }, T>(
   deps: PagerDeps,
   listing: Listing<P, T>,
-  params: P & { readonly fromPage?: number },
+  params: P & PageWalk,
 ): AsyncIterable<Page<T>> {
   const pageSize = params.pageSize ?? 100;
   const fromPage = params.fromPage ?? 1;
@@ -70,6 +77,7 @@ export function pagesOf<P extends { readonly region: string; readonly pageSize?:
     fromPage,
     pageSize,
     concurrency: deps.concurrency,
+    ...(params.mayFetch === undefined ? {} : { mayFetch: params.mayFetch }),
     fetchPage: async (pageNumber) => {
       const body = await deps.fetch(
         listing.name,

@@ -1,4 +1,4 @@
-import type { AliyunClient, Page } from '../aliyun/api.js';
+import type { AliyunClient, Page, PageWalk } from '../aliyun/api.js';
 import { AliyunApiError, describeError, ValidationError } from '../errors.js';
 import type { Resource } from '../events/resources.js';
 import type { SweepScope } from './sweep-scopes.js';
@@ -19,30 +19,34 @@ export interface ScopeListing {
 
 /**
  * Walks one scope's listing from `fromPage`, handing each page to `onPage` (with the number of the
- * last page, from the listing's total), and stops after a page that is not the last once
- * `keepGoing()` turns false. The client fetches later pages ahead within the rate limit; stopping
- * early stops scheduling them. A failed listing is returned, not thrown: the pass over this scope is
- * void (no disappearance may be concluded from it), and the sweep goes on with the other scopes.
+ * last page, from the listing's total). `mayFetch` is the sweep's budget, asked before each page's
+ * call starts: once it says no, the pages already requested are still handed over (none is fetched
+ * and dropped) and the listing stops after them (docs/poller.md, "Budget and cursor"). A failed listing is
+ * returned, not thrown: the pass over this scope is void (no disappearance may be concluded from
+ * it), and the sweep goes on with the other scopes.
  */
 export async function listScopePages(
   client: AliyunClient,
   scope: SweepScope,
-  fromPage: number,
+  walk: { readonly fromPage: number; readonly mayFetch: () => boolean },
   onPage: (page: Page<Resource>, lastPage: number) => Promise<void>,
-  keepGoing: () => boolean,
 ): Promise<ScopeListing> {
   let pages = 0;
   let items = 0;
+  let reachedEnd = false;
+  let nextPage = walk.fromPage;
   try {
-    for await (const page of pagesOf(client, scope, fromPage)) {
+    for await (const page of pagesOf(client, scope, walk)) {
       const lastPage = Math.max(1, Math.ceil(page.total / Math.max(1, page.pageSize)));
       await onPage(page, lastPage);
       pages += 1;
       items += page.items.length;
-      const isLast = page.pageNumber >= lastPage || page.items.length < page.pageSize;
-      if (!isLast && !keepGoing()) return { pages, items, listed: false, stoppedAtPage: page.pageNumber + 1 };
+      nextPage = page.pageNumber + 1;
+      reachedEnd ||= page.pageNumber >= lastPage || page.items.length < page.pageSize;
     }
-    return { pages, items, listed: true };
+    return reachedEnd
+      ? { pages, items, listed: true }
+      : { pages, items, listed: false, stoppedAtPage: nextPage };
   } catch (error) {
     // Only the API's and the client's own refusals; anything else (a store outage, a bug) propagates.
     if (!(error instanceof AliyunApiError || error instanceof ValidationError)) throw error;
@@ -50,8 +54,8 @@ export async function listScopePages(
   }
 }
 
-function pagesOf(client: AliyunClient, scope: SweepScope, fromPage: number): AsyncIterable<Page<Resource>> {
-  const params = { region: scope.region, fromPage, pageSize: PAGE_SIZE };
+function pagesOf(client: AliyunClient, scope: SweepScope, walk: PageWalk): AsyncIterable<Page<Resource>> {
+  const params = { region: scope.region, pageSize: PAGE_SIZE, ...walk };
   switch (scope.kind) {
     case 'relay':
       return client.listRelayTaskPages(params);

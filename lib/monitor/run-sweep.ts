@@ -160,10 +160,12 @@ function sweepContextOf(
 ): ScopeSweepContext {
   const { config, store, client, clock } = deps;
   const dryRun = options.dryRun === true;
-  let pagesUsed = 0;
+  let pagesRequested = 0;
   // Listing stops on either budget; confirmations and enrolments only on time (a page budget is a
   // tick's share of listing, not of the work that follows from it).
   const withinTime = (): boolean => clock.now() - startedAt < budgetMs;
+  const withinBudget = (): boolean =>
+    withinTime() && (options.budgetPages === undefined || pagesRequested < options.budgetPages);
   return {
     deps,
     snapshots: dryRun ? readOnlySnapshots(store.snapshots) : store.snapshots,
@@ -184,10 +186,11 @@ function sweepContextOf(
       withinTime,
     }),
     withinTime,
-    withinBudget: () =>
-      withinTime() && (options.budgetPages === undefined || pagesUsed < options.budgetPages),
-    pageListed: () => {
-      pagesUsed += 1;
+    withinBudget,
+    mayRequestPage: () => {
+      if (!withinBudget()) return false;
+      pagesRequested += 1;
+      return true;
     },
     onProgress: options.onProgress,
     startedAt,

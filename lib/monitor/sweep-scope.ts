@@ -23,9 +23,10 @@ export interface ScopeSweepContext {
   readonly enrolment: EnrolmentQueue;
   /** The sweep's time budget (confirmations stop on it). */
   readonly withinTime: () => boolean;
-  /** Time and page budget (listing stops on it); `pageListed` spends one page. */
+  /** Time and page budget: is there room to start listing a scope? */
   readonly withinBudget: () => boolean;
-  readonly pageListed: () => void;
+  /** Asked before each page's call: within budget, it spends one page and answers true. */
+  readonly mayRequestPage: () => boolean;
   readonly onProgress?: ((progress: SweepProgress) => void) | undefined;
   readonly startedAt: number;
 }
@@ -62,11 +63,10 @@ export async function sweepScope(
   const listing = await listScopePages(
     ctx.deps.client,
     scope,
-    start.fromPage,
+    { fromPage: start.fromPage, mayFetch: ctx.mayRequestPage },
     async (page, lastPage) => {
       tally = addTally(tally, await sweepPage(ctx, scope, pass.seen, page.items));
       items += page.items.length;
-      ctx.pageListed();
       ctx.onProgress?.({
         scope: scope.id,
         page: page.pageNumber,
@@ -76,7 +76,6 @@ export async function sweepScope(
         elapsedMs: ctx.deps.clock.now() - ctx.startedAt,
       });
     },
-    ctx.withinBudget,
   );
   if (listing.error !== undefined) {
     tally = addTally(tally, { errors: [{ scope: scope.id, operation: 'list', message: listing.error }] });

@@ -106,14 +106,34 @@ describe('runSweep within a budget: continuation from the cursor', () => {
     expect((await runSweep(h.deps)).skipped).toBeUndefined();
   });
 
-  it('stops on a time budget too (ManualClock moved by the progress callback)', async () => {
+  it('stops on a time budget too, listing every page it had requested (ManualClock moved by the progress callback)', async () => {
+    for (let index = 250; index < 2_500; index += 1) h.emulator.addTask({ taskName: `task-${index}` });
     const report = await runSweep(h.deps, {
       budgetMs: 5_000,
       onProgress: (progress) => {
         if (progress.page === 1) h.clock.advance(6_000);
       },
     });
-    expect(report.leftAt).toEqual({ scope: 'relay:cn-shanghai', page: 2 });
+    const relay = report.scopes[0];
+    // Pages already started when the budget ran out are listed, not dropped; nothing more is asked.
+    expect(relay).toMatchObject({ scope: 'relay:cn-shanghai', listed: false, concluded: false });
+    expect(relay?.pages).toBeLessThan(25);
+    expect(report.apiCalls.byAction.DescribeLivePullToPushList).toBe(relay?.pages);
+    expect(report.leftAt).toEqual({ scope: 'relay:cn-shanghai', page: (relay?.pages ?? 0) + 1 });
     expect(report.durationMs).toBe(6_000);
+  });
+
+  it('ends a tick at the next scope when every page of the current one was already requested', async () => {
+    const report = await runSweep(h.deps, {
+      budgetMs: 5_000,
+      onProgress: (progress) => {
+        if (progress.page === 1) h.clock.advance(6_000);
+      },
+    });
+    expect(report.scopes).toEqual([
+      expect.objectContaining({ scope: 'relay:cn-shanghai', pages: 3, listed: true, concluded: true }),
+    ]);
+    expect(report.apiCalls.byAction.DescribeLivePullToPushList).toBe(3);
+    expect(report.leftAt).toEqual({ scope: 'record:cn-shanghai', page: 1 });
   });
 });

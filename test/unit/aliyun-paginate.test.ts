@@ -94,6 +94,53 @@ describe('paginate', () => {
     expect(source.asked.length).toBeLessThanOrEqual(1 + 3 + 1);
   });
 
+  it('ends, once mayFetch says no, after the pages already requested, dropping none', async () => {
+    const source = numberedSource(10_000, 100);
+    let allowed = 6;
+    const pages: number[] = [];
+    for await (const page of paginate({
+      fromPage: 1,
+      pageSize: 100,
+      concurrency: 3,
+      prefetch: 8,
+      mayFetch: () => allowed-- > 0,
+      fetchPage: source.fetchPage,
+    })) {
+      pages.push(page.pageNumber);
+    }
+    expect(pages).toEqual([1, 2, 3, 4, 5, 6]);
+    expect([...source.asked].sort((a, b) => a - b)).toEqual(pages);
+  });
+
+  it('stays stopped once mayFetch has said no, and requests nothing when it says no at once', async () => {
+    const source = numberedSource(1_000, 100);
+    const answers = [true, true, false, true, true];
+    const pages: number[] = [];
+    for await (const page of paginate({
+      fromPage: 1,
+      pageSize: 100,
+      concurrency: 1,
+      mayFetch: () => answers.shift() ?? true,
+      fetchPage: source.fetchPage,
+    })) {
+      pages.push(page.pageNumber);
+    }
+    expect(pages).toEqual([1, 2]);
+    expect(source.asked).toEqual([1, 2]);
+
+    const none = numberedSource(1_000, 100);
+    for await (const _ of paginate({
+      fromPage: 4,
+      pageSize: 100,
+      concurrency: 2,
+      mayFetch: () => false,
+      fetchPage: none.fetchPage,
+    })) {
+      throw new Error('no page may be yielded');
+    }
+    expect(none.asked).toEqual([]);
+  });
+
   it('surfaces a failing page in its turn without an unhandled rejection', async () => {
     const fetchPage = async (pageNumber: number): Promise<Page<number>> => {
       if (pageNumber === 3) throw new Error('page 3 failed');
