@@ -47,6 +47,8 @@ export interface LearningRateLimiter extends RateLimiter {
    * throttle answer.
    */
   latestArrivalMs(key: string): number | undefined;
+  /** How long before its answer a call of `key` answered now reached the server at the latest. */
+  creditMs(key: string): number;
 }
 
 /**
@@ -180,6 +182,10 @@ export function createMemoryRateLimiter(options: RateLimit & { readonly clock: C
       const now = clock.now();
       if (state === undefined || now < state.coolOffUntil) return undefined;
       return state.trips.latestArrivalMs(now);
+    },
+    creditMs: (key) => {
+      const state = states.get(key);
+      return state === undefined ? 0 : creditMs(state, clock.now());
     },
   };
 }

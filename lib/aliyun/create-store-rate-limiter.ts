@@ -40,20 +40,34 @@ export function createStoreRateLimiter(
   const pace = options.pace !== false;
   const local = createMemoryRateLimiter({ limit, windowMs, marginMs, clock });
 
-  /** Asks until admitted; `aheadMs` moves the log's "now" to the call's latest arrival. */
+  /**
+   * Asks until admitted; `aheadMs` moves the log's "now" to the call's latest arrival. Returns the
+   * time recorded (whole ms, so that `settleRate` finds it again).
+   */
   const admit = async (
     key: string,
     max: number,
     window: number,
     aheadMs: number,
     signal?: AbortSignal,
-  ): Promise<void> => {
+  ): Promise<number> => {
     for (;;) {
       signal?.throwIfAborted();
-      const waitMs = await store.acquireRate(key, max, window, clock.now() + aheadMs);
-      if (waitMs <= 0) return;
+      const at = Math.ceil(clock.now() + aheadMs);
+      const waitMs = await store.acquireRate(key, max, Math.ceil(window), at);
+      if (waitMs <= 0) return at;
       await clock.sleep(waitMs, signal);
     }
+  };
+
+  /**
+   * Once answered, the call reached the server by its answer time minus the in-process limiter's
+   * credit (the same bound that limiter counts with): its entry moves there, off the pessimistic
+   * admission estimate. Not awaited: a failed settlement only leaves the later, safe estimate.
+   */
+  const settle = (key: string, recordedAt: number): void => {
+    const arrivedBy = Math.floor(clock.now() - local.creditMs(key));
+    store.settleRate(`${prefix}${key}`, recordedAt, arrivedBy).catch(() => undefined);
   };
 
   return {
@@ -66,10 +80,16 @@ export function createStoreRateLimiter(
         // Pace first, then take the window slot: the slot is recorded right before the call is sent.
         if (pace && learned === undefined)
           await admit(`${prefix}${key}:pace`, 1, Math.floor(window / limit), 0, signal);
-        await admit(`${prefix}${key}`, limit, window, late, signal);
+        const recordedAt = await admit(`${prefix}${key}`, limit, window, late, signal);
         // The sending lag the way there is learned from counts from here, not from the store's wait.
         permit.admittedNow();
-        return permit;
+        return {
+          ...permit,
+          release: (answer) => {
+            permit.release(answer);
+            if (answer !== undefined) settle(key, recordedAt);
+          },
+        };
       } catch (error) {
         // Not sent: give the local slot back at once.
         permit.release();

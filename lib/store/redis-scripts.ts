@@ -204,6 +204,16 @@ local blocking = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[2], '+inf', 'W
 return math.max(1, tonumber(blocking[2]) + tonumber(ARGV[7]) - tonumber(ARGV[1]))
 `);
 
+/**
+ * KEYS: rate log zset. ARGV: recordedAt, arrivedBy (earlier). Moves one member scored recordedAt to
+ * arrivedBy (members differ only by a random suffix, so any one of equal score will do).
+ */
+export const SETTLE_RATE = script(`
+local found = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1], 'LIMIT', 0, 1)
+if found[1] then redis.call('ZADD', KEYS[1], 'XX', ARGV[2], found[1]) end
+return 0
+`);
+
 /** KEYS: message hash, due zset. ARGV: id, channel, payload, dueAt, createdAt. Returns 1 if added. */
 export const ENQUEUE_OUTBOX = script(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end

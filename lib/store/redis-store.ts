@@ -586,6 +586,16 @@ class RedisStore implements Store {
     });
   }
 
+  settleRate(key: string, recordedAt: number, arrivedBy: number): Promise<void> {
+    return this.#guard('settleRate', async () => {
+      checkKey('settleRate', 'key', key);
+      checkInteger('settleRate', 'recordedAt', recordedAt, 0);
+      checkInteger('settleRate', 'arrivedBy', arrivedBy, 0);
+      if (arrivedBy >= recordedAt) return;
+      await run(this.#redis, lua.SETTLE_RATE, [this.#key('rate', key)], [recordedAt, arrivedBy]);
+    });
+  }
+
   putHeartbeat(heartbeat: Heartbeat): Promise<void> {
     return this.#guard('putHeartbeat', async () => {
       await this.#redis.set(this.#key('poller', 'heartbeat'), toJson('putHeartbeat', 'heartbeat', heartbeat));

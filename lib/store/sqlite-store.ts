@@ -551,6 +551,20 @@ class SqliteStore implements Store {
     });
   }
 
+  settleRate(key: string, recordedAt: number, arrivedBy: number): Promise<void> {
+    return guardStoreCall('settleRate', () => {
+      checkKey('settleRate', 'key', key);
+      checkInteger('settleRate', 'recordedAt', recordedAt, 0);
+      checkInteger('settleRate', 'arrivedBy', arrivedBy, 0);
+      if (arrivedBy >= recordedAt) return;
+      this.#db
+        .prepare(
+          'UPDATE rate_log SET at = ? WHERE rowid = (SELECT rowid FROM rate_log WHERE key = ? AND at = ? LIMIT 1)',
+        )
+        .run(arrivedBy, key, recordedAt);
+    });
+  }
+
   putHeartbeat(heartbeat: Heartbeat): Promise<void> {
     return guardStoreCall('putHeartbeat', () => {
       this.#putKv('heartbeat', toJson('putHeartbeat', 'heartbeat', heartbeat));

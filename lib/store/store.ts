@@ -111,6 +111,12 @@ export interface Store {
    * otherwise records nothing and returns how many ms to wait before a slot frees up. Atomic.
    */
   acquireRate(key: string, limit: number, windowMs: number, now: number): Promise<number>;
+  /**
+   * Moves one call recorded under `key` at `recordedAt` to the earlier `arrivedBy` (the store-backed
+   * API limiter, once the answer bounds when the call reached the server). A later `arrivedBy`, or
+   * no call recorded at `recordedAt` (aged out), changes nothing.
+   */
+  settleRate(key: string, recordedAt: number, arrivedBy: number): Promise<void>;
 
   // ---- poller -------------------------------------------------------------------------------
   putHeartbeat(heartbeat: Heartbeat): Promise<void>;

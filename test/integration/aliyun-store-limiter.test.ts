@@ -57,6 +57,34 @@ describe('store-backed rate limiter (SQLite)', () => {
     }
   });
 
+  it("moves an answered call's entry to its answer less the credit, so the next window opens then", async () => {
+    const store = await createStore(`sqlite:${join(dir, 'settle.db')}`);
+    try {
+      const t0 = 2_000_000;
+      const clock = new ManualClock(t0);
+      const limiter = createStoreRateLimiter({ store, limit: 4, windowMs: 1_000, clock, pace: false });
+      const permits = await Promise.all(Array.from({ length: 4 }, () => limiter.acquire('acct:Restart')));
+      clock.advance(40);
+      // Four answers after 40 ms: the 4th gives a credit of half the fastest round trip (20 ms).
+      for (const permit of permits) permit.release({ roundTripMs: 40 });
+      let fifth: number | undefined;
+      void limiter.acquire('acct:Restart').then((permit) => {
+        fifth = clock.now();
+        permit.release();
+      });
+      for (let turn = 0; turn < 50 && clock.pendingSleepers === 0; turn += 1) await settle();
+      // Recorded at admission + 100 ms (nothing learned yet), the entries would hold the slot until
+      // t0 + 1,100; settled to the answer (t0 + 40, the last one t0 + 20), the slot frees at t0 + 1,020.
+      for (let turn = 0; turn < 2_000 && fifth === undefined; turn += 1) {
+        clock.advance(1);
+        await settle();
+      }
+      expect(fifth).toBe(t0 + 1_020);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('shares one budget between two stores on the same file, per key', async () => {
     const path = join(dir, 'shared.db');
     const first = await createStore(`sqlite:${path}`);

@@ -855,6 +855,28 @@ describe.each(storeAdapterCases())('$name store (contract)', (adapter: StoreAdap
       expect(await store.acquireRate('ahead', 1, 1_000, t + 1_500)).toBe(0);
     });
 
+    it('settles one recorded call to an earlier arrival, freeing its slot sooner', async () => {
+      const t = clock.now();
+      expect(await store.acquireRate('settle', 2, 1_000, t + 100)).toBe(0);
+      expect(await store.acquireRate('settle', 2, 1_000, t + 100)).toBe(0);
+      expect(await store.acquireRate('settle', 2, 1_000, t + 200)).toBe(900);
+      // One of the two calls recorded at t + 100 reached the server by t + 40; the other stays.
+      await store.settleRate('settle', t + 100, t + 40);
+      expect(await store.acquireRate('settle', 2, 1_000, t + 200)).toBe(840);
+      expect(await store.acquireRate('settle', 2, 1_000, t + 1_040)).toBe(0);
+      expect(await store.acquireRate('settle', 2, 1_000, t + 1_040)).toBe(60);
+    });
+
+    it('ignores a settlement that is not earlier, or of a call it does not hold', async () => {
+      const t = clock.now();
+      expect(await store.acquireRate('unsettled', 1, 1_000, t)).toBe(0);
+      await store.settleRate('unsettled', t, t + 500);
+      await store.settleRate('unsettled', t + 1, t - 500);
+      await store.settleRate('elsewhere', t, t - 500);
+      expect(await store.acquireRate('unsettled', 1, 1_000, t + 100)).toBe(900);
+      await expect(store.settleRate('', t, t - 1)).rejects.toThrow(/key/);
+    });
+
     it('grants exactly `limit` of many concurrent callers', async () => {
       const results = await Promise.all(
         Array.from({ length: 25 }, () => store.acquireRate('burst', 10, 1_000, clock.now())),
