@@ -1,155 +1,112 @@
 /**
  * Scale benchmark: `node bin/run-ts.js bench/scale.ts` (or `npm run bench -- scale`).
  *
- * 100,000 relay tasks in ONE live center, swept the way the poller does it in production: ticks of
- * LIVEWATCH_SWEEP_BUDGET_MS (40 s) each continuing from the cursor, until the pass over the region
+ * 100,000 relay tasks in ONE live center, swept the way the poller does it in production: the
+ * deployed bundle (dist/poller.js, built first) runs under plain node as one warm FC instance
+ * (bench/support/poller-instance.mjs), its handler called tick after tick with a timer event, each
+ * tick of LIVEWATCH_SWEEP_BUDGET_MS (40 s) continuing from the cursor, until the pass over the region
  * is concluded (disappearances included), first on a fresh store (every snapshot written) and then
- * steady (nothing changed). Reports per-tick time, each pass's total sweeping time beside its bound
- * (1,000 pages ÷ 10 calls/s = 100 s), and the poller process's peak RSS and heap against FC's smallest
- * memory size, 128 MB. Each store (SQLite, a real redis-server) runs in a fresh child process so its
- * RSS is the sweep's alone; the emulator runs in a process of its own.
+ * steady. Reports per-tick time, each pass's total sweeping time beside its bound (1,000 pages ÷
+ * 10 calls/s = 100 s), and that process's peak RSS and heap against FC's smallest memory size, 128 MB.
+ * Each store (SQLite, a real redis-server) gets a fresh instance process, the emulator a process of its
+ * own, and the alert function's invocations go to a loopback sink that accepts them (202).
  * Environment: BENCH_SCALE_TASKS (100000), BENCH_SCALE_BUDGET_MS (40000), BENCH_QPS (10),
  * BENCH_LATENCY_MS (50-100), BENCH_STORES.
  */
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { createAliyunClient } from '../lib/aliyun/create-aliyun-client.js';
-import { createStoreRateLimiter } from '../lib/aliyun/create-store-rate-limiter.js';
-import { rateLimitOf } from '../lib/aliyun/rate-limiter.js';
-import { systemClock } from '../lib/clock.js';
-import { loadConfig } from '../lib/config/config.js';
-import { silentLogger } from '../lib/log.js';
-import { runSweep } from '../lib/monitor/run-sweep.js';
-import { createStore } from '../lib/store/create-store.js';
 import { recordFigure } from './support/bench-results.js';
 import { type BenchStoreKind, benchStoreKinds, openBenchStore } from './support/bench-stores.js';
 import { emulatorProcessEnv, startEmulatorProcess, throttledSoFar } from './sweep.js';
 
 const TASKS = Number(process.env.BENCH_SCALE_TASKS ?? 100_000);
+const BUDGET_MS = Number(process.env.BENCH_SCALE_BUDGET_MS ?? 40_000);
 const QPS = Number(process.env.BENCH_QPS ?? 10);
 const PAGE_SIZE = 100;
 const FUNCTION_MEMORY_MB = 128;
-const MB = 1024 * 1024;
 const MARKER = 'SCALE_RESULT ';
 
+/** One pass as the instance counted it (from the handler's summaries) and the emulator's throttled count. */
 interface PassFigures {
   readonly ticks: number;
   readonly tickSeconds: readonly number[];
   readonly totalSeconds: number;
   readonly throttled: number;
-  readonly snapshotWrites: number;
-  readonly listed: number;
+  readonly apiCalls: number;
+  readonly changes: number;
 }
 
-interface ScaleResult {
-  readonly tasks: number;
-  readonly budgetMs: number;
+interface InstanceResult {
   readonly first: PassFigures;
   readonly steady: PassFigures;
   readonly peakRssMb: number;
   readonly baselineRssMb: number;
   readonly peakHeapMb: number;
+  /** process.memoryUsage() in MB when RSS peaked (rss, heapTotal, heapUsed, external, arrayBuffers). */
+  readonly atPeakMb: Readonly<Record<string, number>>;
 }
 
-/** In the child: sweeps tick after tick until the region's pass concludes, twice. */
-async function sweepPasses(): Promise<ScaleResult> {
-  const emulator = await startEmulatorProcess(TASKS);
-  const config = loadConfig({
-    LIVEWATCH_STORE_URL: process.env.LIVEWATCH_STORE_URL ?? '',
-    LIVEWATCH_REDIS_PREFIX: process.env.LIVEWATCH_REDIS_PREFIX ?? 'livewatch:',
-    ...emulatorProcessEnv(emulator),
-    LIVEWATCH_API_QPS: String(QPS),
-    // The production default (40 s); smaller only to try the bench out quickly.
-    LIVEWATCH_SWEEP_BUDGET_MS: process.env.BENCH_SCALE_BUDGET_MS ?? '40000',
+interface ScaleResult extends InstanceResult {
+  readonly emulatorThrottled: number;
+}
+
+/** Builds the function bundles, as `s deploy` uploads them. */
+async function buildBundles(): Promise<void> {
+  const child = spawn(process.execPath, [resolve('scripts/build.mjs')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const store = await createStore(config.LIVEWATCH_STORE_URL, { redisPrefix: config.LIVEWATCH_REDIS_PREFIX });
-  // What the process holds before it sweeps: the runtime, the TypeScript loader (tsx, which a deployed
-  // bundle does not carry), the SDK, the store client.
-  const baselineRssMb = process.memoryUsage().rss / MB;
-  let peakRss = 0;
-  let peakHeap = 0;
-  const sample = (): void => {
-    const usage = process.memoryUsage();
-    peakRss = Math.max(peakRss, usage.rss);
-    peakHeap = Math.max(peakHeap, usage.heapUsed);
-  };
-  const timer = setInterval(sample, 20);
-  try {
-    const pass = async (): Promise<PassFigures> => {
-      const tickSeconds: number[] = [];
-      const throttledBefore = await throttledSoFar(emulator);
-      let snapshotWrites = 0;
-      let listed = 0;
-      for (;;) {
-        // Each tick builds its client afresh, as each FC invocation does; the limiter lives in the store.
-        const client = createAliyunClient({
-          config: { ...config, LIVEWATCH_API_TIMEOUT_MS: 10_000 },
-          credentials: { accessKeyId: emulator.keyId, accessKeySecret: emulator.keySecret },
-          accountId: 'bench',
-          limiter: createStoreRateLimiter({ ...rateLimitOf(config), store, clock: systemClock }),
-        });
-        const started = performance.now();
-        const report = await runSweep({
-          config,
-          store,
-          client,
-          invoker: { invokeAsync: async () => undefined },
-          clock: systemClock,
-          log: silentLogger,
-        });
-        tickSeconds.push((performance.now() - started) / 1000);
-        snapshotWrites += report.snapshotWrites;
-        const relay = report.scopes.find((scope) => scope.scope === 'relay:cn-shanghai');
-        listed += relay?.items ?? 0;
-        if (relay?.concluded === true) break;
-        if (tickSeconds.length > 50) throw new Error('scale bench: the pass did not conclude in 50 ticks');
-      }
-      return {
-        ticks: tickSeconds.length,
-        tickSeconds,
-        totalSeconds: tickSeconds.reduce((sum, s) => sum + s, 0),
-        throttled: (await throttledSoFar(emulator)) - throttledBefore,
-        snapshotWrites,
-        listed,
-      };
-    };
-    const first = await pass();
-    const steady = await pass();
-    sample();
-    return {
-      tasks: TASKS,
-      budgetMs: config.LIVEWATCH_SWEEP_BUDGET_MS,
-      first,
-      steady,
-      peakRssMb: peakRss / MB,
-      baselineRssMb,
-      peakHeapMb: peakHeap / MB,
-    };
-  } finally {
-    clearInterval(timer);
-    await store.close();
-    await emulator.stop();
-  }
+  const code = await new Promise<number | null>((done) => child.on('exit', done));
+  if (code !== 0) throw new Error(`scale bench: scripts/build.mjs exited with ${code}`);
 }
 
-/** In the parent: one child per store, so each RSS figure is a fresh process's. */
-async function runChild(kind: BenchStoreKind): Promise<ScaleResult> {
+/** Stands in for FC's InvokeFunction: accepts every asynchronous invocation of the alert function. */
+async function startInvokeSink(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => response.writeHead(202, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((done) => server.close(() => done())) };
+}
+
+/** One fresh instance process per store, so each RSS figure is that instance's alone. */
+async function runInstance(kind: BenchStoreKind): Promise<ScaleResult> {
   const location = await openBenchStore(kind);
+  const emulator = await startEmulatorProcess(TASKS);
+  const sink = await startInvokeSink();
   try {
-    const child = spawn(process.execPath, [resolve('bin/run-ts.js'), resolve('bench/scale.ts'), '--child'], {
-      env: { ...process.env, ...location.env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let result: ScaleResult | undefined;
+    const child = spawn(
+      process.execPath,
+      [resolve('bench/support/poller-instance.mjs'), resolve('dist/poller.js')],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          ...location.env,
+          ...emulatorProcessEnv(emulator),
+          LIVEWATCH_API_QPS: String(QPS),
+          LIVEWATCH_API_TIMEOUT_MS: '10000',
+          LIVEWATCH_SWEEP_BUDGET_MS: String(BUDGET_MS),
+          LIVEWATCH_FC_ENDPOINT: sink.url,
+          LIVEWATCH_LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let result: InstanceResult | undefined;
     for await (const line of createInterface({ input: child.stdout })) {
-      if (line.startsWith(MARKER)) result = JSON.parse(line.slice(MARKER.length)) as ScaleResult;
+      if (line.startsWith(MARKER)) result = JSON.parse(line.slice(MARKER.length)) as InstanceResult;
       else console.log(line);
     }
-    if (result === undefined) throw new Error(`scale bench (${kind}): the child reported nothing`);
-    return result;
+    if (result === undefined) throw new Error(`scale bench (${kind}): the instance reported nothing`);
+    return { ...result, emulatorThrottled: await throttledSoFar(emulator) };
   } finally {
+    await sink.close();
+    await emulator.stop();
     await location.dispose();
   }
 }
@@ -157,10 +114,13 @@ async function runChild(kind: BenchStoreKind): Promise<ScaleResult> {
 export async function run(): Promise<ScaleResult[]> {
   const results: ScaleResult[] = [];
   const lowerBound = Math.ceil(TASKS / PAGE_SIZE) / QPS;
+  await buildBundles();
   for (const kind of benchStoreKinds()) {
-    const result = await runChild(kind);
+    const result = await runInstance(kind);
     results.push(result);
-    console.log(`${TASKS} relay tasks in one region, ticks of ${result.budgetMs / 1000} s budget (${kind})`);
+    console.log(
+      `${TASKS} relay tasks in one region, ticks of ${BUDGET_MS / 1000} s budget (${kind}); the emulator throttled ${result.emulatorThrottled} calls in all`,
+    );
     const row = (figures: PassFigures) => ({
       ticks: figures.ticks,
       'per tick (s)': figures.tickSeconds.map((s) => s.toFixed(1)).join(' / '),
@@ -168,11 +128,14 @@ export async function run(): Promise<ScaleResult[]> {
       bound: `${lowerBound} s`,
       ratio: `${(figures.totalSeconds / lowerBound).toFixed(2)}×`,
       throttled: figures.throttled,
-      writes: figures.snapshotWrites,
+      'API calls': figures.apiCalls,
+      changes: figures.changes,
     });
     console.table({ 'first pass (fresh store)': row(result.first), 'steady pass': row(result.steady) });
+    const at = (name: string): string => (result.atPeakMb[name] ?? 0).toFixed(1);
+    const breakdown = `V8 heap ${at('heapTotal')} MB reserved (${at('heapUsed')} MB used), external ${at('external')} MB`;
     console.log(
-      `peak RSS ${result.peakRssMb.toFixed(1)} MB (${result.baselineRssMb.toFixed(1)} MB before sweeping), peak heap ${result.peakHeapMb.toFixed(1)} MB (FC's smallest: ${FUNCTION_MEMORY_MB} MB)`,
+      `peak RSS ${result.peakRssMb.toFixed(1)} MB (${result.baselineRssMb.toFixed(1)} MB after importing the bundle; at the peak: ${breakdown}), peak heap ${result.peakHeapMb.toFixed(1)} MB (FC's smallest: ${FUNCTION_MEMORY_MB} MB)`,
     );
     for (const [name, figures] of [
       ['first', result.first],
@@ -201,7 +164,7 @@ export async function run(): Promise<ScaleResult[]> {
       ratio: result.peakRssMb / FUNCTION_MEMORY_MB,
       goal: '≤ 128 MB',
       met: result.peakRssMb <= FUNCTION_MEMORY_MB,
-      note: `${result.baselineRssMb.toFixed(1)} MB before sweeping (runtime, tsx loader, SDK), +${(result.peakRssMb - result.baselineRssMb).toFixed(1)} MB sweeping; peak heap ${result.peakHeapMb.toFixed(1)} MB`,
+      note: `${result.baselineRssMb.toFixed(1)} MB after importing dist/poller.js, +${(result.peakRssMb - result.baselineRssMb).toFixed(1)} MB sweeping; at the peak V8's heap held ${at('heapTotal')} MB (${at('heapUsed')} used)`,
     });
     recordFigure({
       bench: 'scale',
@@ -216,11 +179,4 @@ export async function run(): Promise<ScaleResult[]> {
   return results;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  if (process.argv.includes('--child')) {
-    const result = await sweepPasses();
-    console.log(`${MARKER}${JSON.stringify(result)}`);
-  } else {
-    await run();
-  }
-}
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await run();
