@@ -9,9 +9,11 @@
  * steady. Reports per-tick time, each pass's total sweeping time beside its bound (1,000 pages ÷
  * 10 calls/s = 100 s), and that process's peak RSS and heap against FC's smallest memory size, 128 MB.
  * Each store (SQLite, a real redis-server) gets a fresh instance process, the emulator a process of its
- * own, and the alert function's invocations go to a loopback sink that accepts them (202).
- * Environment: BENCH_SCALE_TASKS (100000), BENCH_SCALE_BUDGET_MS (40000), BENCH_QPS (10),
- * BENCH_LATENCY_MS (50-100), BENCH_STORES.
+ * own, and the alert function's invocations go to a loopback sink that accepts them (202). Where the
+ * machine allows (root, a writable cgroup filesystem) the instance runs inside a 128 MB memory cgroup,
+ * as in FC: Node then sizes its heap for 128 MB, and going beyond it is an OOM kill, not a figure.
+ * Environment: BENCH_SCALE_TASKS (100000), BENCH_SCALE_BUDGET_MS (40000), BENCH_SCALE_MEMORY_MB (128;
+ * 0 runs unconstrained), BENCH_QPS (10), BENCH_LATENCY_MS (50-100), BENCH_STORES.
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -21,6 +23,7 @@ import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { recordFigure } from './support/bench-results.js';
 import { type BenchStoreKind, benchStoreKinds, openBenchStore } from './support/bench-stores.js';
+import { openMemoryCgroup } from './support/memory-cgroup.js';
 import { emulatorProcessEnv, startEmulatorProcess, throttledSoFar } from './sweep.js';
 
 const TASKS = Number(process.env.BENCH_SCALE_TASKS ?? 100_000);
@@ -29,6 +32,8 @@ const QPS = Number(process.env.BENCH_QPS ?? 10);
 const PAGE_SIZE = 100;
 const FUNCTION_MEMORY_MB = 128;
 const MARKER = 'SCALE_RESULT ';
+/** The instance runs in a memory cgroup of FC's smallest size when this machine allows one (0: never). */
+const MEMORY_MB = Number(process.env.BENCH_SCALE_MEMORY_MB ?? FUNCTION_MEMORY_MB);
 
 /** One pass as the instance counted it (from the handler's summaries) and the emulator's throttled count. */
 interface PassFigures {
@@ -52,6 +57,10 @@ interface InstanceResult {
 
 interface ScaleResult extends InstanceResult {
   readonly emulatorThrottled: number;
+  /** The cgroup's peak (process memory + page cache) and OOM kills, or why the run was unconstrained. */
+  readonly memory:
+    | { readonly peakMb: number; readonly oomKills: number }
+    | { readonly unconstrained: string };
 }
 
 /** Builds the function bundles, as `s deploy` uploads them. */
@@ -79,32 +88,38 @@ async function runInstance(kind: BenchStoreKind): Promise<ScaleResult> {
   const location = await openBenchStore(kind);
   const emulator = await startEmulatorProcess(TASKS);
   const sink = await startInvokeSink();
+  const cgroup = MEMORY_MB > 0 ? openMemoryCgroup(MEMORY_MB) : { unavailable: 'BENCH_SCALE_MEMORY_MB=0' };
   try {
-    const child = spawn(
-      process.execPath,
-      [resolve('bench/support/poller-instance.mjs'), resolve('dist/poller.js')],
-      {
-        env: {
-          PATH: process.env.PATH ?? '',
-          ...location.env,
-          ...emulatorProcessEnv(emulator),
-          LIVEWATCH_API_QPS: String(QPS),
-          LIVEWATCH_API_TIMEOUT_MS: '10000',
-          LIVEWATCH_SWEEP_BUDGET_MS: String(BUDGET_MS),
-          LIVEWATCH_FC_ENDPOINT: sink.url,
-          LIVEWATCH_LOG_LEVEL: 'warn',
-        },
-        stdio: ['ignore', 'pipe', 'inherit'],
+    const instance = [resolve('bench/support/poller-instance.mjs'), resolve('dist/poller.js')];
+    const { file, args } =
+      'unavailable' in cgroup
+        ? { file: process.execPath, args: instance }
+        : cgroup.command(process.execPath, instance);
+    const child = spawn(file, args, {
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...location.env,
+        ...emulatorProcessEnv(emulator),
+        LIVEWATCH_API_QPS: String(QPS),
+        LIVEWATCH_API_TIMEOUT_MS: '10000',
+        LIVEWATCH_SWEEP_BUDGET_MS: String(BUDGET_MS),
+        LIVEWATCH_FC_ENDPOINT: sink.url,
+        LIVEWATCH_LOG_LEVEL: 'warn',
       },
-    );
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let result: InstanceResult | undefined;
     for await (const line of createInterface({ input: child.stdout })) {
       if (line.startsWith(MARKER)) result = JSON.parse(line.slice(MARKER.length)) as InstanceResult;
       else console.log(line);
     }
-    if (result === undefined) throw new Error(`scale bench (${kind}): the instance reported nothing`);
-    return { ...result, emulatorThrottled: await throttledSoFar(emulator) };
+    const memory = 'unavailable' in cgroup ? { unconstrained: cgroup.unavailable } : cgroup.readings();
+    if (result === undefined) {
+      throw new Error(`scale bench (${kind}): the instance reported nothing (${JSON.stringify(memory)})`);
+    }
+    return { ...result, emulatorThrottled: await throttledSoFar(emulator), memory };
   } finally {
+    if (!('unavailable' in cgroup)) cgroup.remove();
     await sink.close();
     await emulator.stop();
     await location.dispose();
@@ -134,8 +149,12 @@ export async function run(): Promise<ScaleResult[]> {
     console.table({ 'first pass (fresh store)': row(result.first), 'steady pass': row(result.steady) });
     const at = (name: string): string => (result.atPeakMb[name] ?? 0).toFixed(1);
     const breakdown = `V8 heap ${at('heapTotal')} MB reserved (${at('heapUsed')} MB used), external ${at('external')} MB`;
+    const limit =
+      'unconstrained' in result.memory
+        ? `no memory limit (${result.memory.unconstrained})`
+        : `inside a ${MEMORY_MB} MB memory cgroup, ${result.memory.oomKills} OOM kills (its own charge peaked at ${result.memory.peakMb.toFixed(1)} MB: the node binary's shared pages are charged where first read)`;
     console.log(
-      `peak RSS ${result.peakRssMb.toFixed(1)} MB (${result.baselineRssMb.toFixed(1)} MB after importing the bundle; at the peak: ${breakdown}), peak heap ${result.peakHeapMb.toFixed(1)} MB (FC's smallest: ${FUNCTION_MEMORY_MB} MB)`,
+      `peak RSS ${result.peakRssMb.toFixed(1)} MB (${result.baselineRssMb.toFixed(1)} MB after importing the bundle; at the peak: ${breakdown}), peak heap ${result.peakHeapMb.toFixed(1)} MB (FC's smallest: ${FUNCTION_MEMORY_MB} MB); ${limit}`,
     );
     for (const [name, figures] of [
       ['first', result.first],
@@ -164,7 +183,7 @@ export async function run(): Promise<ScaleResult[]> {
       ratio: result.peakRssMb / FUNCTION_MEMORY_MB,
       goal: '≤ 128 MB',
       met: result.peakRssMb <= FUNCTION_MEMORY_MB,
-      note: `${result.baselineRssMb.toFixed(1)} MB after importing dist/poller.js, +${(result.peakRssMb - result.baselineRssMb).toFixed(1)} MB sweeping; at the peak V8's heap held ${at('heapTotal')} MB (${at('heapUsed')} used)`,
+      note: `${result.baselineRssMb.toFixed(1)} MB after importing dist/poller.js, +${(result.peakRssMb - result.baselineRssMb).toFixed(1)} MB sweeping; at the peak V8's heap held ${at('heapTotal')} MB (${at('heapUsed')} used); ${limit}`,
     });
     recordFigure({
       bench: 'scale',
