@@ -21,9 +21,9 @@ export interface ScopeListing {
  * Walks one scope's listing from `fromPage`, handing each page to `onPage` (with the number of the
  * last page, from the listing's total). `mayFetch` is the sweep's budget, asked before each page's
  * call starts: once it says no, the pages already requested are still handed over (none is fetched
- * and dropped) and the listing stops after them (docs/poller.md, "Budget and cursor"). A failed listing is
- * returned, not thrown: the pass over this scope is void (no disappearance may be concluded from
- * it), and the sweep goes on with the other scopes.
+ * and dropped) and the listing stops after them (docs/poller.md, "Budget and cursor"). A failed
+ * listing is returned, not thrown: the pass over this scope is void (no disappearance may be
+ * concluded from it), and the sweep goes on with the other scopes.
  */
 export async function listScopePages(
   client: AliyunClient,
