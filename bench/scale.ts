@@ -23,7 +23,7 @@ import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { recordFigure } from './support/bench-results.js';
 import { type BenchStoreKind, benchStoreKinds, openBenchStore } from './support/bench-stores.js';
-import { openMemoryCgroup } from './support/memory-cgroup.js';
+import { type MemoryReadings, openMemoryCgroup } from './support/memory-cgroup.js';
 import { emulatorProcessEnv, startEmulatorProcess, throttledSoFar } from './sweep.js';
 
 const TASKS = Number(process.env.BENCH_SCALE_TASKS ?? 100_000);
@@ -35,7 +35,7 @@ const MARKER = 'SCALE_RESULT ';
 /** The instance runs in a memory cgroup of FC's smallest size when this machine allows one (0: never). */
 const MEMORY_MB = Number(process.env.BENCH_SCALE_MEMORY_MB ?? FUNCTION_MEMORY_MB);
 
-/** One pass as the instance counted it (from the handler's summaries) and the emulator's throttled count. */
+/** One pass as the instance counted it, from the handler's summaries. */
 interface PassFigures {
   readonly ticks: number;
   readonly tickSeconds: readonly number[];
@@ -57,10 +57,8 @@ interface InstanceResult {
 
 interface ScaleResult extends InstanceResult {
   readonly emulatorThrottled: number;
-  /** The cgroup's peak (process memory + page cache) and OOM kills, or why the run was unconstrained. */
-  readonly memory:
-    | { readonly peakMb: number; readonly oomKills: number }
-    | { readonly unconstrained: string };
+  /** The cgroup's peak charge and OOM kills, or why the run was unconstrained. */
+  readonly memory: MemoryReadings;
 }
 
 /** Builds the function bundles, as `s deploy` uploads them. */
@@ -88,13 +86,12 @@ async function runInstance(kind: BenchStoreKind): Promise<ScaleResult> {
   const location = await openBenchStore(kind);
   const emulator = await startEmulatorProcess(TASKS);
   const sink = await startInvokeSink();
-  const cgroup = MEMORY_MB > 0 ? openMemoryCgroup(MEMORY_MB) : { unavailable: 'BENCH_SCALE_MEMORY_MB=0' };
+  const cgroup = openMemoryCgroup(MEMORY_MB);
   try {
-    const instance = [resolve('bench/support/poller-instance.mjs'), resolve('dist/poller.js')];
-    const { file, args } =
-      'unavailable' in cgroup
-        ? { file: process.execPath, args: instance }
-        : cgroup.command(process.execPath, instance);
+    const { file, args } = cgroup.command(process.execPath, [
+      resolve('bench/support/poller-instance.mjs'),
+      resolve('dist/poller.js'),
+    ]);
     const child = spawn(file, args, {
       env: {
         PATH: process.env.PATH ?? '',
@@ -113,13 +110,13 @@ async function runInstance(kind: BenchStoreKind): Promise<ScaleResult> {
       if (line.startsWith(MARKER)) result = JSON.parse(line.slice(MARKER.length)) as InstanceResult;
       else console.log(line);
     }
-    const memory = 'unavailable' in cgroup ? { unconstrained: cgroup.unavailable } : cgroup.readings();
+    const memory = cgroup.readings();
     if (result === undefined) {
       throw new Error(`scale bench (${kind}): the instance reported nothing (${JSON.stringify(memory)})`);
     }
     return { ...result, emulatorThrottled: await throttledSoFar(emulator), memory };
   } finally {
-    if (!('unavailable' in cgroup)) cgroup.remove();
+    cgroup.remove();
     await sink.close();
     await emulator.stop();
     await location.dispose();

@@ -6,20 +6,25 @@ import { join } from 'node:path';
  * Function Compute instance: Node sizes V8's young generation from the limit it finds
  * (`process.constrainedMemory()`), and the kernel OOM-kills the process beyond it, as FC's container
  * would. Needs root and a writable cgroup filesystem (v2 at /sys/fs/cgroup, or v1's memory
- * controller at /sys/fs/cgroup/memory); elsewhere `open` says why and the caller runs unconstrained.
+ * controller at /sys/fs/cgroup/memory); elsewhere (or with a limit of 0) the command runs
+ * unconstrained and the readings say why.
  */
 export interface MemoryCgroup {
-  readonly limitMb: number;
   /** Wraps a command so that it runs inside the cgroup (a shell joins it, then execs the command). */
   command(file: string, args: readonly string[]): { file: string; args: string[] };
   /** The cgroup's peak charge (memory and page cache first touched inside it) and its OOM kills. */
-  readings(): { peakMb: number; oomKills: number };
+  readings(): MemoryReadings;
   remove(): void;
 }
 
+export type MemoryReadings =
+  | { readonly peakMb: number; readonly oomKills: number }
+  | { readonly unconstrained: string };
+
 const MB = 1024 * 1024;
 
-export function openMemoryCgroup(limitMb: number): MemoryCgroup | { readonly unavailable: string } {
+export function openMemoryCgroup(limitMb: number): MemoryCgroup {
+  if (limitMb <= 0) return unconstrained('no limit asked for');
   const name = `livewatch-bench-${process.pid}`;
   const layouts = [
     { dir: join('/sys/fs/cgroup', name), limit: 'memory.max', peak: 'memory.peak', events: 'memory.events' },
@@ -53,7 +58,6 @@ export function openMemoryCgroup(limitMb: number): MemoryCgroup | { readonly una
       continue;
     }
     return {
-      limitMb,
       command: (file, args) => ({
         file: 'sh',
         args: ['-c', `echo $$ > '${procs}' && exec "$0" "$@"`, file, ...args],
@@ -67,5 +71,13 @@ export function openMemoryCgroup(limitMb: number): MemoryCgroup | { readonly una
       remove: () => rmdirSync(layout.dir),
     };
   }
-  return { unavailable: reasons.join('; ') };
+  return unconstrained(reasons.join('; '));
+}
+
+function unconstrained(why: string): MemoryCgroup {
+  return {
+    command: (file, args) => ({ file, args: [...args] }),
+    readings: () => ({ unconstrained: why }),
+    remove: () => undefined,
+  };
 }

@@ -12,14 +12,12 @@ if (!bundle) throw new Error('usage: node bench/support/poller-instance.mjs <dis
 
 const { handler } = await import(pathToFileURL(bundle).href);
 const baselineRssMb = process.memoryUsage().rss / MB;
-let peakRss = 0;
 let peakHeap = 0;
 /** process.memoryUsage() when RSS peaked: how much of it is V8's heap, and how much of that is in use. */
-let atPeak = {};
+let atPeak = { rss: 0 };
 const sample = () => {
   const usage = process.memoryUsage();
-  if (usage.rss > peakRss) atPeak = usage;
-  peakRss = Math.max(peakRss, usage.rss);
+  if (usage.rss > atPeak.rss) atPeak = usage;
   peakHeap = Math.max(peakHeap, usage.heapUsed);
 };
 const timer = setInterval(sample, 20);
@@ -86,7 +84,7 @@ console.log(
   `SCALE_RESULT ${JSON.stringify({
     first,
     steady,
-    peakRssMb: peakRss / MB,
+    peakRssMb: atPeak.rss / MB,
     baselineRssMb,
     peakHeapMb: peakHeap / MB,
     atPeakMb: Object.fromEntries(Object.entries(atPeak).map(([name, bytes]) => [name, bytes / MB])),

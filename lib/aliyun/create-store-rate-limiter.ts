@@ -54,7 +54,7 @@ export function createStoreRateLimiter(
     for (;;) {
       signal?.throwIfAborted();
       const at = Math.ceil(clock.now() + aheadMs);
-      const waitMs = await store.acquireRate(key, max, Math.ceil(window), at);
+      const waitMs = await store.acquireRate(key, max, window, at);
       if (waitMs <= 0) return at;
       await clock.sleep(waitMs, signal);
     }
